@@ -1,0 +1,95 @@
+// The event log port: an append-only store of streams, each an ordered list of revisions, with one
+// global order (positions) across all streams. EventStoreDB and PostgreSQL/PGlite both implement it
+// and both pass test/contracts/event-log.contract.ts. Positions and revisions are bigint end to end.
+import type { JsonValue } from './json.js';
+
+/** What an append expects of the stream: its exact last revision, that it does not exist, or anything. */
+export type ExpectedRevision = bigint | 'no-stream' | 'any';
+
+/** An event as handed to the log. `id` is a UUID and is the log's idempotency key. */
+export interface EventDraft {
+  readonly id: string;
+  readonly type: string;
+  readonly data: JsonValue;
+  readonly metadata: JsonValue;
+}
+
+/** An event as stored: its stream, revision within the stream and position in the global order. */
+export interface RecordedEvent extends EventDraft {
+  readonly stream: string;
+  readonly revision: bigint;
+  readonly position: bigint;
+}
+
+export interface AppendResult {
+  /** Revision of the last event of this append (the stream's revision afterwards). */
+  readonly revision: bigint;
+  /** Position of the last event of this append. */
+  readonly position: bigint;
+}
+
+export interface ReadStreamOptions {
+  /** First revision to return (inclusive); default 0, or the last revision when reading backwards. */
+  readonly fromRevision?: bigint;
+  readonly direction?: 'forwards' | 'backwards';
+  /** At most this many events; default: all. */
+  readonly maxCount?: number;
+}
+
+/** Server-side filter for $all reads and subscriptions: prefixes of stream names or of event types. */
+export type EventFilter =
+  | { readonly streamPrefixes: readonly string[] }
+  | { readonly eventTypePrefixes: readonly string[] };
+
+export interface ReadAllOptions {
+  /** Return only events after this position (exclusive); default: from the beginning. */
+  readonly after?: bigint;
+  readonly maxCount?: number;
+  readonly filter?: EventFilter;
+}
+
+export interface SubscribeOptions {
+  /** Deliver only events after this position (exclusive): a stored checkpoint resumes here. */
+  readonly after?: bigint;
+  readonly filter?: EventFilter;
+}
+
+/** Catch-up then live. Iterating pulls; the log does not read ahead of the consumer by more than a batch. */
+export interface LogSubscription extends AsyncIterable<RecordedEvent> {
+  close(): Promise<void>;
+}
+
+export interface EventLog {
+  append(stream: string, expected: ExpectedRevision, events: readonly EventDraft[]): Promise<AppendResult>;
+  /** The stream's events in revision order; an absent stream reads as empty. */
+  readStream(stream: string, options?: ReadStreamOptions): Promise<readonly RecordedEvent[]>;
+  /** Events of all streams in position order: every committed event exactly once, none skipped. */
+  readAll(options?: ReadAllOptions): Promise<readonly RecordedEvent[]>;
+  subscribe(options?: SubscribeOptions): LogSubscription;
+  close(): Promise<void>;
+}
+
+/** The stream's revision was not what the append expected. */
+export class WrongExpectedRevisionError extends Error {
+  override readonly name = 'WrongExpectedRevisionError';
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: bigint | 'no-stream',
+  ) {
+    super(`stream ${stream}: expected revision ${String(expected)}, actual ${String(actual)}`);
+  }
+}
+
+/** An event id is already stored, and not as an idempotent repeat of the same append. */
+export class DuplicateEventIdError extends Error {
+  override readonly name = 'DuplicateEventIdError';
+  constructor(readonly eventId: string) {
+    super(`event id ${eventId} is already in the log`);
+  }
+}
+
+/** The log could not be reached; callers may retry. */
+export class LogUnavailableError extends Error {
+  override readonly name = 'LogUnavailableError';
+}

@@ -1,0 +1,76 @@
+// The sealed event: the one shape every state change (and every denied privileged attempt) takes in the log.
+// See ARCHITECTURE.md "The sealed event". `hash` covers everything but `hash` and `signature`.
+import * as t from 'io-ts';
+import { JsonValueC } from './json.js';
+import { Region, Sha256Hex, TenantId, Timestamp, Uuid } from './primitives.js';
+
+export const ActorType = t.keyof({ user: null, service: null, system: null });
+export type ActorType = t.TypeOf<typeof ActorType>;
+
+/** How the actor proved who it is. */
+export const ActorAuthn = t.keyof({ jwt: null, mtls: null, svid: null, system: null });
+export type ActorAuthn = t.TypeOf<typeof ActorAuthn>;
+
+export const Actor = t.readonly(t.type({ id: t.string, type: ActorType, authn: ActorAuthn }), 'Actor');
+export type Actor = t.TypeOf<typeof Actor>;
+
+/** The policy decision under which the event was written (or denied). */
+export const DecisionRef = t.readonly(
+  t.type({ id: t.string, policyVersion: t.string, determiningPolicies: t.readonlyArray(t.string) }),
+  'DecisionRef',
+);
+export type DecisionRef = t.TypeOf<typeof DecisionRef>;
+
+export const PrivacyTier = t.keyof({ public: null, internal: null, confidential: null, restricted: null });
+export type PrivacyTier = t.TypeOf<typeof PrivacyTier>;
+
+export const EventMeta = t.readonly(
+  t.intersection([
+    t.type({
+      actor: Actor,
+      sourceSystem: t.string,
+      observedAt: Timestamp,
+      effectiveAt: Timestamp,
+      reason: t.string,
+      evidenceRefs: t.readonlyArray(t.string),
+      confidence: t.number,
+      privacyTier: PrivacyTier,
+      piiFlags: t.readonlyArray(t.string),
+      requestId: t.string,
+      correlationId: t.string,
+      causationId: t.string,
+      decision: DecisionRef,
+    }),
+    t.partial({ expiresAt: Timestamp, idempotencyKey: t.string, requestDigest: Sha256Hex }),
+  ]),
+  'EventMeta',
+);
+export type EventMeta = t.TypeOf<typeof EventMeta>;
+
+/** Everything that is hashed: the sealed event without `hash`, `keyId` and `signature`. */
+export const UnsealedEvent = t.readonly(
+  t.type({
+    id: Uuid,
+    stream: t.string,
+    revision: t.number,
+    type: t.string,
+    schemaVersion: t.number,
+    tenant: TenantId,
+    region: Region,
+    sealedAt: Timestamp,
+    data: JsonValueC,
+    meta: EventMeta,
+    prevHash: Sha256Hex,
+  }),
+  'UnsealedEvent',
+);
+export type UnsealedEvent = t.TypeOf<typeof UnsealedEvent>;
+
+export const SealedEvent = t.readonly(
+  t.intersection([UnsealedEvent, t.type({ hash: Sha256Hex, keyId: t.string, signature: t.string })]),
+  'SealedEvent',
+);
+export type SealedEvent = t.TypeOf<typeof SealedEvent>;
+
+/** prevHash of revision 0 in every stream. */
+export const GENESIS_HASH = '0'.repeat(64);

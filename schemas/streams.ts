@@ -1,0 +1,27 @@
+// Stream names: `<tenant>/<category>/<id>`, or `<tenant>/<category>` for a tenant-wide stream.
+// Tenant first, so one stream-prefix filter selects a tenant's whole log (verification, export).
+export type StreamCategory = 'graph.node' | 'graph.edge' | 'audit';
+
+export const streamName = (tenant: string, category: StreamCategory, id?: string): string =>
+  id === undefined ? `${tenant}/${category}` : `${tenant}/${category}/${id}`;
+
+/** The tenant's audit stream: denied attempts and other security records. */
+export const auditStream = (tenant: string): string => streamName(tenant, 'audit');
+
+/** Prefix that selects every stream of a tenant. */
+export const tenantStreamPrefix = (tenant: string): string => `${tenant}/`;
+
+export interface ParsedStream {
+  readonly tenant: string;
+  readonly category: string;
+  readonly id: string | undefined;
+}
+
+export function parseStream(stream: string): ParsedStream | undefined {
+  const first = stream.indexOf('/');
+  if (first <= 0) return undefined;
+  const second = stream.indexOf('/', first + 1);
+  const tenant = stream.slice(0, first);
+  if (second < 0) return { tenant, category: stream.slice(first + 1), id: undefined };
+  return { tenant, category: stream.slice(first + 1, second), id: stream.slice(second + 1) };
+}
