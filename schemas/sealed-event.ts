@@ -41,7 +41,7 @@ export const EventMeta = t.readonly(
       causationId: t.string,
       decision: DecisionRef,
     }),
-    t.partial({ expiresAt: Timestamp, idempotencyKey: t.string, requestDigest: Sha256Hex }),
+    t.partial({ expiresAt: Timestamp, idempotencyKey: t.string, requestDigest: Sha256Hex, ingestionVersion: t.string }),
   ]),
   'EventMeta',
 );

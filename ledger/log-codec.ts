@@ -1,0 +1,28 @@
+// Mapping between sealed events and the log's drafts/records. The log stores id, type and data itself;
+// metadata carries the rest of the sealed envelope, including sealed copies of stream and revision,
+// so a verifier can compare them with where the log actually stored the event (swaps, deletions).
+import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
+import type { EventDraft, RecordedEvent } from '../schemas/event-log.js';
+import type { JsonValue } from '../schemas/json.js';
+import { SealedEvent } from '../schemas/sealed-event.js';
+import { describeFirstError } from './decode-error.js';
+
+/** The draft to append for a sealed event; append it at revision `e.revision` of stream `e.stream`. */
+export function toEventDraft(e: SealedEvent): EventDraft {
+  const { id, type, data, ...envelope } = e;
+  // SealedEvent's optional meta fields make TypeScript doubt it is JSON; canonicalization already proved it is.
+  return { id, type, data, metadata: envelope as unknown as JsonValue };
+}
+
+/**
+ * The sealed event a record holds: id, type and data from the record, everything else (including the
+ * sealed stream and revision) from metadata. Left is `malformed: <field path> (...)`.
+ */
+export function fromRecordedEvent(r: RecordedEvent): Either<string, SealedEvent> {
+  const m = r.metadata;
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return left('malformed: metadata (expected an object)');
+  // Record fields last: id, type and data are whatever the log holds, so altering them shows as a hash mismatch.
+  const decoded = SealedEvent.decode({ ...m, id: r.id, type: r.type, data: r.data });
+  if (isLeft(decoded)) return left(`malformed: ${describeFirstError(decoded.left, 'event')}`);
+  return right(decoded.right);
+}
