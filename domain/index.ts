@@ -1,0 +1,30 @@
+// The domain's public surface: what the command pipeline, projections and HTTP layer may use.
+// Everything else under domain/ is internal and may change without notice.
+import type { AnyCommandHandler } from './command-handler.js';
+import { graphCommands } from './graph/commands.js';
+
+export { domainError, validationError, isDomainErrorCode } from './errors.js';
+export type { DomainError, DomainErrorCode, DomainErrorOf, DomainErrorStatus } from './errors.js';
+
+export { foldWith } from './command-handler.js';
+export type {
+  AnyCommandHandler,
+  CommandHandler,
+  DecideContext,
+  Decider,
+  DomainEvent,
+  Fold,
+  NoRelated,
+  RelatedStream,
+} from './command-handler.js';
+
+export { graphCommands } from './graph/commands.js';
+export { nodeDecider, evolveNode, initialNodeState } from './graph/node.js';
+export type { NodeCommand, NodeState } from './graph/node.js';
+export { edgeDecider, evolveEdge, initialEdgeState } from './graph/edge.js';
+export type { EdgeCommand, EdgeContext, EdgeEnds, EdgeState } from './graph/edge.js';
+
+/** Every command handler by command type: the pipeline's one lookup. Later aggregates add their tables here. */
+export const commandHandlers: ReadonlyMap<string, AnyCommandHandler> = new Map<string, AnyCommandHandler>(
+  Object.entries(graphCommands),
+);

@@ -1,0 +1,98 @@
+// Configuration: one io-ts codec over the environment. A bad value stops start-up with a message naming it.
+import * as t from 'io-ts';
+import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
+import { formatValidationErrors } from './validation.js';
+
+const urlOf = (name: string, protocols: readonly string[]) =>
+  new t.Type<string, string, unknown>(
+    name,
+    (u): u is string => typeof u === 'string',
+    (u, c) => {
+      if (typeof u !== 'string') return t.failure(u, c);
+      try {
+        const url = new URL(u);
+        return protocols.includes(url.protocol) ? t.success(u) : t.failure(u, c, `${name}: expected ${protocols.join(' or ')} URL`);
+      } catch {
+        return t.failure(u, c, `${name}: not a URL`);
+      }
+    },
+    t.identity,
+  );
+
+const Port = new t.Type<number, string, unknown>(
+  'port number (1-65535)',
+  (u): u is number => typeof u === 'number',
+  (u, c) => {
+    const n = typeof u === 'string' && /^\d+$/.test(u) ? Number(u) : NaN;
+    return n >= 1 && n <= 65535 ? t.success(n) : t.failure(u, c);
+  },
+  String,
+);
+
+const NonEmpty = new t.Type<string, string, unknown>(
+  'non-empty string',
+  (u): u is string => typeof u === 'string' && u.length > 0,
+  (u, c) => (typeof u === 'string' && u.length > 0 ? t.success(u) : t.failure(u, c)),
+  t.identity,
+);
+
+/** The environment variables the system reads; every one is optional. */
+export const Environment = t.partial({
+  PORT: Port,
+  COMPANYOS_DATA_DIR: NonEmpty,
+  DATABASE_URL: urlOf('DATABASE_URL', ['postgres:', 'postgresql:']),
+  EVENTSTORE_URL: urlOf('EVENTSTORE_URL', ['esdb:', 'esdb+discover:', 'kurrentdb:', 'kdb:']),
+  CLICKHOUSE_URL: urlOf('CLICKHOUSE_URL', ['http:', 'https:']),
+  NATS_URL: urlOf('NATS_URL', ['nats:', 'tls:', 'ws:', 'wss:']),
+  COMPANYOS_SIGNING_KEY: NonEmpty,
+  COMPANYOS_KEYRING_FILE: NonEmpty,
+  COMPANYOS_JWT_SECRET: NonEmpty,
+  COMPANYOS_JWKS_URL: urlOf('COMPANYOS_JWKS_URL', ['http:', 'https:']),
+  COMPANYOS_JWT_ISSUER: NonEmpty,
+  COMPANYOS_JWT_AUDIENCE: NonEmpty,
+  COMPANYOS_POLICY_FILE: NonEmpty,
+});
+
+export interface Config {
+  readonly port: number;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly eventStoreUrl: string | undefined;
+  readonly clickhouseUrl: string | undefined;
+  readonly natsUrl: string | undefined;
+  /** Base64 Ed25519 seed of the active signing key; else the keyring file, else a development key. */
+  readonly signingKey: string | undefined;
+  readonly keyringFile: string | undefined;
+  readonly jwt: {
+    readonly secret: string | undefined;
+    readonly jwksUrl: string | undefined;
+    readonly issuer: string;
+    readonly audience: string;
+  };
+  readonly policyFile: string | undefined;
+}
+
+/** Decodes the environment; empty strings count as unset. Left carries one line per bad variable. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Either<readonly string[], Config> {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const decoded = Environment.decode(present);
+  if (isLeft(decoded)) return left(formatValidationErrors(decoded.left));
+  const e = decoded.right;
+  return right({
+    port: e.PORT ?? 8080,
+    dataDir: e.COMPANYOS_DATA_DIR ?? './data',
+    databaseUrl: e.DATABASE_URL,
+    eventStoreUrl: e.EVENTSTORE_URL,
+    clickhouseUrl: e.CLICKHOUSE_URL,
+    natsUrl: e.NATS_URL,
+    signingKey: e.COMPANYOS_SIGNING_KEY,
+    keyringFile: e.COMPANYOS_KEYRING_FILE,
+    jwt: {
+      secret: e.COMPANYOS_JWT_SECRET,
+      jwksUrl: e.COMPANYOS_JWKS_URL,
+      issuer: e.COMPANYOS_JWT_ISSUER ?? 'companyos-dev',
+      audience: e.COMPANYOS_JWT_AUDIENCE ?? 'companyos',
+    },
+    policyFile: e.COMPANYOS_POLICY_FILE,
+  });
+}
