@@ -51,6 +51,12 @@ export const Environment = t.partial({
   COMPANYOS_JWT_ISSUER: NonEmpty,
   COMPANYOS_JWT_AUDIENCE: NonEmpty,
   COMPANYOS_POLICY_FILE: NonEmpty,
+  COMPANYOS_PG_SCHEMA: new t.Type<string, string, unknown>(
+    'COMPANYOS_PG_SCHEMA (lower-case SQL identifier)',
+    (u): u is string => typeof u === 'string',
+    (u, c) => (typeof u === 'string' && /^[a-z_][a-z0-9_]{0,62}$/.test(u) ? t.success(u) : t.failure(u, c)),
+    t.identity,
+  ),
 });
 
 export interface Config {
@@ -70,6 +76,8 @@ export interface Config {
     readonly audience: string;
   };
   readonly policyFile: string | undefined;
+  /** PostgreSQL schema of the log and read models (several systems can share one database). */
+  readonly pgSchema: string;
 }
 
 /** Decodes the environment; empty strings count as unset. Left carries one line per bad variable. */
@@ -94,5 +102,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
       audience: e.COMPANYOS_JWT_AUDIENCE ?? 'companyos',
     },
     policyFile: e.COMPANYOS_POLICY_FILE,
+    pgSchema: e.COMPANYOS_PG_SCHEMA ?? 'companyos',
   });
 }

@@ -1,0 +1,89 @@
+// Bearer-token authentication with jose: HS256 with a development secret, or a JWKS URL in production.
+// The verified claims become the Principal; the tenant always comes from here, never from a request body.
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { Principal } from '../../commands/authorizer.js';
+import { Region, TenantId } from '../../schemas/primitives.js';
+import { formatValidationErrors } from '../../schemas/validation.js';
+
+export const Role = t.keyof({ admin: null, editor: null, viewer: null, service: null }, 'Role');
+export type Role = t.TypeOf<typeof Role>;
+
+const Claims = t.intersection([
+  t.type({ sub: t.string, tenant: TenantId, roles: t.array(Role) }),
+  t.partial({ region: Region, auth_time: t.number }),
+]);
+
+export class AuthenticationError extends Error {
+  override readonly name = 'AuthenticationError';
+}
+
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+export interface JwtOptions {
+  readonly issuer: string;
+  readonly audience: string;
+}
+
+/** Verifies bearer tokens; rejects with AuthenticationError and a reason safe to show the caller. */
+export function jwtVerifier(key: Uint8Array | JWTVerifyGetKey, options: JwtOptions): TokenVerifier {
+  return {
+    async verify(token) {
+      let payload: unknown;
+      try {
+        const verified =
+          key instanceof Uint8Array
+            ? await jwtVerify(token, key, { ...options, algorithms: ['HS256'] })
+            : await jwtVerify(token, key, options);
+        payload = verified.payload;
+      } catch (error) {
+        throw new AuthenticationError(reasonOf(error));
+      }
+      const claims = Claims.decode(payload);
+      if (isLeft(claims)) throw new AuthenticationError(`token claims invalid: ${formatValidationErrors(claims.left).join('; ')}`);
+      const c = claims.right;
+      return { id: c.sub, tenant: c.tenant, roles: c.roles, region: c.region, authTime: c.auth_time };
+    },
+  };
+}
+
+export const remoteJwks = (url: string): JWTVerifyGetKey => createRemoteJWKSet(new URL(url));
+
+function reasonOf(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'token expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `token claim "${error.claim}" invalid`;
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature invalid';
+  if (error instanceof joseErrors.JOSEError) return `token rejected (${error.code})`;
+  return 'token rejected';
+}
+
+export interface DevelopmentTokenClaims {
+  readonly tenant: string;
+  readonly roles: readonly Role[];
+  readonly region?: string;
+  readonly subject?: string;
+  /** Lifetime in seconds; default 12 hours. */
+  readonly ttlSeconds?: number;
+}
+
+/** Issues an HS256 token for development and tests; `nowSeconds` comes from the caller. */
+export async function issueDevelopmentToken(
+  secret: Uint8Array,
+  options: JwtOptions,
+  claims: DevelopmentTokenClaims,
+  nowSeconds: number,
+): Promise<string> {
+  const body: Record<string, unknown> = { tenant: claims.tenant, roles: [...claims.roles], auth_time: nowSeconds };
+  if (claims.region !== undefined) body['region'] = claims.region;
+  return new SignJWT(body)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(claims.subject ?? `dev:${claims.tenant}:${claims.roles.join('+')}`)
+    .setIssuer(options.issuer)
+    .setAudience(options.audience)
+    .setIssuedAt(nowSeconds)
+    .setExpirationTime(nowSeconds + (claims.ttlSeconds ?? 12 * 3600))
+    .sign(secret);
+}

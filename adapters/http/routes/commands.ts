@@ -1,0 +1,48 @@
+// POST /v1/commands/{type}: the write side. Parses the body, hands it to the command pipeline and
+// renders its outcome: 201 appended, 200 replayed or unchanged, or a problem.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { CommandPipeline } from '../../../commands/pipeline.js';
+import type { AppEnv } from '../env.js';
+import { problem, sendProblem } from '../problem.js';
+import { requestInfo } from '../request-info.js';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function commandRoutes(pipeline: CommandPipeline): Hono<AppEnv> {
+  return new Hono<AppEnv>().post(
+    '/v1/commands/:type',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => sendProblem(c, problem(413, 'payload-too-large', 'Payload too large', `a command body may be at most ${MAX_BODY_BYTES} bytes`)),
+    }),
+    async (c) => {
+      const type = c.req.param('type');
+      if (!pipeline.knows(type)) {
+        return sendProblem(c, problem(404, 'unknown-command', 'Unknown command type', `no command named ${type}; known: ${pipeline.commandTypes().join(', ')}`));
+      }
+      const contentType = c.req.header('content-type') ?? '';
+      if (!/^application\/(.+\+)?json\b/i.test(contentType)) {
+        return sendProblem(c, problem(415 as never, 'unsupported-media-type', 'Unsupported media type', 'send the command as application/json'));
+      }
+      const key = c.req.header('idempotency-key');
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+        return sendProblem(c, problem(400, 'bad-idempotency-key', 'Invalid Idempotency-Key', 'the Idempotency-Key header must be 1-255 visible ASCII characters'));
+      }
+      let payload: unknown;
+      try {
+        payload = JSON.parse(await c.req.text());
+      } catch (error) {
+        return sendProblem(c, problem(400, 'malformed-json', 'Malformed JSON', `the body is not valid JSON: ${(error as Error).message}`));
+      }
+      const outcome = await pipeline.execute(type, payload, c.get('principal'), requestInfo(c));
+      if (outcome._tag === 'Left') {
+        const f = outcome.left;
+        return sendProblem(c, problem(f.status, f.code, f.title, f.detail, f.extensions));
+      }
+      const r = outcome.right;
+      return c.json(r.body, r.kind === 'appended' ? 201 : 200);
+    },
+  );
+}

@@ -1,0 +1,26 @@
+// Unauthenticated operational endpoints: liveness, readiness, Prometheus metrics, published keys.
+import { Hono } from 'hono';
+import { publishedKeys, type Keyring } from '../../../ledger/index.js';
+import type { AppEnv } from '../env.js';
+import type { Metrics } from '../metrics.js';
+
+export interface SystemDeps {
+  readonly keyring: Keyring;
+  readonly metrics: Metrics;
+  /** Resolves to the names of the dependencies that are not ready; empty when ready. */
+  readonly notReady: () => Promise<readonly string[]>;
+}
+
+export function systemRoutes(deps: SystemDeps): Hono<AppEnv> {
+  return new Hono<AppEnv>()
+    .get('/healthz', (c) => c.json({ status: 'ok' }))
+    .get('/readyz', async (c) => {
+      const waiting = await deps.notReady();
+      return waiting.length === 0 ? c.json({ status: 'ready' }) : c.json({ status: 'not ready', waiting }, 503);
+    })
+    .get('/metrics', (c) => c.body(deps.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }))
+    .get('/v1/ledger/keys', (c) => {
+      c.header('cache-control', 'public, max-age=60');
+      return c.json({ keys: publishedKeys(deps.keyring) });
+    });
+}

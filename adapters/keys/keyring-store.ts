@@ -1,0 +1,84 @@
+// Where signing keys come from: COMPANYOS_SIGNING_KEY (a base64 Ed25519 seed), a keyring file
+// (COMPANYOS_KEYRING_FILE), or else a development keyring generated into the data directory (mode 0600).
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { Keyring, decodeKeyringFile, encodeKeyringFile, seedOf, signingKeyFromSeed, type SigningKey } from '../../ledger/index.js';
+
+export class KeyringConfigError extends Error {
+  override readonly name = 'KeyringConfigError';
+}
+
+export interface KeySources {
+  readonly signingKey: string | undefined;
+  readonly keyringFile: string | undefined;
+  readonly dataDir: string;
+}
+
+/** The file the development keyring lives in. */
+export const devKeyringPath = (dataDir: string): string => join(dataDir, 'keyring.json');
+
+/** Loads (or, for development, creates) the keyring; `now` is an RFC 3339 instant from the caller. */
+export async function loadKeyring(sources: KeySources, now: string): Promise<Keyring> {
+  const fromFile = sources.keyringFile !== undefined ? await readKeyring(sources.keyringFile) : undefined;
+  if (sources.signingKey !== undefined) {
+    const seed = Buffer.from(sources.signingKey, 'base64');
+    if (seed.length !== 32) throw new KeyringConfigError('COMPANYOS_SIGNING_KEY: expected the base64 of a 32-byte Ed25519 seed');
+    // The env key keeps the validity window the keyring file gives it, else it is valid from the epoch.
+    const probe = signingKeyFromSeed(seed, '1970-01-01T00:00:00Z');
+    const listed = fromFile?.find(probe.keyId);
+    const active = listed ? signingKeyFromSeed(seed, listed.notBefore, listed.notAfter) : probe;
+    return new Keyring(fromFile?.entries.filter((e) => e.keyId !== active.keyId) ?? [], active);
+  }
+  if (fromFile !== undefined) {
+    if (!fromFile.hasActive) throw new KeyringConfigError(`${sources.keyringFile}: no active signing key (a private key without notAfter)`);
+    return fromFile;
+  }
+  const path = devKeyringPath(sources.dataDir);
+  const existing = await readKeyring(path, true);
+  if (existing !== undefined) return existing;
+  const keyring = new Keyring([], generateSigningKey(now));
+  await writeKeyring(path, keyring);
+  return keyring;
+}
+
+export function generateSigningKey(notBefore: string): SigningKey {
+  return signingKeyFromSeed(randomBytes(32), notBefore);
+}
+
+/** Retires the active key at `now` and makes a new one active; returns the new keyring. */
+export function rotate(keyring: Keyring, now: string): Keyring {
+  const old = keyring.active;
+  const retired = signingKeyFromSeed(seedOf(old), old.notBefore, now);
+  const others = keyring.entries.filter((e) => e.keyId !== old.keyId).map((e) => keyring.signingKey(e.keyId) ?? e);
+  return new Keyring([...others, retired], generateSigningKey(now));
+}
+
+export async function readKeyring(path: string, optional = false): Promise<Keyring | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (optional && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new KeyringConfigError(`cannot read keyring file ${path}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new KeyringConfigError(`keyring file ${path} is not JSON`);
+  }
+  const decoded = decodeKeyringFile(json);
+  if (isLeft(decoded)) throw new KeyringConfigError(`${path}: ${decoded.left}`);
+  return decoded.right;
+}
+
+/** Writes atomically with mode 0600: the file holds private keys. */
+export async function writeKeyring(path: string, keyring: Keyring): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(encodeKeyringFile(keyring), null, 2) + '\n', { mode: 0o600 });
+  await chmod(tmp, 0o600);
+  await rename(tmp, path);
+}

@@ -1,0 +1,90 @@
+// Authorization with a record: every decision goes through the Authorizer, and every denial is sealed
+// as an `access.denied` event on the tenant's audit stream before the caller hears 403.
+import type { Keyring } from '../ledger/index.js';
+import type { EventLog } from '../schemas/event-log.js';
+import { auditStream } from '../schemas/streams.js';
+import type { AuthorizationDecision, AuthorizationRequest, Authorizer } from './authorizer.js';
+import { eventMeta, type RequestInfo } from './envelope.js';
+import { failure, type Failure } from './failure.js';
+import { appendSealed, readTail, retryOnConflict, sealOntoTail, type RetryPolicy } from './stream-writer.js';
+
+export interface AccessDeps {
+  readonly log: EventLog;
+  readonly keyring: Keyring;
+  readonly authorizer: Authorizer;
+  readonly clock: () => Date;
+  readonly newId: () => string;
+  /** The audit stream is shared by a whole tenant, so denials contend; retry generously. */
+  readonly auditRetry: RetryPolicy;
+}
+
+export type AccessResult =
+  | { readonly allowed: true; readonly decision: AuthorizationDecision }
+  | { readonly allowed: false; readonly failure: Failure };
+
+export async function authorize(deps: AccessDeps, request: AuthorizationRequest, info: RequestInfo): Promise<AccessResult> {
+  const decision = deps.authorizer.authorize(request, deps.newId());
+  if (decision.allowed) return { allowed: true, decision };
+  const recorded = await recordDenial(deps, request, info, decision);
+  return {
+    allowed: false,
+    failure: failure(403, 'forbidden', 'Forbidden by policy', explain(request, decision), {
+      decisionId: decision.id,
+      policyVersion: decision.policyVersion,
+      determiningPolicies: decision.determiningPolicies,
+      auditEventId: recorded,
+    }),
+  };
+}
+
+/** Adds the concrete values to the policy's reason so the caller can see what to change. */
+function explain(request: AuthorizationRequest, decision: AuthorizationDecision): string {
+  const facts: string[] = [];
+  if (decision.determiningPolicies.includes('write-region-match')) {
+    facts.push(`token region ${request.principal.region ?? '(none)'}, resource region ${String(request.resource.attributes['region'] ?? '(none)')}`);
+  }
+  if (decision.determiningPolicies.includes('tenant-isolation')) {
+    facts.push(`token tenant ${request.principal.tenant}, resource tenant ${String(request.resource.attributes['tenant'] ?? '(none)')}`);
+  }
+  return facts.length === 0 ? decision.explanation : `${decision.explanation} (${facts.join('; ')})`;
+}
+
+/** Seals the denial onto the denied principal's tenant audit stream; returns the event id. */
+async function recordDenial(deps: AccessDeps, request: AuthorizationRequest, info: RequestInfo, decision: AuthorizationDecision): Promise<string> {
+  const { principal, resource } = request;
+  const tenant = principal.tenant;
+  const stream = auditStream(tenant);
+  const resourceRegion = resource.attributes['region'];
+  const region = typeof resourceRegion === 'string' ? resourceRegion : principal.region ?? 'global';
+  const id = deps.newId();
+  await retryOnConflict(stream, deps.auditRetry, async () => {
+    const now = deps.clock().toISOString();
+    const tail = await readTail(deps.log, stream);
+    const sealed = sealOntoTail(
+      {
+        stream,
+        tail,
+        ids: [id],
+        tenant,
+        region,
+        sealedAt: now,
+        meta: eventMeta({ principal, request: info, decision, now, provenance: { sourceSystem: 'companyos-api', observedAt: now, reason: decision.explanation } }),
+        bodies: [
+          {
+            type: 'access.denied',
+            schemaVersion: 1,
+            data: {
+              action: request.action,
+              resource: { type: resource.type, id: resource.id },
+              principal: { id: principal.id, roles: [...principal.roles], ...(principal.region ? { region: principal.region } : {}) },
+              explanation: explain(request, decision),
+            },
+          },
+        ],
+      },
+      deps.keyring.active,
+    );
+    await appendSealed(deps.log, tail, sealed);
+  });
+  return id;
+}
