@@ -1,0 +1,50 @@
+// The `companyos` CLI: one subcommand per job. Errors print as one line and exit non-zero
+// (2 for a usage mistake, 1 for a failure); no stack traces reach the terminal.
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { loadConfig, type Config } from '../schemas/config.js';
+import { keysCommand } from './cli/keys.js';
+import { serveCommand } from './cli/serve.js';
+import { tokenCommand } from './cli/token.js';
+import { ExitCode, UsageError } from './cli/usage.js';
+import { verifyCommand } from './cli/verify.js';
+
+const COMMANDS: Record<string, { summary: string; run: (config: Config, argv: readonly string[]) => Promise<void> }> = {
+  serve: { summary: 'run the HTTP API on PORT (default 8080)', run: serveCommand },
+  token: { summary: 'print a development token: --tenant T --roles a,b [--region R] [--subject S] [--ttl SECONDS]', run: tokenCommand },
+  verify: { summary: 'verify the stored log: [--tenant T] [--stream S] [--json]; exit 1 on a broken link', run: verifyCommand },
+  keys: { summary: 'keys generate [--rotate]: make a new signing key (--rotate: retire the dev key and use the new one)', run: keysCommand },
+};
+
+function help(): string {
+  return ['usage: companyos <command> [options]', '', ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)].join('\n');
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    console.log(help());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) throw new UsageError(`unknown command "${name}"; try: ${Object.keys(COMMANDS).join(', ')}`);
+  const config = loadConfig(process.env);
+  if (isLeft(config)) throw new UsageError(`bad configuration: ${config.left.join('; ')}`);
+  await command.run(config.right, rest);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ExitCode) {
+      process.exitCode = error.code;
+      return;
+    }
+    const usage = error instanceof UsageError;
+    console.error(`companyos: ${error instanceof Error ? error.message : String(error)}`);
+    if (process.env['COMPANYOS_DEBUG'] && error instanceof Error) console.error(error.stack);
+    process.exitCode = usage ? 2 : 1;
+  },
+);

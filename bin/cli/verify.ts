@@ -1,0 +1,39 @@
+// `companyos verify`: checks the stored log directly (no server needed). Exit 0 when intact; exit 1
+// naming the first broken link; --json prints the same report as GET /v1/ledger/verify.
+import * as t from 'io-ts';
+import { loadKeyring } from '../../adapters/keys/keyring-store.js';
+import { verifyLog } from '../../ledger/index.js';
+import type { Config } from '../../schemas/config.js';
+import { TenantId } from '../../schemas/primitives.js';
+import { parseStream } from '../../schemas/streams.js';
+import { openLog } from '../open-log.js';
+import { ExitCode, parseOptions, UsageError } from './usage.js';
+
+const Options = t.partial({ tenant: TenantId, stream: t.string, json: t.boolean });
+
+export async function verifyCommand(config: Config, argv: readonly string[]): Promise<void> {
+  const o = parseOptions(argv, { tenant: { type: 'string' }, stream: { type: 'string' }, json: { type: 'boolean' } }, Options);
+  const streamTenant = o.stream !== undefined ? parseStream(o.stream)?.tenant : undefined;
+  if (o.stream !== undefined && streamTenant === undefined) throw new UsageError(`--stream: "${o.stream}" is not a stream name (tenant/category/id)`);
+  if (o.tenant !== undefined && streamTenant !== undefined && o.tenant !== streamTenant) {
+    throw new UsageError(`--stream ${o.stream} does not belong to --tenant ${o.tenant}`);
+  }
+  const tenant = o.tenant ?? streamTenant;
+  if (tenant === undefined) throw new UsageError('name what to verify: --tenant T, or --stream S');
+  const keyring = await loadKeyring({ signingKey: config.signingKey, keyringFile: config.keyringFile, dataDir: config.dataDir }, new Date().toISOString());
+  const opened = await openLog(config);
+  try {
+    const report = await verifyLog(opened.log, keyring, o.stream !== undefined ? { tenant, stream: o.stream } : { tenant });
+    const ok = report.failures.length === 0;
+    if (o.json) console.log(JSON.stringify({ ok, ...report }));
+    else if (ok) console.log(`ok: ${report.eventsChecked} events in ${report.streamsChecked} streams verified (${opened.description})`);
+    else {
+      const first = report.failures[0]!;
+      console.log(`broken: ${first.stream} revision ${first.revision} (event ${first.eventId}): ${first.reason}`);
+      if (report.failures.length > 1) console.log(`${report.failures.length - 1} more failure(s); --json lists them all`);
+    }
+    if (!ok) throw new ExitCode(1);
+  } finally {
+    await opened.close();
+  }
+}

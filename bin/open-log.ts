@@ -1,0 +1,49 @@
+// Opens the event log configuration selects: EventStoreDB when EVENTSTORE_URL is set, else PostgreSQL
+// (DATABASE_URL), else embedded PGlite under the data directory.
+import { join } from 'node:path';
+import { openEventStoreLog } from '../adapters/eventstore/event-log.js';
+import { lockDataDir } from '../adapters/postgres/data-dir-lock.js';
+import { openPostgresEventLog } from '../adapters/postgres/event-log.js';
+import type { Config } from '../schemas/config.js';
+import type { EventLog } from '../schemas/event-log.js';
+
+export interface OpenedLog {
+  readonly log: EventLog;
+  /** For people: where the log lives, without credentials. */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+const withoutCredentials = (url: string): string => {
+  const u = new URL(url);
+  u.username = u.username ? '***' : '';
+  u.password = '';
+  return u.toString();
+};
+
+export async function openLog(config: Config): Promise<OpenedLog> {
+  if (config.eventStoreUrl !== undefined) {
+    const log = await openEventStoreLog(config.eventStoreUrl);
+    return { log, description: `EventStoreDB at ${withoutCredentials(config.eventStoreUrl)}`, close: () => log.close() };
+  }
+  if (config.databaseUrl !== undefined) {
+    const log = await openPostgresEventLog({ url: config.databaseUrl, schema: config.pgSchema });
+    return { log, description: `PostgreSQL at ${withoutCredentials(config.databaseUrl)} (schema ${config.pgSchema})`, close: () => log.close() };
+  }
+  const dataDir = join(config.dataDir, 'pglite');
+  const lock = await lockDataDir(config.dataDir);
+  try {
+    const log = await openPostgresEventLog({ dataDir, schema: config.pgSchema });
+    return {
+      log,
+      description: `embedded PGlite in ${dataDir}`,
+      close: async () => {
+        await log.close();
+        await lock.release();
+      },
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
