@@ -1,7 +1,8 @@
 // The envelope every sealed event carries: who (actor from the verified token), why and from where
 // (provenance), under which decision, and the request it belongs to.
 import type { JsonValue } from '../schemas/json.js';
-import type { EventMeta, PrivacyTier } from '../schemas/sealed-event.js';
+import type { Provenance } from '../schemas/provenance.js';
+import type { EventMeta } from '../schemas/sealed-event.js';
 import type { AuthorizationDecision, Principal } from './authorizer.js';
 
 /** Facts about the HTTP request (or NATS message) a command arrived in. */
@@ -13,19 +14,8 @@ export interface RequestInfo {
   readonly context: Readonly<Record<string, JsonValue>>;
 }
 
-/** The client's part of the provenance envelope (seed §1.1); the server adds actor, tenant and seal. */
-export interface ProvenanceInput {
-  readonly sourceSystem: string;
-  readonly observedAt: string;
-  readonly effectiveAt?: string;
-  readonly expiresAt?: string;
-  readonly reason?: string;
-  readonly evidenceRefs?: readonly string[];
-  readonly confidence?: number;
-  readonly privacyTier?: PrivacyTier;
-  readonly piiFlags?: readonly string[];
-  readonly ingestionVersion?: string;
-}
+/** Provenance as eventMeta takes it: the decoded command's (schemas/provenance.ts), or a server-made one. */
+export type ProvenanceInput = Pick<Provenance, 'sourceSystem' | 'observedAt'> & Partial<Provenance>;
 
 export interface MetaArgs {
   readonly principal: Principal;

@@ -1,0 +1,39 @@
+// What every benchmark prints: the machine it ran on, latency percentiles and memory, and a last line
+// of JSON for the README's figures table.
+import { cpus, totalmem } from 'node:os';
+
+export function machine(): string {
+  const cpu = cpus();
+  return `${cpu[0]?.model ?? 'unknown cpu'} × ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`;
+}
+
+/** Nearest-rank percentile of an ascending-sorted array, in the array's unit. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export function latencySummary(samplesMs: number[]): { p50: number; p95: number; p99: number; max: number } {
+  const sorted = Float64Array.from(samplesMs).sort();
+  const at = (p: number) => round(percentile(sorted as unknown as number[], p));
+  return { p50: at(50), p95: at(95), p99: at(99), max: round(sorted[sorted.length - 1] ?? NaN) };
+}
+
+export function memory(): string {
+  const m = process.memoryUsage();
+  return `rss ${(m.rss / 2 ** 20).toFixed(0)} MiB, heap ${(m.heapUsed / 2 ** 20).toFixed(0)} MiB`;
+}
+
+export const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
+
+/** `--name value` from argv, as a number, with a default. */
+export function numberArg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const value = Number(process.argv[i + 1]);
+  if (!Number.isFinite(value) || value <= 0) {
+    console.error(`--${name}: expected a positive number`);
+    process.exit(2);
+  }
+  return value;
+}
