@@ -120,28 +120,32 @@ export class CommandPipeline {
     k: { stream: string; tenant: string; requestDigest: string; dedupeKey: string | undefined },
   ): Promise<Either<Failure, CommandOutcome>> {
     const { log, keyring, clock } = this.#deps;
-    const recorded = await log.readStream(k.stream);
+    // The aggregate's stream and the streams its decision reads, in parallel: one round trip of latency.
+    const relatedStreams = Object.entries(
+      handler.relatedStreams(k.tenant, cmd) as Record<string, { stream: string; fold: (e: readonly unknown[]) => Either<readonly string[], unknown> }>,
+    );
+    const [recorded, ...relatedEvents] = await Promise.all([log.readStream(k.stream), ...relatedStreams.map(([, rel]) => log.readStream(rel.stream))]);
 
     if (k.dedupeKey !== undefined) {
-      const prior = recorded.filter((r) => envelopeOf(r).meta?.idempotencyKey === k.dedupeKey);
+      const prior = recorded!.filter((r) => envelopeOf(r).meta?.idempotencyKey === k.dedupeKey);
       if (prior.length > 0) {
         if (envelopeOf(prior[0]!).meta?.requestDigest !== k.requestDigest) return left(reusedKey(info));
         return right({ kind: 'replayed', body: { ...resultOf(type, k.stream, prior), replayed: true } });
       }
     }
 
-    const state = handler.fold(recorded.map(bodyOf));
+    const state = handler.fold(recorded!.map(bodyOf));
     if (isLeft(state)) throw new Error(`stream ${k.stream} holds events this version cannot read: ${state.left.join('; ')}`);
     const related: Record<string, unknown> = {};
     const evidenceRefs: string[] = [];
-    for (const [key, rel] of Object.entries(handler.relatedStreams(k.tenant, cmd) as Record<string, { stream: string; fold: (e: readonly unknown[]) => Either<readonly string[], unknown> }>)) {
-      const events = await log.readStream(rel.stream);
+    relatedStreams.forEach(([key, rel], i) => {
+      const events = relatedEvents[i]!;
       const folded = rel.fold(events.map(bodyOf));
       if (isLeft(folded)) throw new Error(`stream ${rel.stream} holds events this version cannot read: ${folded.left.join('; ')}`);
       related[key] = folded.right;
       const tail = tailOf(events);
       if (tail !== undefined) evidenceRefs.push(`log:${rel.stream}@${tail.revision}#${tail.hash}`);
-    }
+    });
 
     const access = await authorize(
       this.#deps,
@@ -168,7 +172,7 @@ export class CommandPipeline {
       const e = decided.left;
       return left(failure(e.status, e.code, e.title, e.detail, e.errors ? { errors: e.errors } : undefined));
     }
-    const tail = tailOf(recorded);
+    const tail = tailOf(recorded!);
     if (decided.right.length === 0) {
       return right({
         kind: 'unchanged',

@@ -28,10 +28,21 @@ export interface JwtOptions {
   readonly audience: string;
 }
 
+/** Verified tokens kept so a client's repeated token costs a map lookup, not an HMAC (about 250 µs). */
+const CACHE_SIZE = 10_000;
+
 /** Verifies bearer tokens; rejects with AuthenticationError and a reason safe to show the caller. */
 export function jwtVerifier(key: Uint8Array | JWTVerifyGetKey, options: JwtOptions): TokenVerifier {
+  // Keyed by the whole token string, so a hit is a token whose signature was already verified;
+  // expiry is still checked on every use.
+  const verified = new Map<string, { principal: Principal; expiresAt: number }>();
   return {
     async verify(token) {
+      const hit = verified.get(token);
+      if (hit !== undefined) {
+        if (Date.now() < hit.expiresAt) return hit.principal;
+        verified.delete(token);
+      }
       let payload: unknown;
       try {
         const verified =
@@ -45,7 +56,13 @@ export function jwtVerifier(key: Uint8Array | JWTVerifyGetKey, options: JwtOptio
       const claims = Claims.decode(payload);
       if (isLeft(claims)) throw new AuthenticationError(`token claims invalid: ${formatValidationErrors(claims.left).join('; ')}`);
       const c = claims.right;
-      return { id: c.sub, tenant: c.tenant, roles: c.roles, region: c.region, authTime: c.auth_time };
+      const principal: Principal = { id: c.sub, tenant: c.tenant, roles: c.roles, region: c.region, authTime: c.auth_time };
+      const exp = (payload as { exp?: unknown }).exp;
+      if (typeof exp === 'number') {
+        if (verified.size >= CACHE_SIZE) verified.delete(verified.keys().next().value!);
+        verified.set(token, { principal, expiresAt: exp * 1000 });
+      }
+      return principal;
     },
   };
 }

@@ -1,0 +1,120 @@
+// The `companyos` CLI as a user runs it: real processes, a real embedded store, exit codes and output.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const run = promisify(execFile);
+const CLI = resolve(import.meta.dirname, 'companyos.js');
+let dataDir: string;
+
+/** The environment of a user with no servers configured, whatever the test runner has. */
+const env = (extra: Record<string, string> = {}) => {
+  const { DATABASE_URL: _pg, EVENTSTORE_URL: _es, NATS_URL: _nats, CLICKHOUSE_URL: _ch, COMPANYOS_SIGNING_KEY: _k, ...rest } = process.env;
+  return { ...rest, COMPANYOS_DATA_DIR: dataDir, ...extra };
+};
+
+async function cli(args: string[], extra: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: env(extra) });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const usage = suite('CLI: bad input is one line and a non-zero exit');
+usage.before(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'companyos-cli-'));
+});
+
+const mistakes: [string, string[], Record<string, string>, RegExp][] = [
+  ['unknown command', ['frobnicate'], {}, /^companyos: unknown command "frobnicate"/],
+  ['unknown option', ['token', '--tenant', 'acme', '--roles', 'editor', '--colour', 'red'], {}, /^companyos: Unknown option '--colour'/],
+  ['invalid role', ['token', '--tenant', 'acme', '--roles', 'god'], {}, /^companyos: --roles: expected roles/],
+  ['invalid tenant', ['token', '--tenant', 'ACME!', '--roles', 'viewer'], {}, /^companyos: --tenant: expected TenantId/],
+  ['missing scope', ['verify'], {}, /^companyos: name what to verify/],
+  ['bad configuration', ['verify', '--tenant', 'acme'], { PORT: 'eighty' }, /^companyos: bad configuration: PORT: expected port number/],
+  ['bad signing key', ['verify', '--tenant', 'acme'], { COMPANYOS_SIGNING_KEY: 'c2hvcnQ=' }, /^companyos: COMPANYOS_SIGNING_KEY: expected the base64 of a 32-byte/],
+];
+for (const [name, args, extra, message] of mistakes) {
+  usage(name, async () => {
+    const out = await cli(args, extra);
+    assert.ok(out.code !== 0, `exit ${out.code}`);
+    const lines = out.stderr.trim().split('\n');
+    assert.is(lines.length, 1, out.stderr);
+    assert.match(lines[0]!, message);
+    assert.not.match(out.stderr, /\n\s+at /); // no stack trace
+  });
+}
+
+const lifecycle = suite('CLI: serve, token, keys and verify on the embedded store');
+let server: ChildProcess | undefined;
+lifecycle.after(async () => {
+  server?.kill('SIGKILL');
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+lifecycle('serve accepts a token from `companyos token`, keeps the store to itself, and stops cleanly', async () => {
+  const port = 30000 + Math.floor(Math.random() * 20000);
+  server = spawn(process.execPath, [CLI, 'serve'], { env: env({ PORT: String(port) }), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  server.stdout!.on('data', (d) => (output += d));
+  server.stderr!.on('data', (d) => (output += d));
+  for (let i = 0; !output.includes('listening on'); i++) {
+    assert.ok(i < 600 && server.exitCode === null, `server did not start: ${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const token = (await cli(['token', '--tenant', 'acme', '--roles', 'editor', '--region', 'us-east'])).stdout.trim().split('\n').pop()!;
+  const res = await fetch(`http://127.0.0.1:${port}/v1/commands/graph.node.upsert`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ id: 'svc:cli', type: 'Service', region: 'us-east', attributes: {}, provenance: { sourceSystem: 'cli-test', observedAt: '2026-01-01T00:00:00Z' } }),
+  });
+  assert.is(res.status, 201, await res.text());
+
+  const busy = await cli(['verify', '--tenant', 'acme']);
+  assert.is(busy.code, 1);
+  assert.match(busy.stderr, /in use by process \d+/);
+
+  const keyring = await stat(join(dataDir, 'keyring.json'));
+  assert.is(keyring.mode & 0o777, 0o600);
+  assert.is((await stat(join(dataDir, 'jwt-secret'))).mode & 0o777, 0o600);
+
+  server.kill('SIGTERM');
+  const code = await new Promise<number | null>((r) => server!.once('exit', r));
+  assert.is(code, 0, output);
+  server = undefined;
+});
+
+lifecycle('verify reads the store the server wrote: exit 0 and a summary; --json is the API report', async () => {
+  const out = await cli(['verify', '--tenant', 'acme']);
+  assert.is(out.code, 0, out.stderr);
+  assert.match(out.stdout, /^ok: 1 events in 1 streams verified/);
+  const json = await cli(['verify', '--stream', 'acme/graph.node/svc:cli', '--json']);
+  assert.equal(JSON.parse(json.stdout), { ok: true, eventsChecked: 1, streamsChecked: 1, failures: [] });
+});
+
+lifecycle('keys generate prints a usable key; --rotate retires the old key, which still verifies old events', async () => {
+  const generated = await cli(['keys', 'generate']);
+  assert.is(generated.code, 0);
+  const seed = /COMPANYOS_SIGNING_KEY=(\S+)/.exec(generated.stdout)?.[1];
+  assert.is(Buffer.from(seed!, 'base64').length, 32);
+
+  const before = JSON.parse(await readFile(join(dataDir, 'keyring.json'), 'utf8'));
+  const rotated = await cli(['keys', 'generate', '--rotate']);
+  assert.is(rotated.code, 0, rotated.stderr);
+  const after = JSON.parse(await readFile(join(dataDir, 'keyring.json'), 'utf8'));
+  assert.is(after.keys.length, 2);
+  const old = after.keys.find((k: { keyId: string }) => k.keyId === before.keys[0].keyId);
+  assert.type(old.notAfter, 'string');
+  const verified = await cli(['verify', '--tenant', 'acme']);
+  assert.is(verified.code, 0, verified.stdout + verified.stderr);
+});
+
+usage.run();
+lifecycle.run();
