@@ -31,7 +31,7 @@ const TEMPLATES = 256;
 const templates: SealedEvent[] = Array.from({ length: TEMPLATES }, (_, n) => sealEvent(unsealed(n), key));
 
 function unsealed(n: number): UnsealedEvent {
-  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString().replace('.000Z', 'Z');
   return {
     id: randomUUID(),
     stream: `bench/graph.node/n${n}`,
@@ -47,7 +47,7 @@ function unsealed(n: number): UnsealedEvent {
       sourceSystem: 'api',
       observedAt: at,
       effectiveAt: at,
-      reason: 'scale after load review',
+      reason: 'load review',
       evidenceRefs: [],
       confidence: 1,
       privacyTier: 'internal',
@@ -124,8 +124,12 @@ const cpu = cpus();
 console.log(
   `machine: ${cpu[0]?.model ?? 'unknown cpu'}, ${cpu.length} cores, ${mb(totalmem())} MB, node ${process.version}`,
 );
-const sample = JSON.stringify(draft('bench/graph.node/sample', 0n, GENESIS_HASH));
-console.log(`event: ~${Buffer.byteLength(sample)} bytes of JSON (sealed envelope in metadata); ${seconds} s per phase`);
+const sample = draft('bench/graph.node/sample', 0n, GENESIS_HASH);
+const stored = Buffer.byteLength(JSON.stringify(sample.data)) + Buffer.byteLength(JSON.stringify(sample.metadata));
+console.log(
+  `event: ${Buffer.byteLength(JSON.stringify(sample))} bytes of JSON as a draft, ${stored} in data + metadata ` +
+    `(sealed envelope: hash, prevHash, signature, meta); ${seconds} s per phase`,
+);
 
 const database = await openPostgres({ url, poolSize });
 const schema = `fabric_bench_${Math.random().toString(36).slice(2, 10)}`;

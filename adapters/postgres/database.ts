@@ -1,0 +1,311 @@
+// PostgreSQL store factory shared by the event log and the read models: kysely on pg (a server) or on
+// PGlite (embedded, on disk or in memory), raw sessions for hot paths, LISTEN, and versioned migrations.
+import { createHash } from 'node:crypto';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+
+export interface OpenPostgresOptions {
+  /** postgres://… of a server; unset → embedded PGlite. */
+  readonly url?: string;
+  /** PGlite data directory; unset (and no url) → in memory. Ignored with url. */
+  readonly dataDir?: string;
+  /** Default schema: search_path of every session, and where `migrate` works. Default 'public'. */
+  readonly schema?: string;
+  /** pg pool size (default 10). PGlite has exactly one session. */
+  readonly poolSize?: number;
+  /** Run these migrations in `schema` before returning. */
+  readonly migrations?: readonly Migration[];
+}
+
+/** One connection held for a sequence of statements (a transaction, a session lock). */
+export interface SqlSession {
+  /** One statement with $n parameters (strings or null). int8 comes back as bigint, json(b) parsed. */
+  query<R = Record<string, unknown>>(text: string, params?: readonly (string | null)[]): Promise<R[]>;
+  /** Several parameterless statements in one round trip (simple query protocol); each one's rows, in order. */
+  exec(text: string): Promise<Record<string, unknown>[][]>;
+}
+
+export interface Listener {
+  close(): Promise<void>;
+}
+
+export interface PostgresDatabase<DB = unknown> {
+  readonly kind: 'pg' | 'pglite';
+  readonly schema: string;
+  /** Query builder for everything that is not a hot path. int8 columns come back as bigint. */
+  readonly db: Kysely<DB>;
+  /** How many sessions can be used at once (pool size; 1 for PGlite). */
+  readonly maxSessions: number;
+  /**
+   * Run `fn` on one connection. If `fn` throws, the connection is not reused as is (pg: destroyed;
+   * PGlite: rolled back and its session locks released), so a half-done transaction never leaks.
+   */
+  withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** Calls `onNotify` for NOTIFYs on `channel`, and after a lost listening connection is re-established. */
+  listen(channel: string, onNotify: () => void): Promise<Listener>;
+  close(): Promise<void>;
+}
+
+/** A versioned schema change. Ids are global per schema: prefix them with the owning module. */
+export interface Migration {
+  readonly id: string;
+  up(db: Kysely<any>, context: MigrationContext): Promise<void>;
+}
+
+export interface MigrationContext {
+  /** The schema being migrated (already created). Quote with `quoteIdent` in raw SQL. */
+  readonly schema: string;
+}
+
+const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Schema names are restricted to plain lower-case identifiers so they can be embedded in SQL safely. */
+export function assertIdentifier(name: string, what = 'schema'): string {
+  if (!IDENT.test(name)) throw new TypeError(`${what} name ${JSON.stringify(name)} must match ${IDENT}`);
+  return name;
+}
+
+export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** A stable signed 64-bit key (for advisory locks) derived from a string. */
+export function lockKey(text: string): bigint {
+  return createHash('sha256').update(text).digest().readBigInt64BE(0);
+}
+
+/**
+ * Open PostgreSQL: a pg pool on `url`, else PGlite in `dataDir` (in memory without one). Every session's
+ * search_path is `schema, public`; int8 comes back as bigint on both. Runs `migrations` if given.
+ */
+export async function openPostgres<DB = unknown>(options: OpenPostgresOptions = {}): Promise<PostgresDatabase<DB>> {
+  const schema = assertIdentifier(options.schema ?? 'public');
+  const database = options.url
+    ? openServer<DB>(options.url, schema, options.poolSize ?? 10)
+    : await openEmbedded<DB>(options.dataDir, schema);
+  if (options.migrations?.length) {
+    try {
+      await migrate(database, options.migrations);
+    } catch (err) {
+      await database.close();
+      throw err;
+    }
+  }
+  return database;
+}
+
+// int8 → bigint for the whole pool (not pg's global type registry, which other code may rely on).
+const int8AsBigint: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === 20 ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+function openServer<DB>(url: string, schema: string, poolSize: number): PostgresDatabase<DB> {
+  const config: pg.ClientConfig = {
+    connectionString: url,
+    types: int8AsBigint,
+    options: `-c search_path=${schema},public`,
+  };
+  const pool = new pg.Pool({ ...config, max: poolSize });
+  // An idle client's error (server restart) must not crash the process; the next checkout reconnects.
+  pool.on('error', () => {});
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  let closed = false;
+  const listeners = new Set<Listener>();
+
+  const session = (client: pg.PoolClient): SqlSession => ({
+    async query<R>(text: string, params: readonly (string | null)[] = []) {
+      const result = await client.query(text, params as unknown[]);
+      return result.rows as R[];
+    },
+    async exec(text: string) {
+      const result = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+      return (Array.isArray(result) ? result : [result]).map((r) => r.rows ?? []);
+    },
+  });
+
+  return {
+    kind: 'pg',
+    schema,
+    db,
+    maxSessions: poolSize,
+    async withSession<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        const result = await fn(session(client));
+        client.release();
+        return result;
+      } catch (err) {
+        client.release(true);
+        throw err;
+      }
+    },
+    async listen(channel, onNotify) {
+      const listener = new PgListener(config, channel, onNotify, () => listeners.delete(listener));
+      listeners.add(listener);
+      // A failed first connect keeps retrying in the background; subscribers poll meanwhile.
+      await listener.start().catch(() => {});
+      return listener;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all([...listeners].map((l) => l.close()));
+      await db.destroy();
+    },
+  };
+}
+
+/** A dedicated connection for LISTEN that reconnects on failure (pooled connections cannot listen). */
+class PgListener implements Listener {
+  #client: pg.Client | undefined;
+  #closed = false;
+  #retry: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: pg.ClientConfig,
+    private readonly channel: string,
+    private readonly onNotify: () => void,
+    private readonly onClose: () => void,
+  ) {}
+
+  async start(): Promise<void> {
+    const client = new pg.Client(this.config);
+    const lost = () => {
+      if (this.#client !== client) return;
+      this.#client = undefined;
+      client.end().catch(() => {});
+      this.#scheduleReconnect();
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', (msg) => {
+      if (msg.channel === this.channel) this.onNotify();
+    });
+    this.#client = client;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${quoteIdent(this.channel)}`);
+    } catch (err) {
+      lost();
+      throw err;
+    }
+    if (this.#closed) await this.close();
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed || this.#retry) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      if (this.#closed) return;
+      // Whatever was committed while we were deaf is picked up by the subscriber's next read.
+      this.start().then(this.onNotify, () => {});
+    }, 1000);
+    this.#retry.unref();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#retry) clearTimeout(this.#retry);
+    const client = this.#client;
+    this.#client = undefined;
+    this.onClose();
+    if (client) await client.end().catch(() => {});
+  }
+}
+
+async function openEmbedded<DB>(dataDir: string | undefined, schema: string): Promise<PostgresDatabase<DB>> {
+  const pglite = await PGlite.create({
+    ...(dataDir ? { dataDir } : {}),
+    parsers: { [pgliteTypes.INT8]: (v: string) => BigInt(v) },
+  });
+  await pglite.exec(`SET search_path TO ${quoteIdent(schema)}, public`);
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  let closed = false;
+  const session: SqlSession = {
+    async query<R>(text: string, params: readonly (string | null)[] = []) {
+      return (await pglite.query<R>(text, params as unknown[])).rows;
+    },
+    async exec(text: string) {
+      return (await pglite.exec(text)).map((r) => r.rows as Record<string, unknown>[]);
+    },
+  };
+  // PGlite has one session; holding kysely's single connection keeps kysely queries out of ours.
+  const withSession = <T>(fn: (s: SqlSession) => Promise<T>): Promise<T> =>
+    db.connection().execute(async () => {
+      try {
+        return await fn(session);
+      } catch (err) {
+        await pglite.exec('ROLLBACK; SELECT pg_advisory_unlock_all()').catch(() => {});
+        throw err;
+      }
+    });
+
+  return {
+    kind: 'pglite',
+    schema,
+    db,
+    maxSessions: 1,
+    withSession,
+    async listen(channel, onNotify) {
+      const off = pglite.onNotification((ch) => {
+        if (ch === channel) onNotify();
+      });
+      await withSession((s) => s.exec(`LISTEN ${quoteIdent(channel)}`));
+      return {
+        async close() {
+          off();
+          if (!closed) await withSession((s) => s.exec(`UNLISTEN ${quoteIdent(channel)}`)).catch(() => {});
+        },
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy(); // closes the PGlite instance
+    },
+  };
+}
+
+/**
+ * Apply the migrations not yet recorded in `<schema>.migrations`, in list order, in one transaction
+ * under an advisory lock on the schema, so concurrent starters neither race nor half-apply.
+ * Returns the ids applied now.
+ */
+export async function migrate(
+  database: PostgresDatabase<any>,
+  migrations: readonly Migration[],
+  schema: string = database.schema,
+): Promise<readonly string[]> {
+  assertIdentifier(schema);
+  const ids = new Set<string>();
+  for (const m of migrations) {
+    if (ids.has(m.id)) throw new Error(`duplicate migration id ${m.id}`);
+    ids.add(m.id);
+  }
+  const s = sql.id(schema);
+  return database.db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${lockKey(`companyos.migrations\0${schema}`).toString()}::bigint)`.execute(trx);
+    await sql`CREATE SCHEMA IF NOT EXISTS ${s}`.execute(trx);
+    await sql`CREATE TABLE IF NOT EXISTS ${s}.migrations (
+      id text PRIMARY KEY,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`.execute(trx);
+    const done = new Set(
+      (await sql<{ id: string }>`SELECT id FROM ${s}.migrations`.execute(trx)).rows.map((r) => r.id),
+    );
+    const applied: string[] = [];
+    for (const m of migrations) {
+      if (done.has(m.id)) continue;
+      await m.up(trx, { schema });
+      await sql`INSERT INTO ${s}.migrations (id) VALUES (${m.id})`.execute(trx);
+      applied.push(m.id);
+    }
+    return applied;
+  });
+}
+
+/** Drop a schema and everything in it (tests, benchmarks). */
+export async function dropSchema(database: PostgresDatabase<any>, schema: string): Promise<void> {
+  await sql`DROP SCHEMA IF EXISTS ${sql.id(assertIdentifier(schema))} CASCADE`.execute(database.db);
+}
