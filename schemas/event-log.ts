@@ -1,7 +1,7 @@
 // The event log port: an append-only store of streams, each an ordered list of revisions, with one
 // global order (positions) across all streams. EventStoreDB and PostgreSQL/PGlite both implement it
 // and both pass test/contracts/event-log.contract.ts. Positions and revisions are bigint end to end.
-import type { JsonValue } from './json.js';
+import { JsonValueC, type JsonValue } from './json.js';
 
 /** What an append expects of the stream: its exact last revision, that it does not exist, or anything. */
 export type ExpectedRevision = bigint | 'no-stream' | 'any';
@@ -92,4 +92,34 @@ export class DuplicateEventIdError extends Error {
 /** The log could not be reached; callers may retry. */
 export class LogUnavailableError extends Error {
   override readonly name = 'LogUnavailableError';
+}
+
+const LOWER_CASE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The inputs every adapter rejects before writing anything, so all logs refuse the same appends:
+ * TypeError/RangeError naming the problem. An empty append is rejected rather than answered with a
+ * made-up position. Ids must be lower-case because servers hand them back lower-cased.
+ */
+export function validateAppend(stream: string, expected: ExpectedRevision, events: readonly EventDraft[]): void {
+  if (typeof stream !== 'string' || stream.length === 0 || stream.includes('\0')) {
+    throw new TypeError('append: stream must be a non-empty string without NUL');
+  }
+  if (typeof expected === 'bigint') {
+    if (expected < 0n) throw new RangeError('append: an expected revision is >= 0 (use "no-stream")');
+  } else if (expected !== 'any' && expected !== 'no-stream') {
+    throw new TypeError(`append: expected revision ${String(expected)} is not a bigint, "no-stream" or "any"`);
+  }
+  if (!Array.isArray(events) || events.length === 0) throw new RangeError('append: at least one event is required');
+  for (const e of events) {
+    if (typeof e.id !== 'string' || !LOWER_CASE_UUID.test(e.id)) {
+      throw new TypeError(`append: event id ${JSON.stringify(e.id)} is not a lower-case UUID`);
+    }
+    if (typeof e.type !== 'string' || e.type.length === 0 || e.type.includes('\0')) {
+      throw new TypeError('append: event type must be a non-empty string without NUL');
+    }
+    if (!JsonValueC.is(e.data) || !JsonValueC.is(e.metadata)) {
+      throw new TypeError(`append: event ${e.id} data and metadata must be finite JSON values`);
+    }
+  }
 }

@@ -42,8 +42,9 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
+  validateAppend,
 } from '../../schemas/event-log.js';
-import { JsonValueC, type JsonValue } from '../../schemas/json.js';
+import type { JsonValue } from '../../schemas/json.js';
 
 export interface EventStoreEventLogOptions {
   /** Resubscription backoff after a dropped subscription: first delay and cap, in ms (jittered, doubling). */
@@ -54,7 +55,6 @@ export interface EventStoreEventLogOptions {
 
 /** Servers report "no position" as the all-ones 64-bit value. */
 const NO_POSITION = 2n ** 64n - 1n;
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // gRPC status codes (from @grpc/grpc-js `status`), for errors the client passes through unconverted.
 const GRPC_CANCELLED = 1;
 const GRPC_DEADLINE_EXCEEDED = 4;
@@ -541,30 +541,6 @@ function checkMaxCount(maxCount: number | undefined): void {
   }
 }
 
-/** The same checks as the PostgreSQL adapter, so both reject the same inputs. */
-function validateAppend(stream: string, expected: ExpectedRevision, events: readonly EventDraft[]): void {
-  if (typeof stream !== 'string' || stream.length === 0 || stream.includes('\0')) {
-    throw new TypeError('append: stream must be a non-empty string without NUL');
-  }
-  if (typeof expected === 'bigint') {
-    if (expected < 0n) throw new RangeError('append: an expected revision is >= 0 (use "no-stream")');
-  } else if (expected !== 'any' && expected !== 'no-stream') {
-    throw new TypeError(`append: expected revision ${String(expected)} is not a bigint, "no-stream" or "any"`);
-  }
-  if (!Array.isArray(events) || events.length === 0) throw new RangeError('append: at least one event is required');
-  for (const e of events) {
-    // Lower case: the server hands ids back lower-cased, and an id must read back as it was written.
-    if (typeof e.id !== 'string' || !UUID_RE.test(e.id)) {
-      throw new TypeError(`append: event id ${JSON.stringify(e.id)} is not a lower-case UUID`);
-    }
-    if (typeof e.type !== 'string' || e.type.length === 0 || e.type.includes('\0')) {
-      throw new TypeError('append: event type must be a non-empty string without NUL');
-    }
-    if (!JsonValueC.is(e.data) || !JsonValueC.is(e.metadata)) {
-      throw new TypeError(`append: event ${e.id} data and metadata must be finite JSON values`);
-    }
-  }
-}
 
 function serverFilter(filter: EventFilter | undefined): Filter | undefined {
   if (!filter) return undefined;

@@ -17,8 +17,9 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
+  validateAppend,
 } from '../../schemas/event-log.js';
-import { JsonValueC, type JsonValue } from '../../schemas/json.js';
+import type { JsonValue } from '../../schemas/json.js';
 import {
   assertIdentifier,
   lockKey,
@@ -88,8 +89,6 @@ export async function openPostgresEventLog(
 
 /** A transaction in flight longer than this no longer holds back a further one. */
 const STALL_MS = 20;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface Pending {
   readonly stream: string;
@@ -464,29 +463,6 @@ export class PostgresEventLog implements EventLog {
   }
 }
 
-function validateAppend(stream: string, expected: ExpectedRevision, events: readonly EventDraft[]): void {
-  if (typeof stream !== 'string' || stream.length === 0 || stream.includes('\0')) {
-    throw new TypeError('append: stream must be a non-empty string without NUL');
-  }
-  if (typeof expected === 'bigint') {
-    if (expected < 0n) throw new RangeError('append: an expected revision is >= 0 (use "no-stream")');
-  } else if (expected !== 'any' && expected !== 'no-stream') {
-    throw new TypeError(`append: expected revision ${String(expected)} is not a bigint, "no-stream" or "any"`);
-  }
-  // Documented choice: an empty append is rejected rather than answered with a made-up position.
-  if (!Array.isArray(events) || events.length === 0) throw new RangeError('append: at least one event is required');
-  for (const e of events) {
-    if (typeof e.id !== 'string' || !UUID.test(e.id)) {
-      throw new TypeError(`append: event id ${JSON.stringify(e.id)} is not a lower-case UUID`);
-    }
-    if (typeof e.type !== 'string' || e.type.length === 0 || e.type.includes('\0')) {
-      throw new TypeError('append: event type must be a non-empty string without NUL');
-    }
-    if (!JsonValueC.is(e.data) || !JsonValueC.is(e.metadata)) {
-      throw new TypeError(`append: event ${e.id} data and metadata must be finite JSON values`);
-    }
-  }
-}
 
 // \u0000 cannot be stored in jsonb; reject it up front with a clear error instead of failing the group.
 const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/;
