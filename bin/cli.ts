@@ -2,6 +2,7 @@
 // (2 for a usage mistake, 1 for a failure); no stack traces reach the terminal.
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { loadConfig, type Config } from '../schemas/config.js';
+import { ingestCommand, relayCommand } from './cli/bus.js';
 import { keysCommand } from './cli/keys.js';
 import { serveCommand } from './cli/serve.js';
 import { tokenCommand } from './cli/token.js';
@@ -12,6 +13,8 @@ const COMMANDS: Record<string, { summary: string; run: (config: Config, argv: re
   serve: { summary: 'run the HTTP API on PORT (default 8080)', run: serveCommand },
   token: { summary: 'print a development token: --tenant T --roles a,b [--region R] [--subject S] [--ttl SECONDS]', run: tokenCommand },
   verify: { summary: 'verify the stored log: [--tenant T] [--stream S] [--json]; exit 1 on a broken link', run: verifyCommand },
+  relay: { summary: 'publish committed events to NATS JetStream until stopped (NATS_URL, shared log)', run: relayCommand },
+  ingest: { summary: 'turn ingest.<tenant>.<command> NATS messages into commands until stopped', run: ingestCommand },
   keys: { summary: 'keys generate [--rotate]: make a new signing key (--rotate: retire the dev key and use the new one)', run: keysCommand },
 };
 

@@ -1,6 +1,7 @@
 // The policy port: every command and privileged read is decided here before anything else happens.
 // Deny by default; the decision's id, policy version and determining policies are sealed into events.
 import type { JsonValue } from '../schemas/json.js';
+import type { ActorAuthn } from '../schemas/sealed-event.js';
 
 /** Who is asking, as proven by the verified token. */
 export interface Principal {
@@ -11,6 +12,8 @@ export interface Principal {
   readonly region: string | undefined;
   /** Seconds since the epoch when the principal authenticated (for step-up rules). */
   readonly authTime: number | undefined;
+  /** How the principal proved who it is; sealed as meta.actor.authn. */
+  readonly authn: ActorAuthn;
 }
 
 export interface AuthorizationRequest {

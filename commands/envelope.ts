@@ -33,7 +33,7 @@ export function eventMeta(a: MetaArgs): EventMeta {
   const p = a.provenance;
   const observedAt = p?.observedAt ?? a.now;
   const meta: EventMeta = {
-    actor: { id: a.principal.id, type: a.principal.roles.includes('service') ? 'service' : 'user', authn: 'jwt' },
+    actor: { id: a.principal.id, type: a.principal.roles.includes('service') ? 'service' : 'user', authn: a.principal.authn },
     sourceSystem: p?.sourceSystem ?? 'companyos-api',
     observedAt,
     effectiveAt: p?.effectiveAt ?? observedAt,

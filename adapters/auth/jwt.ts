@@ -56,7 +56,7 @@ export function jwtVerifier(key: Uint8Array | JWTVerifyGetKey, options: JwtOptio
       const claims = Claims.decode(payload);
       if (isLeft(claims)) throw new AuthenticationError(`token claims invalid: ${formatValidationErrors(claims.left).join('; ')}`);
       const c = claims.right;
-      const principal: Principal = { id: c.sub, tenant: c.tenant, roles: c.roles, region: c.region, authTime: c.auth_time };
+      const principal: Principal = { id: c.sub, tenant: c.tenant, roles: c.roles, region: c.region, authTime: c.auth_time, authn: 'jwt' };
       const exp = (payload as { exp?: unknown }).exp;
       if (typeof exp === 'number') {
         if (verified.size >= CACHE_SIZE) verified.delete(verified.keys().next().value!);

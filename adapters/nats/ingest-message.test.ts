@@ -39,7 +39,7 @@ test('a well-formed message becomes the command as the ingest service, with the 
     tenant: 'acme',
     commandType: 'graph.node.upsert',
     payload: body,
-    principal: { id: 'service:nats-ingest', tenant: 'acme', roles: ['service'], region: 'us-east', authTime: undefined },
+    principal: { id: 'service:nats-ingest', tenant: 'acme', roles: ['service'], region: 'us-east', authTime: undefined, authn: 'system' },
     info: { requestId: 'nats:COMPANYOS_INGEST:42', correlationId: 'c-1', idempotencyKey: 'gh-123', context: { time: '2026-01-01T00:00:00.000Z', channel: 'nats' } },
   });
 });

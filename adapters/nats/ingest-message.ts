@@ -100,7 +100,7 @@ export function parseDelivery(d: IngestDelivery, policy: IngestPolicy): Parsed {
     tenant: address.tenant,
     commandType: address.commandType,
     payload,
-    principal: { id: actor ?? policy.serviceId, tenant: address.tenant, roles: ['service'], region, authTime: undefined },
+    principal: { id: actor ?? policy.serviceId, tenant: address.tenant, roles: ['service'], region, authTime: undefined, authn: 'system' },
     info: {
       requestId: `nats:${d.stream}:${d.streamSequence}`,
       ...(correlationId !== undefined && SANE.test(correlationId) ? { correlationId } : {}),

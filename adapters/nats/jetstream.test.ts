@@ -72,7 +72,7 @@ if (!url) {
     const tenant = `rel${run}`;
     try {
       for (let i = 0; i < 5; i++) {
-        const r = await pipeline.execute('graph.node.upsert', nodeUpsert(`svc:${i}`, { i }), { id: 'u1', tenant, roles: ['editor'], region: 'us-east', authTime: undefined }, { requestId: `r${i}`, context: {} });
+        const r = await pipeline.execute('graph.node.upsert', nodeUpsert(`svc:${i}`, { i }), { id: 'u1', tenant, roles: ['editor'], region: 'us-east', authTime: undefined, authn: 'jwt' }, { requestId: `r${i}`, context: {} });
         assert.is(r._tag, 'Right');
       }
       const bus = await JetStreamBus.open(nc, { stream: n.events.stream, subjects: [`${n.events.prefix}.>`] });
@@ -135,7 +135,7 @@ if (!url) {
       });
       assert.equal(events.map((e) => e.type), ['graph.node.upserted', 'access.denied']);
       const meta = events[0]!.metadata as { meta: { actor: unknown; idempotencyKey: string; correlationId: string } };
-      assert.equal(meta.meta.actor, { id: 'service:nats-ingest', type: 'service', authn: 'jwt' });
+      assert.equal(meta.meta.actor, { id: 'service:nats-ingest', type: 'service', authn: 'system' });
       assert.is(meta.meta.idempotencyKey, 'key:ok-1');
       assert.is(meta.meta.correlationId, 'corr-1');
 

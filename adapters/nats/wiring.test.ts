@@ -33,7 +33,7 @@ test('without NATS_URL: in-process bus, relay running, no ingest', async () => {
     assert.is(side.description, 'in-process bus');
     const got: BusMessage[] = [];
     side.bus.subscribe(`companyos.${tenant}.>`, (m) => got.push(m));
-    const r = await pipeline.execute('graph.node.upsert', nodeUpsert('svc:w'), { id: 'u', tenant, roles: ['editor'], region: 'us-east', authTime: undefined }, { requestId: 'w1', context: {} });
+    const r = await pipeline.execute('graph.node.upsert', nodeUpsert('svc:w'), { id: 'u', tenant, roles: ['editor'], region: 'us-east', authTime: undefined, authn: 'jwt' }, { requestId: 'w1', context: {} });
     assert.is(r._tag, 'Right');
     await waitFor('the event on the in-process bus', () => got.length >= 1);
     assert.is(got[0]!.subject, `companyos.${tenant}.graph_node.graph_node_upserted`);

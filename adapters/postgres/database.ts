@@ -131,11 +131,17 @@ function openServer<DB>(url: string, schema: string, poolSize: number): Postgres
     maxSessions: poolSize,
     async withSession<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      // A checked-out client has no pool listener: a server-side disconnect between statements would
+      // otherwise be an unhandled 'error' event (a crash). The next statement fails instead.
+      const ignore = () => {};
+      client.on('error', ignore);
       try {
         const result = await fn(session(client));
+        client.off('error', ignore);
         client.release();
         return result;
       } catch (err) {
+        client.off('error', ignore);
         client.release(true);
         throw err;
       }

@@ -20,7 +20,7 @@ const base = `http://127.0.0.1:${port}`;
 const T0 = '2026-01-01T00:00:00Z';
 
 const dataDir = await mkdtemp(join(tmpdir(), 'companyos-bench-'));
-const server = spawn(process.execPath, [resolve(import.meta.dirname, '../companyos.js'), 'serve'], {
+const server = spawn(process.execPath, [...(process.env['BENCH_SERVER_NODE_ARGS']?.split(' ') ?? []), resolve(import.meta.dirname, '../companyos.js'), 'serve'], {
   env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, COMPANYOS_PG_SCHEMA: schema, COMPANYOS_DATA_DIR: dataDir, COMPANYOS_JWT_SECRET: secret },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
