@@ -323,6 +323,7 @@ ledger('healthz, readyz, metrics and openapi answer', async () => {
   assert.equal((await api.call('GET', '/readyz')).body, { status: 'ready' });
   const metrics = await api.call('GET', '/metrics');
   assert.match(metrics.body, /companyos_http_requests_total\{[^}]*route="\/v1\/commands\/:type"[^}]*status="201"\} \d+/);
+  assert.match(metrics.body, /companyos_commands_total\{outcome="appended",type="graph.node.upsert"\} \d+/);
   const doc = await api.call('GET', '/openapi.json');
   assert.is(doc.body.openapi, '3.1.0');
   assert.ok(doc.body.paths['/v1/commands/graph.edge.assert']);

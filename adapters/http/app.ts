@@ -36,7 +36,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', systemRoutes({ keyring: deps.access.keyring, metrics: deps.metrics, notReady: deps.notReady }));
   app.get('/openapi.json', (c) => c.json(document));
   app.use('/v1/*', authenticate(deps.tokens));
-  app.route('/', commandRoutes(deps.pipeline));
+  app.route('/', commandRoutes(deps.pipeline, deps.metrics));
   app.route('/', ledgerRoutes(deps.access));
 
   app.notFound((c) => sendProblem(c, problem(404, 'not-found', 'Not found', `no route for ${c.req.method} ${c.req.path}`)));

@@ -4,13 +4,14 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { CommandPipeline } from '../../../commands/pipeline.js';
 import type { AppEnv } from '../env.js';
+import type { Metrics } from '../metrics.js';
 import { problem, sendProblem } from '../problem.js';
 import { requestInfo } from '../request-info.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-export function commandRoutes(pipeline: CommandPipeline): Hono<AppEnv> {
+export function commandRoutes(pipeline: CommandPipeline, metrics: Metrics): Hono<AppEnv> {
   return new Hono<AppEnv>().post(
     '/v1/commands/:type',
     bodyLimit({
@@ -24,7 +25,7 @@ export function commandRoutes(pipeline: CommandPipeline): Hono<AppEnv> {
       }
       const contentType = c.req.header('content-type') ?? '';
       if (!/^application\/(.+\+)?json\b/i.test(contentType)) {
-        return sendProblem(c, problem(415 as never, 'unsupported-media-type', 'Unsupported media type', 'send the command as application/json'));
+        return sendProblem(c, problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the command as application/json'));
       }
       const key = c.req.header('idempotency-key');
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
@@ -39,9 +40,11 @@ export function commandRoutes(pipeline: CommandPipeline): Hono<AppEnv> {
       const outcome = await pipeline.execute(type, payload, c.get('principal'), requestInfo(c));
       if (outcome._tag === 'Left') {
         const f = outcome.left;
+        metrics.commands.inc({ type, outcome: f.code });
         return sendProblem(c, problem(f.status, f.code, f.title, f.detail, f.extensions));
       }
       const r = outcome.right;
+      metrics.commands.inc({ type, outcome: r.kind });
       return c.json(r.body, r.kind === 'appended' ? 201 : 200);
     },
   );
