@@ -1,7 +1,6 @@
 // Append benchmark of the PostgreSQL event log alone (no command pipeline): 1 writer, 16 writers on
 // distinct streams, 4 writers with 100-event batches, each for a fixed time on a fresh, dropped schema.
 // Usage: npm run bench:append -- [--seconds N] [--max-in-flight N] [--pool N]   (DATABASE_URL or local default)
-import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { dropSchema, openPostgres } from '../../adapters/postgres/database.js';
@@ -9,18 +8,12 @@ import { PostgresEventLog } from '../../adapters/postgres/event-log.js';
 import { sealEvent, signingKeyFromSeed, toEventDraft } from '../../ledger/index.js';
 import type { EventDraft } from '../../schemas/event-log.js';
 import { GENESIS_HASH, type SealedEvent, type UnsealedEvent } from '../../schemas/sealed-event.js';
+import { latencySummary, machine, memory, numberArg } from './report.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
-  return v;
-};
-const seconds = flag('seconds', 10);
+const seconds = numberArg('seconds', 10);
 const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const poolSize = flag('pool', 10);
-const maxInFlight = args.includes('--max-in-flight') ? flag('max-in-flight', 2) : undefined;
+const poolSize = numberArg('pool', 10);
+const maxInFlight = process.argv.includes('--max-in-flight') ? numberArg('max-in-flight', 2) : undefined;
 
 // Sealed events are made realistically (real hash and Ed25519 signature, ~750 bytes as stored), but
 // only a pool of templates is sealed up front: signing every benchmark event would measure node:crypto,
@@ -75,8 +68,6 @@ interface PhaseResult {
   readonly p99: number;
 }
 
-const pct = (sorted: readonly number[], q: number): number =>
-  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 async function phase(log: PostgresEventLog, name: string, writers: number, batch: number): Promise<PhaseResult> {
   const latencies: number[] = [];
@@ -100,30 +91,16 @@ async function phase(log: PostgresEventLog, name: string, writers: number, batch
     }),
   );
   const elapsed = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  const mem = process.memoryUsage();
-  const result = {
-    name,
-    eventsPerS: Math.round(events / elapsed),
-    p50: round(pct(latencies, 0.5)),
-    p95: round(pct(latencies, 0.95)),
-    p99: round(pct(latencies, 0.99)),
-  };
+  const { p50, p95, p99 } = latencySummary(latencies);
+  const result = { name, eventsPerS: Math.round(events / elapsed), p50, p95, p99 };
   console.log(
     `${name.padEnd(10)} ${String(result.eventsPerS).padStart(7)} events/s  ${latencies.length} appends  ` +
-      `latency ms p50 ${result.p50} p95 ${result.p95} p99 ${result.p99}  ` +
-      `rss ${mb(mem.rss)} MB heap ${mb(mem.heapUsed)} MB`,
+      `latency ms p50 ${p50} p95 ${p95} p99 ${p99}  ${memory()}`,
   );
   return result;
 }
 
-const round = (x: number): number => Math.round(x * 100) / 100;
-const mb = (b: number): number => Math.round(b / 1048576);
-
-const cpu = cpus();
-console.log(
-  `machine: ${cpu[0]?.model ?? 'unknown cpu'}, ${cpu.length} cores, ${mb(totalmem())} MB, node ${process.version}`,
-);
+console.log(`machine: ${machine()}`);
 const sample = draft('bench/graph.node/sample', 0n, GENESIS_HASH);
 const stored = Buffer.byteLength(JSON.stringify(sample.data)) + Buffer.byteLength(JSON.stringify(sample.metadata));
 console.log(
