@@ -25,10 +25,11 @@ export type AccessResult =
 export async function authorize(deps: AccessDeps, request: AuthorizationRequest, info: RequestInfo): Promise<AccessResult> {
   const decision = deps.authorizer.authorize(request, deps.newId());
   if (decision.allowed) return { allowed: true, decision };
-  const recorded = await recordDenial(deps, request, info, decision);
+  const explanation = explain(request, decision);
+  const recorded = await recordDenial(deps, request, info, decision, explanation);
   return {
     allowed: false,
-    failure: failure(403, 'forbidden', 'Forbidden by policy', explain(request, decision), {
+    failure: failure(403, 'forbidden', 'Forbidden by policy', explanation, {
       decisionId: decision.id,
       policyVersion: decision.policyVersion,
       determiningPolicies: decision.determiningPolicies,
@@ -50,7 +51,13 @@ function explain(request: AuthorizationRequest, decision: AuthorizationDecision)
 }
 
 /** Seals the denial onto the denied principal's tenant audit stream; returns the event id. */
-async function recordDenial(deps: AccessDeps, request: AuthorizationRequest, info: RequestInfo, decision: AuthorizationDecision): Promise<string> {
+async function recordDenial(
+  deps: AccessDeps,
+  request: AuthorizationRequest,
+  info: RequestInfo,
+  decision: AuthorizationDecision,
+  explanation: string,
+): Promise<string> {
   const { principal, resource } = request;
   const tenant = principal.tenant;
   const stream = auditStream(tenant);
@@ -77,7 +84,7 @@ async function recordDenial(deps: AccessDeps, request: AuthorizationRequest, inf
               action: request.action,
               resource: { type: resource.type, id: resource.id },
               principal: { id: principal.id, roles: [...principal.roles], ...(principal.region ? { region: principal.region } : {}) },
-              explanation: explain(request, decision),
+              explanation,
             },
           },
         ],

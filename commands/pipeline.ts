@@ -97,7 +97,7 @@ export class CommandPipeline {
           : undefined;
 
     try {
-      return await retryOnConflict(stream, { ...this.#deps.retry, onConflict: this.#deps.retry.onConflict }, () =>
+      return await retryOnConflict(stream, this.#deps.retry, () =>
         this.#attempt(type, handler, cmd, principal, info, { stream, tenant, requestDigest, dedupeKey }),
       );
     } catch (error) {

@@ -1,6 +1,7 @@
 // RFC 9457 problem details: the one shape every HTTP error takes, with `application/problem+json`.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Failure } from '../../commands/failure.js';
 
 export interface Problem {
   readonly type: string;
@@ -22,6 +23,9 @@ export function problem(
 ): Problem {
   return { type: problemType(code), title, status, ...(detail === undefined ? {} : { detail }), code, ...extensions };
 }
+
+/** The problem a refused command or read becomes. */
+export const problemOf = (f: Failure): Problem => problem(f.status, f.code, f.title, f.detail, f.extensions);
 
 export function sendProblem(c: Context, p: Problem): Response {
   const requestId = c.get('requestId' as never) as string | undefined;

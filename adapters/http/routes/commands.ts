@@ -5,7 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { CommandPipeline } from '../../../commands/pipeline.js';
 import type { AppEnv } from '../env.js';
 import type { Metrics } from '../metrics.js';
-import { problem, sendProblem } from '../problem.js';
+import { problem, problemOf, sendProblem } from '../problem.js';
 import { requestInfo } from '../request-info.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -39,9 +39,8 @@ export function commandRoutes(pipeline: CommandPipeline, metrics: Metrics): Hono
       }
       const outcome = await pipeline.execute(type, payload, c.get('principal'), requestInfo(c));
       if (outcome._tag === 'Left') {
-        const f = outcome.left;
-        metrics.commands.inc({ type, outcome: f.code });
-        return sendProblem(c, problem(f.status, f.code, f.title, f.detail, f.extensions));
+        metrics.commands.inc({ type, outcome: outcome.left.code });
+        return sendProblem(c, problemOf(outcome.left));
       }
       const r = outcome.right;
       metrics.commands.inc({ type, outcome: r.kind });

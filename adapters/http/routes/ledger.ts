@@ -8,7 +8,7 @@ import { fromRecordedEvent, verifyLog } from '../../../ledger/index.js';
 import { parseStream } from '../../../schemas/streams.js';
 import { formatValidationErrors } from '../../../schemas/validation.js';
 import type { AppEnv } from '../env.js';
-import { problem, sendProblem } from '../problem.js';
+import { problem, problemOf, sendProblem } from '../problem.js';
 import { requestInfo } from '../request-info.js';
 
 const DecimalString = (name: string, max: bigint) =>
@@ -45,7 +45,7 @@ export function ledgerRoutes(deps: AccessDeps): Hono<AppEnv> {
         },
         requestInfo(c),
       );
-      if (!access.allowed) return sendProblem(c, problem(403, access.failure.code, access.failure.title, access.failure.detail, access.failure.extensions));
+      if (!access.allowed) return sendProblem(c, problemOf(access.failure));
       const limit = Number(query.right.limit ?? 100n);
       if (limit < 1) return sendProblem(c, problem(400, 'bad-query', 'Invalid query parameters', 'limit: must be 1-1000'));
       const fromRevision = query.right.fromRevision ?? 0n;
@@ -83,7 +83,7 @@ export function ledgerRoutes(deps: AccessDeps): Hono<AppEnv> {
         },
         requestInfo(c),
       );
-      if (!access.allowed) return sendProblem(c, problem(403, access.failure.code, access.failure.title, access.failure.detail, access.failure.extensions));
+      if (!access.allowed) return sendProblem(c, problemOf(access.failure));
       const report = await verifyLog(deps.log, deps.keyring, stream === undefined ? { tenant } : { tenant, stream });
       if (stream !== undefined && report.eventsChecked === 0) {
         return sendProblem(c, problem(404, 'stream-not-found', 'Stream not found', `no stream named ${stream}`));
