@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { openPostgres } from '../adapters/postgres/database.js';
 
 const run = promisify(execFile);
 const CLI = resolve(import.meta.dirname, 'companyos.js');
@@ -76,6 +77,9 @@ lifecycle('serve accepts a token from `companyos token`, keeps the store to itse
     body: JSON.stringify({ id: 'svc:cli', type: 'Service', region: 'us-east', attributes: {}, provenance: { sourceSystem: 'cli-test', observedAt: '2026-01-01T00:00:00Z' } }),
   });
   assert.is(res.status, 201, await res.text());
+  assert.match(output, /seeded demo tenant "demo" \(20 sealed events\)/);
+  const ready = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { projections: { name: string }[] };
+  assert.is(ready.projections[0]?.name, 'graph');
 
   const busy = await cli(['verify', '--tenant', 'acme']);
   assert.is(busy.code, 1);
@@ -116,5 +120,47 @@ lifecycle('keys generate prints a usable key; --rotate retires the old key, whic
   assert.is(verified.code, 0, verified.stdout + verified.stderr);
 });
 
+lifecycle('replay: two runs give the same digests; --check matches the live read models and exits 1 once a live row differs', async () => {
+  const first = await cli(['replay', '--json']);
+  assert.is(first.code, 0, first.stderr);
+  const a = JSON.parse(first.stdout).readModels[0];
+  assert.is(a.name, 'graph');
+  assert.ok(a.rows > 40, `rows ${a.rows}`);
+  const b = JSON.parse((await cli(['replay', '--json'])).stdout).readModels[0];
+  assert.is(b.digest, a.digest);
+
+  const check = await cli(['replay', '--check']);
+  assert.is(check.code, 0, check.stdout + check.stderr);
+  assert.match(check.stdout, /^graph {2}matches/);
+
+  const early = JSON.parse((await cli(['replay', '--to-position', '3', '--json'])).stdout).readModels[0];
+  assert.is(early.position, '3');
+  assert.is.not(early.digest, a.digest);
+
+  // An operator edits a live row behind the projector's back.
+  const db = await openPostgres({ dataDir: join(dataDir, 'pglite'), schema: 'companyos' });
+  await db.withSession((s) => s.query(`UPDATE companyos.graph_nodes SET attributes = '{"edited":true}' WHERE node_id = 'service:checkout'`));
+  await db.close();
+  const differs = await cli(['replay', '--check']);
+  assert.is(differs.code, 1);
+  assert.match(differs.stdout, /^graph {2}DIFFERS/);
+
+  const mixed = await cli(['replay', '--check', '--to-position', '3']);
+  assert.is(mixed.code, 2);
+});
+
+const demo = suite('CLI: the Maestro canary demo');
+demo('demo canary fails its health check at 50 %, rolls back automatically and prints the timeline', async () => {
+  const out = await cli(['demo', 'canary']);
+  assert.is(out.code, 0, out.stderr);
+  assert.match(out.stdout, /run canary-1: rolled_back/);
+  assert.match(out.stdout, /step health-50 failed after 3 attempt\(s\); on_failure rollback/);
+  // Compensations in reverse order: 50 % is shifted back before 10 %.
+  assert.ok(out.stdout.indexOf('step shift-50 compensated') < out.stdout.indexOf('step shift-10 compensated'), out.stdout);
+  assert.match(out.stdout, /user:dana -\[PERFORMS\]-> run:canary-1/);
+  assert.match(out.stdout, /target: traffic now 0%/);
+});
+
 usage.run();
 lifecycle.run();
+demo.run();

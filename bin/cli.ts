@@ -3,19 +3,29 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { loadConfig, type Config } from '../schemas/config.js';
 import { ingestCommand, relayCommand } from './cli/bus.js';
+import { demoCommand } from './cli/demo.js';
 import { keysCommand } from './cli/keys.js';
+import { planCommand } from './cli/plan.js';
+import { projectCommand } from './cli/project.js';
+import { replayCommand } from './cli/replay.js';
+import { runCommand } from './cli/run.js';
 import { serveCommand } from './cli/serve.js';
 import { tokenCommand } from './cli/token.js';
 import { ExitCode, UsageError } from './cli/usage.js';
 import { verifyCommand } from './cli/verify.js';
 
 const COMMANDS: Record<string, { summary: string; run: (config: Config, argv: readonly string[]) => Promise<void> }> = {
-  serve: { summary: 'run the HTTP API on PORT (default 8080)', run: serveCommand },
+  serve: { summary: 'run the HTTP API on PORT (default 8080) and the projectors [--no-projectors]', run: serveCommand },
+  replay: { summary: 'rebuild every read model from the log into a fresh schema and print digests [--to-position P] [--check] [--json]', run: replayCommand },
+  project: { summary: 'run the projectors alone, one active instance per read model [--rebuild]', run: projectCommand },
   token: { summary: 'print a development token: --tenant T --roles a,b [--region R] [--subject S] [--ttl SECONDS]', run: tokenCommand },
   verify: { summary: 'verify the stored log: [--tenant T] [--stream S] [--json]; exit 1 on a broken link', run: verifyCommand },
   relay: { summary: 'publish committed events to NATS JetStream until stopped (NATS_URL, shared log)', run: relayCommand },
   ingest: { summary: 'turn ingest.<tenant>.<command> NATS messages into commands until stopped', run: ingestCommand },
   keys: { summary: 'keys generate [--rotate]: make a new signing key (--rotate: retire the dev key and use the new one)', run: keysCommand },
+  plan: { summary: 'plan submit FILE: register a Maestro plan (mcplan.yaml) via the API (COMPANYOS_URL, COMPANYOS_TOKEN)', run: planCommand },
+  run: { summary: 'run start PLAN [--input k=v]... [--run-id ID] | run status RUN [--timeline]: Maestro runs via the API', run: runCommand },
+  demo: { summary: 'demo canary: a canary rollout that fails at 50% and rolls back, in a throwaway embedded store', run: demoCommand },
 };
 
 function help(): string {

@@ -12,11 +12,25 @@ import { loadKeyring } from '../adapters/keys/keyring-store.js';
 import type { AccessDeps } from '../commands/access.js';
 import { CommandPipeline } from '../commands/pipeline.js';
 import { DEFAULT_RETRY } from '../commands/stream-writer.js';
-import { commandHandlers } from '../domain/index.js';
+import { commandHandlers, meteringSegmentStream, segmentIdsOf } from '../domain/index.js';
+import { streamName } from '../schemas/streams.js';
+import { regionOfStreams, startFinopsMonitor } from './finops-monitor.js';
 import type { Keyring } from '../ledger/index.js';
 import type { Config } from '../schemas/config.js';
 import type { EventLog } from '../schemas/event-log.js';
+import { projectionSummary, projectionsNotReady, renderProjectionMetrics } from '../adapters/http/projection-status.js';
+import type { PostgresDatabase } from '../adapters/postgres/database.js';
+import { GraphQueries } from '../projections/graph/queries.js';
+import { RunQueries } from '../projections/runs/queries.js';
+import { startExecutor, type Executor, type ExecutorOptions } from '../adapters/maestro/executor.js';
+import { READ_MODELS, auditProjection, startProjector, type Projector, type ProjectorOptions } from '../projections/index.js';
+import { lazyAuditIndex, migrateClickHouse, type ClickHouseStore } from '../adapters/clickhouse/index.js';
+import { MeteringIngest } from '../adapters/http/routes/metering.js';
+import { costProjection } from '../projections/costs/cost-projection.js';
+import { CostQueries } from '../projections/costs/cost-queries.js';
+import { costMigrations } from '../projections/costs/cost-schema.js';
 import { openLog } from './open-log.js';
+import { openAnalyticsStore, openReadStore } from './read-store.js';
 
 export const DEFAULT_POLICY_FILE = fileURLToPath(new URL('../commands/policies/default.cedar', import.meta.url));
 
@@ -25,12 +39,29 @@ export interface System {
   readonly log: EventLog;
   readonly keyring: Keyring;
   readonly pipeline: CommandPipeline;
+  /** Records metering batches: POST /v1/metering/events and `ingest.<tenant>.metering` share it. */
+  readonly meteringIngest: MeteringIngest;
+  /** Verifies bearer tokens: the HTTP API's, and NATS ingest messages that carry one. */
+  readonly tokens: TokenVerifier;
   readonly metrics: Metrics;
   readonly app: ReturnType<typeof createApp>;
   /** Set when tokens are HS256 (development); absent with a JWKS URL. */
   readonly jwtSecret: Uint8Array | undefined;
   /** Where the log lives, for people: "PostgreSQL at …", "PGlite in ./data/pglite", … */
   readonly logDescription: string;
+  /** The PostgreSQL of the read models and their checkpoints (migrated). */
+  readonly readStore: PostgresDatabase<any>;
+  /** The projectors started by `startProjectors` (none until then). */
+  projectors(): readonly Projector[];
+  /**
+   * Starts the log followers of this process: one projector per read model (graph, runs, audit index, costs),
+   * Maestro's executor (both on standby where another process holds their lock) and the FinOps monitor
+   * (no lock needed: each fact it records has a fixed id).
+   */
+  startProjectors(options?: ProjectorOptions): readonly Projector[];
+  /** Starts Maestro's executor in this process (standby while another process holds its lock). */
+  startExecutor(options?: ExecutorOptions): Executor;
+  /** Stops the projectors, then closes the stores. */
   close(): Promise<void>;
 }
 
@@ -38,6 +69,12 @@ export interface SystemOverrides {
   /** Use this log instead of opening one from configuration (tests); the caller closes it. */
   readonly log?: EventLog;
   readonly clock?: () => Date;
+  /**
+   * The ClickHouse of the audit index (tests: one chDB per process, see test/analytics.ts); the caller
+   * closes it. Otherwise it is opened from configuration on first use, never by processes that neither
+   * project nor read the audit index (chDB allows one data directory per process).
+   */
+  readonly analytics?: ClickHouseStore;
 }
 
 export async function openSystem(config: Config, overrides: SystemOverrides = {}): Promise<System> {
@@ -51,7 +88,26 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
   const tokens: TokenVerifier =
     jwtSecret !== undefined ? jwtVerifier(jwtSecret, config.jwt) : jwtVerifier(remoteJwks(config.jwt.jwksUrl!), config.jwt);
   const opened = overrides.log !== undefined ? { log: overrides.log, description: 'injected log', close: async () => {} } : await openLog(config);
+  const read = await openReadStore(config, opened.log).catch(async (error: unknown) => {
+    await opened.close();
+    throw error;
+  });
+  const projectors: Projector[] = [];
+  const injected = overrides.analytics;
+  // One ClickHouse per process (chDB holds one data directory per process), shared by the audit index and
+  // the cost read model, opened on first use; the cost tables are migrated then.
+  let analyticsOpening: Promise<ClickHouseStore> | undefined;
+  const analytics = (): Promise<ClickHouseStore> =>
+    (analyticsOpening ??= (injected !== undefined ? Promise.resolve(injected) : openAnalyticsStore(config))
+      .then(async (store) => (await migrateClickHouse(store, costMigrations), store))
+      .catch((error: unknown) => {
+        analyticsOpening = undefined;
+        throw error;
+      }));
+  const auditIndex = lazyAuditIndex(analytics, { owned: false });
+  const costs = new CostQueries(analytics);
   const metrics = new Metrics();
+  metrics.collect(() => renderProjectionMetrics(projectors.map((p) => p.status())));
   const access: AccessDeps = {
     log: opened.log,
     keyring,
@@ -65,29 +121,84 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
     handlers: Object.fromEntries(commandHandlers),
     retry: { ...DEFAULT_RETRY, onConflict: () => metrics.revisionConflicts.inc({ stream: 'aggregate' }) },
   });
+  const meteringIngest = new MeteringIngest({
+    access,
+    pipeline,
+    costs,
+    segmentIds: async (tenant, segment) => segmentIdsOf(await opened.log.readStream(meteringSegmentStream(tenant, segment))),
+  });
   const app = createApp({
     access,
     pipeline,
     tokens,
+    graph: new GraphQueries(read.store),
+    runs: new RunQueries(read.store),
+    audit: auditIndex,
+    finops: {
+      costs,
+      ingest: meteringIngest,
+    },
     metrics,
+    githubWebhooks: config.githubWebhooks,
+    readinessDetails: () => (projectors.length === 0 ? {} : { projections: projectionSummary(projectors.map((p) => p.status())) }),
     notReady: async () => {
+      const waiting = projectionsNotReady(projectors.map((p) => p.status()));
       try {
         await opened.log.readAll({ maxCount: 1 });
-        return [];
       } catch {
-        return ['event log'];
+        waiting.unshift('event log');
       }
+      return waiting;
     },
   });
+  let executor: Executor | undefined;
+  let stopFinopsMonitor: (() => void) | undefined;
   return {
     config,
     log: opened.log,
     keyring,
     pipeline,
+    meteringIngest,
+    tokens,
     metrics,
     app,
     jwtSecret,
     logDescription: opened.description,
-    close: opened.close,
+    readStore: read.store,
+    projectors: () => projectors,
+    startProjectors(options = {}) {
+      if (projectors.length === 0) {
+        // The audit projector keeps its checkpoint (and lock) in PostgreSQL too; its rows go to ClickHouse.
+        const all = [...READ_MODELS, auditProjection(auditIndex), costProjection(analytics)];
+        projectors.push(...all.map((p) => startProjector({ log: opened.log, store: read.store }, p, options)));
+        // Migrates at start; a failure here is retried by the projector and shows in its status.
+        auditIndex.ready().catch((error: unknown) => (options.onError ?? console.error)(error));
+      }
+      // Maestro's executor follows the log beside the projectors (one active process, by its lock).
+      executor ??= startExecutor({ log: opened.log, store: read.store, pipeline });
+      // Budgets and anomalies: evaluated every 15 minutes; each fact has a fixed id, so overlapping monitors are harmless.
+      stopFinopsMonitor ??= startFinopsMonitor({
+        pipeline,
+        costs,
+        log: opened.log,
+        clock,
+        tenants: () => costs.tenants(),
+        regionOf: (tenant) => regionOfStreams(opened.log, [streamName(tenant, 'finops.budget'), meteringSegmentStream(tenant, 0)]),
+      });
+      return projectors;
+    },
+    startExecutor(options = {}) {
+      executor ??= startExecutor({ log: opened.log, store: read.store, pipeline }, options);
+      return executor;
+    },
+    async close() {
+      stopFinopsMonitor?.();
+      await executor?.close();
+      await Promise.all(projectors.map((p) => p.close()));
+      await auditIndex.close();
+      if (injected === undefined) await (await analyticsOpening?.catch(() => undefined))?.close();
+      await read.close();
+      await opened.close();
+    },
   };
 }

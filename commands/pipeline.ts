@@ -167,7 +167,7 @@ export class CommandPipeline {
     const decisionRef = { id: decision.id, policyVersion: decision.policyVersion, determiningPolicies: decision.determiningPolicies };
 
     const now = clock().toISOString();
-    const decided = handler.decide(cmd, state.right, { now, related });
+    const decided = handler.decide(cmd, state.right, { now, related, actor: principal.id });
     if (isLeft(decided)) {
       const e = decided.left;
       return left(failure(e.status, e.code, e.title, e.detail, e.errors ? { errors: e.errors } : undefined));

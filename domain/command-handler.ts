@@ -25,6 +25,8 @@ export interface DecideContext<R = NoRelated> {
   readonly now: string;
   /** States of the streams named by `relatedStreams`, under the same keys. */
   readonly related: R;
+  /** The verified principal's id, for decisions that record who acted (approvals, requesters). */
+  readonly actor?: string;
 }
 
 /** An Emmett-style decider: the pure core of an aggregate. */

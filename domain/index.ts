@@ -2,6 +2,10 @@
 // Everything else under domain/ is internal and may change without notice.
 import type { AnyCommandHandler } from './command-handler.js';
 import { graphCommands } from './graph/commands.js';
+import { meteringCommands } from './metering/commands.js';
+import { finopsCommands } from './pricing/guardrail-commands.js';
+import { pricingCommands } from './pricing/commands.js';
+import { maestroCommandHandlers } from './maestro/index.js';
 
 export { domainError, validationError, isDomainErrorCode } from './errors.js';
 export type { DomainError, DomainErrorCode, DomainErrorOf, DomainErrorStatus } from './errors.js';
@@ -23,8 +27,19 @@ export { nodeDecider, evolveNode, initialNodeState } from './graph/node.js';
 export type { NodeCommand, NodeState } from './graph/node.js';
 export { edgeDecider, evolveEdge, initialEdgeState } from './graph/edge.js';
 export type { EdgeCommand, EdgeContext, EdgeEnds, EdgeState } from './graph/edge.js';
+export * from './maestro/index.js';
+export { meteringCommands, meteringSegmentStream, segmentIdsOf } from './metering/commands.js';
+export { meteringDecider } from './metering/batch.js';
+export { pricingCommands } from './pricing/commands.js';
+export { catalogDecider } from './pricing/catalog.js';
+export { finopsCommands } from './pricing/guardrail-commands.js';
+export { anomalyDecider, budgetDecider } from './pricing/guardrails.js';
 
 /** Every command handler by command type: the pipeline's one lookup. Later aggregates add their tables here. */
-export const commandHandlers: ReadonlyMap<string, AnyCommandHandler> = new Map<string, AnyCommandHandler>(
-  Object.entries(graphCommands),
-);
+export const commandHandlers: ReadonlyMap<string, AnyCommandHandler> = new Map<string, AnyCommandHandler>([
+  ...Object.entries(graphCommands),
+  ...maestroCommandHandlers,
+  ...Object.entries(meteringCommands),
+  ...Object.entries(pricingCommands),
+  ...Object.entries(finopsCommands),
+]);

@@ -36,6 +36,46 @@ const NonEmpty = new t.Type<string, string, unknown>(
   t.identity,
 );
 
+/** One tenant's GitHub webhook secret: a delivery signed with it is that tenant's service acting in `region`. */
+export interface GithubWebhookSecret {
+  readonly tenant: string;
+  readonly region: string;
+  readonly secret: string;
+}
+
+const GITHUB_WEBHOOKS = 'COMPANYOS_GITHUB_WEBHOOKS';
+const TENANT = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const REGION = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+/**
+ * `tenant:region:secret,…` (the secret is everything after the second ':', so it may hold ':' but not ','
+ * or whitespace). GitHub cannot send a bearer token, so the secret is the credential: at least 16
+ * characters, and one secret names one tenant (a tenant may list two while rotating). Messages never
+ * echo a secret.
+ */
+const GithubWebhooks = new t.Type<readonly GithubWebhookSecret[], string, unknown>(
+  `${GITHUB_WEBHOOKS} (tenant:region:secret,…)`,
+  (u): u is readonly GithubWebhookSecret[] => Array.isArray(u),
+  (u, c) => {
+    if (typeof u !== 'string') return t.failure(u, c);
+    const problems: string[] = [];
+    const entries: GithubWebhookSecret[] = [];
+    u.split(',').forEach((raw, i) => {
+      const at = `${GITHUB_WEBHOOKS}: entry ${i + 1}`;
+      const m = /^([^:]*):([^:]*):(.*)$/s.exec(raw.trim());
+      if (m === null) return problems.push(`${at}: expected tenant:region:secret`);
+      const [, tenant = '', region = '', secret = ''] = m;
+      if (!TENANT.test(tenant)) problems.push(`${at}: tenant ${JSON.stringify(tenant)} is not a tenant id (lower-case slug)`);
+      if (!REGION.test(region)) problems.push(`${at}: region ${JSON.stringify(region)} is not a region (lower-case slug)`);
+      if (secret.length < 16 || /\s/.test(secret)) problems.push(`${at} (tenant ${tenant}): the secret must be at least 16 characters without whitespace`);
+      else if (entries.some((e) => e.secret === secret)) problems.push(`${at} (tenant ${tenant}): the same secret is listed twice; a secret must name one tenant`);
+      entries.push({ tenant, region, secret });
+    });
+    return problems.length > 0 ? t.failures(problems.map((message) => ({ value: undefined, context: c, message }))) : t.success(entries);
+  },
+  (entries) => entries.map((e) => `${e.tenant}:${e.region}:${e.secret}`).join(','),
+);
+
 /** The environment variables the system reads; every one is optional. */
 export const Environment = t.partial({
   PORT: Port,
@@ -51,6 +91,8 @@ export const Environment = t.partial({
   COMPANYOS_JWT_ISSUER: NonEmpty,
   COMPANYOS_JWT_AUDIENCE: NonEmpty,
   COMPANYOS_POLICY_FILE: NonEmpty,
+  COMPANYOS_GITHUB_WEBHOOKS: GithubWebhooks,
+  COMPANYOS_INGEST_REQUIRE_TOKEN: t.keyof({ true: null, false: null }, 'COMPANYOS_INGEST_REQUIRE_TOKEN ("true" or "false")'),
   COMPANYOS_PG_SCHEMA: new t.Type<string, string, unknown>(
     'COMPANYOS_PG_SCHEMA (lower-case SQL identifier)',
     (u): u is string => typeof u === 'string',
@@ -78,6 +120,10 @@ export interface Config {
   readonly policyFile: string | undefined;
   /** PostgreSQL schema of the log and read models (several systems can share one database). */
   readonly pgSchema: string;
+  /** Secrets that authenticate GitHub webhook deliveries, one or more per tenant; empty: the route answers 401. */
+  readonly githubWebhooks: readonly GithubWebhookSecret[];
+  /** NATS ingest dead-letters messages without a bearer token (else NATS permissions authenticate them). */
+  readonly ingestRequiresToken: boolean;
 }
 
 /** Decodes the environment; empty strings count as unset. Left carries one line per bad variable. */
@@ -103,5 +149,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     },
     policyFile: e.COMPANYOS_POLICY_FILE,
     pgSchema: e.COMPANYOS_PG_SCHEMA ?? 'companyos',
+    githubWebhooks: e.COMPANYOS_GITHUB_WEBHOOKS ?? [],
+    ingestRequiresToken: e.COMPANYOS_INGEST_REQUIRE_TOKEN === 'true',
   });
 }

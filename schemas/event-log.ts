@@ -66,6 +66,8 @@ export interface EventLog {
   /** Events of all streams in position order: every committed event exactly once, none skipped. */
   readAll(options?: ReadAllOptions): Promise<readonly RecordedEvent[]>;
   subscribe(options?: SubscribeOptions): LogSubscription;
+  /** Position of the last event `readAll` would return now; undefined for an empty log. (Projection lag.) */
+  headPosition(): Promise<bigint | undefined>;
   close(): Promise<void>;
 }
 

@@ -71,7 +71,7 @@ test('an unknown node type lists the allowed ones', () => {
   const [line, ...rest] = errorsOf(GraphNodeUpsert, { ...upsertBody, type: 'Servic' });
   assert.equal(rest, []);
   assert.ok(line!.startsWith('type: expected NodeType (one of User, Account, Tenant, Team,'), line);
-  assert.ok(line!.endsWith('EvidenceBundle), got "Servic"'), line);
+  assert.ok(line!.endsWith('EvidenceBundle, FeatureFlag, UserCohort), got "Servic"'), line);
 });
 
 test('an unknown edge type lists the allowed ones', () => {
@@ -169,7 +169,7 @@ test('edge rules as data', () => {
   assert.ok(edgeEndsAllowed('EMITS', 'Service', 'Alert'));
   assert.not.ok(edgeEndsAllowed('EMITS', 'Run', 'Alert'));
   assert.ok(edgeEndsAllowed('EVIDENCES', 'EvidenceBundle', 'Commit'));
-  assert.is(describeEdgeRule('CONSUMES'), 'Service|Run → Dataset|Artifact');
+  assert.is(describeEdgeRule('CONSUMES'), 'Service|Run|Build|Deployment|FeatureFlag → Dataset|Artifact|Commit');
   assert.is(describeEdgeRule('LOCATED_IN'), 'any node → Region');
   assert.ok(Object.isFrozen(EDGE_RULES));
 });

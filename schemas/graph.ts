@@ -16,6 +16,8 @@ export const NodeType = t.keyof(
     Dataset: null, Artifact: null, Run: null, Deployment: null, Build: null, Commit: null, Incident: null,
     Alert: null, Ticket: null, Policy: null, Environment: null, Region: null, SecretVersion: null,
     EvidenceBundle: null,
+    // Not in §1.1's list, but on §1.6's demo path (Dataset → Feature toggle → User cohort).
+    FeatureFlag: null, UserCohort: null,
   },
   'NodeType',
 );
@@ -27,6 +29,7 @@ export const EdgeType = t.keyof(
     PERFORMS: null, OWNS: null, DEPLOYS: null, BUILDS: null, PRODUCES: null, CONSUMES: null, OBSERVES: null,
     REMEDIATES: null, RELATES_TO: null, APPROVES: null, GOVERNED_BY: null, LOCATED_IN: null,
     DERIVED_FROM: null, MENTIONS: null, EMITS: null, SIGNED_BY: null, EVIDENCES: null,
+    TARGETS: null,
   },
   'EdgeType',
 );
@@ -41,20 +44,27 @@ export interface EdgeRule {
 }
 
 /**
- * Which node types each edge type joins, as seed §1.1 lists them. Two readings of the seed:
+ * Which node types each edge type joins, as seed §1.1 lists them. Readings of the seed:
  * - `LOCATED_IN(Resource→Region)`: "Resource" is not a node type; it means any node.
  * - `EMITS(Service→Event)`: events are not graph nodes (they live in the log), so EMITS targets any
  *   node type; a service emitting into the graph points at what its events are about.
  * - `EVIDENCES(EvidenceBundle→Edge|Node)`: v1 supports nodes only; an edge as a target (edges are not
  *   addressable as edge ends yet) is out of scope.
+ *
+ * Extensions, because §1.1's edges cannot join the demo path of §1.6
+ * (Commit → Build → Artifact → Deployment → Service → Dataset → Feature toggle → User cohort):
+ * `CONSUMES` also from Build, Deployment and FeatureFlag and also to Commit (a build consumes a commit, a
+ * deployment an artifact, a feature flag a dataset); `PRODUCES` also from Service (a service writes a
+ * dataset); `TARGETS(FeatureFlag→UserCohort)` is new. `GRAPH_EXTENSIONS` lists them, so the seed's own
+ * rules stay checkable against its text.
  */
 export const EDGE_RULES: { readonly [E in EdgeType]: EdgeRule } = Object.freeze({
   PERFORMS: { from: ['User'], to: ['Run'] },
   OWNS: { from: ['Account'], to: ['Service', 'Dataset', 'Artifact'] },
   DEPLOYS: { from: ['Deployment'], to: ['Service'] },
   BUILDS: { from: ['Build'], to: ['Artifact'] },
-  PRODUCES: { from: ['Run'], to: ['Artifact', 'Dataset'] },
-  CONSUMES: { from: ['Service', 'Run'], to: ['Dataset', 'Artifact'] },
+  PRODUCES: { from: ['Run', 'Service'], to: ['Artifact', 'Dataset'] },
+  CONSUMES: { from: ['Service', 'Run', 'Build', 'Deployment', 'FeatureFlag'], to: ['Dataset', 'Artifact', 'Commit'] },
   OBSERVES: { from: ['Service'], to: ['Incident'] },
   REMEDIATES: { from: ['Run'], to: ['Incident'] },
   RELATES_TO: { from: ['Incident'], to: ['Dataset', 'Artifact', 'Service'] },
@@ -66,6 +76,17 @@ export const EDGE_RULES: { readonly [E in EdgeType]: EdgeRule } = Object.freeze(
   EMITS: { from: ['Service'], to: 'any' },
   SIGNED_BY: { from: ['Artifact'], to: ['User', 'Service'] },
   EVIDENCES: { from: ['EvidenceBundle'], to: 'any' },
+  TARGETS: { from: ['FeatureFlag'], to: ['UserCohort'] },
+});
+
+/** What this project adds to §1.1 (see EDGE_RULES): node types, and per edge type the added ends. */
+export const GRAPH_EXTENSIONS = Object.freeze({
+  nodeTypes: ['FeatureFlag', 'UserCohort'] as readonly NodeType[],
+  edges: {
+    CONSUMES: { from: ['Build', 'Deployment', 'FeatureFlag'], to: ['Commit'] },
+    PRODUCES: { from: ['Service'], to: [] },
+    TARGETS: { from: ['FeatureFlag'], to: ['UserCohort'] },
+  } as { readonly [E in EdgeType]?: { readonly from: readonly NodeType[]; readonly to: readonly NodeType[] } },
 });
 
 const endAllows = (end: EdgeEnd, type: NodeType): boolean => end === 'any' || end.includes(type);

@@ -41,3 +41,12 @@ export const Uuid = patternString('Uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-
 /** A non-empty string of at most `max` characters without control characters. */
 export const boundedString = (max: number, name = `string(1..${max})`) =>
   patternString(name, new RegExp(`^[^\\u0000-\\u001f]{1,${max}}$`, 'u'));
+
+/** A decimal integer in [min, max], given as a query-string parameter. */
+export const integerIn = (name: string, min: number, max: number) =>
+  new t.Type<number, string, unknown>(
+    name,
+    (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max,
+    (u, c) => (typeof u === 'string' && /^\d{1,7}$/.test(u) && Number(u) >= min && Number(u) <= max ? t.success(Number(u)) : t.failure(u, c)),
+    String,
+  );

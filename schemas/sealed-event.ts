@@ -7,8 +7,8 @@ import { Region, Sha256Hex, TenantId, Timestamp, Uuid } from './primitives.js';
 export const ActorType = t.keyof({ user: null, service: null, system: null });
 export type ActorType = t.TypeOf<typeof ActorType>;
 
-/** How the actor proved who it is. */
-export const ActorAuthn = t.keyof({ jwt: null, mtls: null, svid: null, system: null });
+/** How the actor proved who it is; `hmac`: a shared-secret signature over the request body (webhooks). */
+export const ActorAuthn = t.keyof({ jwt: null, mtls: null, svid: null, system: null, hmac: null });
 export type ActorAuthn = t.TypeOf<typeof ActorAuthn>;
 
 export const Actor = t.readonly(t.type({ id: t.string, type: ActorType, authn: ActorAuthn }), 'Actor');

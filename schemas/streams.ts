@@ -1,6 +1,7 @@
 // Stream names: `<tenant>/<category>/<id>`, or `<tenant>/<category>` for a tenant-wide stream.
 // Tenant first, so one stream-prefix filter selects a tenant's whole log (verification, export).
-export type StreamCategory = 'graph.node' | 'graph.edge' | 'audit';
+export type StreamCategory = 'graph.node' | 'graph.edge' | 'audit' | 'maestro.plan' | 'maestro.run'
+  | 'metering' | 'pricing' | 'finops.budget' | 'finops.anomaly';
 
 export const streamName = (tenant: string, category: StreamCategory, id?: string): string =>
   id === undefined ? `${tenant}/${category}` : `${tenant}/${category}/${id}`;

@@ -7,7 +7,11 @@ import type { Principal } from '../../commands/authorizer.js';
 import { Region, TenantId } from '../../schemas/primitives.js';
 import { formatValidationErrors } from '../../schemas/validation.js';
 
-export const Role = t.keyof({ admin: null, editor: null, viewer: null, service: null }, 'Role');
+/** Maestro adds plan authors, operators (start, cancel, approve runs), release managers and the executor's service role. */
+export const Role = t.keyof(
+  { admin: null, editor: null, viewer: null, service: null, 'plan-author': null, operator: null, 'release-manager': null, 'maestro-executor': null },
+  'Role',
+);
 export type Role = t.TypeOf<typeof Role>;
 
 const Claims = t.intersection([

@@ -42,7 +42,8 @@ export class CedarAuthorizer implements Authorizer {
     const resourceUid = { type: `${NS}::${resource.type}`, id: resource.id };
     const actionUid = { type: `${NS}::Action`, id: request.action };
     const groups = request.actionGroups.map((id) => ({ type: `${NS}::Action`, id }));
-    const principalAttrs: Record<string, cedar.CedarValueJson> = { tenant: principal.tenant, roles: [...principal.roles] };
+    // `id` lets policies compare the principal with the resource (e.g. no self-approval of one's own run).
+    const principalAttrs: Record<string, cedar.CedarValueJson> = { id: principal.id, tenant: principal.tenant, roles: [...principal.roles] };
     if (principal.region !== undefined) principalAttrs['region'] = principal.region;
     if (principal.authTime !== undefined) principalAttrs['authTime'] = principal.authTime;
     const entities: cedar.EntityJson[] = [

@@ -237,6 +237,32 @@ export class EventStoreEventLog implements EventLog {
     }
   }
 
+  async headPosition(): Promise<bigint | undefined> {
+    this.assertOpen();
+    // Backwards from the end, past system events ($-streams), which readAll never returns.
+    let from: bigint | undefined;
+    try {
+      for (;;) {
+        const page = await readToEnd(
+          this.client.readAll({
+            fromPosition: from === undefined ? END : { commit: from, prepare: from },
+            maxCount: this.pageSize,
+            direction: BACKWARDS,
+          }),
+        );
+        for (const resolved of page) {
+          const position = allPosition(resolved);
+          if (from !== undefined && position >= from) continue;
+          if (resolved.event && !isSystem(resolved.event)) return position;
+        }
+        if (page.length < this.pageSize) return undefined;
+        from = allPosition(page[page.length - 1]!);
+      }
+    } catch (err) {
+      throw mapError(err);
+    }
+  }
+
   subscribe(options: SubscribeOptions = {}): LogSubscription {
     this.assertOpen();
     if (options.after !== undefined && typeof options.after !== 'bigint') {

@@ -3,6 +3,11 @@
 import { Hono } from 'hono';
 import type { AccessDeps } from '../../commands/access.js';
 import type { CommandPipeline } from '../../commands/pipeline.js';
+import type { CostQueries } from '../../projections/costs/cost-queries.js';
+import type { AuditIndexReader } from '../../projections/audit/audit-index.js';
+import type { GraphQueries } from '../../projections/graph/queries.js';
+import type { RunQueries } from '../../projections/runs/queries.js';
+import type { GithubWebhookSecret } from '../../schemas/config.js';
 import { LogUnavailableError } from '../../schemas/event-log.js';
 import type { TokenVerifier } from '../auth/jwt.js';
 import type { AppEnv } from './env.js';
@@ -12,7 +17,15 @@ import { recordMetrics } from './middleware/metrics.js';
 import { requestId } from './middleware/request-id.js';
 import { openApiDocument } from './openapi.js';
 import { problem, sendProblem } from './problem.js';
+import { auditRoutes } from './routes/audit.js';
 import { commandRoutes } from './routes/commands.js';
+import { finopsRoutes } from './routes/finops.js';
+import { meteringRoutes, type MeteringIngest } from './routes/metering.js';
+import { graphRoutes } from './routes/graph.js';
+import { planRoutes } from './routes/plans.js';
+import { runRoutes } from './routes/runs.js';
+import { githubIngestRoutes } from './routes/ingest-github.js';
+import { openLineageIngestRoutes } from './routes/ingest-openlineage.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { systemRoutes } from './routes/system.js';
 
@@ -20,8 +33,19 @@ export interface AppDeps {
   readonly access: AccessDeps;
   readonly pipeline: CommandPipeline;
   readonly tokens: TokenVerifier;
+  /** The graph read model's queries (GET /v1/graph/...). */
+  readonly graph: GraphQueries;
+  /** The run-state read model's queries (GET /v1/runs/...); absent: the run routes answer 404. */
+  readonly runs?: RunQueries;
+  /** The audit index's reads (GET /v1/audit/...). */
+  readonly audit: AuditIndexReader;
+  /** Metering ingest (POST /v1/metering/events) and cost reads (GET /v1/finops/costs); absent: 404. */
+  readonly finops?: { readonly ingest: MeteringIngest; readonly costs: CostQueries };
   readonly metrics: Metrics;
   readonly notReady: () => Promise<readonly string[]>;
+  readonly readinessDetails?: () => Readonly<Record<string, unknown>>;
+  /** Secrets that authenticate GitHub webhooks (POST /v1/ingest/github); none: every delivery gets 401. */
+  readonly githubWebhooks?: readonly GithubWebhookSecret[];
   /** Where unexpected errors are reported; default console.error. */
   readonly reportError?: (error: unknown, requestId: string | undefined) => void;
 }
@@ -33,11 +57,27 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.use('*', requestId(), recordMetrics(deps.metrics));
   // Public routes first: in hono, a route registered before a middleware answers without it.
-  app.route('/', systemRoutes({ keyring: deps.access.keyring, metrics: deps.metrics, notReady: deps.notReady }));
+  app.route('/', systemRoutes({
+    keyring: deps.access.keyring,
+    metrics: deps.metrics,
+    notReady: deps.notReady,
+    ...(deps.readinessDetails === undefined ? {} : { readinessDetails: deps.readinessDetails }),
+  }));
   app.get('/openapi.json', (c) => c.json(document));
+  // GitHub cannot send a bearer token: its route authenticates by the webhook signature instead.
+  app.route('/', githubIngestRoutes({ pipeline: deps.pipeline, metrics: deps.metrics, secrets: deps.githubWebhooks ?? [] }));
   app.use('/v1/*', authenticate(deps.tokens));
   app.route('/', commandRoutes(deps.pipeline, deps.metrics));
+  app.route('/', openLineageIngestRoutes(deps.pipeline, deps.metrics));
   app.route('/', ledgerRoutes(deps.access));
+  if (deps.finops !== undefined) {
+    app.route('/', meteringRoutes(deps.finops.ingest, deps.metrics));
+    app.route('/', finopsRoutes({ access: deps.access, costs: deps.finops.costs }));
+  }
+  app.route('/', graphRoutes({ access: deps.access, graph: deps.graph }));
+  app.route('/', planRoutes({ pipeline: deps.pipeline, log: deps.access.log }));
+  if (deps.runs !== undefined) app.route('/', runRoutes({ access: deps.access, pipeline: deps.pipeline, runs: deps.runs }));
+  app.route('/', auditRoutes({ access: deps.access, audit: deps.audit }));
 
   app.notFound((c) => sendProblem(c, problem(404, 'not-found', 'Not found', `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

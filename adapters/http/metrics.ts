@@ -53,6 +53,12 @@ export class Metrics {
   readonly httpDuration = new Histogram('companyos_http_request_duration_seconds', 'HTTP request latency.');
   readonly commands = new Counter('companyos_commands_total', 'Commands by type and outcome.');
   readonly revisionConflicts = new Counter('companyos_revision_conflicts_total', 'Appends retried after a revision conflict.');
+  readonly #collectors: (() => string)[] = [];
+
+  /** Adds figures read at scrape time (gauges of other parts, e.g. projection lag), as exposition text. */
+  collect(render: () => string): void {
+    this.#collectors.push(render);
+  }
 
   render(): string {
     const process_ = [
@@ -60,6 +66,11 @@ export class Metrics {
       '# TYPE companyos_process_resident_memory_bytes gauge',
       `companyos_process_resident_memory_bytes ${process.memoryUsage().rss}`,
     ].join('\n');
-    return [this.httpRequests, this.httpDuration, this.commands, this.revisionConflicts].map((m) => m.render()).concat(process_).join('\n') + '\n';
+    return (
+      [this.httpRequests, this.httpDuration, this.commands, this.revisionConflicts]
+        .map((m) => m.render())
+        .concat(process_, this.#collectors.map((c) => c()).filter((text) => text.length > 0))
+        .join('\n') + '\n'
+    );
   }
 }

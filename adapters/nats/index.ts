@@ -17,9 +17,10 @@ export {
   type IngestOptions,
   type IngestStats,
 } from './ingest.js';
-export { HEADERS, type Disposition, type IngestDelivery } from './ingest-message.js';
+export { HEADERS, type Disposition, type IngestDelivery, type MeteringRecorder, type RejectedPart } from './ingest-delivery.js';
+export type { RejectedRecords } from './ingest-metering.js';
 export { POSITION_HEADER, outboundMessage } from './event-message.js';
-export { deadLetterSubject, eventSubject, ingestSubject, parseIngestSubject } from './subjects.js';
+export { INGEST_SOURCES, deadLetterSubject, eventSubject, ingestSubject, parseIngestSubject, type IngestSource } from './subjects.js';
 export { decodeToken, encodeToken } from './subject-token.js';
 export { natsMigrations } from './migrations.js';
 export { startNatsSide, type NatsSide, type NatsSideDeps, type NatsSideOptions } from './wiring.js';

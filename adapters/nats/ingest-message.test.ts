@@ -5,29 +5,14 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { failure } from '../../commands/failure.js';
 import type { CommandPipeline } from '../../commands/pipeline.js';
-import { executeDelivery, parseDelivery, retryDelay, serializationKey, type IngestDelivery, type IngestPolicy } from './ingest-message.js';
+import { retryDelay, type IngestDelivery } from './ingest-delivery.js';
+import { executeDelivery, parseDelivery, serializationKey } from './ingest-message.js';
+import { TEST_INGEST_POLICY, testDelivery } from './test-support.js';
 
 const test = suite('nats ingest message');
-const policy: IngestPolicy = {
-  subjectPrefix: 'ingest',
-  serviceId: 'service:nats-ingest',
-  maxDeliveries: 5,
-  backoffBaseMs: 100,
-  backoffMaxMs: 1000,
-  clock: () => new Date('2026-01-01T00:00:00Z'),
-};
+const policy = TEST_INGEST_POLICY;
 
-function delivery(subject: string, body: unknown, headers: Record<string, string> = {}, deliveryCount = 1): IngestDelivery {
-  const lower = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-  return {
-    subject,
-    data: new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body)),
-    header: (name) => lower.get(name.toLowerCase()),
-    stream: 'COMPANYOS_INGEST',
-    streamSequence: 42,
-    deliveryCount,
-  };
-}
+const delivery = testDelivery;
 
 const body = { id: 'svc:a', type: 'Service', region: 'us-east', attributes: {}, provenance: { sourceSystem: 'x', observedAt: '2026-01-01T00:00:00Z' } };
 const pipelineAnswering = (answer: () => unknown): CommandPipeline => ({ execute: async () => answer() }) as unknown as CommandPipeline;
@@ -46,7 +31,7 @@ test('a well-formed message becomes the command as the ingest service, with the 
 
 test('headers can name the service and the region; without a msg id the stream sequence is the key', () => {
   const p = parseDelivery(delivery('ingest.acme.graph_node_upsert', body, { 'Companyos-Actor': 'service:github', 'Companyos-Region': 'eu-west' }), policy);
-  if (p.kind !== 'command') throw new Error(p.reason);
+  if (p.kind !== 'command') throw new Error(p.kind === 'reject' ? p.reason : p.kind);
   assert.is(p.principal.id, 'service:github');
   assert.is(p.principal.region, 'eu-west');
   assert.is(p.info.idempotencyKey, 'nats:COMPANYOS_INGEST:42');
@@ -77,7 +62,7 @@ test('outcomes: appended/replayed/unchanged ack; 4xx dead-letter; 409, 503 and t
   const d = delivery('ingest.acme.graph_node_upsert', body);
   const run = (answer: () => unknown, count = 1) => {
     const dd = { ...d, deliveryCount: count };
-    return executeDelivery(pipelineAnswering(answer), parseDelivery(dd, policy), dd, policy);
+    return executeDelivery({ pipeline: pipelineAnswering(answer) }, parseDelivery(dd, policy), dd, policy);
   };
   assert.equal(await run(() => right({ kind: 'replayed', body: {} })), { kind: 'ack', outcome: 'replayed' });
   assert.equal(await run(() => left(failure(422, 'edge-end-not-found', 't', 'no such node'))), { kind: 'dead-letter', status: 422, code: 'edge-end-not-found', reason: 'no such node' });

@@ -1,10 +1,11 @@
-// The inbound side: a durable JetStream pull consumer on `ingest.>`; each message becomes a command
+// The inbound side: a durable JetStream pull consumer on `ingest.>`; each message becomes its work
 // (ingest-message.ts), up to `concurrency` at once and one at a time per stream. Acked after the append,
 // dead-lettered then acked if it can never succeed, nak'd with a growing delay if it failed transiently.
 import { headers as natsHeaders, Match, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
-import type { CommandPipeline } from '../../commands/pipeline.js';
 import { ensureConsumer, ensureStream } from './jetstream-setup.js';
-import { executeDelivery, HEADERS, parseDelivery, serializationKey, type Disposition, type IngestDelivery, type IngestPolicy } from './ingest-message.js';
+import { HEADERS, type Disposition, type IngestDelivery, type IngestPolicy, type IngestTargets, type RejectedPart } from './ingest-delivery.js';
+import { authenticateDelivery } from './ingest-authn.js';
+import { executeDelivery, parseDelivery, serializationKey } from './ingest-message.js';
 import { Signal } from './signal.js';
 import { WriteCoalescer } from './write-coalescer.js';
 import { deadLetterSubject } from './subjects.js';
@@ -15,8 +16,8 @@ export const INGEST_DURABLE = 'companyos-ingest';
 export const DEADLETTER_STREAM = 'COMPANYOS_DEADLETTER';
 export const DEADLETTER_SUBJECT_PREFIX = 'deadletter.ingest';
 
-export interface IngestDeps {
-  readonly pipeline: CommandPipeline;
+/** The pipeline (and the metering recorder, for `metering` messages) the work runs against, and NATS. */
+export interface IngestDeps extends IngestTargets {
   readonly nats: NatsConnection;
 }
 
@@ -44,6 +45,7 @@ export interface IngestOptions extends Partial<IngestPolicy> {
 export interface IngestStats {
   readonly received: number;
   readonly acked: number;
+  /** Dead letters published: whole messages, and the rejected parts of acked ones (metering records). */
   readonly deadLettered: number;
   readonly retried: number;
   readonly inFlight: number;
@@ -103,6 +105,7 @@ export async function startIngest(deps: IngestDeps, options: IngestOptions = {})
     backoffBaseMs: options.backoffBaseMs ?? 500,
     backoffMaxMs: options.backoffMaxMs ?? 60_000,
     clock: options.clock ?? (() => new Date()),
+    requireToken: options.requireToken ?? false,
   };
   const ingest = new Ingest(deps, policy, { ...t, options });
   await ingest.start();
@@ -181,10 +184,10 @@ class Ingest implements IngestHandle {
   /** Runs the message after any earlier one for the same stream. */
   async #dispatch(m: JsMsg): Promise<void> {
     const delivery = toDelivery(m);
-    const parsed = parseDelivery(delivery, this.#policy);
-    const key = parsed.kind === 'command' ? serializationKey(parsed) : undefined;
+    const parsed = await authenticateDelivery(parseDelivery(delivery, this.#policy), delivery, this.#deps.tokens, this.#policy.requireToken);
+    const key = parsed.kind === 'reject' ? undefined : serializationKey(parsed);
     const work = async () => {
-      const disposition = await executeDelivery(this.#deps.pipeline, parsed, delivery, this.#policy);
+      const disposition = await executeDelivery(this.#deps, parsed, delivery, this.#policy);
       await this.#settle(m, delivery, disposition);
     };
     if (key === undefined) return work();
@@ -200,13 +203,18 @@ class Ingest implements IngestHandle {
   async #settle(m: JsMsg, delivery: IngestDelivery, disposition: Disposition): Promise<void> {
     try {
       if (disposition.kind === 'ack') {
+        // The rejected part first: if publishing it fails, the nak below brings the whole message back.
+        if (disposition.rejected !== undefined) {
+          await this.#deadLetter(m, delivery, disposition.rejected, encodeJson(disposition.rejected.body));
+          this.#deadLettered++;
+        }
         this.#writes.run(() => m.ack());
         this.#acked++;
       } else if (disposition.kind === 'retry') {
         this.#writes.run(() => m.nak(disposition.delayMs));
         this.#retried++;
       } else {
-        await this.#deadLetter(m, delivery, disposition);
+        await this.#deadLetter(m, delivery, disposition, m.data);
         this.#writes.run(() => m.ack());
         this.#deadLettered++;
       }
@@ -222,7 +230,8 @@ class Ingest implements IngestHandle {
     }
   }
 
-  async #deadLetter(m: JsMsg, delivery: IngestDelivery, d: Extract<Disposition, { kind: 'dead-letter' }>): Promise<void> {
+  /** Publishes `data` (the message, or its rejected part) to the dead-letter subject with why, and the message's headers. */
+  async #deadLetter(m: JsMsg, delivery: IngestDelivery, d: DeadLetterReason, data: Uint8Array): Promise<void> {
     const h = natsHeaders();
     for (const k of m.headers?.keys() ?? []) {
       if (k.toLowerCase().startsWith('nats-')) continue; // keep none of the publisher's JetStream expectations
@@ -234,15 +243,20 @@ class Ingest implements IngestHandle {
     h.set(HEADERS.originalSubject, m.subject);
     h.set(HEADERS.originalSequence, String(m.seq));
     h.set(HEADERS.deliveries, String(delivery.deliveryCount));
-    await this.#deps.nats.jetstream().publish(deadLetterSubject(this.#policy.subjectPrefix, this.#s.deadLetterPrefix, m.subject), m.data, {
+    await this.#deps.nats.jetstream().publish(deadLetterSubject(this.#policy.subjectPrefix, this.#s.deadLetterPrefix, m.subject), data, {
       headers: h,
-      // One dead letter per ingest message, even if the ack after it is lost and it comes back; the
-      // producer's id is kept so it can match the dead letter to what it sent.
+      // One dead letter per ingest message, even if the ack after it is lost and it comes back (a redelivered
+      // metering batch rejects the same records again); the producer's id is kept to match it to what it sent.
       msgID: delivery.header(HEADERS.msgId) ?? `${delivery.stream}:${delivery.streamSequence}`,
       expect: { streamName: this.#s.deadLetterStream },
     });
   }
 }
+
+/** Why something is dead-lettered: a whole message's disposition, or an acked message's rejected part. */
+type DeadLetterReason = Pick<RejectedPart, 'status' | 'code' | 'reason'>;
+
+const encodeJson = (body: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(body));
 
 function toDelivery(m: JsMsg): IngestDelivery {
   return {

@@ -11,7 +11,7 @@ import { left } from 'fp-ts/lib/Either.js';
 import { Keyring, publicKeyEntry, verifyEvent, type PublishedKey } from '../../ledger/index.js';
 import { testSigningKey } from '../../ledger/test-events.js';
 import { SealedEvent } from '../../schemas/sealed-event.js';
-import type { Disposition, IngestDelivery } from './ingest-message.js';
+import type { Disposition, IngestDelivery } from './ingest-delivery.js';
 import { startIngest, type IngestOptions } from './ingest.js';
 import { JetStreamBus } from './jetstream-bus.js';
 import { startRelay } from './relay.js';

@@ -1,5 +1,5 @@
-// Subject names of the NATS side: committed events go out on `companyos.<tenant>.<category>.<type>`,
-// commands come in on `ingest.<tenant>.<command type>`, rejects go to `deadletter.ingest.<tenant>.<kind>`.
+// Subject names of the NATS side: events out on `companyos.<tenant>.<category>.<type>`, commands (or source
+// payloads) in on `ingest.<tenant>.<command type | source>`, rejects to `deadletter.ingest.<tenant>.<kind>`.
 // Every variable part is one token, escaped by subject-token.ts (graph.node.upsert → graph_node_upsert).
 import { parseStream } from '../../schemas/streams.js';
 import { decodeToken, encodeToken } from './subject-token.js';
@@ -18,8 +18,17 @@ export const ingestSubject = (prefix: string, tenant: string, commandType: strin
 
 export interface IngestAddress {
   readonly tenant: string;
+  /** The last token, decoded: a command type, or one of INGEST_SOURCES. */
   readonly commandType: string;
 }
+
+/**
+ * Last tokens that name a source format rather than a command: the body is that source's payload, mapped as
+ * its HTTP endpoint maps it. No command type can collide: every command type has a '.' (written '_').
+ */
+export const INGEST_SOURCES = ['github', 'openlineage', 'metering'] as const;
+export type IngestSource = (typeof INGEST_SOURCES)[number];
+export const isIngestSource = (kind: string): kind is IngestSource => (INGEST_SOURCES as readonly string[]).includes(kind);
 
 /** Tenant and command type of an ingest subject; undefined unless it is exactly `<prefix>.<tenant>.<kind>`. */
 export function parseIngestSubject(prefix: string, subject: string): IngestAddress | undefined {

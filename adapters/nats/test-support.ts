@@ -12,6 +12,7 @@ import { testSigningKey } from '../../ledger/test-events.js';
 import { dropSchema, openPostgres, type PostgresDatabase } from '../postgres/database.js';
 import { PostgresEventLog } from '../postgres/event-log.js';
 import type { NatsConnection } from 'nats';
+import type { IngestDelivery, IngestPolicy } from './ingest-delivery.js';
 
 export const POLICY_FILE = fileURLToPath(new URL('../../commands/policies/default.cedar', import.meta.url));
 
@@ -120,4 +121,28 @@ export async function readStream(nc: NatsConnection, stream: string, timeoutMs =
 export async function deleteStreams(nc: NatsConnection, ...names: readonly string[]): Promise<void> {
   const jsm = await nc.jetstreamManager();
   for (const name of names) await jsm.streams.delete(name).catch(() => false);
+}
+
+/** The ingest policy of the pure (no NATS) ingest tests: a fixed clock, small backoffs. */
+export const TEST_INGEST_POLICY: IngestPolicy = {
+  subjectPrefix: 'ingest',
+  serviceId: 'service:nats-ingest',
+  maxDeliveries: 5,
+  backoffBaseMs: 100,
+  backoffMaxMs: 1000,
+  clock: () => new Date('2026-01-01T00:00:00Z'),
+  requireToken: false,
+};
+
+/** A delivered message as the ingest sees it (headers case-insensitive), at stream sequence 42. */
+export function testDelivery(subject: string, body: unknown, headers: Record<string, string> = {}, deliveryCount = 1): IngestDelivery {
+  const lower = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  return {
+    subject,
+    data: new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body)),
+    header: (name) => lower.get(name.toLowerCase()),
+    stream: 'COMPANYOS_INGEST',
+    streamSequence: 42,
+    deliveryCount,
+  };
 }

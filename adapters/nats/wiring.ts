@@ -8,14 +8,22 @@ import type { EventLog } from '../../schemas/event-log.js';
 import { openPostgres, type PostgresDatabase } from '../postgres/database.js';
 import { PostgresEventLog } from '../postgres/event-log.js';
 import type { Bus } from './bus.js';
+import type { MeteringRecorder } from './ingest-delivery.js';
 import { startIngest, type IngestHandle, type IngestOptions } from './ingest.js';
 import { JetStreamBus, type JetStreamBusOptions } from './jetstream-bus.js';
 import { MemoryBus } from './memory-bus.js';
 import { startRelay, type RelayHandle, type RelayOptions } from './relay.js';
+import type { TokenVerifier } from '../auth/jwt.js';
 
 export interface NatsSideDeps {
   readonly log: EventLog;
   readonly pipeline: CommandPipeline;
+  /** Runs `ingest.<tenant>.metering` messages (System's, shared with POST /v1/metering/events). */
+  readonly meteringIngest?: MeteringRecorder;
+  /** Where the relay keeps its checkpoint and lease when the log is not PostgreSQL (the read store). */
+  readonly readStore?: PostgresDatabase<any>;
+  /** Verifies bearer tokens on ingest messages (System's, the same as the HTTP API's). */
+  readonly tokens?: TokenVerifier;
 }
 
 export interface NatsSideOptions {
@@ -39,7 +47,7 @@ export interface NatsSide {
   close(): Promise<void>;
 }
 
-type NatsConfig = Pick<Config, 'natsUrl' | 'databaseUrl' | 'dataDir' | 'pgSchema'>;
+type NatsConfig = Pick<Config, 'natsUrl' | 'databaseUrl' | 'dataDir' | 'pgSchema'> & Partial<Pick<Config, 'ingestRequiresToken'>>;
 
 export async function startNatsSide(deps: NatsSideDeps, config: NatsConfig, options: NatsSideOptions = {}): Promise<NatsSide> {
   const nats: NatsConnection | undefined = config.natsUrl !== undefined ? await connect({ servers: config.natsUrl, name: 'companyos' }) : undefined;
@@ -52,6 +60,7 @@ export async function startNatsSide(deps: NatsSideDeps, config: NatsConfig, opti
     if (options.relay ?? true) {
       // The checkpoint lives with the log when the log is PostgreSQL/PGlite; beside it otherwise (EventStoreDB).
       if (deps.log instanceof PostgresEventLog) database = deps.log.database;
+      else if (deps.readStore !== undefined) database = deps.readStore;
       else {
         database = await openPostgres(
           config.databaseUrl !== undefined ? { url: config.databaseUrl, schema: config.pgSchema } : { dataDir: join(config.dataDir, 'pglite-nats'), schema: config.pgSchema },
@@ -60,7 +69,10 @@ export async function startNatsSide(deps: NatsSideDeps, config: NatsConfig, opti
       }
       relay = await startRelay({ log: deps.log, database, bus }, options.relayOptions);
     }
-    if (nats !== undefined && (options.ingest ?? true)) ingest = await startIngest({ pipeline: deps.pipeline, nats }, options.ingestOptions);
+    if (nats !== undefined && (options.ingest ?? true)) ingest = await startIngest(
+        { pipeline: deps.pipeline, nats, metering: deps.meteringIngest, ...(deps.tokens === undefined ? {} : { tokens: deps.tokens }) },
+        { requireToken: config.ingestRequiresToken ?? false, ...options.ingestOptions },
+      );
     const description = nats !== undefined ? `NATS at ${new URL(config.natsUrl!).host}` : 'in-process bus';
     return {
       bus,

@@ -5,6 +5,9 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import type { HeldLock, Migration, ReadStore, SqlSession } from '../../schemas/read-store.js';
+
+export type { HeldLock, Migration, MigrationContext, SqlSession } from '../../schemas/read-store.js';
 
 export interface OpenPostgresOptions {
   /** postgres://… of a server; unset → embedded PGlite. */
@@ -19,19 +22,11 @@ export interface OpenPostgresOptions {
   readonly migrations?: readonly Migration[];
 }
 
-/** One connection held for a sequence of statements (a transaction, a session lock). */
-export interface SqlSession {
-  /** One statement with $n parameters (strings or null). int8 comes back as bigint, json(b) parsed. */
-  query<R = Record<string, unknown>>(text: string, params?: readonly (string | null)[]): Promise<R[]>;
-  /** Several parameterless statements in one round trip (simple query protocol); each one's rows, in order. */
-  exec(text: string): Promise<Record<string, unknown>[][]>;
-}
-
 export interface Listener {
   close(): Promise<void>;
 }
 
-export interface PostgresDatabase<DB = unknown> {
+export interface PostgresDatabase<DB = unknown> extends ReadStore {
   readonly kind: 'pg' | 'pglite';
   readonly schema: string;
   /** Query builder for everything that is not a hot path. int8 columns come back as bigint. */
@@ -43,20 +38,10 @@ export interface PostgresDatabase<DB = unknown> {
    * PGlite: rolled back and its session locks released), so a half-done transaction never leaks.
    */
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  tryLock(name: string): Promise<HeldLock | undefined>;
   /** Calls `onNotify` for NOTIFYs on `channel`, and after a lost listening connection is re-established. */
   listen(channel: string, onNotify: () => void): Promise<Listener>;
   close(): Promise<void>;
-}
-
-/** A versioned schema change. Ids are global per schema: prefix them with the owning module. */
-export interface Migration {
-  readonly id: string;
-  up(db: Kysely<any>, context: MigrationContext): Promise<void>;
-}
-
-export interface MigrationContext {
-  /** The schema being migrated (already created). Quote with `quoteIdent` in raw SQL. */
-  readonly schema: string;
 }
 
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -146,6 +131,7 @@ function openServer<DB>(url: string, schema: string, poolSize: number): Postgres
         throw err;
       }
     },
+    tryLock: (name) => tryServerLock(config, schema, name),
     async listen(channel, onNotify) {
       const listener = new PgListener(config, channel, onNotify, () => listeners.delete(listener));
       listeners.add(listener);
@@ -158,6 +144,45 @@ function openServer<DB>(url: string, schema: string, poolSize: number): Postgres
       closed = true;
       await Promise.all([...listeners].map((l) => l.close()));
       await db.destroy();
+    },
+  };
+}
+
+const lockKeyOf = (schema: string, name: string): string => lockKey(`companyos.lock\0${schema}\0${name}`).toString();
+
+/**
+ * A session advisory lock on a dedicated connection (a pooled one would be handed to other work). The
+ * server frees it when the connection dies, so a crashed holder's successor takes over; a probe every
+ * few seconds notices a connection that died without an error event.
+ */
+async function tryServerLock(config: pg.ClientConfig, schema: string, name: string): Promise<HeldLock | undefined> {
+  const client = new pg.Client({ ...config, keepAlive: true });
+  let markLost!: () => void;
+  const lost = new Promise<void>((resolve) => (markLost = resolve));
+  let probe: NodeJS.Timeout | undefined;
+  const drop = () => {
+    if (probe !== undefined) clearInterval(probe);
+    markLost();
+    client.end().catch(() => {});
+  };
+  client.on('error', drop);
+  client.on('end', drop);
+  await client.connect();
+  const key = lockKeyOf(schema, name);
+  const rows = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key])).rows;
+  if (rows[0]?.ok !== true) {
+    client.off('end', drop);
+    await client.end().catch(() => {});
+    return undefined;
+  }
+  probe = setInterval(() => void client.query('SELECT 1').catch(drop), 5_000);
+  probe.unref();
+  return {
+    lost,
+    async release() {
+      if (probe !== undefined) clearInterval(probe);
+      await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => {});
+      drop();
     },
   };
 }
@@ -247,12 +272,28 @@ async function openEmbedded<DB>(dataDir: string | undefined, schema: string): Pr
       }
     });
 
+  // One process owns a PGlite directory (data-dir lock), so an in-process set is the whole lock table.
+  // Not an advisory lock: the single session is shared, and withSession's error path unlocks them all.
+  const heldLocks = new Set<string>();
   return {
     kind: 'pglite',
     schema,
     db,
     maxSessions: 1,
     withSession,
+    async tryLock(name) {
+      if (heldLocks.has(name)) return undefined;
+      heldLocks.add(name);
+      let markLost!: () => void;
+      const lost = new Promise<void>((resolve) => (markLost = resolve));
+      return {
+        lost,
+        async release() {
+          heldLocks.delete(name);
+          markLost();
+        },
+      };
+    },
     async listen(channel, onNotify) {
       const off = pglite.onNotification((ch) => {
         if (ch === channel) onNotify();

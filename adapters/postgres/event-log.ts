@@ -406,6 +406,16 @@ export class PostgresEventLog implements EventLog {
     return { events, horizon: top };
   }
 
+  async headPosition(): Promise<bigint | undefined> {
+    // Descending on the position index, skipping rows above the horizon (commits still in flight).
+    const rows = await this.#read(
+      `SELECT position FROM ${quoteIdent(this.schema)}.events
+       WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY position DESC LIMIT 1`,
+      [],
+    );
+    return rows[0]?.position ?? undefined;
+  }
+
   async #read(text: string, params: (string | null)[]): Promise<EventRow[]> {
     try {
       return await this.#db.withSession((s) => s.query<EventRow>(text, params));

@@ -18,7 +18,7 @@ const config = loadConfig(process.env);
 if (isLeft(config)) throw new Error(config.left.join('; '));
 if (config.right.natsUrl === undefined) throw new Error('bench:ingest needs NATS_URL');
 const system = await openSystem(config.right);
-if (!(system.log instanceof PostgresEventLog)) throw new Error('bench:ingest needs the PostgreSQL log (set DATABASE_URL)');
+if (!(system.log instanceof PostgresEventLog) && config.right.eventStoreUrl === undefined) throw new Error('bench:ingest needs a server log (DATABASE_URL or EVENTSTORE_URL)');
 const nats = await startNatsSide(system, config.right, { relayOptions: settings.relay, ingestOptions: settings.ingest, busOptions: settings.events });
 console.log('ready');
 

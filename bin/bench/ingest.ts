@@ -1,6 +1,8 @@
 // bench:ingest — NATS in → sealed events → NATS out on PostgreSQL and JetStream; the system runs in its own
 // process(es), the generator publishes graph.node.upsert (at most --window unanswered) and reads the events stream.
-// npm run bench:ingest [-- --seconds 30 --window 128 --concurrency 32 --workers 1 --warmup 5 --profile]
+// npm run bench:ingest [-- --seconds 30 --window 128 --concurrency 32 --workers 1 --warmup 5 --profile --eventstore-double]
+// --eventstore-double: the log is EventStoreTestDouble (in this process) through the real EventStoreDB client,
+// for the code path, not the figure (the double is an in-memory test server, not a database).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -8,7 +10,9 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import pg from 'pg';
+import { openEventStoreLog } from '../../adapters/eventstore/event-log.js';
 import { ensureIngestTopology, ingestSubject, type IngestOptions } from '../../adapters/nats/index.js';
+import { EventStoreTestDouble } from '../../test/eventstore-double/eventstore-test-double.js';
 import { latencySummary, machine, memory, numberArg, round } from './report.js';
 
 const seconds = numberArg('seconds', 30);
@@ -17,6 +21,7 @@ const window = numberArg('window', 128);
 const workerCount = numberArg('workers', 1);
 const concurrency = numberArg('concurrency', 32);
 const profile = process.argv.includes('--profile');
+const double = process.argv.includes('--eventstore-double') ? await EventStoreTestDouble.start() : undefined;
 const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const natsUrl = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
 const id = randomBytes(4).toString('hex');
@@ -43,6 +48,7 @@ const workers = Array.from({ length: workerCount }, (_, w) => {
       DATABASE_URL: databaseUrl,
       NATS_URL: natsUrl,
       COMPANYOS_PG_SCHEMA: schema,
+      ...(double === undefined ? {} : { EVENTSTORE_URL: double.url }),
       // One data directory per process (development keyring); all share the schema and the streams.
       COMPANYOS_DATA_DIR: join(dataDir, `w${w}`),
       COMPANYOS_JWT_SECRET: 'bench-secret-bench-secret-bench-secret',
@@ -70,7 +76,40 @@ async function cleanup(): Promise<void> {
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await client.end();
+  await double?.stop();
   if (!profile) await rm(dataDir, { recursive: true, force: true });
+}
+
+interface LogCount {
+  readonly n: string;
+  readonly keys: string;
+  readonly unreadable: string;
+}
+/** Events in the log, distinct idempotency keys, and committed events not yet readable (xmin horizon). */
+async function countPostgresLog(): Promise<LogCount> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (
+      await client.query<LogCount>(
+        `SELECT count(*)::text AS n, count(DISTINCT metadata->'meta'->>'idempotencyKey')::text AS keys,
+                count(*) FILTER (WHERE tx_id >= pg_snapshot_xmin(pg_current_snapshot()))::text AS unreadable
+           FROM ${schema}.events`,
+      )
+    ).rows[0]!;
+  } finally {
+    await client.end();
+  }
+}
+async function countEventStoreLog(url: string): Promise<LogCount> {
+  const log = await openEventStoreLog(url);
+  try {
+    const events = await log.readAll({ filter: { streamPrefixes: [`${tenant}/`] } });
+    const keys = new Set(events.map((e) => (e.metadata as { meta?: { idempotencyKey?: string } }).meta?.idempotencyKey));
+    return { n: String(events.length), keys: String(keys.size), unreadable: '0' };
+  } finally {
+    await log.close();
+  }
 }
 
 /** Busy, stolen (by the hypervisor) and total jiffies of the whole machine (/proc/stat). */
@@ -182,16 +221,7 @@ try {
   await reading;
 
   const streamed = (await (await nc.jetstreamManager()).streams.info(events.stream)).state.messages;
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  const logged = (
-    await client.query<{ n: string; keys: string; unreadable: string }>(
-      `SELECT count(*)::text AS n, count(DISTINCT metadata->'meta'->>'idempotencyKey')::text AS keys,
-              count(*) FILTER (WHERE tx_id >= pg_snapshot_xmin(pg_current_snapshot()))::text AS unreadable
-         FROM ${schema}.events`,
-    )
-  ).rows[0]!;
-  await client.end();
+  const logged = double === undefined ? await countPostgresLog() : await countEventStoreLog(double.url);
   // Lost: a command published whose event never came out, or an event logged but never relayed.
   const lost = Math.max(published - seenKeys.size, Number(logged.n) - seenEvents.size);
   // Duplicated: an event delivered out twice, or a command appended twice.
@@ -205,7 +235,8 @@ try {
   const busy = (100 * (cpu1.busy - cpu0.busy)) / (cpu1.total - cpu0.total);
   const stolen = (100 * (cpu1.steal - cpu0.steal)) / (cpu1.total - cpu0.total);
   console.log(`machine: ${machine()}`);
-  console.log(`setup: NATS ${natsUrl} → ingest (${workerCount} × ${concurrency} in flight) → pipeline → PostgreSQL ${new URL(databaseUrl).host} schema ${schema} → relay → JetStream; window ${window}`);
+  const logName = double === undefined ? `PostgreSQL ${new URL(databaseUrl).host} schema ${schema}` : `EventStoreTestDouble ${double.url} (real client)`;
+  console.log(`setup: NATS ${natsUrl} → ingest (${workerCount} × ${concurrency} in flight) → pipeline → ${logName} → relay → JetStream; window ${window}`);
   console.log(`throughput: ${eventsPerSecond} events/s out over ${round(elapsed, 1)} s (${measuredOut} events; ${published} commands published in total)`);
   console.log(`latency publish → outbound ms: p50 ${l.p50}  p95 ${l.p95}  p99 ${l.p99}  max ${l.max}  (${latencies.length} samples)`);
   console.log(`check: log ${logged.n} events, events stream ${streamed} messages, ${seenEvents.size} distinct read out, lost ${lost}, duplicated ${duplicated}`);
@@ -221,7 +252,7 @@ try {
   console.log(`memory: system process rss ${rss.map((r) => `${(r / 2 ** 20).toFixed(0)} MiB`).join(', ')}; generator ${memory()}`);
   for (const w of workers) console.log(`system process: ${/\{"worker".*\}/.exec(w.out)?.[0] ?? '(no stats)'}`);
   if (profile) console.log(`profile: ${dataDir}/*.cpuprofile`);
-  console.log(JSON.stringify({ bench: 'ingest', events_per_s: eventsPerSecond, lost, duplicated, p99_ms: l.p99, p50_ms: l.p50, p95_ms: l.p95, seconds: round(elapsed, 1), workers: workerCount }));
+  console.log(JSON.stringify({ bench: 'ingest', log: double === undefined ? 'postgres' : 'eventstore-double', events_per_s: eventsPerSecond, lost, duplicated, p99_ms: l.p99, p50_ms: l.p50, p95_ms: l.p95, seconds: round(elapsed, 1), workers: workerCount }));
 } finally {
   await cleanup();
 }

@@ -3,12 +3,19 @@ import { serve } from '@hono/node-server';
 import * as t from 'io-ts';
 import { startNatsSide } from '../../adapters/nats/index.js';
 import type { Config } from '../../schemas/config.js';
+import { issueDevelopmentToken } from '../../adapters/auth/jwt.js';
+import { DEMO_IDS, DEMO_REGION, DEMO_TENANT, seedDemoTenant } from '../demo-tenant.js';
 import { openSystem } from '../system.js';
 import { parseOptions } from './usage.js';
 
 export async function serveCommand(config: Config, argv: readonly string[]): Promise<void> {
-  parseOptions(argv, {}, t.type({}));
+  const options = parseOptions(argv, { 'no-projectors': { type: 'boolean' } }, t.partial({ 'no-projectors': t.boolean }));
   const system = await openSystem(config);
+  // Projectors run here by default; `--no-projectors` leaves them to `companyos project` processes.
+  if (options['no-projectors'] !== true) system.startProjectors();
+  // An empty embedded store gets the demo tenant, so a first `npm start` has something to query.
+  const embedded = config.databaseUrl === undefined && config.eventStoreUrl === undefined;
+  const seeded = embedded && (await system.log.headPosition()) === undefined ? await seedDemoTenant(system.pipeline) : 0;
   // Committed events go out (JetStream with NATS_URL, else an in-process bus); ingest comes in over NATS.
   const nats = await startNatsSide(system, config);
   const server = serve({ fetch: system.app.fetch, port: config.port, hostname: '0.0.0.0' });
@@ -16,9 +23,26 @@ export async function serveCommand(config: Config, argv: readonly string[]): Pro
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  console.log(`companyos: listening on http://localhost:${config.port} (log: ${system.logDescription}; events out: ${nats.description}; signing key ${system.keyring.active.keyId})`);
+  console.log(
+    `companyos: listening on http://localhost:${config.port} (log: ${system.logDescription}; events out: ${nats.description}; ` +
+      `projectors: ${system.projectors().length > 0 ? system.projectors().map((p) => p.name).join(', ') : 'off'}; signing key ${system.keyring.active.keyId})`,
+  );
   if (system.jwtSecret !== undefined && config.jwt.secret === undefined) {
     console.log('companyos: development tokens: npx companyos token --tenant acme --roles editor --region us-east');
+  }
+  if (seeded > 0 && system.jwtSecret !== undefined) {
+    const token = await issueDevelopmentToken(system.jwtSecret, config.jwt, { tenant: DEMO_TENANT, roles: ['viewer'], region: DEMO_REGION }, Math.floor(Date.now() / 1000));
+    const base = `http://localhost:${config.port}`;
+    const q = encodeURIComponent;
+    console.log(
+      [
+        `companyos: seeded demo tenant "${DEMO_TENANT}" (${seeded} sealed events). Try:`,
+        `  export TOKEN=${token}`,
+        `  curl -s -H "Authorization: Bearer $TOKEN" '${base}/v1/graph/related?id=${q(DEMO_IDS.artifact)}&depth=3&direction=both'`,
+        `  curl -s -H "Authorization: Bearer $TOKEN" '${base}/v1/graph/services/${q(DEMO_IDS.service)}/surface'`,
+        `  curl -s -H "Authorization: Bearer $TOKEN" '${base}/v1/graph/incidents/${q(DEMO_IDS.incident)}/impact'`,
+      ].join('\n'),
+    );
   }
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -15,8 +15,9 @@ const upsertBody = { id: 'svc:checkout', type: 'Service', region: 'us-east', att
 const assertBody = { type: 'DEPLOYS', from: 'dep:42', to: 'svc:checkout', region: 'us-east', provenance };
 
 test('the registry holds the four graph commands', () => {
-  assert.equal([...commandHandlers.keys()].sort(), ['graph.edge.assert', 'graph.edge.retract', 'graph.node.retire', 'graph.node.upsert']);
-  for (const [type, h] of commandHandlers) {
+  const graph = [...commandHandlers].filter(([type]) => type.startsWith('graph.'));
+  assert.equal(graph.map(([type]) => type).sort(), ['graph.edge.assert', 'graph.edge.retract', 'graph.node.retire', 'graph.node.upsert']);
+  for (const [type, h] of graph) {
     assert.ok(['GraphNode', 'GraphEdge'].includes(h.resourceType), type);
     assert.is(h.action, type.split('.')[2]);
   }

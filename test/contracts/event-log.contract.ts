@@ -457,6 +457,19 @@ function readAllSuite(name: string, open: OpenEventLog): void {
     assert.equal(await h.log.readAll({ after, maxCount: 0, filter }), []);
   });
 
+  test('headPosition is the position of the last committed event; readAll after it is empty', async ({ h }) => {
+    const r = await h.log.append(`${ns()}/a`, 'no-stream', evs(2));
+    const deadline = Date.now() + GUARD_MS;
+    let head = await h.log.headPosition();
+    while ((head === undefined || head < r.position) && Date.now() < deadline) {
+      await sleep(10);
+      head = await h.log.headPosition();
+    }
+    assert.is(typeof head, 'bigint');
+    assert.is(head, r.position);
+    assert.equal(await h.log.readAll({ after: head! }), []);
+  });
+
   test('streamPrefixes: any of several prefixes, matched literally', async ({ h }) => {
     const { p, after, appended } = await scenario(h.log);
     const orders = await readAllAtLeast(h.log, { after, filter: { streamPrefixes: [`${p}/orders/`] } }, 3);

@@ -7,6 +7,7 @@ import type { AppEnv } from '../env.js';
 import type { Metrics } from '../metrics.js';
 import { problem, problemOf, sendProblem } from '../problem.js';
 import { requestInfo } from '../request-info.js';
+import { isJsonContentType, parseJsonText } from '../json-body.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -24,19 +25,16 @@ export function commandRoutes(pipeline: CommandPipeline, metrics: Metrics): Hono
         return sendProblem(c, problem(404, 'unknown-command', 'Unknown command type', `no command named ${type}; known: ${pipeline.commandTypes().join(', ')}`));
       }
       const contentType = c.req.header('content-type') ?? '';
-      if (!/^application\/(.+\+)?json\b/i.test(contentType)) {
+      if (!isJsonContentType(contentType)) {
         return sendProblem(c, problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the command as application/json'));
       }
       const key = c.req.header('idempotency-key');
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
         return sendProblem(c, problem(400, 'bad-idempotency-key', 'Invalid Idempotency-Key', 'the Idempotency-Key header must be 1-255 visible ASCII characters'));
       }
-      let payload: unknown;
-      try {
-        payload = JSON.parse(await c.req.text());
-      } catch (error) {
-        return sendProblem(c, problem(400, 'malformed-json', 'Malformed JSON', `the body is not valid JSON: ${(error as Error).message}`));
-      }
+      const parsed = parseJsonText(await c.req.text());
+      if (!parsed.ok) return sendProblem(c, parsed.problem);
+      const payload = parsed.value;
       const outcome = await pipeline.execute(type, payload, c.get('principal'), requestInfo(c));
       if (outcome._tag === 'Left') {
         metrics.commands.inc({ type, outcome: outcome.left.code });

@@ -9,6 +9,8 @@ export interface SystemDeps {
   readonly metrics: Metrics;
   /** Resolves to the names of the dependencies that are not ready; empty when ready. */
   readonly notReady: () => Promise<readonly string[]>;
+  /** Shown in /readyz whether ready or not (e.g. projection lag). */
+  readonly readinessDetails?: () => Readonly<Record<string, unknown>>;
 }
 
 export function systemRoutes(deps: SystemDeps): Hono<AppEnv> {
@@ -16,7 +18,8 @@ export function systemRoutes(deps: SystemDeps): Hono<AppEnv> {
     .get('/healthz', (c) => c.json({ status: 'ok' }))
     .get('/readyz', async (c) => {
       const waiting = await deps.notReady();
-      return waiting.length === 0 ? c.json({ status: 'ready' }) : c.json({ status: 'not ready', waiting }, 503);
+      const details = deps.readinessDetails?.() ?? {};
+      return waiting.length === 0 ? c.json({ status: 'ready', ...details }) : c.json({ status: 'not ready', waiting, ...details }, 503);
     })
     .get('/metrics', (c) => c.body(deps.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }))
     .get('/v1/ledger/keys', (c) => {

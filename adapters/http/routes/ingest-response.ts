@@ -1,0 +1,57 @@
+// What both ingest routes share: the body limit, the JSON content-type rule, and how an executed
+// mapping is answered (201 something appended, 200 nothing new, or the refused command's problem).
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Either } from 'fp-ts/lib/Either.js';
+import type { ExecutedCommand, RefusedCommand } from '../../ingest/execute.js';
+import type { AppEnv } from '../env.js';
+import type { Metrics } from '../metrics.js';
+import { problem, problemOf, sendProblem } from '../problem.js';
+import { parseJsonText } from '../json-body.js';
+
+/** GitHub caps webhook payloads at 25 MB, but a push of 2048 commits is ~2 MB; lineage batches are smaller. */
+export const MAX_INGEST_BODY_BYTES = 5 * 1024 * 1024;
+
+export const ingestBodyLimit = () =>
+  bodyLimit({
+    maxSize: MAX_INGEST_BODY_BYTES,
+    onError: (c) => sendProblem(c, problem(413, 'payload-too-large', 'Payload too large', `an ingest body may be at most ${MAX_INGEST_BODY_BYTES} bytes`)),
+  });
+
+/** Parses the body as JSON, or the 400 problem saying why it is not. */
+export function parseJson(c: Context<AppEnv>, text: string): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly response: Response } {
+  const parsed = parseJsonText(text);
+  return parsed.ok ? parsed : { ok: false, response: sendProblem(c, parsed.problem) };
+}
+
+/** A payload that does not have the fields the mapping needs: 400, one line per field (as for commands). */
+export const sendInvalidPayload = (c: Context<AppEnv>, what: string, errors: readonly string[]): Response =>
+  sendProblem(c, problem(400, 'validation', `The ${what} is not valid`, errors.join('; '), { errors }));
+
+/** Renders an executed mapping; `about` names the delivery (source, event, …) in the summary. */
+export function sendIngestOutcome(
+  c: Context<AppEnv>,
+  metrics: Metrics,
+  about: Readonly<Record<string, string>>,
+  total: number,
+  result: Either<RefusedCommand, readonly ExecutedCommand[]>,
+): Response {
+  const executed = result._tag === 'Left' ? result.left.executed : result.right;
+  for (const e of executed) metrics.commands.inc({ type: e.type, outcome: e.outcome });
+  if (result._tag === 'Left') {
+    const r = result.left;
+    metrics.commands.inc({ type: r.type, outcome: r.failure.code });
+    const p = problemOf(r.failure);
+    return sendProblem(c, {
+      ...p,
+      detail:
+        `command ${r.index + 1} of ${total} (${r.type} ${r.target}) was refused: ${r.failure.detail}` +
+        (r.index === 0 ? '' : `; the ${r.index} before it stay written, and a redelivery repeats them harmlessly`),
+      failedCommand: { index: r.index, type: r.type, target: r.target },
+      executed,
+    });
+  }
+  const count = (kind: ExecutedCommand['outcome']) => executed.filter((e) => e.outcome === kind).length;
+  const body = { ...about, commands: executed, appended: count('appended'), unchanged: count('unchanged'), replayed: count('replayed') };
+  return c.json(body, body.appended > 0 ? 201 : 200);
+}

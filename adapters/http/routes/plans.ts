@@ -1,0 +1,52 @@
+// POST /v1/plans: register a Maestro plan (seed §2.4 `mc plan submit`). The body is the mcplan.yaml text
+// (application/yaml) or JSON {source, region?}; it becomes `plan.register` through the command pipeline.
+import { Hono } from 'hono';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import type { CommandPipeline } from '../../../commands/pipeline.js';
+import { planDigest, planStream } from '../../../domain/index.js';
+import type { EventLog } from '../../../schemas/event-log.js';
+import { parsePlanYaml } from '../../../schemas/plan.js';
+import type { AppEnv } from '../env.js';
+import { problem, problemOf, sendProblem } from '../problem.js';
+import { requestInfo } from '../request-info.js';
+import { decodeWith, jsonBody, MAX_BODY_BYTES, PlanJsonRequest } from './runs.js';
+
+export interface PlanRouteDeps {
+  readonly pipeline: CommandPipeline;
+  readonly log: EventLog;
+}
+
+const YAML = /^(application|text)\/(x-)?yaml\b/i;
+
+export function planRoutes(deps: PlanRouteDeps): Hono<AppEnv> {
+  return new Hono<AppEnv>().post('/v1/plans', async (c) => {
+    const principal = c.get('principal');
+    let source: string;
+    let region = principal.region;
+    if (YAML.test(c.req.header('content-type') ?? '')) {
+      source = await c.req.text();
+      if (source.length > MAX_BODY_BYTES) return sendProblem(c, problem(413, 'payload-too-large', 'Payload too large', `a plan may be at most ${MAX_BODY_BYTES} bytes`));
+      const q = c.req.query('region');
+      if (q !== undefined) region = q;
+    } else {
+      const body = await jsonBody(c);
+      if (!body.ok) return sendProblem(c, body.problem);
+      const request = decodeWith(PlanJsonRequest, body.value, 'body');
+      if (!request.ok) return sendProblem(c, request.problem);
+      source = request.value.source;
+      region = request.value.region ?? region;
+    }
+    if (region === undefined) return sendProblem(c, problem(400, 'validation', 'The request is not valid', 'region: missing, and the token names none'));
+    const outcome = await deps.pipeline.execute('plan.register', { region, source }, principal, requestInfo(c));
+    if (isLeft(outcome)) return sendProblem(c, problemOf(outcome.left));
+    // The pipeline accepted the source, so it parses; the version is the one whose digest matches.
+    const spec = parsePlanYaml(source);
+    if (isLeft(spec)) throw new Error('plan.register accepted a plan that does not parse');
+    const digest = planDigest(spec.right);
+    const events = await deps.log.readStream(planStream(principal.tenant, spec.right.name));
+    const version = events.map((e) => e.data as { version?: number; digest?: string }).find((d) => d.digest === digest)?.version;
+    const created = outcome.right.kind === 'appended';
+    c.header('location', `/v1/plans/${spec.right.name}`);
+    return c.json({ name: spec.right.name, version, digest, created, steps: spec.right.steps.length, command: outcome.right.body }, created ? 201 : 200);
+  });
+}

@@ -1,0 +1,196 @@
+// Maestro runs over HTTP: start, read, list, timeline, approve a step, cancel. Tenant from the token only;
+// reads are authorized (run.read ∈ read) before querying the run-state read model; writes go through the
+// command pipeline (Cedar, decider, sealing) like every command.
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { randomUUID } from 'node:crypto';
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { authorize, type AccessDeps } from '../../../commands/access.js';
+import type { CommandPipeline } from '../../../commands/pipeline.js';
+import { runStream } from '../../../domain/index.js';
+import { JsonObjectC, type JsonObject } from '../../../schemas/json.js';
+import { PlanName } from '../../../schemas/plan.js';
+import { Region, patternString } from '../../../schemas/primitives.js';
+import { text } from '../../../schemas/provenance.js';
+import { RunId } from '../../../schemas/run.js';
+import { closedObject, formatValidationErrors } from '../../../schemas/validation.js';
+import type { RunQueries } from '../../../projections/runs/queries.js';
+import type { AppEnv } from '../env.js';
+import { problem, problemOf, sendProblem, type Problem } from '../problem.js';
+import { requestInfo } from '../request-info.js';
+import { isJsonContentType, parseJsonText } from '../json-body.js';
+
+// ---------------------------------------------------------------------------------------------------
+// Request shapes (shared with routes/plans.ts) and body reading
+
+const Decimal = (name: string, min: number, max: number) =>
+  new t.Type<number, string, unknown>(
+    name,
+    (u): u is number => typeof u === 'number',
+    (u, c) => (typeof u === 'string' && /^\d{1,9}$/.test(u) && +u >= min && +u <= max ? t.success(+u) : t.failure(u, c)),
+    String,
+  );
+const Positive = new t.Type<number, number, unknown>(
+  'positive integer',
+  (u): u is number => Number.isSafeInteger(u) && (u as number) >= 1,
+  (u, c) => (Number.isSafeInteger(u) && (u as number) >= 1 ? t.success(u as number) : t.failure(u, c)),
+  t.identity,
+);
+
+export const RunStatusName = t.keyof(
+  { pending: null, evaluating_policies: null, running: null, waiting_manual: null, rolling_back: null, success: null, failed: null, canceled: null, rolled_back: null },
+  'RunStatus',
+);
+
+/** POST /v1/runs: the run id is the caller's (retry-safe) or made up by the server; region defaults to the token's. */
+export const RunStartRequest = closedObject('RunStartRequest', { plan: PlanName }, { runId: RunId, version: Positive, inputs: JsonObjectC, reason: text(1024), region: Region });
+export const ApproveRequest = closedObject('ApproveRequest', {}, { comment: text(1024) });
+export const CancelRequest = closedObject('CancelRequest', {}, { reason: text(1024) });
+export const PlanJsonRequest = closedObject('PlanRequest', { source: t.string }, { region: Region });
+
+export const RunPath = closedObject('RunPath', { id: RunId });
+export const StepPath = closedObject('StepPath', { id: RunId, step: patternString('StepId', /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/) });
+export const RunListQuery = closedObject('RunListQuery', {}, { state: RunStatusName, limit: Decimal('limit (1-100)', 1, 100), cursor: patternString('cursor', /^\d{1,19}$/) });
+export const TimelineQuery = closedObject('TimelineQuery', {}, { limit: Decimal('limit (1-1000)', 1, 1000), cursor: patternString('cursor', /^\d{1,19}$/) });
+
+export type Decoded<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly problem: Problem };
+
+export function decodeWith<A>(codec: t.Decoder<unknown, A>, input: unknown, kind: 'query' | 'body'): Decoded<A> {
+  const r = codec.decode(input);
+  if (!isLeft(r)) return { ok: true, value: r.right };
+  const errors = formatValidationErrors(r.left);
+  return {
+    ok: false,
+    problem: kind === 'query' ? problem(400, 'bad-query', 'Invalid query parameters', errors.join('; '), { errors }) : problem(400, 'validation', 'The request is not valid', errors.join('; '), { errors }),
+  };
+}
+
+export const MAX_BODY_BYTES = 512 * 1024;
+
+/** A JSON body (an empty one reads as {} when `emptyAs` is given), or the problem to answer with. */
+export async function jsonBody(c: Context<AppEnv>, emptyAs?: unknown): Promise<Decoded<unknown>> {
+  const raw = await c.req.text();
+  if (raw.length > MAX_BODY_BYTES) return { ok: false, problem: problem(413, 'payload-too-large', 'Payload too large', `the body may be at most ${MAX_BODY_BYTES} bytes`) };
+  if (raw.trim() === '' && emptyAs !== undefined) return { ok: true, value: emptyAs };
+  if (!isJsonContentType(c.req.header('content-type'))) {
+    return { ok: false, problem: problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the body as application/json') };
+  }
+  return parseJsonText(raw);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Routes
+
+export interface RunRouteDeps {
+  readonly access: AccessDeps;
+  readonly pipeline: CommandPipeline;
+  readonly runs: RunQueries;
+}
+
+type Ctx = Context<AppEnv>;
+
+async function denied(deps: RunRouteDeps, c: Ctx, id: string): Promise<Problem | undefined> {
+  const principal = c.get('principal');
+  const access = await authorize(
+    deps.access,
+    { principal, action: 'run.read', actionGroups: ['read'], resource: { type: 'Run', id, attributes: { tenant: principal.tenant } }, context: {} },
+    requestInfo(c),
+  );
+  return access.allowed ? undefined : problemOf(access.failure);
+}
+
+const notFound = (runId: string) => problem(404, 'not-found', 'Not found', `no run ${runId} in this tenant (a run just started appears once projected)`);
+
+/** The run's region, from the first event of its stream (authoritative, unlike the read model, which may lag). */
+async function regionOf(deps: RunRouteDeps, tenant: string, runId: string): Promise<string | undefined> {
+  const first = (await deps.access.log.readStream(runStream(tenant, runId), { maxCount: 1 }))[0];
+  const region = (first?.data as { region?: unknown } | undefined)?.region;
+  return typeof region === 'string' ? region : undefined;
+}
+
+/** Sends a command about an existing run; answers its result or problem. */
+async function runCommand(deps: RunRouteDeps, c: Ctx, runId: string, type: string, body: JsonObject): Promise<Response> {
+  const principal = c.get('principal');
+  const region = await regionOf(deps, principal.tenant, runId);
+  if (region === undefined) return sendProblem(c, notFound(runId));
+  const outcome = await deps.pipeline.execute(type, { runId, region, ...body }, principal, requestInfo(c));
+  if (isLeft(outcome)) return sendProblem(c, problemOf(outcome.left));
+  return c.json({ runId, command: outcome.right.body }, outcome.right.kind === 'appended' ? 201 : 200);
+}
+
+const nextLink = (c: Ctx, cursor: string): string => {
+  const params = new URLSearchParams(c.req.query());
+  params.set('cursor', cursor);
+  return `${c.req.path}?${params.toString()}`;
+};
+
+export function runRoutes(deps: RunRouteDeps): Hono<AppEnv> {
+  return new Hono<AppEnv>()
+    .post('/v1/runs', async (c) => {
+      const body = await jsonBody(c);
+      if (!body.ok) return sendProblem(c, body.problem);
+      const request = decodeWith(RunStartRequest, body.value, 'body');
+      if (!request.ok) return sendProblem(c, request.problem);
+      const principal = c.get('principal');
+      const r = request.value;
+      const region = r.region ?? principal.region;
+      if (region === undefined) return sendProblem(c, problem(400, 'validation', 'The request is not valid', 'region: missing, and the token names none'));
+      const runId = r.runId ?? randomUUID();
+      const command = { runId, region, plan: r.plan, ...(r.version === undefined ? {} : { version: r.version }), ...(r.inputs === undefined ? {} : { inputs: r.inputs }), ...(r.reason === undefined ? {} : { reason: r.reason }) };
+      const outcome = await deps.pipeline.execute('run.start', command, principal, requestInfo(c));
+      if (isLeft(outcome)) return sendProblem(c, problemOf(outcome.left));
+      c.header('location', `/v1/runs/${runId}`);
+      return c.json(
+        { runId, plan: r.plan, links: { self: `/v1/runs/${runId}`, timeline: `/v1/runs/${runId}/timeline` }, command: outcome.right.body },
+        outcome.right.kind === 'appended' ? 201 : 200,
+      );
+    })
+    .get('/v1/runs', async (c) => {
+      const query = decodeWith(RunListQuery, c.req.query(), 'query');
+      if (!query.ok) return sendProblem(c, query.problem);
+      const refused = await denied(deps, c, '*');
+      if (refused) return sendProblem(c, refused);
+      const q = query.value;
+      const page = await deps.runs.list(c.get('principal').tenant, { limit: q.limit ?? 50, ...(q.state ? { status: q.state } : {}), ...(q.cursor ? { after: q.cursor } : {}) });
+      return c.json({ items: page.items, ...(page.next ? { nextCursor: page.next, next: nextLink(c, page.next) } : {}) });
+    })
+    .get('/v1/runs/:id', async (c) => {
+      const path = decodeWith(RunPath, c.req.param(), 'query');
+      if (!path.ok) return sendProblem(c, path.problem);
+      const refused = await denied(deps, c, path.value.id);
+      if (refused) return sendProblem(c, refused);
+      const run = await deps.runs.run(c.get('principal').tenant, path.value.id);
+      return run === undefined ? sendProblem(c, notFound(path.value.id)) : c.json(run);
+    })
+    .get('/v1/runs/:id/timeline', async (c) => {
+      const path = decodeWith(RunPath, c.req.param(), 'query');
+      const query = decodeWith(TimelineQuery, c.req.query(), 'query');
+      if (!path.ok) return sendProblem(c, path.problem);
+      if (!query.ok) return sendProblem(c, query.problem);
+      const refused = await denied(deps, c, path.value.id);
+      if (refused) return sendProblem(c, refused);
+      const q = query.value;
+      const page = await deps.runs.timeline(c.get('principal').tenant, path.value.id, { limit: q.limit ?? 200, ...(q.cursor ? { after: q.cursor } : {}) });
+      if (page === undefined) return sendProblem(c, notFound(path.value.id));
+      return c.json({ runId: path.value.id, items: page.items, ...(page.next ? { nextCursor: page.next, next: nextLink(c, page.next) } : {}) });
+    })
+    .post('/v1/runs/:id/steps/:step/approve', async (c) => {
+      const path = decodeWith(StepPath, c.req.param(), 'query');
+      if (!path.ok) return sendProblem(c, path.problem);
+      const body = await jsonBody(c, {});
+      if (!body.ok) return sendProblem(c, body.problem);
+      const request = decodeWith(ApproveRequest, body.value, 'body');
+      if (!request.ok) return sendProblem(c, request.problem);
+      return runCommand(deps, c, path.value.id, 'run.step.approve', { stepId: path.value.step, ...request.value });
+    })
+    .post('/v1/runs/:id/cancel', async (c) => {
+      const path = decodeWith(RunPath, c.req.param(), 'query');
+      if (!path.ok) return sendProblem(c, path.problem);
+      const body = await jsonBody(c, {});
+      if (!body.ok) return sendProblem(c, body.problem);
+      const request = decodeWith(CancelRequest, body.value, 'body');
+      if (!request.ok) return sendProblem(c, request.problem);
+      return runCommand(deps, c, path.value.id, 'run.cancel', { ...request.value });
+    });
+}

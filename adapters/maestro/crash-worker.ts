@@ -1,0 +1,20 @@
+// Test fixture for crash.test.ts: one process running only Maestro's executor on a PostgreSQL server, so
+// the test can SIGKILL it mid-run. Settings arrive as JSON in CRASH_SETTINGS; prints "ready" once active.
+import { openPostgres } from '../postgres/database.js';
+import { PostgresEventLog } from '../postgres/event-log.js';
+import { testPipeline } from '../nats/test-support.js';
+import { startExecutor } from './executor.js';
+
+const settings = JSON.parse(process.env['CRASH_SETTINGS'] ?? '{}') as { readonly databaseUrl: string; readonly schema: string };
+const database = await openPostgres({ url: settings.databaseUrl, schema: settings.schema });
+const log = await PostgresEventLog.open(database);
+const executor = startExecutor({ log, store: database, pipeline: await testPipeline(log) }, { lockRetryMs: 100, graph: false });
+while (executor.status().state !== 'active') await new Promise((r) => setTimeout(r, 20));
+console.log('ready');
+
+process.once('SIGTERM', async () => {
+  await executor.close();
+  await log.close();
+  await database.close();
+  process.exit(0);
+});

@@ -1,0 +1,154 @@
+// bench:graph — builds the seed's fixture tenant (50,000 nodes, ~220,000 edges) through the command
+// pipeline (policy, sealing, append) on PostgreSQL, waits for the graph projection, then measures lineage at
+// depth 3, service surface and incident impact over the HTTP API (warm), and the projection's rebuild rate.
+// The fixture's schema is kept and reused by the next run with the same --nodes (--fresh rebuilds it).
+// Usage: npm run bench:graph [-- --nodes 50000 --queries 1000 --concurrency 32 --fresh]
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { issueDevelopmentToken } from '../../adapters/auth/jwt.js';
+import { dropSchema, migrate } from '../../adapters/postgres/database.js';
+import { openPostgresEventLog } from '../../adapters/postgres/event-log.js';
+import type { Principal } from '../../commands/authorizer.js';
+import { graphProjection, projectUntil, readModelMigrations } from '../../projections/index.js';
+import { loadConfig } from '../../schemas/config.js';
+import { openSystem } from '../system.js';
+import { buildFixture } from './graph-fixture.js';
+import { latencySummary, machine, memory, numberArg, round } from './report.js';
+
+const nodesWanted = numberArg('nodes', 50_000);
+const queries = numberArg('queries', 1000);
+const concurrency = numberArg('concurrency', 32);
+const fresh = process.argv.includes('--fresh');
+const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = `bench_graph_${nodesWanted}`;
+const tenant = 'bench';
+const region = 'us-east';
+const secret = 'bench-secret-bench-secret-bench-secret';
+const T0 = '2026-01-01T00:00:00Z';
+
+console.log(`bench:graph on ${machine()}`);
+console.log(`PostgreSQL ${databaseUrl.replace(/\/\/[^@]*@/, '//')}, schema ${schema}`);
+
+const fixture = buildFixture(nodesWanted);
+const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, COMPANYOS_PG_SCHEMA: schema, COMPANYOS_JWT_SECRET: secret, COMPANYOS_DATA_DIR: '/tmp/companyos-bench-graph' });
+if (isLeft(config)) throw new Error(config.left.join('; '));
+
+if (fresh) {
+  const log = await openPostgresEventLog({ url: databaseUrl, schema });
+  await dropSchema(log.database, schema);
+  await log.close();
+}
+const system = await openSystem(config.right);
+const log = system.log;
+const store = system.readStore;
+const [projector] = system.startProjectors({ maxBatch: 2000 });
+
+try {
+  const existing = await store.withSession((s) => s.query<{ n: bigint }>(`SELECT count(*) AS n FROM "${schema}".events`));
+  const expectedEvents = BigInt(fixture.nodes.length + fixture.edges.length);
+  if (existing[0]!.n >= expectedEvents) {
+    console.log(`reusing the fixture in ${schema}: ${existing[0]!.n} events`);
+  } else {
+    if (existing[0]!.n > 0n) console.log(`resuming a partial fixture (${existing[0]!.n} events); commands already applied answer unchanged`);
+    const principal: Principal = { id: 'service:bench-ingest', tenant, roles: ['service'], region, authTime: undefined, authn: 'system' };
+    const provenance = { sourceSystem: 'bench', observedAt: T0, reason: 'fixture', evidenceRefs: ['bench:graph'] };
+    const run = async (label: string, commands: readonly (readonly [string, unknown])[]) => {
+      let next = 0;
+      let refused = 0;
+      const started = performance.now();
+      let lastReport = started;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          for (let i = next++; i < commands.length; i = next++) {
+            const [type, body] = commands[i]!;
+            const outcome = await system.pipeline.execute(type, body, principal, { requestId: `bench-${label}-${i}`, context: { time: T0 } });
+            if (outcome._tag === 'Left') {
+              refused++;
+              if (refused <= 3) console.error(`${label} #${i} refused: ${outcome.left.detail}`);
+            }
+            if (performance.now() - lastReport > 10_000) {
+              lastReport = performance.now();
+              console.log(`  ${label}: ${i}/${commands.length} (${round(i / ((lastReport - started) / 1000), 0)}/s)`);
+            }
+          }
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      console.log(`${label}: ${commands.length} commands in ${round(seconds, 1)} s = ${round(commands.length / seconds, 0)}/s (${refused} refused)`);
+      if (refused > 0) throw new Error(`${refused} ${label} commands were refused`);
+    };
+    await run(
+      'nodes',
+      fixture.nodes.map((n) => ['graph.node.upsert', { id: n.id, type: n.type, region, attributes: { name: n.id }, provenance }] as const),
+    );
+    await run('edges', fixture.edges.map((e) => ['graph.edge.assert', { type: e.type, from: e.from, to: e.to, region, provenance }] as const));
+  }
+
+  const head = (await log.headPosition())!;
+  const waitStarted = performance.now();
+  while (!(await projector!.waitFor(head, 60_000))) console.log(`  waiting for the graph projection: at ${projector!.status().checkpoint} of ${head}`);
+  console.log(`projection caught up ${round((performance.now() - waitStarted) / 1000, 1)} s after the last command`);
+  const counts = (await store.withSession((s) =>
+    s.query<{ nodes: bigint; edges: bigint }>(`SELECT (SELECT count(*) FROM "${schema}".graph_nodes) AS nodes, (SELECT count(*) FROM "${schema}".graph_edges) AS edges`),
+  ))[0]!;
+  console.log(`read model: ${counts.nodes} nodes, ${counts.edges} edges`);
+
+  // Queries over the HTTP API in process (authentication, Cedar, SQL, JSON), warm.
+  const token = await issueDevelopmentToken(new TextEncoder().encode(secret), config.right.jwt, { tenant, roles: ['viewer'], region }, Math.floor(Date.now() / 1000));
+  const get = async (path: string) => {
+    const t0 = performance.now();
+    const res = await system.app.request(path, { headers: { authorization: `Bearer ${token}` } });
+    const body = await res.text();
+    const ms = performance.now() - t0;
+    if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${body.slice(0, 300)}`);
+    return ms;
+  };
+  const pick = (ids: readonly string[], i: number) => ids[(i * 7919) % ids.length]!;
+  const q = encodeURIComponent;
+  const measure = async (label: string, path: (i: number) => string) => {
+    for (let i = 0; i < 100; i++) await get(path(i + queries));
+    const samples: number[] = [];
+    for (let i = 0; i < queries; i++) samples.push(await get(path(i)));
+    const s = latencySummary(samples);
+    console.log(`${label}: ${queries} queries, p50 ${s.p50} ms, p95 ${s.p95} ms, p99 ${s.p99} ms, max ${s.max} ms`);
+    return s;
+  };
+  // Lineage follows the edges data and builds flow along (seed §1.2: Commit → Build → Artifact → Deployment →
+  // Service → Dataset → …), both ways; ownership, location, governance and approvals are not lineage. The
+  // same walk over every edge type is measured too: through hubs (regions, policies) it visits thousands.
+  const lineageTypes = 'CONSUMES,PRODUCES,BUILDS,DEPLOYS,DERIVED_FROM,TARGETS';
+  const lineage = await measure('lineage depth 3 (lineage edge types, both directions, from an artifact)', (i) =>
+    `/v1/graph/related?id=${q(pick(fixture.byType.get('Artifact')!, i))}&depth=3&direction=both&types=${lineageTypes}`,
+  );
+  const related = await measure('related depth 3 (every edge type, both directions, from an artifact)', (i) =>
+    `/v1/graph/related?id=${q(pick(fixture.byType.get('Artifact')!, i))}&depth=3&direction=both`,
+  );
+  const surface = await measure('service surface', (i) => `/v1/graph/services/${q(pick(fixture.byType.get('Service')!, i))}/surface`);
+  const impact = await measure('incident impact', (i) => `/v1/graph/incidents/${q(pick(fixture.byType.get('Incident')!, i))}/impact`);
+
+  // Rebuild: the whole log into a fresh schema, as `companyos replay` does.
+  const rebuildSchema = `${schema}_rebuild`;
+  await dropSchema(store, rebuildSchema);
+  await migrate(store, readModelMigrations, rebuildSchema);
+  const rebuildStarted = performance.now();
+  await projectUntil({ log, store }, graphProjection, { schema: rebuildSchema, until: head, maxBatch: 5000 });
+  const rebuildSeconds = (performance.now() - rebuildStarted) / 1000;
+  const events = Number(expectedEvents);
+  console.log(`rebuild: ${events} events in ${round(rebuildSeconds, 1)} s = ${round(events / rebuildSeconds, 0)} events/s`);
+  await dropSchema(store, rebuildSchema);
+  console.log(memory());
+  console.log(
+    JSON.stringify({
+      bench: 'graph',
+      nodes: Number(counts.nodes),
+      edges: Number(counts.edges),
+      lineage3_p95_ms: lineage.p95,
+      lineage3_p99_ms: lineage.p99,
+      related3_all_edges_p95_ms: related.p95,
+      surface_p95_ms: surface.p95,
+      impact_p95_ms: impact.p95,
+      rebuild_events_per_s: round(events / rebuildSeconds, 0),
+    }),
+  );
+} finally {
+  await system.close();
+}

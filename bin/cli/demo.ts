@@ -1,0 +1,93 @@
+// `companyos demo canary`: the seed's Maestro demo (§2.5) in one process. A throwaway embedded store (PGlite
+// in a temp dir, whatever DATABASE_URL says), the canary target on a free port, the plan registered and
+// run through the HTTP API as real tokens, the approval given, then the run's timeline and graph printed.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { issueDevelopmentToken, type Role } from '../../adapters/auth/jwt.js';
+import { runStream } from '../../domain/index.js';
+import { READ_MODELS, projectUntil } from '../../projections/index.js';
+import { loadConfig, type Config } from '../../schemas/config.js';
+import { startCanaryTarget } from '../demo/canary-target.js';
+import { openSystem, type System } from '../system.js';
+import { formatRun, formatTimeline } from './run.js';
+import { UsageError } from './usage.js';
+
+const PLAN_FILE = fileURLToPath(new URL('../demo/canary-plan.yaml', import.meta.url));
+const TENANT = 'demo';
+const REGION = 'us-east';
+const RUN_ID = 'canary-1';
+
+type Call = (method: string, path: string, token: string, body?: { json?: unknown; yaml?: string }) => Promise<Record<string, unknown>>;
+
+function caller(system: System): Call {
+  return async (method, path, token, body) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (body?.yaml !== undefined) headers['content-type'] = 'application/yaml';
+    if (body?.json !== undefined) headers['content-type'] = 'application/json';
+    const res = await system.app.request(path, { method, headers, ...(body ? { body: body.yaml ?? JSON.stringify(body.json) } : {}) });
+    const parsed = (await res.json()) as Record<string, unknown>;
+    if (res.status >= 400) throw new Error(`${method} ${path}: ${String(parsed['title'])}: ${String(parsed['detail'] ?? '')}`);
+    return parsed;
+  };
+}
+
+async function lastEvent(system: System): Promise<{ type: string; data: unknown } | undefined> {
+  return (await system.log.readStream(runStream(TENANT, RUN_ID))).at(-1);
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`demo: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function demoCommand(_config: Config, argv: readonly string[]): Promise<void> {
+  if (argv[0] !== 'canary' || argv.length > 1) throw new UsageError('usage: companyos demo canary');
+  const dataDir = await mkdtemp(join(tmpdir(), 'companyos-demo-'));
+  const target = await startCanaryTarget();
+  const config = loadConfig({ COMPANYOS_DATA_DIR: dataDir });
+  if (isLeft(config)) throw new Error(config.left.join('; '));
+  const system = await openSystem(config.right);
+  try {
+    const executor = system.startExecutor();
+    const token = (subject: string, roles: Role[]) => issueDevelopmentToken(system.jwtSecret!, config.right.jwt, { tenant: TENANT, roles, region: REGION, subject }, Math.floor(Date.now() / 1000));
+    const dana = await token('user:dana', ['plan-author', 'operator']);
+    const rita = await token('user:rita', ['release-manager']);
+    const call = caller(system);
+    console.log(`demo: canary target at ${target.url} (health fails at ≥ 50% traffic); embedded store in ${dataDir}`);
+
+    const source = (await readFile(PLAN_FILE, 'utf8')).replaceAll('${TARGET}', target.url);
+    const plan = await call('POST', '/v1/plans', dana, { yaml: source });
+    console.log(`demo: user:dana registered plan ${String(plan['name'])} v${String(plan['version'])} (${String(plan['steps'])} steps)`);
+    await call('POST', '/v1/runs', dana, { json: { plan: plan['name'], runId: RUN_ID, reason: 'release checkout 2.4.0' } });
+    console.log(`demo: user:dana started run ${RUN_ID}; it waits for a release manager's approval`);
+    await until('the approval step', async () => (await lastEvent(system))?.type === 'run.admitted');
+    await call('POST', `/v1/runs/${RUN_ID}/steps/approve-release/approve`, rita, { json: { comment: 'error budget ok' } });
+    console.log('demo: user:rita (release-manager) approved; traffic moves');
+    await until('the run to end', async () => (await lastEvent(system))?.type === 'run.completed');
+    await until('the run in the graph', async () => executor.status().runs === 0);
+
+    for (const p of READ_MODELS) await projectUntil({ log: system.log, store: system.readStore }, p, { schema: system.readStore.schema });
+    const run = await call('GET', `/v1/runs/${RUN_ID}`, dana);
+    const timeline = await call('GET', `/v1/runs/${RUN_ID}/timeline?limit=1000`, dana);
+    console.log('');
+    console.log(formatRun(run));
+    console.log('timeline:');
+    console.log(formatTimeline(timeline['items'] as { at: string; actor: string; summary: string }[]));
+    const related = await call('GET', `/v1/graph/related?id=${encodeURIComponent(`run:${RUN_ID}`)}&direction=both`, dana);
+    console.log('graph:');
+    for (const item of related['items'] as { node: { id: string; type: string }; edge: { type: string; from: string; to: string } }[]) {
+      console.log(`  ${item.edge.from} -[${item.edge.type}]-> ${item.edge.to}   (${item.node.type})`);
+    }
+    console.log(`target: traffic now ${target.weight()}%; shifts ${target.shifts.map((s) => `${s.weight}%`).join(' → ')}`);
+  } finally {
+    await system.close();
+    await target.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}

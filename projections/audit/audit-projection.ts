@@ -1,0 +1,71 @@
+// The audit projection: every sealed event, denials included, becomes one row of the audit index (ClickHouse).
+// Its writes cannot share the checkpoint's PostgreSQL transaction, so the checkpoint follows the write and
+// a batch re-inserted after a crash collapses on the event id (see adapters/clickhouse/audit-schema.ts).
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { AccessDeniedData } from '../../schemas/audit.js';
+import { streamName } from '../../schemas/streams.js';
+import { formatValidationErrors } from '../../schemas/validation.js';
+import { UnreadableEventError, type ProjectedEvent, type Projection } from '../projection.js';
+import type { AuditIndexWriter, AuditRow } from './audit-index.js';
+
+export const AUDIT_PROJECTION = 'audit';
+
+/**
+ * Denials name a policy resource (type and id); where that resource is an aggregate, its stream is the
+ * resource, so "who touched this" finds attempts and changes under one name. Others keep `Type:id`.
+ * Changing this table changes rows: bump the projection's version.
+ */
+function deniedResource(tenant: string, resource: AccessDeniedData['resource']): string {
+  switch (resource.type) {
+    case 'Stream':
+      return resource.id;
+    case 'GraphNode':
+      return streamName(tenant, 'graph.node', resource.id);
+    case 'GraphEdge':
+      return streamName(tenant, 'graph.edge', resource.id);
+    default:
+      return `${resource.type}:${resource.id}`;
+  }
+}
+
+/** The row of one event: a pure function of the sealed event and its position. */
+export function auditRowOf({ position, event }: ProjectedEvent): AuditRow {
+  const common = {
+    tenant: event.tenant,
+    // Milliseconds, as the index stores them: the row written equals the row read back.
+    time: new Date(event.sealedAt).toISOString(),
+    actor_id: event.meta.actor.id,
+    actor_type: event.meta.actor.type,
+    decision_id: event.meta.decision.id,
+    policy_version: event.meta.decision.policyVersion,
+    region: event.region,
+    request_id: event.meta.requestId,
+    event_id: event.id,
+    position: position.toString(),
+    hash: event.hash,
+  };
+  if (event.type !== 'access.denied') {
+    return { ...common, action: event.type, resource: event.stream, outcome: 'allowed', reason: event.meta.reason };
+  }
+  const denied = AccessDeniedData.decode(event.data);
+  if (isLeft(denied)) throw new UnreadableEventError(position, event.id, formatValidationErrors(denied.left).join('; '));
+  const { action, resource, explanation } = denied.right;
+  // The explanation carries the concrete values (regions, tenants) that made the policy deny.
+  return { ...common, action, resource: deniedResource(event.tenant, resource), outcome: 'denied', reason: explanation };
+}
+
+/**
+ * The projection the runtime drives. It owns no PostgreSQL table (so nothing to truncate or digest);
+ * `apply` inserts into the index before the runtime commits the checkpoint.
+ */
+export function auditProjection(index: AuditIndexWriter): Projection {
+  return {
+    name: AUDIT_PROJECTION,
+    version: 1,
+    migrations: [],
+    tables: [],
+    async apply(_session, _schema, events) {
+      await index.insertAuditRows(events.map(auditRowOf));
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// Tables of the provenance graph read model. Bitemporal: every version of a node or edge is a row with its
+// valid-time window (valid_from = the event's effectiveAt, valid_to = the next version's valid_from) and its
+// observed and recorded times; the current tables hold each thing's latest version in valid time, for
+// traversals. Each row names the sealed event (id, hash, stream revision, log position) it came from.
+import { sql } from 'kysely';
+import type { Migration } from '../../schemas/read-store.js';
+
+export const graphMigrations: readonly Migration[] = [
+  {
+    id: 'graph_0001_tables',
+    async up(db, { schema }) {
+      const t = (name: string) => sql.id(schema, name);
+      // Columns shared by versions and current rows: where the fact came from and which event says so.
+      const provenanceColumns = sql`
+        observed_at timestamptz NOT NULL,
+        recorded_at timestamptz NOT NULL,
+        actor_id text NOT NULL,
+        actor_type text NOT NULL,
+        source_system text NOT NULL,
+        provenance jsonb NOT NULL,
+        event_id uuid NOT NULL,
+        event_hash text NOT NULL,
+        stream_revision bigint NOT NULL,
+        position bigint NOT NULL`;
+
+      await sql`CREATE TABLE ${t('graph_node_versions')} (
+        tenant text NOT NULL,
+        node_id text NOT NULL,
+        valid_from timestamptz NOT NULL,
+        valid_to timestamptz,
+        node_type text NOT NULL,
+        region text NOT NULL,
+        retired boolean NOT NULL,
+        attributes jsonb,
+        external_id text,
+        ${provenanceColumns},
+        PRIMARY KEY (tenant, node_id, valid_from, position)
+      )`.execute(db);
+      await sql`CREATE TABLE ${t('graph_edge_versions')} (
+        tenant text NOT NULL,
+        edge_id text NOT NULL,
+        valid_from timestamptz NOT NULL,
+        valid_to timestamptz,
+        edge_type text NOT NULL,
+        from_id text NOT NULL,
+        to_id text NOT NULL,
+        from_type text NOT NULL,
+        to_type text NOT NULL,
+        region text NOT NULL,
+        retracted boolean NOT NULL,
+        attributes jsonb,
+        ${provenanceColumns},
+        PRIMARY KEY (tenant, edge_id, valid_from, position)
+      )`.execute(db);
+      await sql`CREATE TABLE ${t('graph_nodes')} (
+        tenant text NOT NULL,
+        node_id text NOT NULL,
+        node_type text NOT NULL,
+        region text NOT NULL,
+        attributes jsonb NOT NULL,
+        external_id text,
+        valid_from timestamptz NOT NULL,
+        ${provenanceColumns},
+        PRIMARY KEY (tenant, node_id)
+      )`.execute(db);
+      await sql`CREATE TABLE ${t('graph_edges')} (
+        tenant text NOT NULL,
+        edge_id text NOT NULL,
+        edge_type text NOT NULL,
+        from_id text NOT NULL,
+        to_id text NOT NULL,
+        from_type text NOT NULL,
+        to_type text NOT NULL,
+        region text NOT NULL,
+        attributes jsonb NOT NULL,
+        valid_from timestamptz NOT NULL,
+        ${provenanceColumns},
+        PRIMARY KEY (tenant, edge_id)
+      )`.execute(db);
+
+      // Traversal (lineage, surface, impact) walks current edges from either end, optionally by type.
+      // INCLUDE makes each hop an index-only lookup of the neighbour.
+      await sql`CREATE INDEX graph_edges_from ON ${t('graph_edges')} (tenant, from_id, edge_type) INCLUDE (to_id, to_type)`.execute(db);
+      await sql`CREATE INDEX graph_edges_to ON ${t('graph_edges')} (tenant, to_id, edge_type) INCLUDE (from_id, from_type)`.execute(db);
+      await sql`CREATE INDEX graph_nodes_type ON ${t('graph_nodes')} (tenant, node_type, node_id)`.execute(db);
+      // Change audit (an end's edge changes by observed time) and as-of traversal (versions by end).
+      await sql`CREATE INDEX graph_edge_versions_from ON ${t('graph_edge_versions')} (tenant, from_id, observed_at)`.execute(db);
+      await sql`CREATE INDEX graph_edge_versions_to ON ${t('graph_edge_versions')} (tenant, to_id, observed_at)`.execute(db);
+      // Change audit: a node's or an actor's changes by observed time.
+      await sql`CREATE INDEX graph_node_versions_observed ON ${t('graph_node_versions')} (tenant, node_id, observed_at)`.execute(db);
+      await sql`CREATE INDEX graph_node_versions_actor ON ${t('graph_node_versions')} (tenant, actor_id, observed_at)`.execute(db);
+      await sql`CREATE INDEX graph_edge_versions_actor ON ${t('graph_edge_versions')} (tenant, actor_id, observed_at)`.execute(db);
+      // No index on event_id: the primary key (which holds the event's log position) already makes a
+      // re-applied event a no-op, and every lookup goes by node, edge, actor or time.
+    },
+  },
+];

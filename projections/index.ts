@@ -1,0 +1,30 @@
+// Public surface of projections/: the runtime, the read models, and their digests.
+export { graphProjection } from './graph/graph-projection.js';
+export { runsProjection } from './runs/runs-projection.js';
+export { AUDIT_PROJECTION, auditProjection, auditRowOf } from './audit/audit-projection.js';
+export type { AuditIndex, AuditIndexReader, AuditIndexWriter, AuditRow, AuditSearch } from './audit/audit-index.js';
+export { checkpointMigrations } from './checkpoints.js';
+export { readModelDigest } from './digest.js';
+export { UnreadableEventError, type ProjectedEvent, type Projection, type ReadModelTable } from './projection.js';
+export {
+  FencedError,
+  projectUntil,
+  resetProjection,
+  startProjector,
+  type Projector,
+  type ProjectorDeps,
+  type ProjectorOptions,
+  type ProjectorState,
+  type ProjectorStatus,
+} from './runtime.js';
+
+import { checkpointMigrations } from './checkpoints.js';
+import { graphProjection } from './graph/graph-projection.js';
+import { runsProjection } from './runs/runs-projection.js';
+import type { Projection } from './projection.js';
+
+/** Every PostgreSQL read model, in the order they are started, replayed and digested. */
+export const READ_MODELS: readonly Projection[] = Object.freeze([graphProjection, runsProjection]);
+
+/** The migrations of the checkpoint table and of every read model, in order. */
+export const readModelMigrations = Object.freeze([...checkpointMigrations, ...READ_MODELS.flatMap((p) => p.migrations)]);

@@ -1,0 +1,384 @@
+// The projector runtime: follows the log from a checkpoint and applies events to a read model in batches,
+// each batch and its checkpoint in one transaction; catch-up then live; one active instance per projection
+// (a named lock: a standby takes over when the holder dies); rebuild from zero when the code's version moves.
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { fromRecordedEvent } from '../ledger/index.js';
+import type { EventLog, RecordedEvent } from '../schemas/event-log.js';
+import type { HeldLock, ReadStore, SqlSession } from '../schemas/read-store.js';
+import { advanceCheckpoint, loadCheckpoint, resetCheckpoint, type Checkpoint } from './checkpoints.js';
+import { UnreadableEventError, type ProjectedEvent, type Projection } from './projection.js';
+
+export interface ProjectorDeps {
+  readonly log: EventLog;
+  readonly store: ReadStore;
+}
+
+export interface ProjectorOptions {
+  /** Schema of the read model and its checkpoint (default: the store's). */
+  readonly schema?: string;
+  /** Most events per transaction (default 1000). */
+  readonly maxBatch?: number;
+  /** A standby tries to take the lock this often (default 2 s). */
+  readonly lockRetryMs?: number;
+  /** First pause after a failure; doubles up to 30 s (default 500 ms). */
+  readonly retryDelayMs?: number;
+  /** How often the log's head is read for lag (default 1 s). */
+  readonly headPollMs?: number;
+  /** Failures are retried (an unreadable event halts); this hears about them. Default: a line on stderr. */
+  readonly onError?: (error: unknown) => void;
+  readonly clock?: () => number;
+}
+
+export type ProjectorState = 'standby' | 'catching-up' | 'live' | 'halted' | 'stopped';
+
+export interface ProjectorStatus {
+  readonly name: string;
+  readonly state: ProjectorState;
+  /** Last log position applied (undefined: none yet). */
+  readonly checkpoint: bigint | undefined;
+  /** The log's head at the last poll. */
+  readonly head: bigint | undefined;
+  /** Seconds between now and the sealing of the last applied event while behind; 0 when caught up. */
+  readonly lagSeconds: number;
+  readonly appliedEvents: number;
+  readonly batches: number;
+  /** Times this instance became the active one. */
+  readonly activations: number;
+  readonly failures: number;
+  /** Why it halted, or the last failure. */
+  readonly lastError: string | undefined;
+  /** Has reached the head at least once since start (readiness: a first catch-up is not ready yet). */
+  readonly caughtUpOnce: boolean;
+}
+
+export interface Projector {
+  readonly name: string;
+  status(): ProjectorStatus;
+  /** Resolves true once `position` is applied, false after `timeoutMs` (default 10 s) or on close. */
+  waitFor(position: bigint, timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const IDLE = Symbol('idle');
+const nextTurn = () => new Promise<typeof IDLE>((resolve) => setImmediate(() => resolve(IDLE)));
+
+/** Whether `projection` reads events of `type` (see Projection.eventTypes). */
+const reads = (projection: Projection, type: string): boolean =>
+  projection.eventTypes === undefined || projection.eventTypes.some((prefix) => type.startsWith(prefix));
+
+/** The log's records as sealed events (only those `projection` reads, if given); an unreadable one stops projecting at its position. */
+export function toProjectedEvents(records: readonly RecordedEvent[], projection?: Projection): ProjectedEvent[] {
+  const selected = projection === undefined ? records : records.filter((r) => reads(projection, r.type));
+  return selected.map((r) => {
+    const decoded = fromRecordedEvent(r);
+    if (isLeft(decoded)) throw new UnreadableEventError(r.position, r.id, decoded.left);
+    return { position: r.position, event: decoded.right };
+  });
+}
+
+/** The projection's checkpoint moved under us: another instance is active. Nothing was written. */
+export class FencedError extends Error {
+  override readonly name = 'FencedError';
+}
+
+const inTransaction = async <T>(session: SqlSession, fn: () => Promise<T>): Promise<T> => {
+  await session.query('BEGIN');
+  const result = await fn();
+  await session.query('COMMIT');
+  return result;
+};
+
+/**
+ * Applies one batch and moves the checkpoint from `expected` to `through` (the batch's last log position,
+ * by default its last event's), in one transaction. Throws FencedError (and writes nothing) when the
+ * checkpoint was not at `expected`. A batch of events the projection does not read only moves the checkpoint.
+ */
+export async function applyBatch(
+  store: ReadStore,
+  schema: string,
+  projection: Projection,
+  events: readonly ProjectedEvent[],
+  expected: bigint | undefined,
+  through: bigint | undefined = events[events.length - 1]?.position,
+): Promise<void> {
+  if (through === undefined) return;
+  await store.withSession((session) =>
+    inTransaction(session, async () => {
+      // The checkpoint first: its row lock orders concurrent writers, and the compare fences a stale one.
+      if (!(await advanceCheckpoint(session, schema, projection.name, expected, through))) {
+        throw new FencedError(`projection ${projection.name}: checkpoint is no longer at ${String(expected)}`);
+      }
+      if (events.length > 0) await projection.apply(session, schema, events);
+    }),
+  );
+}
+
+/** The stored checkpoint; when it belongs to another version of the code, the read model is emptied first. */
+export async function prepareCheckpoint(store: ReadStore, schema: string, projection: Projection): Promise<Checkpoint> {
+  const stored = await store.withSession((s) => loadCheckpoint(s, schema, projection.name, projection.version));
+  if (stored.version === projection.version) return stored;
+  await resetProjection(store, schema, projection);
+  return { position: undefined, version: projection.version };
+}
+
+/** Empties the read model's tables and its checkpoint in one transaction: the next run rebuilds from zero. */
+export async function resetProjection(store: ReadStore, schema: string, projection: Projection): Promise<void> {
+  const tables = projection.tables.map((t) => `"${schema}".${t.name}`).join(', ');
+  await store.withSession((s) =>
+    inTransaction(s, async () => {
+      if (tables.length > 0) await s.query(`TRUNCATE ${tables}`);
+      await resetCheckpoint(s, schema, projection.name, projection.version);
+    }),
+  );
+}
+
+/**
+ * Projects from the stored checkpoint up to `until` (inclusive; default the log's head when called), then
+ * returns the checkpoint. No lock and no subscription: for replays into a schema nobody else writes.
+ */
+export async function projectUntil(
+  deps: ProjectorDeps,
+  projection: Projection,
+  options: { readonly schema: string; readonly until?: bigint; readonly maxBatch?: number },
+): Promise<bigint | undefined> {
+  const until = options.until ?? (await deps.log.headPosition());
+  let checkpoint = (await prepareCheckpoint(deps.store, options.schema, projection)).position;
+  if (until === undefined) return checkpoint;
+  const maxCount = options.maxBatch ?? 1000;
+  // Reading and decoding the next page overlaps the current page's SQL (the database and Node work in parallel).
+  const readPage = async (after: bigint | undefined) => {
+    const page = await deps.log.readAll({ ...(after === undefined ? {} : { after }), maxCount });
+    const wanted = page.filter((r) => r.position <= until);
+    return {
+      events: toProjectedEvents(wanted, projection),
+      through: wanted[wanted.length - 1]?.position,
+      complete: wanted.length === page.length && page.length === maxCount,
+    };
+  };
+  if (checkpoint !== undefined && checkpoint >= until) return checkpoint;
+  let next = readPage(checkpoint);
+  for (;;) {
+    const { events, through, complete } = await next;
+    if (through === undefined) return checkpoint;
+    next = complete && through < until ? readPage(through) : Promise.resolve({ events: [], through: undefined, complete: false });
+    next.catch(() => {}); // a failed read is reported where it is awaited, not as an unhandled rejection
+    await applyBatch(deps.store, options.schema, projection, events, checkpoint, through);
+    checkpoint = through;
+  }
+}
+
+/** Starts following the log for `projection`; returns at once (standby until the lock is ours). */
+export function startProjector(deps: ProjectorDeps, projection: Projection, options: ProjectorOptions = {}): Projector {
+  return new RunningProjector(deps, projection, options);
+}
+
+class RunningProjector implements Projector {
+  readonly name: string;
+  readonly #deps: ProjectorDeps;
+  readonly #projection: Projection;
+  readonly #schema: string;
+  readonly #maxBatch: number;
+  readonly #lockRetryMs: number;
+  readonly #retryDelayMs: number;
+  readonly #onError: (error: unknown) => void;
+  readonly #clock: () => number;
+  readonly #done: Promise<void>;
+  readonly #headTimer: NodeJS.Timeout;
+  #closing = false;
+  #wake: (() => void) | undefined;
+  #stopCurrent: (() => void) | undefined;
+  #state: ProjectorState = 'standby';
+  #checkpoint: bigint | undefined;
+  #head: bigint | undefined;
+  #lastSealedAt: number | undefined;
+  #applied = 0;
+  #batches = 0;
+  #activations = 0;
+  #failures = 0;
+  #lastError: string | undefined;
+  #caughtUpOnce = false;
+  #waiters: { readonly position: bigint; readonly resolve: (ok: boolean) => void }[] = [];
+
+  constructor(deps: ProjectorDeps, projection: Projection, options: ProjectorOptions) {
+    this.name = projection.name;
+    this.#deps = deps;
+    this.#projection = projection;
+    this.#schema = options.schema ?? deps.store.schema;
+    this.#maxBatch = options.maxBatch ?? 1000;
+    this.#lockRetryMs = options.lockRetryMs ?? 2000;
+    this.#retryDelayMs = options.retryDelayMs ?? 500;
+    this.#onError = options.onError ?? ((e) => console.error(`companyos: projection ${projection.name}:`, e instanceof Error ? e.message : e));
+    this.#clock = options.clock ?? Date.now;
+    const pollHead = () =>
+      void deps.log.headPosition().then(
+        (head) => (this.#head = head),
+        () => {},
+      );
+    pollHead();
+    this.#headTimer = setInterval(pollHead, options.headPollMs ?? 1000);
+    this.#headTimer.unref();
+    this.#done = this.#run();
+  }
+
+  status(): ProjectorStatus {
+    const caughtUp = this.#caughtUp();
+    const active = this.#state === 'catching-up' || this.#state === 'live';
+    if (active && caughtUp) this.#caughtUpOnce = true;
+    const state = this.#state === 'catching-up' || this.#state === 'live' ? (caughtUp ? 'live' : 'catching-up') : this.#state;
+    return {
+      name: this.name,
+      state,
+      checkpoint: this.#checkpoint,
+      head: this.#head,
+      lagSeconds: caughtUp || this.#lastSealedAt === undefined ? 0 : Math.max(0, (this.#clock() - this.#lastSealedAt) / 1000),
+      appliedEvents: this.#applied,
+      batches: this.#batches,
+      activations: this.#activations,
+      failures: this.#failures,
+      lastError: this.#lastError,
+      caughtUpOnce: this.#caughtUpOnce,
+    };
+  }
+
+  #caughtUp(): boolean {
+    return this.#head === undefined || (this.#checkpoint !== undefined && this.#checkpoint >= this.#head);
+  }
+
+  waitFor(position: bigint, timeoutMs = 10_000): Promise<boolean> {
+    if (this.#checkpoint !== undefined && this.#checkpoint >= position) return Promise.resolve(true);
+    if (this.#closing) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const waiter = {
+        position,
+        resolve: (ok: boolean) => {
+          clearTimeout(timer);
+          resolve(ok);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.#waiters.push(waiter);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    clearInterval(this.#headTimer);
+    this.#wake?.();
+    this.#stopCurrent?.();
+    await this.#done;
+    this.#state = 'stopped';
+    for (const w of this.#waiters) w.resolve(false);
+    this.#waiters = [];
+  }
+
+  #pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    }).finally(() => (this.#wake = undefined));
+  }
+
+  async #run(): Promise<void> {
+    let delay = this.#retryDelayMs;
+    while (!this.#closing) {
+      let lock: HeldLock | undefined;
+      try {
+        lock = await this.#deps.store.tryLock(`projection:${this.name}`);
+      } catch (error) {
+        this.#fail(error);
+      }
+      if (lock === undefined) {
+        this.#state = 'standby';
+        await this.#pause(this.#lockRetryMs);
+        continue;
+      }
+      this.#activations++;
+      try {
+        await this.#project(lock);
+        delay = this.#retryDelayMs;
+      } catch (error) {
+        if (error instanceof UnreadableEventError) {
+          this.#state = 'halted';
+          this.#lastError = error.message;
+          this.#onError(error);
+          return;
+        }
+        this.#fail(error);
+        await this.#pause(delay);
+        delay = Math.min(delay * 2, 30_000);
+      } finally {
+        await lock.release();
+      }
+    }
+  }
+
+  #fail(error: unknown): void {
+    this.#failures++;
+    this.#lastError = error instanceof Error ? error.message : String(error);
+    this.#onError(error);
+  }
+
+  /** Projects while the lock is held; returns when closing or the lock is lost. */
+  async #project(lock: HeldLock): Promise<void> {
+    const { store, log } = this.#deps;
+    this.#state = 'catching-up';
+    this.#checkpoint = (await prepareCheckpoint(store, this.#schema, this.#projection)).position;
+    this.#settleWaiters();
+    const subscription = log.subscribe(this.#checkpoint === undefined ? {} : { after: this.#checkpoint });
+    let stopped = false;
+    const stop = () => {
+      stopped = true;
+      void subscription.close();
+    };
+    this.#stopCurrent = stop;
+    void lock.lost.then(stop);
+    try {
+      const it = subscription[Symbol.asyncIterator]();
+      let pending = it.next();
+      for (;;) {
+        const first = await pending;
+        if (first.done || stopped) return;
+        const batch: RecordedEvent[] = [first.value];
+        pending = it.next();
+        // Whatever the subscription already holds joins the batch; a live trickle goes out one by one.
+        while (batch.length < this.#maxBatch) {
+          const next = await Promise.race([pending, nextTurn()]);
+          if (next === IDLE || next.done) break;
+          batch.push(next.value);
+          pending = it.next();
+        }
+        if (stopped) return;
+        const events = toProjectedEvents(batch, this.#projection);
+        const through = batch[batch.length - 1]!.position;
+        await applyBatch(store, this.#schema, this.#projection, events, this.#checkpoint, through);
+        this.#checkpoint = through;
+        // Lag runs to the batch's last event, read or not (its envelope holds when it was sealed).
+        const sealedAt = (batch[batch.length - 1]!.metadata as { readonly sealedAt?: unknown } | null)?.sealedAt;
+        if (typeof sealedAt === 'string') this.#lastSealedAt = Date.parse(sealedAt);
+        if (this.#head === undefined || this.#head < through) this.#head = through;
+        this.#applied += events.length;
+        this.#batches++;
+        this.#settleWaiters();
+      }
+    } finally {
+      this.#stopCurrent = undefined;
+      await subscription.close();
+    }
+  }
+
+  #settleWaiters(): void {
+    const at = this.#checkpoint;
+    if (at === undefined) return;
+    const ready = this.#waiters.filter((w) => w.position <= at);
+    if (ready.length === 0) return;
+    this.#waiters = this.#waiters.filter((w) => w.position > at);
+    for (const w of ready) w.resolve(true);
+  }
+}

@@ -1,0 +1,42 @@
+// The read-store port: what projections need of the PostgreSQL that holds read models (sessions for a
+// transaction per batch, a named lock for one active projector, versioned migrations). Adapters implement
+// it (adapters/postgres/database.ts); projections/ depends only on this.
+import type { Kysely } from 'kysely';
+
+/** One connection held for a sequence of statements (a transaction, a session lock). */
+export interface SqlSession {
+  /** One statement with $n parameters (strings or null). int8 comes back as bigint, json(b) parsed. */
+  query<R = Record<string, unknown>>(text: string, params?: readonly (string | null)[]): Promise<R[]>;
+  /** Several parameterless statements in one round trip (simple query protocol); each one's rows, in order. */
+  exec(text: string): Promise<Record<string, unknown>[][]>;
+}
+
+/** A versioned schema change. Ids are global per schema: prefix them with the owning module. */
+export interface Migration {
+  readonly id: string;
+  up(db: Kysely<any>, context: MigrationContext): Promise<void>;
+}
+
+export interface MigrationContext {
+  /** The schema being migrated (already created). Quote with `quoteIdent` in raw SQL. */
+  readonly schema: string;
+}
+
+/** A lock held by this process until released, or until its connection is lost. */
+export interface HeldLock {
+  /** Resolves when the lock is gone (released, or the connection holding it dropped). */
+  readonly lost: Promise<void>;
+  release(): Promise<void>;
+}
+
+export interface ReadStore {
+  /** Default schema of every session. */
+  readonly schema: string;
+  /** Run `fn` on one connection; a throwing `fn` leaves no half-done transaction behind. */
+  withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * Take the lock `name` if no other session holds it (PostgreSQL: a session advisory lock on a
+   * dedicated connection, so a crashed holder's lock frees when its connection closes).
+   */
+  tryLock(name: string): Promise<HeldLock | undefined>;
+}
