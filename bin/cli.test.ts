@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { exited } from '../test/child-process.js';
 import { openPostgres } from '../adapters/postgres/database.js';
 
 const run = promisify(execFile);
@@ -90,8 +91,7 @@ lifecycle('serve accepts a token from `companyos token`, keeps the store to itse
   assert.is((await stat(join(dataDir, 'jwt-secret'))).mode & 0o777, 0o600);
 
   server.kill('SIGTERM');
-  const code = await new Promise<number | null>((r) => server!.once('exit', r));
-  assert.is(code, 0, output);
+  assert.is((await exited(server)).code, 0, output);
   server = undefined;
 });
 

@@ -99,6 +99,26 @@ test('one active instance: a second waits on standby and takes over when the fir
   }
 });
 
+test('close() while the lock is being taken still stops: no live subscription outlives the projector', async ({ bed }) => {
+  await upsertNode(bed, 'svc:a');
+  const store = bed.log.database;
+  let granted: () => void = () => {};
+  const grant = new Promise<void>((r) => (granted = r));
+  // The lock arrives only after close() has been called: the window a SIGTERM can fall into.
+  const slowLock = Object.assign(Object.create(store) as typeof store, {
+    tryLock: async (name: string) => {
+      await grant;
+      return store.tryLock(name);
+    },
+  });
+  const projector = startProjector({ log: bed.log, store: slowLock }, graphProjection, quiet);
+  const closed = projector.close();
+  granted();
+  const outcome = await Promise.race([closed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open after 5 s'), 5000))]);
+  assert.is(outcome, 'closed');
+  assert.is(projector.status().state, 'stopped');
+});
+
 test('a new projection version rebuilds the read model from zero', async ({ bed }) => {
   await upsertNode(bed, 'svc:a');
   await bed.project({ projections: [graphProjection] });

@@ -339,6 +339,8 @@ class RunningProjector implements Projector {
     };
     this.#stopCurrent = stop;
     void lock.lost.then(stop);
+    // close() may have come while the lock or the checkpoint was being taken, before stop was reachable.
+    if (this.#closing) stop();
     try {
       const it = subscription[Symbol.asyncIterator]();
       let pending = it.next();

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { exited, printed } from '../../test/child-process.js';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Principal } from '../../commands/authorizer.js';
 import { foldRun, runStream } from '../../domain/index.js';
@@ -25,19 +26,8 @@ function startWorker(): Promise<ChildProcess> {
     env: { ...process.env, CRASH_SETTINGS: JSON.stringify({ databaseUrl: databaseUrl(), schema }) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('executor worker did not print "ready" within 30 s')), 30_000);
-    child.once('exit', (code, signal) => reject(new Error(`executor worker exited before it was ready (${code ?? signal})`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve(child);
-      }
-    });
-  });
+  return printed(child, 'ready').then(() => child);
 }
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 const plan = (url: string) => `name: crash-${id}
 steps:
@@ -61,7 +51,7 @@ if (!databaseUrl()) {
   });
   test.after(async () => {
     for (const w of workers) w.kill('SIGKILL');
-    await Promise.all(workers.map(exited));
+    await Promise.all(workers.map((w) => exited(w)));
     await target.close();
     await store.close();
   });

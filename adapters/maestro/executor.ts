@@ -190,6 +190,7 @@ class ProcessManager implements Executor {
       }
       if (lock === undefined) {
         this.#state = 'standby';
+        if (this.#closing) break;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.#lockRetryMs);
           this.#wakeStandby = () => (clearTimeout(timer), resolve());
@@ -221,6 +222,8 @@ class ProcessManager implements Executor {
     const subscription = this.deps.log.subscribe({ filter: { eventTypePrefixes: ['run.'] } });
     this.#subscription = subscription;
     void lock.lost.then(() => subscription.close());
+    // close() may have come while the lock was being taken, before this subscription was reachable.
+    if (this.#closing) void subscription.close();
     try {
       for await (const record of subscription) {
         if (this.#closing) break;

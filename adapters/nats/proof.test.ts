@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from 'nats';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { exited, printed } from '../../test/child-process.js';
 import { ChainVerifier, Keyring } from '../../ledger/index.js';
 import { testSigningKey } from '../../ledger/test-events.js';
 import { ensureIngestTopology, type IngestOptions } from './ingest.js';
@@ -42,20 +43,9 @@ function startWorker(): Promise<ChildProcess> {
     env: { ...process.env, PROOF_SETTINGS: JSON.stringify({ natsUrl: natsUrl(), databaseUrl: databaseUrl(), schema, ingest, relay, events }) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('worker did not print "ready" within 30 s')), 30_000);
-    child.once('exit', (code, signal) => reject(new Error(`worker exited before it was ready (${code ?? signal})`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve(child);
-      }
-    });
-  });
+  return printed(child, 'ready').then(() => child);
 }
 
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 if (!natsUrl() || !databaseUrl()) {
   console.log(`skipped: nats proof (${!natsUrl() ? 'NATS_URL' : 'DATABASE_URL'} not set)`);
@@ -70,7 +60,7 @@ if (!natsUrl() || !databaseUrl()) {
   });
   test.after(async () => {
     for (const w of workers) w.kill('SIGKILL');
-    await Promise.all(workers.map(exited));
+    await Promise.all(workers.map((w) => exited(w)));
     await deleteStreams(nc, ingest.stream!, ingest.deadLetterStream!, events.stream);
     await nc.close();
     await store.close();

@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { dropSchema } from '../../adapters/postgres/database.js';
 import { openPostgresEventLog, type PostgresEventLog } from '../../adapters/postgres/event-log.js';
 import { openTestApi, type TestApi } from '../../test/api-harness.js';
+import { exited } from '../../test/child-process.js';
 
 const url = process.env['DATABASE_URL'];
 const CLI = resolve(import.meta.dirname, '../companyos.js');
@@ -57,7 +58,9 @@ if (url === undefined) {
     return { child, port };
   };
   const status = async (p: Projecting): Promise<Status | undefined> => {
-    const body = await fetch(`http://127.0.0.1:${p.port}/readyz`).then((r) => r.json() as Promise<{ projections?: (Status & { name: string })[] }>, () => undefined);
+    const body = await fetch(`http://127.0.0.1:${p.port}/readyz`, { signal: AbortSignal.timeout(2000) })
+      .then((r) => r.json() as Promise<{ projections?: (Status & { name: string })[] }>)
+      .catch(() => undefined);
     return body?.projections?.find((x) => x.name === 'graph');
   };
   const until = async (what: string, check: () => Promise<boolean>) => {
@@ -91,7 +94,7 @@ if (url === undefined) {
     const rows = await log.database.withSession((s) => s.query<{ node_id: string }>(`SELECT node_id FROM "${schema}".graph_nodes ORDER BY node_id`));
     assert.equal(rows.map((r) => r.node_id), ['svc:a', 'svc:b']);
     second.child.kill('SIGTERM');
-    assert.is(await new Promise((r) => second.child.once('exit', r)), 0);
+    assert.is((await exited(second.child)).code, 0, 'a clean exit on SIGTERM');
   });
 }
 

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { exited } from '../../test/child-process.js';
 import { migrate } from '../../adapters/postgres/database.js';
 import { toEventDraft } from '../../ledger/log-codec.js';
 import { makeChain } from '../../ledger/test-events.js';
@@ -78,7 +79,7 @@ crash('the re-inserted batch is stored twice until a merge, and answered once', 
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill('SIGKILL');
-  assert.is(await new Promise((r) => child.once('exit', (_code, signal) => r(signal))), 'SIGKILL');
+  assert.is((await exited(child)).signal, 'SIGKILL');
   const inserted = Number(/INSERTED (\d+)/.exec(output)![1]);
   assert.is(inserted, EVENTS, 'the first batch held the whole log');
 

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { exited, printed } from '../../test/child-process.js';
 import { migrate } from '../../adapters/postgres/database.js';
 import { openTestApi } from '../../test/api-harness.js';
 import { openDirLog } from '../../test/logs.js';
@@ -63,16 +64,9 @@ test('SIGKILL mid-batch, restart: the same digest as an uninterrupted replay, an
 
   // When a projector dies with a batch half done…
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', dyingProjector(pglite)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  await new Promise<void>((resolveWritten, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('WRITTEN')) resolveWritten();
-    });
-    child.once('exit', (code) => reject(new Error(`projector exited (${code}) before the batch: ${out}`)));
-  });
+  await printed(child, 'WRITTEN', 120_000);
   child.kill('SIGKILL');
-  await new Promise((r) => child.once('exit', r));
+  await exited(child);
 
   // …then a new one takes over from the last committed checkpoint.
   const { log, close } = await openDirLog(pglite);
