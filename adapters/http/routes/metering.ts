@@ -57,6 +57,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export class MeteringIngest {
   readonly #next = new Map<string, number>();
+  readonly #turns = new Map<string, Promise<void>>();
   constructor(private readonly deps: MeteringIngestDeps) {}
 
   async record(records: readonly unknown[], region: string, principal: Principal, info: RequestInfo): Promise<IngestOutcome> {
@@ -86,10 +87,52 @@ export class MeteringIngest {
       info,
     );
     if (!access.allowed) return { ok: false, failure: access.failure };
+    const written = await this.#inTurn(tenant, () => this.#writeSegment(tenant, region, valid, principal, info));
+    if (!written.ok) return written;
+    const { batch, accepted } = written;
+    for (const v of valid) results[v.index] = { index: v.index, eventId: v.record.eventId, status: accepted.has(v.record.eventId) ? 'accepted' : 'duplicate' };
+    const all = results as RecordResult[];
+    return {
+      ok: true,
+      summary: {
+        accepted: all.filter((r) => r.status === 'accepted').length,
+        duplicates: all.filter((r) => r.status === 'duplicate').length,
+        rejected: all.filter((r) => r.status === 'rejected').length,
+        ...(batch ? { batch } : {}),
+        results: all,
+      },
+    };
+  }
+
+  /**
+   * One batch at a time per tenant in this process: the segment chain is linear, so concurrent batches
+   * would only race for the same segment and redo the losing pipeline run (other processes still can;
+   * the chain's expected revision decides, and the loser moves on).
+   */
+  #inTurn<T>(tenant: string, write: () => Promise<T>): Promise<T> {
+    const turn = (this.#turns.get(tenant) ?? Promise.resolve()).then(write, write);
+    const tail = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#turns.set(tenant, tail);
+    void tail.then(() => {
+      if (this.#turns.get(tenant) === tail) this.#turns.delete(tenant);
+    });
+    return turn;
+  }
+
+  async #writeSegment(
+    tenant: string,
+    region: string,
+    valid: readonly { readonly index: number; readonly record: MeteringRecord }[],
+    principal: Principal,
+    info: RequestInfo,
+  ): Promise<{ ok: true; batch: IngestSummary['batch']; accepted: ReadonlySet<string> } | { ok: false; failure: Failure }> {
     const { costs } = this.deps;
     const deadline = Date.now() + (this.deps.indexWaitMs ?? 10_000);
     let batch: IngestSummary['batch'];
-    let accepted = new Set<string>();
+    let accepted: ReadonlySet<string> = new Set<string>();
     for (let attempt = 0; valid.length > 0; attempt++) {
       if (attempt > 1000) return { ok: false, failure: { status: 409, code: 'revision-conflict', title: 'Concurrent change', detail: 'metering segments kept moving; retry' } };
       const indexed = await costs.indexedThrough(tenant);
@@ -123,18 +166,7 @@ export class MeteringIngest {
       accepted = new Set(fresh.map((r) => r.eventId));
       break;
     }
-    for (const v of valid) results[v.index] = { index: v.index, eventId: v.record.eventId, status: accepted.has(v.record.eventId) ? 'accepted' : 'duplicate' };
-    const all = results as RecordResult[];
-    return {
-      ok: true,
-      summary: {
-        accepted: all.filter((r) => r.status === 'accepted').length,
-        duplicates: all.filter((r) => r.status === 'duplicate').length,
-        rejected: all.filter((r) => r.status === 'rejected').length,
-        ...(batch ? { batch } : {}),
-        results: all,
-      },
-    };
+    return { ok: true, batch, accepted };
   }
 }
 
