@@ -22,7 +22,11 @@ export function fromRecordedEvent(r: RecordedEvent): Either<string, SealedEvent>
   const m = r.metadata;
   if (typeof m !== 'object' || m === null || Array.isArray(m)) return left('malformed: metadata (expected an object)');
   // Record fields last: id, type and data are whatever the log holds, so altering them shows as a hash mismatch.
-  const decoded = SealedEvent.decode({ ...m, id: r.id, type: r.type, data: r.data });
+  // Data is not walked here: the log hands it over parsed from JSON (so it is a JSON value), and left
+  // unread it stays unparsed — most readers of $all need only the envelope (see the PostgreSQL adapter).
+  const decoded = SealedEvent.decode({ ...m, id: r.id, type: r.type, data: null });
   if (isLeft(decoded)) return left(`malformed: ${describeFirstError(decoded.left, 'event')}`);
-  return right(decoded.right);
+  const event = { ...decoded.right };
+  Object.defineProperty(event, 'data', { enumerable: true, get: () => r.data });
+  return right(event);
 }

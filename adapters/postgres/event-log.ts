@@ -117,7 +117,8 @@ interface EventRow {
   readonly revision: bigint;
   readonly id: string;
   readonly type: string;
-  readonly data: JsonValue;
+  /** jsonb as text: parsed on first read (see toRecorded). */
+  readonly data: string;
   readonly metadata: JsonValue;
 }
 
@@ -385,7 +386,7 @@ export class PostgresEventLog implements EventLog {
       where = `AND (${terms.join(' OR ')})`;
     }
     const s = quoteIdent(this.schema);
-    const page = `SELECT position, stream, revision, id::text AS id, type, data, metadata FROM ${s}.events
+    const page = `SELECT position, stream, revision, id::text AS id, type, data::text AS data, metadata FROM ${s}.events
       WHERE position > $1::bigint AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) ${where}
       ORDER BY position LIMIT $2::bigint`;
     if (!horizon) return { events: (await this.#read(page, params)).map(toRecorded), horizon: undefined };
@@ -486,14 +487,27 @@ function eventJson(e: EventDraft): string {
   return `{"id":"${e.id}","t":${JSON.stringify(e.type)},"d":${data},"m":${metadata}}`;
 }
 
+/**
+ * The row as a recorded event whose `data` is parsed when first read. Most consumers of `$all` (projectors
+ * of other event types, the audit index) look at the type and metadata only; a metering batch's 10,000
+ * records are ~1 MB of JSON that every one of them would otherwise parse.
+ */
 function toRecorded(r: EventRow): RecordedEvent {
+  let text: string | undefined = r.data;
+  let data: JsonValue = null;
   return {
     id: r.id,
     stream: r.stream,
     revision: r.revision,
     position: r.position,
     type: r.type,
-    data: r.data,
+    get data(): JsonValue {
+      if (text !== undefined) {
+        data = JSON.parse(text) as JsonValue;
+        text = undefined;
+      }
+      return data;
+    },
     metadata: r.metadata,
   };
 }
@@ -511,11 +525,11 @@ function statements(s: string) {
     appendBatch: `SELECT o_kind AS kind, o_revision AS revision, o_position AS position, o_detail AS detail
                     FROM ${s}.append_batch($1::jsonb, $2::bigint[], $3::bigint, $4::text)`,
     readStreamForwards: `
-      SELECT position, stream, revision, id::text AS id, type, data, metadata FROM ${s}.events
+      SELECT position, stream, revision, id::text AS id, type, data::text AS data, metadata FROM ${s}.events
        WHERE stream = $1 AND revision >= coalesce($2::bigint, 0)
        ORDER BY revision LIMIT $3::bigint`,
     readStreamBackwards: `
-      SELECT position, stream, revision, id::text AS id, type, data, metadata FROM ${s}.events
+      SELECT position, stream, revision, id::text AS id, type, data::text AS data, metadata FROM ${s}.events
        WHERE stream = $1 AND ($2::bigint IS NULL OR revision <= $2::bigint)
        ORDER BY revision DESC LIMIT $3::bigint`,
   };
