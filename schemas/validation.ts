@@ -32,14 +32,14 @@ export function closedObject<R extends t.Props, O extends t.Props = {}>(
 ): t.Type<ClosedOf<R, O>, ClosedOutputOf<R, O>, unknown> {
   const opt: t.Props = optional ?? {};
   const known = new Set([...Object.keys(required), ...Object.keys(opt)]);
-  const fields = (u: Readonly<Record<string, unknown>>) =>
-    [...Object.entries(required).map(([k, c]) => [k, c, true] as const), ...Object.entries(opt).map(([k, c]) => [k, c, false] as const)]
-      .filter(([k, , req]) => req || own(u, k) !== undefined);
+  // Computed once: decoding runs per record of 10,000-record batches.
+  const all = [...Object.entries(required).map(([k, c]) => [k, c, true] as const), ...Object.entries(opt).map(([k, c]) => [k, c, false] as const)];
+  const encoders = [...Object.entries(required), ...Object.entries(opt)];
 
   return new t.Type<ClosedOf<R, O>, ClosedOutputOf<R, O>, unknown>(
     name,
     (u): u is ClosedOf<R, O> =>
-      isPlainObject(u) && Object.keys(u).every((k) => known.has(k)) && fields(u).every(([k, c]) => c.is(own(u, k))),
+      isPlainObject(u) && Object.keys(u).every((k) => known.has(k)) && all.every(([k, c, req]) => (!req && own(u, k) === undefined) || c.is(own(u, k))),
     (u, c) => {
       if (!isPlainObject(u)) return t.failure(u, c, `expected a ${name} object`);
       const errors: t.ValidationError[] = [];
@@ -47,8 +47,9 @@ export function closedObject<R extends t.Props, O extends t.Props = {}>(
       for (const k of Object.keys(u)) {
         if (!known.has(k)) errors.push({ value: own(u, k), context: t.appendContext(c, k, t.never, own(u, k)), message: 'unknown field' });
       }
-      for (const [k, codec] of fields(u)) {
+      for (const [k, codec, req] of all) {
         const v = own(u, k);
+        if (!req && v === undefined) continue;
         const r = codec.validate(v, t.appendContext(c, k, codec, v));
         if (isLeft(r)) errors.push(...r.left);
         else out[k] = r.right;
@@ -57,7 +58,7 @@ export function closedObject<R extends t.Props, O extends t.Props = {}>(
     },
     (a) => {
       const out: Record<string, unknown> = {};
-      for (const [k, codec] of [...Object.entries(required), ...Object.entries(opt)]) {
+      for (const [k, codec] of encoders) {
         const v = (a as Record<string, unknown>)[k];
         if (v !== undefined) out[k] = codec.encode(v);
       }
