@@ -1,13 +1,18 @@
-// npm run bench:metering — sustained metering ingest through the HTTP app (embedded PGlite log, chDB),
-// every record accounted for in ClickHouse, then ≥ 10M synthetic audit rows and "one actor's actions over
-// 30 days" latency through the audit index. Options: --seconds 30 --batch 10000 --workers 2 --audit-rows 10000000.
+// npm run bench:metering — sustained metering ingest through the HTTP app (log and read models on the
+// PostgreSQL server in DATABASE_URL, default the local test server, a fresh schema dropped after; or
+// --embedded for PGlite under a temporary data directory; chDB for ClickHouse), every record accounted
+// for in ClickHouse, then ≥ 10M synthetic audit rows and "one actor's actions over 30 days" latency
+// through the audit index. Options: --seconds 30 --batch 10000 --workers 2 --audit-rows 10000000 --embedded.
 
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { AUDIT_TABLE, auditMigrations, clickHouseAuditIndex, migrateClickHouse } from '../../adapters/clickhouse/index.js';
 import { issueDevelopmentToken } from '../../adapters/auth/jwt.js';
+import { dropSchema } from '../../adapters/postgres/database.js';
+import { PostgresEventLog } from '../../adapters/postgres/event-log.js';
 import { CostQueries } from '../../projections/costs/cost-queries.js';
 import { loadConfig } from '../../schemas/config.js';
 import { openAnalyticsStore } from '../read-store.js';
@@ -19,10 +24,17 @@ const BATCH = numberArg('batch', 10_000);
 const WORKERS = numberArg('workers', 2);
 const AUDIT_ROWS = numberArg('audit-rows', 10_000_000);
 const QUERIES = numberArg('queries', 200);
+const EMBEDDED = process.argv.includes('--embedded');
 const TENANT = 'bench';
 
 const dataDir = await mkdtemp(join(tmpdir(), 'companyos-bench-metering-'));
-const config = loadConfig({ COMPANYOS_DATA_DIR: dataDir, COMPANYOS_JWT_SECRET: 'bench-secret-of-at-least-32-bytes!!' });
+const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = `bench_metering_${randomBytes(4).toString('hex')}`;
+const config = loadConfig({
+  COMPANYOS_DATA_DIR: dataDir,
+  COMPANYOS_JWT_SECRET: 'bench-secret-of-at-least-32-bytes!!',
+  ...(EMBEDDED ? {} : { DATABASE_URL: databaseUrl, COMPANYOS_PG_SCHEMA: schema }),
+});
 if (isLeft(config)) throw new Error(config.left.join('; '));
 const analytics = await openAnalyticsStore(config.right);
 const system = await openSystem(config.right, { analytics });
@@ -123,6 +135,7 @@ for (let i = 0; i < QUERIES; i++) {
 const audit = latencySummary(samples);
 
 console.log(`machine: ${machine()}`);
+console.log(`log and read models: ${EMBEDDED ? `PGlite under ${dataDir}` : `PostgreSQL ${databaseUrl.replace(/\/\/[^@]*@/, '//')}, schema ${schema}`}; ClickHouse: chDB`);
 console.log(`metering ingest: ${round(ingestSeconds, 1)} s, ${WORKERS} workers × batches of ${BATCH} through POST /v1/metering/events`);
 console.log(`  sent ${sent}, accepted ${accepted} (${recordsPerSecond} records/s), duplicates sent ${duplicatesSent}, answered ${duplicatesAnswered}`);
 console.log(`  batch latency p50 ${ingestLatency.p50} ms, p95 ${ingestLatency.p95} ms, max ${ingestLatency.max} ms; projection caught up ${round(catchUpMs)} ms after the last batch`);
@@ -132,6 +145,7 @@ console.log(memory());
 console.log(
   JSON.stringify({ bench: 'metering', records_per_s: recordsPerSecond, lost, duplicated, audit_query_p95_ms: audit.p95, audit_rows: Number(auditRows) }),
 );
+if (system.log instanceof PostgresEventLog) await dropSchema(system.log.database, schema);
 await system.close();
 await analytics.close();
 await rm(dataDir, { recursive: true, force: true });
