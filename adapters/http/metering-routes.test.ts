@@ -123,6 +123,19 @@ test('invalid records are answered per record; the valid ones are kept', async (
   assert.ok(worse.errors.some((e: string) => e.startsWith('records[2].quantity:')), worse.errors.join('\n'));
 });
 
+test('concurrent batches sharing ids: each id accepted exactly once, one segment per accepting batch, in order', async () => {
+  const record = (id: string) => ({ eventId: id, service: 'api', team: 't', meter: 'compute', quantity: '1', unit: 'vcpu-hour', ts: '2026-03-21T00:00:00Z' });
+  // Five batches at once; c-shared-* are in every one of them.
+  const batches = Array.from({ length: 5 }, (_, b) => [...Array.from({ length: 4 }, (_, i) => record(`c-${b}-${i}`)), record('c-shared-1'), record('c-shared-2')]);
+  const answers = await Promise.all(batches.map((records) => call('POST', '/v1/metering/events', 'service', { records })));
+  for (const a of answers) assert.is(a.status, 200, a.text);
+  const acceptedIds = answers.flatMap((a) => a.body.results.filter((x: { status: string }) => x.status === 'accepted').map((x: { eventId: string }) => x.eventId));
+  assert.is(acceptedIds.length, new Set(acceptedIds).size, 'no id accepted twice');
+  assert.equal(new Set(acceptedIds), new Set(batches.flat().map((r) => r.eventId)), 'every id accepted once');
+  const segments = answers.map((a) => a.body.batch.segment as number).sort((x, y) => x - y);
+  assert.equal(segments, segments.map((_, i) => segments[0]! + i), 'consecutive segments');
+});
+
 test('bad bodies and bad queries are RFC 9457 problems naming the field; roles are checked', async () => {
   const none = await call('POST', '/v1/metering/events', 'service', { records: [{ eventId: 'x' }] });
   assert.is(none.status, 422);
