@@ -60,8 +60,14 @@ export type RunCancel = t.TypeOf<typeof RunCancel>;
 export const RunEvaluate = closedObject('RunEvaluate', runRef);
 export type RunEvaluate = t.TypeOf<typeof RunEvaluate>;
 
+/**
+ * `startReady` (on `run.admit` and `run.step.attempt.succeed`): also start, in the same append, every step
+ * the fact makes ready (as `run.step.start` would), so a chain of steps advances one decision per step.
+ */
+const startReady = { startReady: t.boolean };
+
 /** `run.admit`: every gate passed; steps may start. */
-export const RunAdmit = closedObject('RunAdmit', runRef, { gates: t.readonlyArray(Gate) });
+export const RunAdmit = closedObject('RunAdmit', runRef, { gates: t.readonlyArray(Gate), ...startReady });
 export type RunAdmit = t.TypeOf<typeof RunAdmit>;
 
 /** `run.reject`: a gate failed; the run ends failed without running anything. */
@@ -73,7 +79,7 @@ export const AttemptStart = closedObject('AttemptStart', attemptRef);
 export type AttemptStart = t.TypeOf<typeof AttemptStart>;
 
 /** `run.step.attempt.succeed` / `run.compensation.succeed`: the attempt met its success condition. */
-export const AttemptSucceed = closedObject('AttemptSucceed', attemptRef, { result: JsonObjectC });
+export const AttemptSucceed = closedObject('AttemptSucceed', attemptRef, { result: JsonObjectC, ...startReady });
 export type AttemptSucceed = t.TypeOf<typeof AttemptSucceed>;
 
 /**

@@ -53,7 +53,7 @@ export interface ExecutorOptions {
   readonly lockRetryMs?: number;
   /** Hears about failures that are retried or skipped; default: a line on stderr. */
   readonly onError?: (error: unknown) => void;
-  /** Each step or compensation start: ms from the append that made it startable to its own start. */
+  /** Each step or compensation start: ms from the append that made it startable (or started it with the fact that made it ready) to its launch. */
   readonly onScheduled?: (latencyMs: number) => void;
 }
 
@@ -65,8 +65,10 @@ export interface ExecutorStatus {
   readonly runs: number;
   /** Attempts being performed now. */
   readonly attempts: number;
-  /** Commands the executor's decisions appended (each a run transition). */
+  /** Run events the executor's commands appended (step started, succeeded, …: each a transition). */
   readonly transitions: number;
+  /** Commands that appended them (a step's success and the starts it allows are one). */
+  readonly commands: number;
   readonly failures: number;
   readonly lastError: string | undefined;
 }
@@ -122,6 +124,7 @@ class ProcessManager implements Executor {
   #busy = 0;
   #idleWaiters: (() => void)[] = [];
   transitions = 0;
+  commands = 0;
   failures = 0;
   lastError: string | undefined;
   /** Aborts every attempt when the executor stops or loses its lock. */
@@ -142,7 +145,7 @@ class ProcessManager implements Executor {
   status(): ExecutorStatus {
     let attempts = 0;
     for (const d of this.#drivers.values()) attempts += d.active.size;
-    return { state: this.#state, runs: this.#drivers.size, attempts, transitions: this.transitions, failures: this.failures, lastError: this.lastError };
+    return { state: this.#state, runs: this.#drivers.size, attempts, transitions: this.transitions, commands: this.commands, failures: this.failures, lastError: this.lastError };
   }
 
   async settled(): Promise<void> {
@@ -265,7 +268,8 @@ class ProcessManager implements Executor {
       return 'refused';
     }
     if (outcome.right.kind === 'appended') {
-      this.transitions++;
+      this.commands++;
+      this.transitions += outcome.right.body.events.length;
       return 'appended';
     }
     return 'unchanged';
@@ -359,14 +363,20 @@ class RunDriver {
         return;
       case 'evaluating_policies':
         // Gates (error budget, change freeze) would be evaluated here; Cedar already allowed run.start.
-        await this.#send('run.admit', { gates: [] }, `${s.runId}:admit`);
+        await this.#send('run.admit', { gates: [], startReady: true }, `${s.runId}:admit`);
         return;
       case 'waiting_manual':
         return;
       case 'running':
       case 'rolling_back': {
         await this.#recordInGraph('running');
-        for (const f of inFlight(s)) if (!this.active.has(f.idempotencyKey)) await this.#resume(f, now);
+        // Attempts the log shows started and this process is not performing: started together with the
+        // fact that made them ready (startReady), or left by a predecessor that stopped.
+        for (const f of inFlight(s)) {
+          if (this.active.has(f.idempotencyKey)) continue;
+          this.#pm.onScheduled?.(Math.max(0, now - this.#lastAppendAt));
+          await this.#resume(f, now);
+        }
         const kind = s.status === 'running' ? 'action' : 'compensation';
         const work = kind === 'action' ? readySteps(s) : nextCompensations(s);
         let wakeAt: number | undefined;
@@ -445,7 +455,8 @@ class RunDriver {
   async #record(kind: 'action' | 'compensation', stepId: string, attempt: number, key: string, step: StepSpec, outcome: Outcome): Promise<void> {
     const prefix = kind === 'action' ? 'run.step.attempt' : 'run.compensation';
     if (outcome.ok) {
-      await this.#send(`${prefix}.succeed`, { stepId, attempt, result: outcome.result }, `${key}:succeed`);
+      // Forward, the steps this success makes ready start in the same append: one decision per step of a chain.
+      await this.#send(`${prefix}.succeed`, { stepId, attempt, result: outcome.result, ...(kind === 'action' ? { startReady: true } : {}) }, `${key}:succeed`);
       return;
     }
     await this.#refresh();

@@ -22,7 +22,7 @@ const steps = numberArg('steps', 10);
 const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `bench_runs_${randomBytes(4).toString('hex')}`;
 const operator: Principal = { id: 'user:bench', tenant: 'bench', roles: ['plan-author', 'operator'], region: 'us-east', authTime: undefined, authn: 'jwt' };
-// Per run: evaluate, admit, start + succeed per step, complete.
+// Per run, the run events the executor appends: evaluation started, admitted, started + succeeded per step, completed.
 const TRANSITIONS_PER_RUN = 3 + 2 * steps;
 
 const database = await openPostgres({ url: databaseUrl, schema, poolSize: 20 });
@@ -69,8 +69,8 @@ try {
   console.log(`machine: ${machine()}`);
   console.log(`log: PostgreSQL (schema ${schema}), pool 20; executor in process; ${runs} runs × ${steps} steps (chain of 1 ms waits)`);
   console.log(`starting the runs took ${round(startedMs / 1000)} s (32 clients); all runs done after ${round(seconds)} s`);
-  console.log(`steps: ${stepsDone} in ${round(seconds)} s = ${round(stepsDone / seconds)} steps/s; transitions (commands appended): ${status.transitions} = ${round(status.transitions / seconds)}/s`);
-  console.log(`schedule latency (ready → started, ms): p50 ${lat.p50}, p95 ${lat.p95}, p99 ${lat.p99}, max ${lat.max} over ${latencies.length} starts; failures ${status.failures}`);
+  console.log(`steps: ${stepsDone} in ${round(seconds)} s = ${round(stepsDone / seconds)} steps/s; transitions (run events appended): ${status.transitions} = ${round(status.transitions / seconds)}/s by ${status.commands} commands`);
+  console.log(`schedule latency (the append that made a step startable or started it → its action launched, ms): p50 ${lat.p50}, p95 ${lat.p95}, p99 ${lat.p99}, max ${lat.max} over ${latencies.length} starts; failures ${status.failures}`);
   console.log(`memory: ${memory()}`);
   console.log(JSON.stringify({ bench: 'runs', runs, steps_per_s: round(stepsDone / seconds), transitions_per_s: round(status.transitions / seconds), schedule_p99_ms: lat.p99 }));
 } finally {

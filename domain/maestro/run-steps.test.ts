@@ -50,6 +50,20 @@ test('succeed: the running attempt succeeds and its dependents become ready; a r
   assert.equal(readySteps(state).map((w) => w.stepId), ['b', 'd']);
 });
 
+test('succeed or admit with startReady: the steps it makes ready start in the same decision', () => {
+  const advance = (stepId: string): RunCommand => ({ type: 'run.step.attempt.succeed', data: { ...ref, stepId, attempt: 1, startReady: true } });
+  spec.given([...running(), stepStarted('a')]).when(advance('a')).then([stepSucceeded('a'), stepStarted('b'), stepStarted('d')]);
+  spec.given([...running(), ...ran('a'), stepStarted('b'), stepStarted('d')]).when(advance('b')).then([stepSucceeded('b'), stepStarted('c')]);
+  // Nothing needs d: its success starts nothing.
+  spec.given([...running(), ...ran('a'), stepStarted('b'), stepStarted('d')]).when(advance('d')).then([stepSucceeded('d')]);
+  // A repeat is still a no-op: the starts it made are already in the log.
+  spec.given([...running(), ...ran('a'), stepStarted('b'), stepStarted('d')]).when(advance('a')).thenNothing();
+  const admit: RunCommand = { type: 'run.admit', data: { ...ref, gates: [], startReady: true } };
+  spec.given(running().slice(0, 2)).when(admit).then([ev('run.admitted', { gates: [] }), stepStarted('a', 1, 30_000)]);
+  const compensated: RunCommand = { type: 'run.compensation.succeed', data: { ...ref, stepId: 'a', attempt: 1, startReady: true } };
+  spec.given([...running(), stepStarted('a')]).when(compensated).thenFails('validation', 'startReady: applies to run.step.attempt.succeed');
+});
+
 test('fail with attempts left: the next attempt waits until retryAt; retryAt is required', () => {
   const retryAt = plus(2_000);
   spec.given([...running(), stepStarted('a')]).when(fail('a', 1, retryAt)).then([attemptFailed('a', 1, retryAt)]);

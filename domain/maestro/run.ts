@@ -34,7 +34,7 @@ import {
   type RunState,
   type StepState,
 } from './run-state.js';
-import { compensationBlockers, completion, unsettledSteps } from './schedule.js';
+import { compensationBlockers, completion, readySteps, unsettledSteps } from './schedule.js';
 
 /** Streams run.start reads: the plan it instantiates. */
 export interface RunRelated {
@@ -202,7 +202,7 @@ export function evaluateRun(cmd: RunEvaluate, state: RunState): Decision {
   return right([event('run.evaluation.started', {})]);
 }
 
-export function admitRun(cmd: RunAdmit, state: RunState): Decision {
+export function admitRun(cmd: RunAdmit, state: RunState, ctx: RunContext): Decision {
   const found = findRun(cmd, state);
   if (found._tag === 'Left') return found;
   const { run } = found.right;
@@ -210,7 +210,7 @@ export function admitRun(cmd: RunAdmit, state: RunState): Decision {
   const gates = cmd.gates ?? [];
   const failed = gates.filter((g) => !g.passed);
   if (failed.length > 0) return left(validationError(failed.map((g) => `gates: ${g.name} did not pass; send run.reject instead`)));
-  return right([event('run.admitted', { gates })]);
+  return right(withReadyStarted(state, [event('run.admitted', { gates })], cmd.startReady, ctx.now));
 }
 
 export function rejectRun(cmd: RunReject, state: RunState): Decision {
@@ -237,24 +237,33 @@ export function startStep(cmd: AttemptStart, state: RunState, ctx: RunContext): 
   if (step.notBefore !== undefined && Date.parse(ctx.now) < Date.parse(step.notBefore)) {
     return conflict(`attempt ${step.attempt} of step ${spec.id} may start at ${step.notBefore}, not before`);
   }
-  return right([
-    event('run.step.started', {
-      stepId: spec.id,
-      attempt: cmd.attempt,
-      idempotencyKey: attemptKey(run.runId, spec.id, cmd.attempt),
-      deadline: addMs(ctx.now, durationMs(spec.timeout)!),
-    }),
-  ]);
+  return right([stepStarted(run.runId, spec, cmd.attempt, ctx.now)]);
+}
+
+const stepStarted = (runId: string, spec: StepSpec, attempt: number, now: string): RunEvent =>
+  event('run.step.started', { stepId: spec.id, attempt, idempotencyKey: attemptKey(runId, spec.id, attempt), deadline: addMs(now, durationMs(spec.timeout)!) });
+
+/**
+ * `events`, and with `startReady` the start of every step they make ready whose retry time has come:
+ * what `run.step.start` would decide for each, in the same append.
+ */
+function withReadyStarted(state: RunState, events: readonly RunEvent[], startReady: boolean | undefined, now: string): readonly RunEvent[] {
+  if (startReady !== true || events.length === 0) return events;
+  const after = events.reduce(evolveRun, state);
+  if (after.status === 'absent') return events;
+  const due = readySteps(after).filter((w) => w.notBefore === undefined || Date.parse(w.notBefore) <= Date.parse(now));
+  return [...events, ...due.map((w) => stepStarted(after.runId, w.step, w.attempt, now))];
 }
 
 /** Succeed: the running attempt's outcome. Also recorded after a cancel or rollback began: it happened. */
-export function succeedStep(cmd: AttemptSucceed, state: RunState): Decision {
+export function succeedStep(cmd: AttemptSucceed, state: RunState, ctx: RunContext): Decision {
   const found = findStep(cmd, state);
   if (found._tag === 'Left') return found;
   const { step, spec } = found.right;
   if (step.status === 'succeeded' && step.attempts === cmd.attempt) return NOTHING;
   if (step.status !== 'running' || step.attempt !== cmd.attempt) return conflict(`${describeStep(spec.id, step)}; attempt ${cmd.attempt} is not running`);
-  return right([event('run.step.succeeded', { stepId: spec.id, attempt: cmd.attempt, ...(cmd.result === undefined ? {} : { result: cmd.result }) })]);
+  const succeeded = event('run.step.succeeded', { stepId: spec.id, attempt: cmd.attempt, ...(cmd.result === undefined ? {} : { result: cmd.result }) });
+  return right(withReadyStarted(state, [succeeded], cmd.startReady, ctx.now));
 }
 
 /**
@@ -310,6 +319,7 @@ export function startCompensation(cmd: AttemptStart, state: RunState, ctx: RunCo
 }
 
 export function succeedCompensation(cmd: AttemptSucceed, state: RunState): Decision {
+  if (cmd.startReady !== undefined) return left(validationError(['startReady: applies to run.step.attempt.succeed, not to a compensation']));
   const found = findStep(cmd, state);
   if (found._tag === 'Left') return found;
   const { step, spec } = found.right;
@@ -373,13 +383,13 @@ export function decideRun(command: RunCommand, state: RunState, ctx: RunContext)
     case 'run.evaluate':
       return evaluateRun(command.data, state);
     case 'run.admit':
-      return admitRun(command.data, state);
+      return admitRun(command.data, state, ctx);
     case 'run.reject':
       return rejectRun(command.data, state);
     case 'run.step.start':
       return startStep(command.data, state, ctx);
     case 'run.step.attempt.succeed':
-      return succeedStep(command.data, state);
+      return succeedStep(command.data, state, ctx);
     case 'run.step.attempt.fail':
       return failStep(command.data, state);
     case 'run.compensation.start':
