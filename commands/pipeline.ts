@@ -3,7 +3,7 @@
 // (and natural keys) map to deterministic event ids, so a repeated request returns the first result.
 import { createHash } from 'node:crypto';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import type { AnyCommandHandler } from '../domain/index.js';
+import type { AnyCommandHandler, RelatedStream } from '../domain/index.js';
 import { canonicalize } from '../ledger/index.js';
 import { DuplicateEventIdError, type RecordedEvent } from '../schemas/event-log.js';
 import type { JsonValue } from '../schemas/json.js';
@@ -12,12 +12,15 @@ import { authorize, type AccessDeps } from './access.js';
 import type { Principal } from './authorizer.js';
 import { eventMeta, type RequestInfo } from './envelope.js';
 import { dedupedEventId } from './event-ids.js';
+import { envelopeOf, FoldedStreams } from './folded-streams.js';
 import { failure, type Failure } from './failure.js';
-import { appendSealed, RevisionConflictError, retryOnConflict, sealOntoTail, tailOf, type RetryPolicy } from './stream-writer.js';
+import { appendSealed, RevisionConflictError, retryOnConflict, sealOntoTail, type RetryPolicy } from './stream-writer.js';
 
 export interface PipelineDeps extends AccessDeps {
   readonly handlers: Readonly<Record<string, AnyCommandHandler>>;
   readonly retry: RetryPolicy;
+  /** How many streams' folded state to remember between commands (default 10,000; 0: fold every stream from the start). */
+  readonly foldedStreams?: number;
 }
 
 export interface CommandEventRef {
@@ -45,25 +48,16 @@ export type CommandOutcome =
   /** The decision produced no events (e.g. re-ingest of facts already recorded). */
   | { readonly kind: 'unchanged'; readonly body: CommandResult & { readonly unchanged: true } };
 
-/** The parts of a stored envelope the pipeline reads back (the log keeps the envelope in metadata). */
-interface StoredEnvelope {
-  readonly hash?: string;
-  readonly schemaVersion?: number;
-  readonly meta?: { readonly idempotencyKey?: string; readonly requestDigest?: string; readonly decision?: CommandResult['decision'] };
-}
-const envelopeOf = (r: RecordedEvent): StoredEnvelope =>
-  typeof r.metadata === 'object' && r.metadata !== null && !Array.isArray(r.metadata) ? (r.metadata as StoredEnvelope) : {};
-
-/** What folding sees of a stored event: the sealed body's type, schema version and data. */
-const bodyOf = (r: RecordedEvent): unknown => ({ type: r.type, schemaVersion: envelopeOf(r).schemaVersion, data: r.data });
 
 export class CommandPipeline {
   readonly #deps: PipelineDeps;
   readonly #handlers: ReadonlyMap<string, AnyCommandHandler>;
+  readonly #folded: FoldedStreams;
 
   constructor(deps: PipelineDeps) {
     this.#deps = deps;
     this.#handlers = new Map(Object.entries(deps.handlers));
+    this.#folded = new FoldedStreams(deps.foldedStreams ?? 10_000);
   }
 
   knows(type: string): boolean {
@@ -121,29 +115,27 @@ export class CommandPipeline {
   ): Promise<Either<Failure, CommandOutcome>> {
     const { log, keyring, clock } = this.#deps;
     // The aggregate's stream and the streams its decision reads, in parallel: one round trip of latency.
-    const relatedStreams = Object.entries(
-      handler.relatedStreams(k.tenant, cmd) as Record<string, { stream: string; fold: (e: readonly unknown[]) => Either<readonly string[], unknown> }>,
-    );
-    const [recorded, ...relatedEvents] = await Promise.all([log.readStream(k.stream), ...relatedStreams.map(([, rel]) => log.readStream(rel.stream))]);
+    const relatedStreams = Object.entries(handler.relatedStreams(k.tenant, cmd) as Record<string, RelatedStream<unknown>>);
+    const folded = this.#folded;
+    const [own, ...relatedFolded] = await Promise.all([
+      folded.read(log, k.stream, handler.fold),
+      ...relatedStreams.map(([, rel]) => folded.read(log, rel.stream, rel.fold)),
+    ]);
 
     if (k.dedupeKey !== undefined) {
-      const prior = recorded!.filter((r) => envelopeOf(r).meta?.idempotencyKey === k.dedupeKey);
+      const prior = own!.recordsWithKey(k.dedupeKey);
       if (prior.length > 0) {
         if (envelopeOf(prior[0]!).meta?.requestDigest !== k.requestDigest) return left(reusedKey(info));
         return right({ kind: 'replayed', body: { ...resultOf(type, k.stream, prior), replayed: true } });
       }
     }
 
-    const state = handler.fold(recorded!.map(bodyOf));
-    if (isLeft(state)) throw new Error(`stream ${k.stream} holds events this version cannot read: ${state.left.join('; ')}`);
+    const state = own!.state;
     const related: Record<string, unknown> = {};
     const evidenceRefs: string[] = [];
     relatedStreams.forEach(([key, rel], i) => {
-      const events = relatedEvents[i]!;
-      const folded = rel.fold(events.map(bodyOf));
-      if (isLeft(folded)) throw new Error(`stream ${rel.stream} holds events this version cannot read: ${folded.left.join('; ')}`);
-      related[key] = folded.right;
-      const tail = tailOf(events);
+      const { state: relatedState, tail } = relatedFolded[i]!;
+      related[key] = relatedState;
       if (tail !== undefined) evidenceRefs.push(`log:${rel.stream}@${tail.revision}#${tail.hash}`);
     });
 
@@ -156,7 +148,7 @@ export class CommandPipeline {
         resource: {
           type: handler.resourceType,
           id: handler.resourceId(cmd),
-          attributes: { ...handler.resourceAttributes(cmd, state.right), tenant: k.tenant },
+          attributes: { ...handler.resourceAttributes(cmd, state), tenant: k.tenant },
         },
         context: info.context,
       },
@@ -167,12 +159,12 @@ export class CommandPipeline {
     const decisionRef = { id: decision.id, policyVersion: decision.policyVersion, determiningPolicies: decision.determiningPolicies };
 
     const now = clock().toISOString();
-    const decided = handler.decide(cmd, state.right, { now, related, actor: principal.id });
+    const decided = handler.decide(cmd, state, { now, related, actor: principal.id });
     if (isLeft(decided)) {
       const e = decided.left;
       return left(failure(e.status, e.code, e.title, e.detail, e.errors ? { errors: e.errors } : undefined));
     }
-    const tail = tailOf(recorded!);
+    const tail = own!.tail;
     if (decided.right.length === 0) {
       return right({
         kind: 'unchanged',

@@ -36,8 +36,11 @@ export interface Decider<Cmd, State, Ev, Ctx> {
   decide(command: Cmd, state: State, ctx: Ctx): Either<DomainError, readonly Ev[]>;
 }
 
-/** Folds a stream's stored events into state; Left (one line per problem) means the log holds an event this code cannot read. */
-export type Fold<S> = (events: readonly unknown[]) => Either<readonly string[], S>;
+/**
+ * Folds a stream's stored events into state, from the initial state or from `from` (the state of the
+ * events before these); Left (one line per problem) means the log holds an event this code cannot read.
+ */
+export type Fold<S> = (events: readonly unknown[], from?: S) => Either<readonly string[], S>;
 
 /** Another aggregate's stream whose state a decision reads (e.g. an edge's end nodes). */
 export interface RelatedStream<S> {
@@ -70,8 +73,8 @@ export interface CommandHandler<Cmd, State, Ev extends DomainEvent, R = NoRelate
   relatedStreams(tenant: string, cmd: Cmd): { readonly [K in keyof R]: RelatedStream<R[K]> };
   readonly initialState: State;
   evolve(state: State, event: Ev): State;
-  /** The aggregate's own stream, decoded and folded. */
-  fold(events: readonly unknown[]): Either<readonly string[], State>;
+  /** The aggregate's own stream, decoded and folded (a Fold: onto `from` when given). */
+  fold(events: readonly unknown[], from?: State): Either<readonly string[], State>;
   decide(cmd: Cmd, state: State, ctx: DecideContext<R>): Either<DomainError, readonly Ev[]>;
   /** The wire form to seal (undefined-valued fields dropped). */
   encodeEvent(event: Ev): EventBody;
@@ -83,8 +86,8 @@ export type AnyCommandHandler = CommandHandler<unknown, unknown, DomainEvent, un
 /** Decode each stored event (anything with type, schemaVersion, data, e.g. a SealedEvent) and fold. */
 export const foldWith =
   <S, Ev>(codec: t.Decoder<unknown, Ev>, evolve: (s: S, e: Ev) => S, initialState: S): Fold<S> =>
-  (events) => {
-    let state = initialState;
+  (events, from) => {
+    let state = from ?? initialState;
     for (const [i, e] of events.entries()) {
       const decoded = codec.decode(e);
       if (isLeft(decoded)) return left(formatValidationErrors(decoded.left).map((m) => `event ${i}: ${m}`));

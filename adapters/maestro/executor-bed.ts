@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Principal } from '../../commands/authorizer.js';
+import { bodyOf } from '../../commands/folded-streams.js';
 import { foldRun, runStream, type RunState } from '../../domain/index.js';
 import { openSystem, type System } from '../../bin/system.js';
 import { TEST_SEED } from '../../ledger/test-events.js';
@@ -55,7 +56,6 @@ export interface ExecutorBed {
   close(): Promise<void>;
 }
 
-const bodyOf = (r: RecordedEvent) => ({ type: r.type, schemaVersion: (r.metadata as { schemaVersion?: number }).schemaVersion, data: r.data });
 
 export async function openExecutorBed(): Promise<ExecutorBed> {
   const clock = new FakeClock(T0);

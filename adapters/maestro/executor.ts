@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Principal } from '../../commands/authorizer.js';
+import { bodyOf } from '../../commands/folded-streams.js';
 import type { CommandPipeline } from '../../commands/pipeline.js';
 import {
   completion,
@@ -18,7 +19,7 @@ import {
   type RunState,
   type Work,
 } from '../../domain/index.js';
-import type { EventLog, LogSubscription, RecordedEvent } from '../../schemas/event-log.js';
+import type { EventLog, LogSubscription } from '../../schemas/event-log.js';
 import type { JsonObject } from '../../schemas/json.js';
 import { durationMs, type ActionSpec, type StepSpec } from '../../schemas/plan.js';
 import type { HeldLock, ReadStore } from '../../schemas/read-store.js';
@@ -96,11 +97,6 @@ export const executorPrincipal = (tenant: string, region: string): Principal => 
 
 const TERMINAL = new Set(['success', 'failed', 'canceled', 'rolled_back']);
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-const bodyOf = (r: RecordedEvent): unknown => ({
-  type: r.type,
-  schemaVersion: typeof r.metadata === 'object' && r.metadata !== null && !Array.isArray(r.metadata) ? (r.metadata as { schemaVersion?: unknown }).schemaVersion : undefined,
-  data: r.data,
-});
 
 type Sent = 'appended' | 'unchanged' | 'refused';
 

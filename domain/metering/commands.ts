@@ -26,8 +26,8 @@ const BatchIdsView = new t.Type<BatchIds, BatchIds, unknown>(
   t.identity,
 );
 
-const foldSegment: Fold<SegmentState> = (events) => {
-  let state = initialSegmentState;
+const foldSegment: Fold<SegmentState> = (events, from) => {
+  let state = from ?? initialSegmentState;
   for (const [i, e] of events.entries()) {
     const decoded = BatchIdsView.decode(e);
     if (decoded._tag === 'Left') return left([`event ${i}: not a metering batch`]);
