@@ -123,8 +123,10 @@ export function versionRows(events: readonly ProjectedEvent[]): { nodes: NodeVer
 const PROVENANCE_RECORD = `observed_at timestamptz, recorded_at timestamptz, actor_id text, actor_type text, source_system text,
   provenance jsonb, event_id uuid, event_hash text, stream_revision bigint, position bigint`;
 const PROVENANCE_COLUMNS = 'observed_at, recorded_at, actor_id, actor_type, source_system, provenance, event_id, event_hash, stream_revision, position';
-const fromRecord = (alias: string) => PROVENANCE_COLUMNS.split(', ').map((c) => `${alias}.${c}`).join(', ');
-const excludedProvenance = PROVENANCE_COLUMNS.split(', ').map((c) => `${c} = excluded.${c}`).join(', ');
+// Current rows keep where the fact came from, not the whole envelope (it stays on the version row).
+const CURRENT_PROVENANCE_COLUMNS = PROVENANCE_COLUMNS.replace('provenance, ', '');
+const fromRecord = (alias: string, columns = PROVENANCE_COLUMNS) => columns.split(', ').map((c) => `${alias}.${c}`).join(', ');
+const excludedProvenance = CURRENT_PROVENANCE_COLUMNS.split(', ').map((c) => `${c} = excluded.${c}`).join(', ');
 
 // A retirement's (retraction's) type and region, from the latest stored version. COALESCE evaluates the
 // subquery only when the batch row lacks the value, so upserts and assertions pay no lookup.
@@ -166,8 +168,8 @@ async function applyNodes(session: SqlSession, schema: string, rows: readonly No
      latest AS (SELECT DISTINCT ON (v.tenant, v.node_id) v.* FROM ${s}.graph_node_versions v JOIN touched USING (tenant, node_id)
                 ORDER BY v.tenant, v.node_id, v.valid_from DESC, v.position DESC),
      gone AS (DELETE FROM ${s}.graph_nodes c USING latest l WHERE l.retired AND c.tenant = l.tenant AND c.node_id = l.node_id)
-     INSERT INTO ${s}.graph_nodes (tenant, node_id, node_type, region, attributes, external_id, valid_from, ${PROVENANCE_COLUMNS})
-     SELECT l.tenant, l.node_id, l.node_type, l.region, l.attributes, l.external_id, l.valid_from, ${fromRecord('l')}
+     INSERT INTO ${s}.graph_nodes (tenant, node_id, node_type, region, attributes, external_id, valid_from, ${CURRENT_PROVENANCE_COLUMNS})
+     SELECT l.tenant, l.node_id, l.node_type, l.region, l.attributes, l.external_id, l.valid_from, ${fromRecord('l', CURRENT_PROVENANCE_COLUMNS)}
      FROM latest l WHERE NOT l.retired
      ON CONFLICT (tenant, node_id) DO UPDATE SET node_type = excluded.node_type, region = excluded.region,
        attributes = excluded.attributes, external_id = excluded.external_id, valid_from = excluded.valid_from, ${excludedProvenance}`,
@@ -208,9 +210,9 @@ async function applyEdges(session: SqlSession, schema: string, rows: readonly Ed
                 ORDER BY v.tenant, v.edge_id, v.valid_from DESC, v.position DESC),
      gone AS (DELETE FROM ${s}.graph_edges c USING latest l WHERE l.retracted AND c.tenant = l.tenant AND c.edge_id = l.edge_id)
      INSERT INTO ${s}.graph_edges (tenant, edge_id, edge_type, from_id, to_id, from_type, to_type, region, attributes, valid_from,
-                                   ${PROVENANCE_COLUMNS})
+                                   ${CURRENT_PROVENANCE_COLUMNS})
      SELECT l.tenant, l.edge_id, l.edge_type, l.from_id, l.to_id, l.from_type, l.to_type, l.region, l.attributes, l.valid_from,
-            ${fromRecord('l')}
+            ${fromRecord('l', CURRENT_PROVENANCE_COLUMNS)}
      FROM latest l WHERE NOT l.retracted
      ON CONFLICT (tenant, edge_id) DO UPDATE SET attributes = excluded.attributes, valid_from = excluded.valid_from,
        region = excluded.region, ${excludedProvenance}`,
@@ -220,7 +222,8 @@ async function applyEdges(session: SqlSession, schema: string, rows: readonly Ed
 
 export const graphProjection: Projection = Object.freeze({
   name: 'graph',
-  version: 1,
+  // 2: current rows without the provenance envelope (graph_0002).
+  version: 2,
   eventTypes: ['graph.'],
   migrations: graphMigrations,
   tables: [
