@@ -13,6 +13,7 @@ import { dropSchema, migrate } from '../../adapters/postgres/database.js';
 import { openPostgresEventLog } from '../../adapters/postgres/event-log.js';
 import type { Principal } from '../../commands/authorizer.js';
 import { graphProjection, projectUntil, readModelMigrations } from '../../projections/index.js';
+import { prepareCheckpoint } from '../../projections/runtime.js';
 import { loadConfig } from '../../schemas/config.js';
 import { DEFAULT_POLICY_FILE, openSystem } from '../system.js';
 import { buildFixture, fixtureCommand, fixtureCommandCount } from './graph-fixture.js';
@@ -95,10 +96,8 @@ async function buildThroughPipeline(): Promise<void> {
 
 /** The fixture sealed without a log and applied by the graph projection's own apply (graph-synthetic.ts). */
 async function buildSynthetic(): Promise<void> {
-  const checkpoint = await store.withSession((s) =>
-    s.query<{ position: bigint | null }>(`SELECT position FROM "${schema}".projection_checkpoints WHERE name = 'graph'`),
-  );
-  const at = checkpoint[0]?.position ?? 0n;
+  // A fixture written by another version of the projection is emptied here, and loaded again.
+  const at = (await prepareCheckpoint(store, schema, graphProjection)).position ?? 0n;
   if (at >= BigInt(commandCount)) {
     console.log(`reusing the synthetic fixture in ${schema}: read model at position ${at}`);
     return;
