@@ -57,14 +57,7 @@ export class FoldedStreams {
     const records = await log.readStream(stream, from?.tail === undefined ? undefined : { fromRevision: from.tail.revision + 1n });
     const folded = fold(records.map(bodyOf), ...(from === undefined ? [] : [from.state]));
     if (isLeft(folded)) throw new Error(`stream ${stream} holds events this version cannot read: ${folded.left.join('; ')}`);
-    let keyed = from?.keyed ?? new Map<string, readonly RecordedEvent[]>();
-    for (const r of records) {
-      const key = envelopeOf(r).meta?.idempotencyKey;
-      if (typeof key !== 'string') continue;
-      if (keyed === from?.keyed) keyed = new Map(keyed);
-      (keyed as Map<string, readonly RecordedEvent[]>).set(key, [...(keyed.get(key) ?? []), r]);
-    }
-    const now: Remembered = { fold, state: folded.right, tail: tailOf(records) ?? from?.tail, keyed };
+    const now: Remembered = { fold, state: folded.right, tail: tailOf(records) ?? from?.tail, keyed: withKeyed(from?.keyed, records) };
     this.#remember(stream, now);
     return { state: now.state, tail: now.tail, recordsWithKey: (key) => now.keyed.get(key) ?? [] };
   }
@@ -75,4 +68,16 @@ export class FoldedStreams {
     this.#streams.set(stream, entry);
     if (this.#streams.size > this.#capacity) this.#streams.delete(this.#streams.keys().next().value!);
   }
+}
+
+/** `known` plus the records among `records` that carry an idempotency key (a new map only when there are some). */
+function withKeyed(known: ReadonlyMap<string, readonly RecordedEvent[]> | undefined, records: readonly RecordedEvent[]): ReadonlyMap<string, readonly RecordedEvent[]> {
+  const keyedRecords = records.filter((r) => typeof envelopeOf(r).meta?.idempotencyKey === 'string');
+  if (keyedRecords.length === 0) return known ?? new Map();
+  const keyed = new Map(known);
+  for (const r of keyedRecords) {
+    const key = envelopeOf(r).meta!.idempotencyKey!;
+    keyed.set(key, [...(keyed.get(key) ?? []), r]);
+  }
+  return keyed;
 }
