@@ -7,6 +7,7 @@ import type { Fold } from '../domain/index.js';
 import { testUuid } from '../ledger/test-events.js';
 import type { EventDraft } from '../schemas/event-log.js';
 import type { JsonValue } from '../schemas/json.js';
+import type { SealedEvent } from '../schemas/sealed-event.js';
 import { openMemoryLog, type TestLog } from '../test/logs.js';
 import { FoldedStreams } from './folded-streams.js';
 
@@ -63,9 +64,10 @@ test('records under an idempotency key are found whether they came in the first 
   await streams.read(t.log, 'acme/x/2', fold as Fold<unknown>);
   await append(t, 'acme/x/2', [2, 3], 'key:b');
   const read = await streams.read(t.log, 'acme/x/2', fold as Fold<unknown>);
-  assert.equal(read.recordsWithKey('key:a').map((r) => r.revision), [0n]);
-  assert.equal(read.recordsWithKey('key:b').map((r) => r.revision), [1n, 2n]);
-  assert.equal(read.recordsWithKey('key:c'), []);
+  assert.equal(read.recorded('key:a')?.events.map((e) => [e.revision, e.hash]), [[0, 'h1']]);
+  assert.equal(read.recorded('key:b')?.events.map((e) => [e.revision, e.hash]), [[1, 'h2'], [2, 'h3']]);
+  assert.is(read.recorded('key:b')?.position, (await t.log.readStream('acme/x/2')).at(-1)!.position);
+  assert.is(read.recorded('key:c'), undefined);
 });
 
 test('another fold, a forgotten stream, or no memory at all: folded from the start', async ({ t }) => {
@@ -85,6 +87,41 @@ test('another fold, a forgotten stream, or no memory at all: folded from the sta
   await none.read(t.log, 'acme/x/3', third.fold as Fold<unknown>);
   await none.read(t.log, 'acme/x/3', third.fold as Fold<unknown>);
   assert.equal(third.calls, [[1, 2], [1, 2]]);
+});
+
+/** Sealed-looking events n.. after `revision`, as the pipeline hands them over after its append. */
+const sealedAfter = (revision: number, ns: readonly number[], digest = 'd'.repeat(64)) =>
+  ns.map((n, i) => ({ id: testUuid(++ids), type: 'counted', schemaVersion: 1, data: { n }, revision: revision + 1 + i, hash: `h${n}`, meta: { requestDigest: digest, decision: { id: 'dec', policyVersion: 'pv', determiningPolicies: [] } } }) as unknown as SealedEvent);
+
+test('what this process appended is remembered without a read; a stream not remembered is not', async ({ t }) => {
+  const streams = new FoldedStreams(10);
+  const { fold, calls } = countingFold();
+  assert.is(streams.remembered('acme/x/5', fold as Fold<unknown>), undefined);
+  await append(t, 'acme/x/5', [1]);
+  await streams.read(t.log, 'acme/x/5', fold as Fold<unknown>);
+  streams.appended('acme/x/5', fold as Fold<unknown>, sealedAfter(0, [2, 3]), { revision: 2n, position: 99n }, 'key:z');
+  const known = streams.remembered('acme/x/5', fold as Fold<unknown>)!;
+  assert.equal([known.state, known.tail, known.verified], [[1, 2, 3], { revision: 2n, hash: 'h3' }, false]);
+  assert.equal(known.recorded('key:z'), {
+    requestDigest: 'd'.repeat(64),
+    events: [{ id: testUuid(ids - 1), type: 'counted', revision: 1, hash: 'h2' }, { id: testUuid(ids), type: 'counted', revision: 2, hash: 'h3' }],
+    position: 99n,
+    decision: { id: 'dec', policyVersion: 'pv', determiningPolicies: [] },
+  });
+  assert.equal(calls, [[1], [2, 3]]);
+  assert.is(streams.remembered('acme/x/5', countingFold().fold as Fold<unknown>), undefined, 'another fold');
+});
+
+test('an append that does not follow the remembered tail makes the stream forgotten', async ({ t }) => {
+  const streams = new FoldedStreams(10);
+  const { fold } = countingFold();
+  await append(t, 'acme/x/6', [1, 2]);
+  await streams.read(t.log, 'acme/x/6', fold as Fold<unknown>);
+  streams.appended('acme/x/6', fold as Fold<unknown>, sealedAfter(4, [6]), { revision: 5n, position: 7n }, undefined);
+  assert.is(streams.remembered('acme/x/6', fold as Fold<unknown>), undefined);
+  // A brand-new stream written from revision 0 is remembered from nothing.
+  streams.appended('acme/x/7', fold as Fold<unknown>, sealedAfter(-1, [5]), { revision: 0n, position: 8n }, undefined);
+  assert.equal(streams.remembered('acme/x/7', fold as Fold<unknown>)?.state, [5]);
 });
 
 test('an empty stream folds to the initial state and has no tail', async ({ t }) => {

@@ -5,14 +5,15 @@ import { createHash } from 'node:crypto';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import type { AnyCommandHandler, RelatedStream } from '../domain/index.js';
 import { canonicalize } from '../ledger/index.js';
-import { DuplicateEventIdError, type RecordedEvent } from '../schemas/event-log.js';
+import { DuplicateEventIdError, WrongExpectedRevisionError, type AppendResult } from '../schemas/event-log.js';
+import type { SealedEvent } from '../schemas/sealed-event.js';
 import type { JsonValue } from '../schemas/json.js';
 import { formatValidationErrors } from '../schemas/validation.js';
 import { authorize, type AccessDeps } from './access.js';
-import type { Principal } from './authorizer.js';
+import type { AuthorizationDecision, Principal } from './authorizer.js';
 import { eventMeta, type RequestInfo } from './envelope.js';
 import { dedupedEventId } from './event-ids.js';
-import { envelopeOf, FoldedStreams } from './folded-streams.js';
+import { FoldedStreams, type CommandEventRef, type FoldedStream, type RecordedCommand } from './folded-streams.js';
 import { failure, type Failure } from './failure.js';
 import { appendSealed, RevisionConflictError, retryOnConflict, sealOntoTail, type RetryPolicy } from './stream-writer.js';
 
@@ -21,13 +22,6 @@ export interface PipelineDeps extends AccessDeps {
   readonly retry: RetryPolicy;
   /** How many streams' folded state to remember between commands (default 10,000; 0: fold every stream from the start). */
   readonly foldedStreams?: number;
-}
-
-export interface CommandEventRef {
-  readonly id: string;
-  readonly type: string;
-  readonly revision: number;
-  readonly hash: string;
 }
 
 export interface CommandResult {
@@ -42,7 +36,8 @@ export interface CommandResult {
 }
 
 export type CommandOutcome =
-  | { readonly kind: 'appended'; readonly body: CommandResult }
+  /** `sealed`: the events as written, for in-process callers that follow what they wrote (the executor). */
+  | { readonly kind: 'appended'; readonly body: CommandResult; readonly sealed: readonly SealedEvent[] }
   /** The same idempotency key and payload were accepted before: the first result, nothing written. */
   | { readonly kind: 'replayed'; readonly body: CommandResult & { readonly replayed: true } }
   /** The decision produced no events (e.g. re-ingest of facts already recorded). */
@@ -111,61 +106,100 @@ export class CommandPipeline {
     cmd: unknown,
     principal: Principal,
     info: RequestInfo,
-    k: { stream: string; tenant: string; requestDigest: string; dedupeKey: string | undefined },
+    k: CommandKeys,
   ): Promise<Either<Failure, CommandOutcome>> {
-    const { log, keyring, clock } = this.#deps;
-    // The aggregate's stream and the streams its decision reads, in parallel: one round trip of latency.
+    const { log } = this.#deps;
     const relatedStreams = Object.entries(handler.relatedStreams(k.tenant, cmd) as Record<string, RelatedStream<unknown>>);
     const folded = this.#folded;
-    const [own, ...relatedFolded] = await Promise.all([
-      folded.read(log, k.stream, handler.fold),
-      ...relatedStreams.map(([, rel]) => folded.read(log, rel.stream, rel.fold)),
-    ]);
+    // A stream this process wrote last is decided on as remembered, without a read; cross-aggregate
+    // rules need their evidence read now, so commands with related streams always read.
+    if (relatedStreams.length === 0) {
+      const remembered = folded.remembered(k.stream, handler.fold);
+      if (remembered !== undefined) {
+        const outcome = await this.#decideOn(type, handler, cmd, principal, info, k, remembered, {}, []);
+        if (outcome !== RECHECK) return outcome;
+      }
+    }
+    // Read, then decide. A second pass only follows an append the log answered as a repeat (a concurrent
+    // command under the same key won): the read then finds that command and answers with its result.
+    for (let pass = 0; pass < 2; pass++) {
+      // The aggregate's stream and the streams its decision reads, in parallel: one round trip of latency.
+      const [own, ...relatedFolded] = await Promise.all([
+        folded.read(log, k.stream, handler.fold),
+        ...relatedStreams.map(([, rel]) => folded.read(log, rel.stream, rel.fold)),
+      ]);
+      const related: Record<string, unknown> = {};
+      const evidenceRefs: string[] = [];
+      relatedStreams.forEach(([key, rel], i) => {
+        const { state: relatedState, tail } = relatedFolded[i]!;
+        related[key] = relatedState;
+        if (tail !== undefined) evidenceRefs.push(`log:${rel.stream}@${tail.revision}#${tail.hash}`);
+      });
+      const outcome = await this.#decideOn(type, handler, cmd, principal, info, k, own!, related, evidenceRefs);
+      if (outcome !== RECHECK) return outcome;
+    }
+    throw new Error(`${type} on ${k.stream}: the log answered an append as a repeat, yet the stream does not hold it`);
+  }
 
+  /**
+   * Authorize, decide, seal and append on `own`. On a remembered (unverified) stream only an append or a
+   * replay from a remembered key is an answer: anything else (a denial, a refusal, nothing to do, a
+   * conflict) may be an artefact of a stale tail, so the caller reads the stream and decides again,
+   * and nothing (not even a denial record) is written before it has.
+   */
+  async #decideOn(
+    type: string,
+    handler: AnyCommandHandler,
+    cmd: unknown,
+    principal: Principal,
+    info: RequestInfo,
+    k: CommandKeys,
+    own: FoldedStream,
+    related: Record<string, unknown>,
+    evidenceRefs: readonly string[],
+  ): Promise<Either<Failure, CommandOutcome> | typeof RECHECK> {
+    const { log, keyring, clock } = this.#deps;
     if (k.dedupeKey !== undefined) {
-      const prior = own!.recordsWithKey(k.dedupeKey);
-      if (prior.length > 0) {
-        if (envelopeOf(prior[0]!).meta?.requestDigest !== k.requestDigest) return left(reusedKey(info));
+      const prior = own.recorded(k.dedupeKey);
+      if (prior !== undefined) {
+        if (prior.requestDigest !== k.requestDigest) return left(reusedKey(info));
         return right({ kind: 'replayed', body: { ...resultOf(type, k.stream, prior), replayed: true } });
       }
     }
 
-    const state = own!.state;
-    const related: Record<string, unknown> = {};
-    const evidenceRefs: string[] = [];
-    relatedStreams.forEach(([key, rel], i) => {
-      const { state: relatedState, tail } = relatedFolded[i]!;
-      related[key] = relatedState;
-      if (tail !== undefined) evidenceRefs.push(`log:${rel.stream}@${tail.revision}#${tail.hash}`);
-    });
-
-    const access = await authorize(
-      this.#deps,
-      {
-        principal,
-        action: type,
-        actionGroups: [`${type.split('.')[0]}.write`, 'write'],
-        resource: {
-          type: handler.resourceType,
-          id: handler.resourceId(cmd),
-          attributes: { ...handler.resourceAttributes(cmd, state), tenant: k.tenant },
-        },
-        context: info.context,
+    const state = own.state;
+    const request = {
+      principal,
+      action: type,
+      actionGroups: [`${type.split('.')[0]}.write`, 'write'],
+      resource: {
+        type: handler.resourceType,
+        id: handler.resourceId(cmd),
+        attributes: { ...handler.resourceAttributes(cmd, state), tenant: k.tenant },
       },
-      info,
-    );
-    if (!access.allowed) return left(access.failure);
-    const decision = access.decision;
+      context: info.context,
+    };
+    let decision: AuthorizationDecision;
+    if (own.verified) {
+      const access = await authorize(this.#deps, request, info);
+      if (!access.allowed) return left(access.failure);
+      decision = access.decision;
+    } else {
+      decision = this.#deps.authorizer.authorize(request, this.#deps.newId());
+      if (!decision.allowed) return RECHECK;
+    }
     const decisionRef = { id: decision.id, policyVersion: decision.policyVersion, determiningPolicies: decision.determiningPolicies };
 
     const now = clock().toISOString();
     const decided = handler.decide(cmd, state, { now, related, actor: principal.id });
     if (isLeft(decided)) {
+      if (!own.verified) return RECHECK;
       const e = decided.left;
       return left(failure(e.status, e.code, e.title, e.detail, e.errors ? { errors: e.errors } : undefined));
     }
-    const tail = own!.tail;
+    const tail = own.tail;
     if (decided.right.length === 0) {
+      if (!own.verified) return RECHECK;
       return right({
         kind: 'unchanged',
         body: { command: type, stream: k.stream, revision: tail ? Number(tail.revision) : null, events: [], decision: decisionRef, unchanged: true },
@@ -189,14 +223,27 @@ export class CommandPipeline {
           decision,
           now,
           ...(provenance !== undefined ? { provenance } : {}),
-          evidenceRefs,
+          evidenceRefs: [...evidenceRefs],
           ...(k.dedupeKey !== undefined ? { dedupeKey: k.dedupeKey } : {}),
           requestDigest: k.requestDigest,
         }),
       },
       keyring.active,
     );
-    const appended = await appendSealed(log, tail, sealed);
+    let appended: AppendResult;
+    try {
+      appended = await appendSealed(log, tail, sealed);
+    } catch (error) {
+      // A remembered tail another writer moved on, or our key recorded by a concurrent repeat: read and decide again.
+      if (!own.verified && (error instanceof WrongExpectedRevisionError || error instanceof DuplicateEventIdError)) return RECHECK;
+      throw error;
+    }
+    // The log answered with an earlier append of the same ids (our key, recorded by a concurrent repeat):
+    // the stored events are that append's, not the ones sealed here, so answer from the log.
+    if (appended.repeat === true) return RECHECK;
+    // Remember what we wrote only when it surely is what the log holds: random ids cannot repeat.
+    if (appended.repeat === false || k.dedupeKey === undefined) this.#folded.appended(k.stream, handler.fold, sealed, appended, k.dedupeKey);
+    else this.#folded.forget(k.stream);
     return right({
       kind: 'appended',
       body: {
@@ -207,8 +254,19 @@ export class CommandPipeline {
         events: sealed.map((e) => ({ id: e.id, type: e.type, revision: e.revision, hash: e.hash })),
         decision: decisionRef,
       },
+      sealed,
     });
   }
+}
+
+/** A decision on a remembered stream that only a fresh read can settle. */
+const RECHECK = Symbol('recheck');
+
+interface CommandKeys {
+  readonly stream: string;
+  readonly tenant: string;
+  readonly requestDigest: string;
+  readonly dedupeKey: string | undefined;
 }
 
 function reusedKey(info: RequestInfo): Failure {
@@ -220,15 +278,14 @@ function reusedKey(info: RequestInfo): Failure {
   );
 }
 
-function resultOf(type: string, stream: string, prior: readonly RecordedEvent[]): CommandResult {
-  const last = prior[prior.length - 1]!;
-  const decision = envelopeOf(last).meta?.decision;
+function resultOf(type: string, stream: string, prior: RecordedCommand): CommandResult {
+  const last = prior.events[prior.events.length - 1]!;
   return {
     command: type,
     stream,
-    revision: Number(last.revision),
-    position: String(last.position),
-    events: prior.map((r) => ({ id: r.id, type: r.type, revision: Number(r.revision), hash: String(envelopeOf(r).hash) })),
-    ...(decision !== undefined ? { decision } : {}),
+    revision: last.revision,
+    position: String(prior.position),
+    events: prior.events,
+    ...(prior.decision !== undefined ? { decision: prior.decision } : {}),
   };
 }

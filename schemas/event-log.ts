@@ -26,6 +26,12 @@ export interface AppendResult {
   readonly revision: bigint;
   /** Position of the last event of this append. */
   readonly position: bigint;
+  /**
+   * true: the log recognised the append as a repeat of one already stored (same ids) and wrote nothing;
+   * the result is the stored append's. false: written now. Absent: the log cannot tell (EventStoreDB
+   * answers a repeat at the expected revision exactly as a write).
+   */
+  readonly repeat?: boolean;
 }
 
 export interface ReadStreamOptions {

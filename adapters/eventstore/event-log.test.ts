@@ -358,7 +358,7 @@ conversions.run();
 // ---- the shared contract ----------------------------------------------------------------------------------
 
 /** EventStoreDB's idempotency is per stream: it has no global event-id index. */
-const EVENTSTORE_CAPABILITIES = { globalEventIds: false } as const;
+const EVENTSTORE_CAPABILITIES = { globalEventIds: false, exactRepeats: false } as const;
 
 // Through the real client over loopback gRPC to the double, on both append paths: BatchAppend (what a real
 // server advertises, so production uses it) and Append (the client's fallback).

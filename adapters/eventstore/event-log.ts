@@ -159,7 +159,7 @@ export class EventStoreEventLog implements EventLog {
     const first = at[0];
     if (first !== undefined && at.every((i, k) => i === first + k)) {
       const last = stored[first + drafts.length - 1]!;
-      return { revision: last.revision, position: last.position };
+      return { revision: last.revision, position: last.position, repeat: true };
     }
     const known = drafts.find((d) => index.has(d.id));
     if (known) throw new DuplicateEventIdError(known.id);

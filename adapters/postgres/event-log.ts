@@ -320,7 +320,7 @@ export class PostgresEventLog implements EventLog {
       switch (r.kind) {
         case 'write':
         case 'repeat':
-          return { ok: true, result: { revision: r.revision!, position: r.position! }, wrote: r.kind === 'write' };
+          return { ok: true, result: { revision: r.revision!, position: r.position!, repeat: r.kind === 'repeat' }, wrote: r.kind === 'write' };
         case 'wrong':
           return {
             ok: false,

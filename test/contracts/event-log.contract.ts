@@ -37,12 +37,17 @@ export interface EventLogCapabilities {
    * index (its idempotency is per stream), so it writes such an event.
    */
   readonly globalEventIds: boolean;
+  /**
+   * Every append result says whether it was a repeat (`repeat: true | false`). PostgreSQL knows; EventStoreDB
+   * answers a repeat at the expected revision exactly as a write, so it leaves `repeat` unset then.
+   */
+  readonly exactRepeats: boolean;
 }
 
 /** A hang is a failure too: bound every wait generously (this is not a performance assertion). */
 const GUARD_MS = 30_000;
 
-export function eventLogContract(name: string, open: OpenEventLog, capabilities: EventLogCapabilities = { globalEventIds: true }): void {
+export function eventLogContract(name: string, open: OpenEventLog, capabilities: EventLogCapabilities = { globalEventIds: true, exactRepeats: true }): void {
   if (!capabilities.globalEventIds) console.log(`n/a for ${name}: global event-id uniqueness (the log has no global id index)`);
   appendSuite(name, open, capabilities);
   readStreamSuite(name, open);
@@ -213,9 +218,12 @@ function appendSuite(name: string, open: OpenEventLog, capabilities: EventLogCap
     const first = await h.log.append(s, 1n, batch);
     await h.log.append(s, 4n, evs(1));
     const expectations: ExpectedRevision[] = [1n, 4n, 'no-stream', 'any', 99n];
+    // A write is never called a repeat; a repeat is never called a write (and, where the log knows, is called one).
+    assert.is(first.repeat ?? false, false);
     for (const expected of expectations) {
       const again = await h.log.append(s, expected, batch);
-      assert.equal(again, first, `expected ${String(expected)}`);
+      assert.equal([again.revision, again.position], [first.revision, first.position], `expected ${String(expected)}`);
+      assert.is(again.repeat ?? !capabilities.exactRepeats, true, `expected ${String(expected)}: repeat`);
     }
     const stored = await h.log.readStream(s);
     assert.is(stored.length, 6);
@@ -226,7 +234,8 @@ function appendSuite(name: string, open: OpenEventLog, capabilities: EventLogCap
     const s = `${ns()}/a`;
     const e = ev();
     const results = await Promise.all([1, 2, 3, 4].map(() => h.log.append(s, 'any', [e])));
-    for (const r of results) assert.equal(r, results[0]);
+    for (const r of results) assert.equal([r.revision, r.position], [results[0]!.revision, results[0]!.position]);
+    if (capabilities.exactRepeats) assert.is(results.filter((r) => r.repeat === false).length, 1, 'one write, three repeats');
     assert.is((await h.log.readStream(s)).length, 1);
   });
 
