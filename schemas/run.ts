@@ -62,7 +62,8 @@ export type RunEvaluate = t.TypeOf<typeof RunEvaluate>;
 
 /**
  * `startReady` (on `run.admit` and `run.step.attempt.succeed`): also start, in the same append, every step
- * the fact makes ready (as `run.step.start` would), so a chain of steps advances one decision per step.
+ * the fact makes ready (as `run.step.start` would), or complete the run if the fact settles its last step
+ * (as `run.complete` would), so a chain of steps advances one decision per step.
  */
 const startReady = { startReady: t.boolean };
 

@@ -20,6 +20,7 @@ import {
   type Work,
 } from '../../domain/index.js';
 import type { EventLog, LogSubscription } from '../../schemas/event-log.js';
+import type { SealedEvent } from '../../schemas/sealed-event.js';
 import type { JsonObject } from '../../schemas/json.js';
 import { durationMs, type ActionSpec, type StepSpec } from '../../schemas/plan.js';
 import type { HeldLock, ReadStore } from '../../schemas/read-store.js';
@@ -227,7 +228,7 @@ class ProcessManager implements Executor {
       for await (const record of subscription) {
         if (this.#closing) break;
         if (this.#finished.has(record.stream)) continue;
-        this.driver(record.stream)?.poke();
+        this.driver(record.stream)?.heard(record.revision);
       }
     } finally {
       await subscription.close();
@@ -250,7 +251,7 @@ class ProcessManager implements Executor {
   }
 
   /** Sends one command as the run's executor principal; refusals (the run moved on) are not errors. */
-  async send(tenant: string, region: string, type: string, payload: JsonObject, idempotencyKey: string): Promise<Sent> {
+  async send(tenant: string, region: string, type: string, payload: JsonObject, idempotencyKey: string): Promise<{ readonly sent: Sent; readonly events?: readonly SealedEvent[] }> {
     const outcome = await this.deps.pipeline.execute(type, payload, executorPrincipal(tenant, region), {
       requestId: randomUUID(),
       correlationId: typeof payload['runId'] === 'string' ? payload['runId'] : idempotencyKey,
@@ -261,14 +262,14 @@ class ProcessManager implements Executor {
       const f = outcome.left;
       // 409: the state moved under us (we reconcile again); 422: this key was recorded with another payload.
       if (f.status !== 409 && f.status !== 422) this.fail(new Error(`${type} (${idempotencyKey}) refused: ${f.status} ${f.detail ?? f.title}`));
-      return 'refused';
+      return { sent: 'refused' };
     }
     if (outcome.right.kind === 'appended') {
       this.commands++;
       this.transitions += outcome.right.body.events.length;
-      return 'appended';
+      return { sent: 'appended', events: outcome.right.sealed };
     }
-    return 'unchanged';
+    return { sent: 'unchanged' };
   }
 }
 
@@ -280,7 +281,12 @@ class RunDriver {
   readonly tenant: string;
   readonly runId: string;
   #state: RunState = initialRunState;
+  /** The revision after the last event folded into #state. */
   #nextRevision = 0n;
+  /** The revision after the last event the subscription announced: more than #nextRevision means read. */
+  #heard = 0n;
+  /** A command was refused: the stream moved in a way not yet heard of, so read it. */
+  #mustRead = false;
   #results = new Map<string, JsonObject>();
   #queue: Promise<void> = Promise.resolve();
   #queued = false;
@@ -296,6 +302,13 @@ class RunDriver {
     this.tenant = tenant;
     this.runId = runId;
     this.#lastAppendAt = pm.clock.now();
+  }
+
+  /** The subscription saw `revision` of this run's stream: reconcile, unless it is already folded (our own append). */
+  heard(revision: bigint): void {
+    if (revision < this.#nextRevision) return;
+    if (revision >= this.#heard) this.#heard = revision + 1n;
+    this.poke();
   }
 
   /** Schedules a reconcile (coalesced: many pokes while one is queued make one). */
@@ -321,28 +334,44 @@ class RunDriver {
 
   async #refresh(): Promise<void> {
     const records = await this.#pm.deps.log.readStream(this.stream, { fromRevision: this.#nextRevision });
-    for (const r of records) {
-      const decoded = RunEvent.decode(bodyOf(r));
-      if (isLeft(decoded)) throw new Error(`${this.stream}@${r.revision} cannot be read: ${formatValidationErrors(decoded.left).join('; ')}`);
-      const e = decoded.right;
-      if (e.type === 'run.step.succeeded' && e.data.result !== undefined) this.#results.set(e.data.stepId, e.data.result);
-      this.#state = evolveRun(this.#state, e);
-      this.#nextRevision = r.revision + 1n;
+    this.#mustRead = false;
+    for (const r of records) this.#fold(r.revision, bodyOf(r));
+  }
+
+  #fold(revision: bigint, body: unknown): void {
+    const decoded = RunEvent.decode(body);
+    if (isLeft(decoded)) throw new Error(`${this.stream}@${revision} cannot be read: ${formatValidationErrors(decoded.left).join('; ')}`);
+    const e = decoded.right;
+    if (e.type === 'run.step.succeeded' && e.data.result !== undefined) this.#results.set(e.data.stepId, e.data.result);
+    this.#state = evolveRun(this.#state, e);
+    this.#nextRevision = revision + 1n;
+  }
+
+  /** Our own append, folded at once (it follows what we folded, or we read): the next start need not wait for the subscription. */
+  #absorb(events: readonly SealedEvent[]): void {
+    if (events[0] === undefined || BigInt(events[0].revision) !== this.#nextRevision) {
+      this.#mustRead = true;
+      return;
     }
+    for (const e of events) this.#fold(BigInt(e.revision), { type: e.type, schemaVersion: e.schemaVersion, data: e.data });
   }
 
   async #send(type: string, payload: JsonObject, key: string): Promise<Sent> {
     const s = this.#state;
     if (s.status === 'absent') return 'refused';
-    const sent = await this.#pm.send(this.tenant, s.region, type, { runId: s.runId, region: s.region, ...payload }, key);
-    if (sent === 'appended') this.#lastAppendAt = this.#pm.clock.now();
+    const { sent, events } = await this.#pm.send(this.tenant, s.region, type, { runId: s.runId, region: s.region, ...payload }, key);
+    if (sent === 'appended') {
+      this.#lastAppendAt = this.#pm.clock.now();
+      this.#absorb(events!);
+    }
+    if (sent === 'refused') this.#mustRead = true;
     if (sent !== 'unchanged') this.poke();
     return sent;
   }
 
   async #reconcile(): Promise<void> {
     if (this.#pm.stopAttempts.signal.aborted) return;
-    await this.#refresh();
+    if (this.#mustRead || this.#heard > this.#nextRevision) await this.#refresh();
     const s = this.#state;
     if (s.status === 'absent') return;
     if (TERMINAL.has(s.status)) {

@@ -54,8 +54,12 @@ test('succeed or admit with startReady: the steps it makes ready start in the sa
   const advance = (stepId: string): RunCommand => ({ type: 'run.step.attempt.succeed', data: { ...ref, stepId, attempt: 1, startReady: true } });
   spec.given([...running(), stepStarted('a')]).when(advance('a')).then([stepSucceeded('a'), stepStarted('b'), stepStarted('d')]);
   spec.given([...running(), ...ran('a'), stepStarted('b'), stepStarted('d')]).when(advance('b')).then([stepSucceeded('b'), stepStarted('c')]);
-  // Nothing needs d: its success starts nothing.
+  // Nothing needs d: its success starts nothing (and c is unsettled, so the run goes on).
   spec.given([...running(), ...ran('a'), stepStarted('b'), stepStarted('d')]).when(advance('d')).then([stepSucceeded('d')]);
+  // The success that settles the last step completes the run in the same append.
+  spec.given([...running(), ...ran('a'), ...ran('b'), ...ran('d'), stepStarted('c')]).when(advance('c')).then([stepSucceeded('c'), ev('run.completed', { status: 'success' })]);
+  // Without startReady, completion stays the executor's separate run.complete.
+  spec.given([...running(), ...ran('a'), ...ran('b'), ...ran('d'), stepStarted('c')]).when(succeed('c')).then([stepSucceeded('c')]);
   // A repeat is still a no-op: the starts it made are already in the log.
   spec.given([...running(), ...ran('a'), stepStarted('b'), stepStarted('d')]).when(advance('a')).thenNothing();
   const admit: RunCommand = { type: 'run.admit', data: { ...ref, gates: [], startReady: true } };

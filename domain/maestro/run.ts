@@ -244,15 +244,18 @@ const stepStarted = (runId: string, spec: StepSpec, attempt: number, now: string
   event('run.step.started', { stepId: spec.id, attempt, idempotencyKey: attemptKey(runId, spec.id, attempt), deadline: addMs(now, durationMs(spec.timeout)!) });
 
 /**
- * `events`, and with `startReady` the start of every step they make ready whose retry time has come:
- * what `run.step.start` would decide for each, in the same append.
+ * `events`, and with `startReady` the start of every step they make ready whose retry time has come
+ * (what `run.step.start` would decide for each), or, when they settle the run's last step, its completion
+ * (what `run.complete` would decide), in the same append.
  */
 function withReadyStarted(state: RunState, events: readonly RunEvent[], startReady: boolean | undefined, now: string): readonly RunEvent[] {
   if (startReady !== true || events.length === 0) return events;
   const after = events.reduce(evolveRun, state);
   if (after.status === 'absent') return events;
   const due = readySteps(after).filter((w) => w.notBefore === undefined || Date.parse(w.notBefore) <= Date.parse(now));
-  return [...events, ...due.map((w) => stepStarted(after.runId, w.step, w.attempt, now))];
+  if (due.length > 0) return [...events, ...due.map((w) => stepStarted(after.runId, w.step, w.attempt, now))];
+  const outcome = completion(after);
+  return outcome === undefined ? events : [...events, event('run.completed', { status: outcome })];
 }
 
 /** Succeed: the running attempt's outcome. Also recorded after a cancel or rollback began: it happened. */
