@@ -64,4 +64,14 @@ test('malformed records name the failing field', () => {
   assert.match(leftOf(fromRecordedEvent({ ...r, id: 'not-a-uuid' })), /^malformed: id \(expected Uuid\)$/);
 });
 
+test('an own "__proto__" key in metadata stays a plain field: the event keeps its prototype', () => {
+  const r = toRecorded(sealed);
+  const metadata = JSON.parse(`{"__proto__":{"polluted":true},${JSON.stringify(r.metadata).slice(1)}`) as RecordedEvent['metadata'];
+  const back = fromRecordedEvent({ ...r, metadata });
+  if (isLeft(back)) throw new Error(back.left);
+  assert.is(Object.getPrototypeOf(back.right), Object.prototype);
+  assert.is((back.right as unknown as { polluted?: unknown }).polluted, undefined);
+  assert.equal(Object.getOwnPropertyDescriptor(back.right, '__proto__')?.value, { polluted: true });
+});
+
 test.run();
