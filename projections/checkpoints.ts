@@ -16,6 +16,18 @@ export const checkpointMigrations: readonly Migration[] = [
       )`.execute(db);
     },
   },
+  {
+    // A rebuild from zero in progress (bulk-load.ts): the projection's secondary indexes it dropped, as
+    // CREATE INDEX statements, built again when the catch-up ends, or by whoever resumes it.
+    id: 'projections_0002_bulk_loads',
+    async up(db, { schema }) {
+      await sql`CREATE TABLE ${sql.id(schema, 'projection_bulk_loads')} (
+        name text PRIMARY KEY,
+        deferred_indexes text[] NOT NULL,
+        started_at timestamptz NOT NULL DEFAULT now()
+      )`.execute(db);
+    },
+  },
 ];
 
 const table = (schema: string) => `"${schema}".projection_checkpoints`;

@@ -34,6 +34,24 @@ export interface Projection {
    * no randomness, so a replay writes the same rows. Events it does not read are ignored.
    */
   apply(session: SqlSession, schema: string, events: readonly ProjectedEvent[]): Promise<void>;
+  /**
+   * A faster way to rebuild the read model from zero, for a long catch-up (see BulkLoad). A wrapper that
+   * replaces `apply` (a test's failing projection) must replace or drop this too, or a rebuild bypasses it.
+   */
+  readonly bulkLoad?: BulkLoad;
+}
+
+/**
+ * A rebuild from zero in two steps: during the catch-up, `apply` writes only what cannot be derived
+ * afterwards (e.g. the history of versions), each batch with its checkpoint as usual; then `finish`
+ * derives the rest (e.g. current rows) from it in one set-based pass, in one transaction. The runtime
+ * defers the read model's secondary indexes meanwhile and builds them after `finish`. Contract: any
+ * sequence of `apply` calls followed by `finish` leaves exactly the rows that `Projection.apply` over
+ * the same events leaves (the digests are equal), and `finish` may run again at any point.
+ */
+export interface BulkLoad {
+  apply(session: SqlSession, schema: string, events: readonly ProjectedEvent[]): Promise<void>;
+  finish(session: SqlSession, schema: string): Promise<void>;
 }
 
 /** The log holds an event a projection cannot read: projecting stops there rather than skip it. */

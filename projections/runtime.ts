@@ -4,8 +4,10 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { fromRecordedEvent } from '../ledger/index.js';
 import type { EventLog, RecordedEvent } from '../schemas/event-log.js';
-import type { HeldLock, ReadStore, SqlSession } from '../schemas/read-store.js';
+import type { HeldLock, ReadStore } from '../schemas/read-store.js';
+import { bulkLoadUnderWay, finishBulkLoad, startBulkLoad } from './bulk-load.js';
 import { advanceCheckpoint, loadCheckpoint, resetCheckpoint, type Checkpoint } from './checkpoints.js';
+import { inTransaction } from './in-transaction.js';
 import { UnreadableEventError, type ProjectedEvent, type Projection } from './projection.js';
 
 export interface ProjectorDeps {
@@ -81,17 +83,11 @@ export class FencedError extends Error {
   override readonly name = 'FencedError';
 }
 
-const inTransaction = async <T>(session: SqlSession, fn: () => Promise<T>): Promise<T> => {
-  await session.query('BEGIN');
-  const result = await fn();
-  await session.query('COMMIT');
-  return result;
-};
-
 /**
  * Applies one batch and moves the checkpoint from `expected` to `through` (the batch's last log position,
  * by default its last event's), in one transaction. Throws FencedError (and writes nothing) when the
  * checkpoint was not at `expected`. A batch of events the projection does not read only moves the checkpoint.
+ * `bulk`: the batch belongs to a bulk load under way (bulk-load.ts) and goes through Projection.bulkLoad.
  */
 export async function applyBatch(
   store: ReadStore,
@@ -100,15 +96,20 @@ export async function applyBatch(
   events: readonly ProjectedEvent[],
   expected: bigint | undefined,
   through: bigint | undefined = events[events.length - 1]?.position,
+  bulk = false,
 ): Promise<void> {
   if (through === undefined) return;
+  const bulkLoad = bulk ? projection.bulkLoad : undefined;
+  if (bulk && bulkLoad === undefined) throw new Error(`projection ${projection.name} has no bulk load`);
   await store.withSession((session) =>
     inTransaction(session, async () => {
       // The checkpoint first: its row lock orders concurrent writers, and the compare fences a stale one.
       if (!(await advanceCheckpoint(session, schema, projection.name, expected, through))) {
         throw new FencedError(`projection ${projection.name}: checkpoint is no longer at ${String(expected)}`);
       }
-      if (events.length > 0) await projection.apply(session, schema, events);
+      if (events.length === 0) return;
+      if (bulkLoad !== undefined) await bulkLoad.apply(session, schema, events);
+      else await projection.apply(session, schema, events);
     }),
   );
 }
@@ -135,36 +136,50 @@ export async function resetProjection(store: ReadStore, schema: string, projecti
 /**
  * Projects from the stored checkpoint up to `until` (inclusive; default the log's head when called), then
  * returns the checkpoint. No lock and no subscription: for replays into a schema nobody else writes.
+ * From zero with more than one batch to go, a projection with a bulk load rebuilds through it (bulk-load.ts);
+ * a bulk load found under way (an interrupted rebuild) goes on. Either way it is finished before returning.
  */
 export async function projectUntil(
   deps: ProjectorDeps,
   projection: Projection,
   options: { readonly schema: string; readonly until?: bigint; readonly maxBatch?: number },
 ): Promise<bigint | undefined> {
-  const until = options.until ?? (await deps.log.headPosition());
-  let checkpoint = (await prepareCheckpoint(deps.store, options.schema, projection)).position;
-  if (until === undefined) return checkpoint;
+  const { store, log } = deps;
+  const schema = options.schema;
+  const until = options.until ?? (await log.headPosition());
+  let checkpoint = (await prepareCheckpoint(store, schema, projection)).position;
+  const underWay = await bulkLoadUnderWay(store, schema, projection);
+  let bulk = underWay && projection.bulkLoad !== undefined;
   const maxCount = options.maxBatch ?? 1000;
   // Reading and decoding the next page overlaps the current page's SQL (the database and Node work in parallel).
-  const readPage = async (after: bigint | undefined) => {
-    const page = await deps.log.readAll({ ...(after === undefined ? {} : { after }), maxCount });
-    const wanted = page.filter((r) => r.position <= until);
+  const readPage = async (after: bigint | undefined, last: bigint) => {
+    const page = await log.readAll({ ...(after === undefined ? {} : { after }), maxCount });
+    const wanted = page.filter((r) => r.position <= last);
     return {
       events: toProjectedEvents(wanted, projection),
       through: wanted[wanted.length - 1]?.position,
       complete: wanted.length === page.length && page.length === maxCount,
     };
   };
-  if (checkpoint !== undefined && checkpoint >= until) return checkpoint;
-  let next = readPage(checkpoint);
-  for (;;) {
-    const { events, through, complete } = await next;
-    if (through === undefined) return checkpoint;
-    next = complete && through < until ? readPage(through) : Promise.resolve({ events: [], through: undefined, complete: false });
-    next.catch(() => {}); // a failed read is reported where it is awaited, not as an unhandled rejection
-    await applyBatch(deps.store, options.schema, projection, events, checkpoint, through);
-    checkpoint = through;
+  if (until !== undefined && (checkpoint === undefined || checkpoint < until)) {
+    let next = readPage(checkpoint, until);
+    for (;;) {
+      const { events, through, complete } = await next;
+      if (through === undefined) break;
+      const more = complete && through < until;
+      next = more ? readPage(through, until) : Promise.resolve({ events: [], through: undefined, complete: false });
+      next.catch(() => {}); // a failed read is reported where it is awaited, not as an unhandled rejection
+      // From zero with more than this batch to go: a rebuild, the case a bulk load is for.
+      if (!bulk && checkpoint === undefined && more && projection.bulkLoad !== undefined) {
+        await startBulkLoad(store, schema, projection);
+        bulk = true;
+      }
+      await applyBatch(store, schema, projection, events, checkpoint, through, bulk);
+      checkpoint = through;
+    }
   }
+  if (bulk || underWay) await finishBulkLoad(store, schema, projection);
+  return checkpoint;
 }
 
 /** Starts following the log for `projection`; returns at once (standby until the lock is ours). */
@@ -330,6 +345,8 @@ class RunningProjector implements Projector {
     const { store, log } = this.#deps;
     this.#state = 'catching-up';
     this.#checkpoint = (await prepareCheckpoint(store, this.#schema, this.#projection)).position;
+    // A rebuild interrupted in bulk (projectUntil) is finished first: live operation needs its indexes and derived rows.
+    if (await bulkLoadUnderWay(store, this.#schema, this.#projection)) await finishBulkLoad(store, this.#schema, this.#projection);
     this.#settleWaiters();
     const subscription = log.subscribe(this.#checkpoint === undefined ? {} : { after: this.#checkpoint });
     let stopped = false;

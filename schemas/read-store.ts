@@ -9,6 +9,11 @@ export interface SqlSession {
   query<R = Record<string, unknown>>(text: string, params?: readonly (string | null)[]): Promise<R[]>;
   /** Several parameterless statements in one round trip (simple query protocol); each one's rows, in order. */
   exec(text: string): Promise<Record<string, unknown>[][]>;
+  /**
+   * `COPY <target> FROM STDIN` of `rows`: PostgreSQL's text format (tab-separated, `\N` for null, one
+   * line per row). `target` is SQL, e.g. `"s".t (a, b)`. The bulk path: no statement to plan, no parameter to parse.
+   */
+  copyFrom(target: string, rows: string): Promise<void>;
 }
 
 /** A versioned schema change. Ids are global per schema: prefix them with the owning module. */

@@ -1,10 +1,13 @@
 // PostgreSQL store factory shared by the event log and the read models: kysely on pg (a server) or on
 // PGlite (embedded, on disk or in memory), raw sessions for hot paths, LISTEN, and versioned migrations.
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 import type { HeldLock, Migration, ReadStore, SqlSession } from '../../schemas/read-store.js';
 
 export type { HeldLock, Migration, MigrationContext, SqlSession } from '../../schemas/read-store.js';
@@ -106,6 +109,9 @@ function openServer<DB>(url: string, schema: string, poolSize: number): Postgres
     async exec(text: string) {
       const result = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
       return (Array.isArray(result) ? result : [result]).map((r) => r.rows ?? []);
+    },
+    async copyFrom(target: string, rows: string) {
+      await pipeline(Readable.from([Buffer.from(rows)]), client.query(copyFromStdin(`COPY ${target} FROM STDIN`)));
     },
   });
 
@@ -259,6 +265,10 @@ async function openEmbedded<DB>(dataDir: string | undefined, schema: string): Pr
     },
     async exec(text: string) {
       return (await pglite.exec(text)).map((r) => r.rows as Record<string, unknown>[]);
+    },
+    async copyFrom(target: string, rows: string) {
+      // PGlite's COPY reads its input from the query's blob.
+      await pglite.query(`COPY ${target} FROM '/dev/blob'`, [], { blob: new Blob([rows]) });
     },
   };
   // PGlite has one session; holding kysely's single connection keeps kysely queries out of ours.

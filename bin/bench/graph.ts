@@ -4,7 +4,8 @@
 // The fixture's schema is kept and reused by the next run with the same --nodes (--fresh rebuilds it).
 // --synthetic writes the same fixture straight into the read model instead (graph-synthetic.ts), for sizes
 // the pipeline cannot build in time; it has no log, so the rebuild is not measured then.
-// Usage: npm run bench:graph [-- --nodes 50000 --queries 1000 --concurrency 32 --fresh --synthetic]
+// --rebuild-only skips the queries (their JSON fields are null), for quick iterations on the rebuild rate.
+// Usage: npm run bench:graph [-- --nodes 50000 --queries 1000 --concurrency 32 --fresh --synthetic --rebuild-only]
 import { readFile } from 'node:fs/promises';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { issueDevelopmentToken } from '../../adapters/auth/jwt.js';
@@ -25,6 +26,7 @@ const queries = numberArg('queries', 1000);
 const concurrency = numberArg('concurrency', 32);
 const fresh = process.argv.includes('--fresh');
 const synthetic = process.argv.includes('--synthetic');
+const rebuildOnly = process.argv.includes('--rebuild-only');
 const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 // Its own schema: a synthetic read model has no log behind it and must never pass for a pipeline-built one.
 const schema = synthetic ? `bench_graph_${nodesWanted}_synthetic` : `bench_graph_${nodesWanted}`;
@@ -148,7 +150,9 @@ try {
   };
   const pick = (ids: readonly string[], i: number) => ids[(i * 7919) % ids.length]!;
   const q = encodeURIComponent;
+  const skipped = { p50: null, p95: null, p99: null, max: null };
   const measure = async (label: string, path: (i: number) => string) => {
+    if (rebuildOnly) return skipped;
     for (let i = 0; i < 100; i++) await get(path(i + queries));
     const samples: number[] = [];
     for (let i = 0; i < queries; i++) samples.push(await get(path(i)));

@@ -11,6 +11,10 @@ import { openLog } from '../open-log.js';
 import { openReadStore } from '../read-store.js';
 import { ExitCode, parseOptions, UsageError } from './usage.js';
 
+// Events per transaction: a replay is a rebuild, where larger batches pay fewer round trips and commits
+// (bench:graph measures the graph's rebuild with the same size).
+const REPLAY_BATCH = 5000;
+
 const Position = patternString('a log position (a non-negative integer)', /^(0|[1-9][0-9]{0,19})$/);
 const Options = t.partial({ 'to-position': Position, check: t.boolean, json: t.boolean });
 
@@ -42,7 +46,7 @@ export async function replayCommand(config: Config, argv: readonly string[]): Pr
         // With --check, the live digest first: its checkpoint (same snapshot) is where the replay stops.
         const live = o.check === true ? await readModelDigest(store, store.schema, projection) : undefined;
         const until = o['to-position'] !== undefined ? BigInt(o['to-position']) : live !== undefined ? live.checkpoint : head;
-        const reached = until === undefined ? undefined : await projectUntil({ log: opened.log, store }, projection, { schema, until });
+        const reached = until === undefined ? undefined : await projectUntil({ log: opened.log, store }, projection, { schema, until, maxBatch: REPLAY_BATCH });
         const replayed = await readModelDigest(store, schema, projection);
         const report: ReadModelReport = { name: projection.name, digest: replayed.digest, rows: replayed.rows, position: reached?.toString() ?? null };
         reports.push(

@@ -1,0 +1,99 @@
+// How the graph's derived rows follow from its version history, as SQL shared by the per-batch writer
+// (over the keys a batch touched) and the bulk load's finish (over every key): a version's valid_to is the
+// next version's valid_from in valid time (ties by log position); the current row is the latest version in
+// valid time unless that version is a retirement (retraction).
+
+/** One of the graph's two versioned things: nodes or edges. */
+export interface VersionedThing {
+  readonly versions: 'graph_node_versions' | 'graph_edge_versions';
+  readonly current: 'graph_nodes' | 'graph_edges';
+  readonly key: 'node_id' | 'edge_id';
+  /** The version column that says it ended (retired, retracted). */
+  readonly ended: 'retired' | 'retracted';
+  /** Columns of a current row, copied from its latest version. */
+  readonly currentColumns: readonly string[];
+  /** Columns an existing current row takes from a newer latest version (the others never change). */
+  readonly updatedColumns: readonly string[];
+}
+
+// Current rows keep where the fact came from, not the whole envelope (it stays on the version row).
+const CURRENT_PROVENANCE_COLUMNS = ['observed_at', 'recorded_at', 'actor_id', 'actor_type', 'source_system', 'event_id', 'event_hash', 'stream_revision', 'position'];
+
+export const NODES: VersionedThing = {
+  versions: 'graph_node_versions',
+  current: 'graph_nodes',
+  key: 'node_id',
+  ended: 'retired',
+  currentColumns: ['tenant', 'node_id', 'node_type', 'region', 'attributes', 'external_id', 'valid_from', ...CURRENT_PROVENANCE_COLUMNS],
+  updatedColumns: ['node_type', 'region', 'attributes', 'external_id', 'valid_from', ...CURRENT_PROVENANCE_COLUMNS],
+};
+
+export const EDGES: VersionedThing = {
+  versions: 'graph_edge_versions',
+  current: 'graph_edges',
+  key: 'edge_id',
+  ended: 'retracted',
+  currentColumns: [
+    'tenant', 'edge_id', 'edge_type', 'from_id', 'to_id', 'from_type', 'to_type', 'region', 'attributes', 'valid_from', ...CURRENT_PROVENANCE_COLUMNS,
+  ],
+  updatedColumns: ['attributes', 'valid_from', 'region', ...CURRENT_PROVENANCE_COLUMNS],
+};
+
+/**
+ * Which keys a statement covers: `with` (a CTE named `touched` with tenant and the key, or '') and `join`
+ * (restricting the versions aliased v to them, or '').
+ */
+export interface KeyScope {
+  readonly with: string;
+  readonly join: string;
+}
+
+export const EVERY_KEY: KeyScope = { with: '', join: '' };
+
+/**
+ * The keys whose valid_to can be wrong: those with more than one version, or any valid_to set. A key with a
+ * single version needs valid_to null, so a rebuild (nearly all keys have one version) skips sorting them.
+ */
+export const keysWithHistory = (s: string, t: VersionedThing): KeyScope => ({
+  with: `touched AS (SELECT tenant, ${t.key} FROM ${s}.${t.versions} GROUP BY tenant, ${t.key} HAVING count(*) > 1 OR bool_or(valid_to IS NOT NULL))`,
+  join: `JOIN touched USING (tenant, ${t.key})`,
+});
+
+const withClause = (scope: KeyScope, ...ctes: string[]) => `WITH ${[scope.with, ...ctes].filter((c) => c !== '').join(',\n')}`;
+
+/** Sets valid_to of the versions in scope where it is not yet right. */
+export function closeWindowsSql(s: string, t: VersionedThing, scope: KeyScope): string {
+  const windows = `windows AS (SELECT v.tenant, v.${t.key}, v.valid_from, v.position,
+                           lead(v.valid_from) OVER (PARTITION BY v.tenant, v.${t.key} ORDER BY v.valid_from, v.position) AS next_from
+                    FROM ${s}.${t.versions} v ${scope.join})`;
+  return `${withClause(scope, windows)}
+    UPDATE ${s}.${t.versions} v SET valid_to = w.next_from FROM windows w
+    WHERE v.tenant = w.tenant AND v.${t.key} = w.${t.key} AND v.valid_from = w.valid_from AND v.position = w.position
+      AND v.valid_to IS DISTINCT FROM w.next_from`;
+}
+
+/** The latest version in valid time of each key in scope, as a CTE named `latest`. */
+const latest = (s: string, t: VersionedThing, scope: KeyScope) =>
+  `latest AS (SELECT DISTINCT ON (v.tenant, v.${t.key}) v.* FROM ${s}.${t.versions} v ${scope.join}
+              ORDER BY v.tenant, v.${t.key}, v.valid_from DESC, v.position DESC)`;
+
+/** Brings the current rows of the keys in scope in line with their latest versions (upsert, or delete when ended). */
+export function refreshCurrentSql(s: string, t: VersionedThing, scope: KeyScope): string {
+  const gone = `gone AS (DELETE FROM ${s}.${t.current} c USING latest l WHERE l.${t.ended} AND c.tenant = l.tenant AND c.${t.key} = l.${t.key})`;
+  return `${withClause(scope, latest(s, t, scope), gone)}
+    INSERT INTO ${s}.${t.current} (${t.currentColumns.join(', ')})
+    SELECT ${t.currentColumns.map((c) => `l.${c}`).join(', ')} FROM latest l WHERE NOT l.${t.ended}
+    ON CONFLICT (tenant, ${t.key}) DO UPDATE SET ${t.updatedColumns.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+}
+
+/**
+ * Fills the (emptied) current table from every key's latest version: the bulk load's one pass. Keys in
+ * descending order too, so the primary key read backwards gives each key's latest first, without sorting
+ * every version (envelope and all) of the table.
+ */
+export function fillCurrentSql(s: string, t: VersionedThing): string {
+  return `WITH latest AS (SELECT DISTINCT ON (v.tenant, v.${t.key}) v.* FROM ${s}.${t.versions} v
+                       ORDER BY v.tenant DESC, v.${t.key} DESC, v.valid_from DESC, v.position DESC)
+    INSERT INTO ${s}.${t.current} (${t.currentColumns.join(', ')})
+    SELECT ${t.currentColumns.map((c) => `l.${c}`).join(', ')} FROM latest l WHERE NOT l.${t.ended}`;
+}
