@@ -100,6 +100,8 @@ const TERMINAL = new Set(['success', 'failed', 'canceled', 'rolled_back']);
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 type Sent = 'appended' | 'unchanged' | 'refused';
+/** A command's fate; an append comes with the events as sealed, for the run's driver to fold. */
+type SendResult = { readonly sent: 'appended'; readonly events: readonly SealedEvent[] } | { readonly sent: 'unchanged' | 'refused' };
 
 class ProcessManager implements Executor {
   readonly deps: ExecutorDeps;
@@ -251,7 +253,7 @@ class ProcessManager implements Executor {
   }
 
   /** Sends one command as the run's executor principal; refusals (the run moved on) are not errors. */
-  async send(tenant: string, region: string, type: string, payload: JsonObject, idempotencyKey: string): Promise<{ readonly sent: Sent; readonly events?: readonly SealedEvent[] }> {
+  async send(tenant: string, region: string, type: string, payload: JsonObject, idempotencyKey: string): Promise<SendResult> {
     const outcome = await this.deps.pipeline.execute(type, payload, executorPrincipal(tenant, region), {
       requestId: randomUUID(),
       correlationId: typeof payload['runId'] === 'string' ? payload['runId'] : idempotencyKey,
@@ -359,14 +361,14 @@ class RunDriver {
   async #send(type: string, payload: JsonObject, key: string): Promise<Sent> {
     const s = this.#state;
     if (s.status === 'absent') return 'refused';
-    const { sent, events } = await this.#pm.send(this.tenant, s.region, type, { runId: s.runId, region: s.region, ...payload }, key);
-    if (sent === 'appended') {
+    const result = await this.#pm.send(this.tenant, s.region, type, { runId: s.runId, region: s.region, ...payload }, key);
+    if (result.sent === 'appended') {
       this.#lastAppendAt = this.#pm.clock.now();
-      this.#absorb(events!);
+      this.#absorb(result.events);
     }
-    if (sent === 'refused') this.#mustRead = true;
-    if (sent !== 'unchanged') this.poke();
-    return sent;
+    if (result.sent === 'refused') this.#mustRead = true;
+    if (result.sent !== 'unchanged') this.poke();
+    return result.sent;
   }
 
   async #reconcile(): Promise<void> {
