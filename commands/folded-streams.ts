@@ -65,6 +65,9 @@ export const envelopeOf = (r: RecordedEvent): StoredEnvelope =>
 /** What folding sees of a stored event: the sealed body's type, schema version and data. */
 export const bodyOf = (r: RecordedEvent): unknown => ({ type: r.type, schemaVersion: envelopeOf(r).schemaVersion, data: r.data });
 
+/** The same body, of an event as sealed (before the log hands it back). */
+export const sealedBodyOf = (e: SealedEvent): unknown => ({ type: e.type, schemaVersion: e.schemaVersion, data: e.data });
+
 export class FoldedStreams {
   readonly #capacity: number;
   // Insertion order is recency: a hit is moved to the end, the first entry is the one to evict.
@@ -100,7 +103,7 @@ export class FoldedStreams {
     const known = this.#known(stream, fold);
     const first = sealed[0];
     const follows = first !== undefined && first.revision === (known?.tail === undefined ? 0 : Number(known.tail.revision) + 1);
-    const folded = follows ? fold(sealed.map((e) => ({ type: e.type, schemaVersion: e.schemaVersion, data: e.data })), ...(known === undefined ? [] : [known.state])) : undefined;
+    const folded = follows ? fold(sealed.map(sealedBodyOf), ...(known === undefined ? [] : [known.state])) : undefined;
     if (folded === undefined || isLeft(folded)) {
       this.#streams.delete(stream); // not what we remember: the next command reads the stream
       return;

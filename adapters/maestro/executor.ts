@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Principal } from '../../commands/authorizer.js';
-import { bodyOf } from '../../commands/folded-streams.js';
+import { bodyOf, sealedBodyOf } from '../../commands/folded-streams.js';
 import type { CommandPipeline } from '../../commands/pipeline.js';
 import {
   completion,
@@ -355,7 +355,7 @@ class RunDriver {
       this.#mustRead = true;
       return;
     }
-    for (const e of events) this.#fold(BigInt(e.revision), { type: e.type, schemaVersion: e.schemaVersion, data: e.data });
+    for (const e of events) this.#fold(BigInt(e.revision), sealedBodyOf(e));
   }
 
   async #send(type: string, payload: JsonObject, key: string): Promise<Sent> {
