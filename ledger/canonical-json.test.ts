@@ -1,4 +1,4 @@
-// RFC 8785 conformance against the shared JCS vectors, plus the edge rules the ledger relies on.
+// RFC 8785 conformance against the JCS vectors carried in test/vectors, plus the edge rules the ledger relies on.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { suite } from 'uvu';
@@ -7,12 +7,12 @@ import type { JsonValue } from '../schemas/json.js';
 import { canonicalBytes, canonicalize } from './index.js';
 
 const projectRoot = resolve(import.meta.dirname, '..');
-const vectors = resolve(projectRoot, '../shared/vectors/jcs');
+const vectors = resolve(projectRoot, 'test/vectors/jcs');
 
 const test = suite('ledger/canonical-json');
 
-test('shared JCS vectors are present', () => {
-  assert.ok(existsSync(join(vectors, 'input')), `JCS vectors missing: expected ${vectors}/input (shared/ beside the project)`);
+test('JCS vectors are present', () => {
+  assert.ok(existsSync(join(vectors, 'input')), `JCS vectors missing: expected ${vectors}/input (see test/vectors/README.md)`);
   assert.ok(readdirSync(join(vectors, 'input')).length > 0, `no JCS vectors in ${vectors}/input`);
 });
 
