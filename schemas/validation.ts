@@ -3,6 +3,7 @@
 // (`path: message`) for the HTTP problems and the CLI.
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
+import { describedAs } from './json-schema.js';
 
 /** Collapses an intersection into one object type so editors show plain shapes. */
 type Simplify<T> = { readonly [K in keyof T]: T[K] };
@@ -36,7 +37,7 @@ export function closedObject<R extends t.Props, O extends t.Props = {}>(
   const all = [...Object.entries(required).map(([k, c]) => [k, c, true] as const), ...Object.entries(opt).map(([k, c]) => [k, c, false] as const)];
   const encoders = [...Object.entries(required), ...Object.entries(opt)];
 
-  return new t.Type<ClosedOf<R, O>, ClosedOutputOf<R, O>, unknown>(
+  const type = new t.Type<ClosedOf<R, O>, ClosedOutputOf<R, O>, unknown>(
     name,
     (u): u is ClosedOf<R, O> =>
       isPlainObject(u) && Object.keys(u).every((k) => known.has(k)) && all.every(([k, c, req]) => (!req && own(u, k) === undefined) || c.is(own(u, k))),
@@ -65,6 +66,12 @@ export function closedObject<R extends t.Props, O extends t.Props = {}>(
       return out as ClosedOutputOf<R, O>;
     },
   );
+  return describedAs(type, (of) => ({
+    type: 'object',
+    ...(Object.keys(required).length > 0 ? { required: Object.keys(required) } : {}),
+    properties: Object.fromEntries(encoders.map(([k, codec]) => [k, of(codec, k)])),
+    additionalProperties: false,
+  }));
 }
 
 /**
@@ -77,7 +84,8 @@ export function completed<A, O, B extends A>(
   complete: (a: A, c: t.Context) => t.Validation<B>,
   name: string = codec.name,
 ): t.Type<B, O, unknown> {
-  return new t.Type<B, O, unknown>(
+  // The completed value is a valid input, so the input's schema is `codec`'s.
+  return describedAs(new t.Type<B, O, unknown>(
     name,
     (u): u is B => codec.is(u) && !isLeft(complete(u, [])),
     (u, c) => {
@@ -85,7 +93,7 @@ export function completed<A, O, B extends A>(
       return isLeft(r) ? r : complete(r.right, c);
     },
     (b) => codec.encode(b),
-  );
+  ), (of) => of(codec));
 }
 
 /** The context of field `key` below `c`, for errors raised after decoding. */
