@@ -14,6 +14,7 @@ const CATALOGUE = {
   'edge-ends-not-allowed': { status: 422, title: 'This edge type does not join these node types' },
   'edge-self-loop': { status: 422, title: 'An edge must join two different nodes' },
   'edge-region-not-allowed': { status: 422, title: "An edge must live in the region of one of its ends" },
+  'action-not-offered': { status: 422, title: 'A script step names no action this server offers, or gives it parameters it does not take' },
 } as const;
 
 type Catalogue = typeof CATALOGUE;

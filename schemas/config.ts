@@ -1,6 +1,7 @@
 // Configuration: one io-ts codec over the environment. A bad value stops start-up with a message naming it.
 import * as t from 'io-ts';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
+import { DEFAULT_EGRESS, EgressAllow, type EgressPolicy } from './egress.js';
 import { formatValidationErrors } from './validation.js';
 
 const urlOf = (name: string, protocols: readonly string[]) =>
@@ -76,6 +77,26 @@ const GithubWebhooks = new t.Type<readonly GithubWebhookSecret[], string, unknow
   (entries) => entries.map((e) => `${e.tenant}:${e.region}:${e.secret}`).join(','),
 );
 
+/** Who runs script actions: numeric `uid:gid`, or a user name resolved at start (never root). */
+export type ActionUser = { readonly uid: number; readonly gid: number } | { readonly name: string };
+const ActionUserC = new t.Type<ActionUser, string, unknown>(
+  'COMPANYOS_ACTION_USER (uid:gid or a user name, not root)',
+  (u): u is ActionUser => typeof u === 'object' && u !== null,
+  (u, c) => {
+    if (typeof u !== 'string') return t.failure(u, c);
+    const ids = /^(\d{1,10}):(\d{1,10})$/.exec(u);
+    if (ids !== null) {
+      const [uid, gid] = [Number(ids[1]), Number(ids[2])];
+      if (uid === 0 || gid === 0) return t.failure(u, c, 'COMPANYOS_ACTION_USER: actions never run as root (uid or gid 0)');
+      return uid <= 0xfffffffe && gid <= 0xfffffffe ? t.success({ uid, gid }) : t.failure(u, c);
+    }
+    if (u === 'root') return t.failure(u, c, 'COMPANYOS_ACTION_USER: actions never run as root');
+    return /^[a-z_][a-z0-9_-]{0,31}$/.test(u) ? t.success({ name: u }) : t.failure(u, c);
+  },
+  (a) => ('name' in a ? a.name : `${a.uid}:${a.gid}`),
+);
+const Flag = (name: string) => t.keyof({ true: null, false: null }, `${name} ("true" or "false")`);
+
 /** The environment variables the system reads; every one is optional. */
 export const Environment = t.partial({
   PORT: Port,
@@ -93,6 +114,11 @@ export const Environment = t.partial({
   COMPANYOS_POLICY_FILE: NonEmpty,
   COMPANYOS_GITHUB_WEBHOOKS: GithubWebhooks,
   COMPANYOS_INGEST_REQUIRE_TOKEN: t.keyof({ true: null, false: null }, 'COMPANYOS_INGEST_REQUIRE_TOKEN ("true" or "false")'),
+  COMPANYOS_ACTIONS_FILE: NonEmpty,
+  COMPANYOS_ACTION_USER: ActionUserC,
+  COMPANYOS_ALLOW_ROOT_ACTIONS: Flag('COMPANYOS_ALLOW_ROOT_ACTIONS'),
+  COMPANYOS_EGRESS_ALLOW: EgressAllow,
+  COMPANYOS_EGRESS_FOLLOW_REDIRECTS: Flag('COMPANYOS_EGRESS_FOLLOW_REDIRECTS'),
   COMPANYOS_PG_SCHEMA: new t.Type<string, string, unknown>(
     'COMPANYOS_PG_SCHEMA (lower-case SQL identifier)',
     (u): u is string => typeof u === 'string',
@@ -124,6 +150,15 @@ export interface Config {
   readonly githubWebhooks: readonly GithubWebhookSecret[];
   /** NATS ingest dead-letters messages without a bearer token (else NATS permissions authenticate them). */
   readonly ingestRequiresToken: boolean;
+  /** What Maestro's steps may do on this server: registered script actions, who runs them, where http steps connect. */
+  readonly maestro: {
+    /** The operator's actions file; unset: no actions, so plans with script steps are refused. */
+    readonly actionsFile: string | undefined;
+    readonly actionUser: ActionUser | undefined;
+    /** Run actions as root when the server is root and no action user is set (default false: refused). */
+    readonly allowRootActions: boolean;
+    readonly egress: EgressPolicy;
+  };
 }
 
 /** Decodes the environment; empty strings count as unset. Left carries one line per bad variable. */
@@ -151,5 +186,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     pgSchema: e.COMPANYOS_PG_SCHEMA ?? 'companyos',
     githubWebhooks: e.COMPANYOS_GITHUB_WEBHOOKS ?? [],
     ingestRequiresToken: e.COMPANYOS_INGEST_REQUIRE_TOKEN === 'true',
+    maestro: {
+      actionsFile: e.COMPANYOS_ACTIONS_FILE,
+      actionUser: e.COMPANYOS_ACTION_USER,
+      allowRootActions: e.COMPANYOS_ALLOW_ROOT_ACTIONS === 'true',
+      egress: {
+        allow: e.COMPANYOS_EGRESS_ALLOW ?? DEFAULT_EGRESS.allow,
+        followRedirects: e.COMPANYOS_EGRESS_FOLLOW_REDIRECTS === 'true',
+      },
+    },
   });
 }

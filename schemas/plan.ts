@@ -5,6 +5,7 @@ import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { parseDocument } from 'yaml';
 import { eventCodec, eventUnion } from './event-body.js';
 import { JsonValueC, type JsonObject } from './json.js';
+import { describedAs } from './json-schema.js';
 import { Region, Sha256Hex, patternString } from './primitives.js';
 import { text } from './provenance.js';
 import { closedObject, formatValidationErrors } from './validation.js';
@@ -61,16 +62,17 @@ export type ActionType = t.TypeOf<typeof ActionType>;
 const ACTION_TYPES = Object.keys(ActionType.keys) as readonly ActionType[];
 
 const HttpUrl = new t.Type<string, string, unknown>(
-  'URL (http or https)',
+  'URL (http or https, no user info)',
   (u): u is string => isHttpUrl(u),
   (u, c) => (isHttpUrl(u) ? t.success(u) : t.failure(u, c)),
   t.identity,
 );
+/** http(s) without user info: credentials go in a header, and `https://trusted@evil/` misleads readers. */
 function isHttpUrl(u: unknown): u is string {
   if (typeof u !== 'string' || u.length > 2048) return false;
   try {
     const url = new URL(u);
-    return url.protocol === 'http:' || url.protocol === 'https:';
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
   } catch {
     return false;
   }
@@ -83,7 +85,28 @@ export const HttpAction = closedObject(
 );
 export type HttpAction = t.TypeOf<typeof HttpAction>;
 
-export const ScriptAction = closedObject('ScriptAction', { command: text(1024) }, { args: t.readonlyArray(t.string) });
+/** Action names are what plans write (`script: { action: deploy-canary }`), hence a slug. */
+export const ActionName = patternString('ActionName (1-64 characters: a-z 0-9 . _ -, starting with a letter or digit)', /^[a-z0-9][a-z0-9._-]{0,63}$/);
+export const ParamName = patternString('ParamName (1-64 characters: a-z 0-9 _, starting with a letter)', /^[a-z][a-z0-9_]{0,63}$/);
+
+/** A parameter value: a string or an integer; the registered action types and checks it (schemas/actions.ts). */
+export type ParamValue = string | number;
+export type ParamValues = Readonly<Record<string, ParamValue>>;
+const isParamValue = (u: unknown): u is ParamValue =>
+  Number.isSafeInteger(u) || (typeof u === 'string' && u.length > 0 && u.length <= 4096 && !/[\u0000-\u001f\u007f]/.test(u));
+const ParamValue = new t.Type<ParamValue, ParamValue, unknown>(
+  'ParamValue (an integer, or a string of 1-4096 characters without control characters)',
+  isParamValue,
+  (u, c) => (isParamValue(u) ? t.success(u) : t.failure(u, c)),
+  t.identity,
+);
+
+/**
+ * A script step names an action the operator registered (COMPANYOS_ACTIONS_FILE) and gives its
+ * parameters; it cannot name a program, a shell or arguments. Registration checks both against the
+ * server's actions (domain/maestro/plan.ts).
+ */
+export const ScriptAction = closedObject('ScriptAction', { action: ActionName }, { params: t.readonly(t.record(ParamName, ParamValue)) });
 export type ScriptAction = t.TypeOf<typeof ScriptAction>;
 
 export const WaitAction = closedObject('WaitAction', { duration: Duration });
@@ -191,7 +214,7 @@ const field = (u: unknown, k: string): unknown => (isRecord(u) && Object.hasOwn(
 
 const REQUIRED_PARAMS: { readonly [A in ActionType]: string } = {
   http: 'method and url',
-  script: 'command (and args)',
+  script: 'action (and params)',
   wait: 'duration',
   manual: 'instructions',
 };
@@ -447,6 +470,7 @@ const PlanSource = new t.Type<string, string, unknown>(
   (u, c) => (typeof u === 'string' && u.length > 0 && u.length <= MAX_SOURCE ? t.success(u) : t.failure(u, c)),
   t.identity,
 );
+describedAs(PlanSource, { type: 'string', minLength: 1, maxLength: MAX_SOURCE, description: 'the mcplan.yaml text (YAML 1.2, so JSON too)' });
 
 const PlanRegisterFields = closedObject('PlanRegister', { region: Region, source: PlanSource });
 
@@ -467,6 +491,7 @@ export const PlanRegister = new t.Type<PlanRegister, t.OutputOf<typeof PlanRegis
   },
   (a) => PlanRegisterFields.encode(a),
 );
+describedAs(PlanRegister, (of) => of(PlanRegisterFields));
 
 export const PLAN_SCHEMA_VERSION = 1;
 

@@ -5,8 +5,8 @@ import * as assert from 'uvu/assert';
 import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import type { DomainEvent } from '../command-handler.js';
 import { formatValidationErrors } from '../../schemas/validation.js';
-import { APPROVER, REGION, RUN, T0, admitted, canary, planFixture, registered, started } from './fixtures.js';
-import { EXECUTOR_COMMANDS, maestroCommandHandlers, maestroCommands } from './index.js';
+import { APPROVER, REGION, RUN, T0, actionsFixture, admitted, canary, planFixture, registered, started } from './fixtures.js';
+import { EXECUTOR_COMMANDS, maestroCommandHandlers, maestroCommands, planRegisterHandler } from './index.js';
 
 const rightOf = <A>(r: Either<unknown, A>): A => {
   if (isLeft(r)) throw new Error(`expected Right, got ${JSON.stringify(r.left)}`);
@@ -24,7 +24,7 @@ test('the list holds every Maestro command once; executor commands are named', (
 });
 
 test('plan.register: the YAML decodes in the codec, every problem reported; stream by plan name', () => {
-  const h = maestroCommands['plan.register'];
+  const h = planRegisterHandler(actionsFixture());
   const cmd = rightOf(h.codec.decode({ region: REGION, source: planFixture('canary.yaml') }));
   assert.is(h.streamOf('acme', cmd), 'acme/maestro.plan/checkout-canary');
   assert.is(h.resourceId(cmd), 'checkout-canary');

@@ -1,5 +1,6 @@
 // Maestro's commands as the pipeline sees them: body codec, stream, region, Cedar resource and the
 // decision. Plans live in `<tenant>/maestro.plan/<name>`, runs in `<tenant>/maestro.run/<runId>`.
+import { NO_ACTIONS, type ActionCatalogue } from '../../schemas/actions.js';
 import { PlanEvent, PlanRegister, type Sensitivity } from '../../schemas/plan.js';
 import type { JsonObject, JsonValue } from '../../schemas/json.js';
 import {
@@ -78,7 +79,11 @@ const runContext = <R>(ctx: DecideContext<R>): run.RunContext => ({ now: ctx.now
 
 const noProvenance = { provenance: () => undefined, naturalKey: () => undefined } as const;
 
-export const planRegister: CommandHandler<PlanRegister, PlanState, PlanEvent> = {
+/**
+ * `plan.register`, decided against the actions this server offers (the composition root passes the
+ * operator's catalogue; the default offers none, so script steps are refused).
+ */
+export const planRegisterHandler = (actions: ActionCatalogue): CommandHandler<PlanRegister, PlanState, PlanEvent> => ({
   ...noProvenance,
   codec: PlanRegister,
   resourceType: 'Plan',
@@ -91,9 +96,9 @@ export const planRegister: CommandHandler<PlanRegister, PlanState, PlanEvent> = 
   initialState: initialPlanState,
   evolve: evolvePlan,
   fold: foldPlan,
-  decide: (cmd, state) => registerPlan(cmd, state),
+  decide: (cmd, state) => registerPlan(cmd, state, { actions }),
   encodeEvent: (e) => PlanEvent.encode(e),
-};
+});
 
 const runBase = {
   ...noProvenance,
@@ -128,7 +133,7 @@ export const runStart: CommandHandler<RunStart, RunState, RunEvent, { readonly p
 
 /** Maestro's command handlers by command type. */
 export const maestroCommands = Object.freeze({
-  'plan.register': planRegister,
+  'plan.register': planRegisterHandler(NO_ACTIONS),
   'run.start': runStart,
   'run.step.approve': runHandler(RunStepApprove, 'step.approve', run.approveStep),
   'run.step.retry': runHandler(RunStepRetry, 'step.retry', run.retryStep),

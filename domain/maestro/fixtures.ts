@@ -1,6 +1,7 @@
 // Builders for Maestro's tests: plans parsed from YAML (as production does), events written out literally.
 import { readFileSync } from 'node:fs';
 import { isLeft } from 'fp-ts/lib/Either.js';
+import { parseActionsFile, type ActionCatalogue } from '../../schemas/actions.js';
 import { parsePlanYaml, type PlanSpec } from '../../schemas/plan.js';
 import { RUN_SCHEMA_VERSION, type RunEvent, type RunEventOf } from '../../schemas/run.js';
 import { PLAN_SCHEMA_VERSION, type PlanEvent } from '../../schemas/plan.js';
@@ -24,6 +25,21 @@ export function specOf(yaml: string): PlanSpec {
 
 export const canary = (): PlanSpec => specOf(planFixture('canary.yaml'));
 
+/** The actions a server offering the canary plan's health checks registers (COMPANYOS_ACTIONS_FILE). */
+export function actionsFixture(): ActionCatalogue {
+  const r = parseActionsFile(`actions:
+  check-health:
+    program: /usr/local/bin/check-health
+    args: ["{service}", --budget, "{error_budget}", --window, "{window}"]
+    params:
+      service: { type: string, pattern: "[a-z][a-z0-9-]*" }
+      error_budget: { type: string, maxLength: 8 }
+      window: { type: enum, values: [5m, 10m] }
+`);
+  if (isLeft(r)) throw new Error(`fixture actions do not parse: ${r.left.join('; ')}`);
+  return r.right;
+}
+
 /**
  * a → b → c (c needs b needs a), plus d needing a: a and b and d have compensations, c has none.
  * a retries twice; b pauses for a person on failure; d's failure is tolerated.
@@ -41,9 +57,9 @@ steps:
   - id: b
     needs: [a]
     action_type: script
-    script: { command: ./b.sh }
+    script: { action: deploy-b }
     on_failure: manual
-    compensation: { action_type: script, script: { command: ./undo-b.sh } }
+    compensation: { action_type: script, script: { action: undo-b } }
   - id: c
     needs: [b]
     action_type: http

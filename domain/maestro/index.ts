@@ -6,10 +6,10 @@ import { maestroCommands } from './commands.js';
 /** Every Maestro command handler as [command type, handler], ready to join the pipeline's registry. */
 export const maestroCommandHandlers: readonly (readonly [string, AnyCommandHandler])[] = Object.freeze(Object.entries(maestroCommands));
 
-export { EXECUTOR_COMMANDS, foldPlan, foldRun, maestroCommands, planStream, runStream } from './commands.js';
+export { EXECUTOR_COMMANDS, foldPlan, foldRun, maestroCommands, planRegisterHandler, planStream, runStream } from './commands.js';
 export { planDigest } from './digest.js';
 export { evolvePlan, initialPlanState, planDecider, planVersion } from './plan.js';
-export type { PlanCommand, PlanState, PlanVersion } from './plan.js';
+export type { PlanCommand, PlanContext, PlanState, PlanVersion } from './plan.js';
 export { runDecider } from './run.js';
 export type { RunCommand, RunContext, RunRelated } from './run.js';
 export { approvalsComplete, attemptKey, compensationKey, evolveRun, initialRunState, phaseOf } from './run-state.js';

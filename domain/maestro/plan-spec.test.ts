@@ -59,7 +59,7 @@ test('a broken plan names every problem at once: fields, unknown fields, duratio
     'steps[2].manual.instructions: missing, expected text (1-4000 characters, no control characters)',
     'steps[2].approval_policy: a high-sensitivity step needs an approval policy other than none',
     'steps[3].compensation.http.method: expected HttpMethod (one of GET, HEAD, POST, PUT, PATCH, DELETE), got "TELEPORT"',
-    'steps[3].compensation.http.url: expected URL (http or https), got "ftp://example.com"',
+    'steps[3].compensation.http.url: expected URL (http or https, no user info), got "ftp://example.com"',
     'steps[1].id: duplicate step id "deploy" (first used by steps[0])',
     'steps[2].needs[0]: unknown step id "nobody"',
   ]);
@@ -85,7 +85,7 @@ test('an empty plan, a non-object and a missing block', () => {
   assert.equal(problemsOf(planFixture('broken-empty.yaml')), ['steps: expected list of 1-200 steps, got []']);
   assert.equal(problemsOf('just text'), ['(root): expected a Plan object, got "just text"']);
   assert.equal(problemsOf('name: p\nsteps:\n  - { id: a, action_type: script }'), [
-    'steps[0].script: missing, action_type script needs a script block with command (and args)',
+    'steps[0].script: missing, action_type script needs a script block with action (and params)',
   ]);
 });
 
@@ -100,8 +100,28 @@ test('success conditions belong to their action type', () => {
   assert.equal(problemsOf('name: p\nsteps:\n  - { id: a, action_type: wait, wait: { duration: 1s }, success_condition: { exit_code: 0 } }'), [
     'steps[0].success_condition.exit_code: only script actions have an exit code, not wait',
   ]);
-  const spec = specOf('name: p\nsteps:\n  - { id: a, action_type: script, script: { command: x }, success_condition: { exit_code: 3 } }');
+  const spec = specOf('name: p\nsteps:\n  - { id: a, action_type: script, script: { action: x }, success_condition: { exit_code: 3 } }');
   assert.equal(spec.steps[0]!.action_type === 'script' && spec.steps[0]!.success_condition, { exit_code: 3 });
+});
+
+test('a script step names a registered action and its parameters, never a program, shell or arguments', () => {
+  assert.equal(problemsOf('name: p\nsteps:\n  - { id: a, action_type: script, script: { command: /bin/sh, args: [-c, "id"] } }'), [
+    'steps[0].script.command: unknown field',
+    'steps[0].script.args: unknown field',
+    'steps[0].script.action: missing, expected ActionName (1-64 characters: a-z 0-9 . _ -, starting with a letter or digit)',
+  ]);
+  for (const name of ['/bin/sh', '../bin/sh', 'sh -c id', 'node --eval x', '-c']) {
+    assert.match(problemsOf(`name: p\nsteps:\n  - { id: a, action_type: script, script: { action: "${name}" } }`)[0]!, /^steps\[0\]\.script\.action: expected ActionName/, name);
+  }
+  assert.match(problemsOf('name: p\nsteps:\n  - { id: a, action_type: script, script: { action: ok, params: { x: [1] } } }')[0]!, /^steps\[0\]\.script\.params\.x: expected ParamValue/);
+  const spec = specOf('name: p\nsteps:\n  - { id: a, action_type: script, script: { action: deploy, params: { percent: 10, service: checkout } } }');
+  assert.equal(spec.steps[0]!.action_type === 'script' && spec.steps[0]!.script, { action: 'deploy', params: { percent: 10, service: 'checkout' } });
+});
+
+test('http URLs: http or https only, no user info', () => {
+  for (const url of ['file:///etc/passwd', 'gopher://x/', 'http://user:pw@example.com/', 'https://example.com@127.0.0.1/']) {
+    assert.match(problemsOf(`name: p\nsteps:\n  - { id: a, action_type: http, http: { method: GET, url: "${url}" } }`)[0]!, /^steps\[0\]\.http\.url: expected URL/, url);
+  }
 });
 
 test('approval policies: none, two-person, role:<role>; nothing else', () => {

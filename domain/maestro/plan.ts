@@ -1,7 +1,8 @@
 // The plan aggregate: one stream per plan name. Versions are content-addressed: registering a spec
 // already registered writes nothing, a different spec becomes the next version.
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { PLAN_SCHEMA_VERSION, type PlanEvent, type PlanRegister, type PlanSpec } from '../../schemas/plan.js';
+import { paramProblems, type ActionCatalogue } from '../../schemas/actions.js';
+import { PLAN_SCHEMA_VERSION, type ActionSpec, type PlanEvent, type PlanRegister, type PlanSpec } from '../../schemas/plan.js';
 import type { DecideContext, Decider } from '../command-handler.js';
 import { domainError, type DomainError } from '../errors.js';
 import { planDigest } from './digest.js';
@@ -30,12 +31,39 @@ export function evolvePlan(state: PlanState, event: PlanEvent): PlanState {
 export const planVersion = (state: PlanState, version?: number): PlanVersion | undefined =>
   state.status === 'absent' ? undefined : version === undefined ? state.versions.at(-1) : state.versions.find((v) => v.version === version);
 
+/** What registering a plan is decided against besides its stream: the actions this server offers. */
+export interface PlanContext {
+  readonly actions: ActionCatalogue;
+}
+
+/** Script steps (and compensations) against the registered actions: one line per problem, naming the step. */
+export function scriptProblems(spec: PlanSpec, actions: ActionCatalogue): string[] {
+  const check = (action: ActionSpec, at: string): string[] => {
+    if (action.action_type !== 'script') return [];
+    const { action: name, params = {} } = action.script;
+    if (actions.size === 0) return [`${at}.script: script steps are disabled on this server (no actions are registered)`];
+    const registered = actions.get(name);
+    if (registered === undefined) return [`${at}.script.action: no action "${name}" on this server (offered: ${[...actions.keys()].join(', ')})`];
+    return paramProblems(registered, params).map((p) => `${at}.script.${p}`);
+  };
+  return spec.steps.flatMap((step, i) => [
+    ...check(step, `steps[${i}] (${step.id})`),
+    ...(step.compensation === undefined ? [] : check(step.compensation, `steps[${i}] (${step.id}).compensation`)),
+  ]);
+}
+
 /**
  * Register: the same content as any earlier version is that version (nothing written); an author's
- * version label may not be reused for other content, since people and runbooks refer to it.
+ * version label may not be reused for other content, since people and runbooks refer to it. Script
+ * steps must name an action the server offers, with parameters it takes.
  */
-export function registerPlan(cmd: PlanRegister, state: PlanState): Either<DomainError, readonly PlanEvent[]> {
+export function registerPlan(cmd: PlanRegister, state: PlanState, ctx: PlanContext): Either<DomainError, readonly PlanEvent[]> {
   const { spec } = cmd;
+  const scripts = scriptProblems(spec, ctx.actions);
+  if (scripts.length > 0) {
+    const detail = scripts.length === 1 ? scripts[0]! : `${scripts.length} problems: ${scripts.join('; ')}`;
+    return left({ ...domainError('action-not-offered', detail), errors: scripts });
+  }
   const digest = planDigest(spec);
   if (state.status === 'registered') {
     if (cmd.region !== state.region) {
@@ -52,8 +80,8 @@ export function registerPlan(cmd: PlanRegister, state: PlanState): Either<Domain
   return right([{ type: 'plan.registered', schemaVersion: PLAN_SCHEMA_VERSION, data: { name: spec.name, version, digest, region: cmd.region, spec } }]);
 }
 
-export const planDecider: Decider<PlanCommand, PlanState, PlanEvent, DecideContext> = Object.freeze({
+export const planDecider: Decider<PlanCommand, PlanState, PlanEvent, DecideContext & PlanContext> = Object.freeze({
   initialState: initialPlanState,
   evolve: evolvePlan,
-  decide: (command: PlanCommand, state: PlanState) => registerPlan(command.data, state),
+  decide: (command: PlanCommand, state: PlanState, ctx: PlanContext) => registerPlan(command.data, state, ctx),
 });
