@@ -55,7 +55,7 @@ export function jwtVerifier(key: Uint8Array | JWTVerifyGetKey, options: JwtOptio
             : await jwtVerify(token, key, options);
         payload = verified.payload;
       } catch (error) {
-        throw new AuthenticationError(reasonOf(error));
+        throw new AuthenticationError(reasonOf(error), { cause: error }); // the cause tells a JWKS outage from a bad token
       }
       const claims = Claims.decode(payload);
       if (isLeft(claims)) throw new AuthenticationError(`token claims invalid: ${formatValidationErrors(claims.left).join('; ')}`);

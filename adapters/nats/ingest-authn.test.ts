@@ -1,8 +1,9 @@
 // A bearer token on an ingest message: verified, tenant-checked, and then the actor; without one, the
 // ingest service (or a dead letter when tokens are required).
+import { createServer, type AddressInfo } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { issueDevelopmentToken, jwtVerifier } from '../auth/jwt.js';
+import { issueDevelopmentToken, jwtVerifier, remoteJwks } from '../auth/jwt.js';
 import { authenticateDelivery } from './ingest-authn.js';
 import { parseDelivery } from './ingest-message.js';
 import { TEST_INGEST_POLICY, testDelivery } from './test-support.js';
@@ -45,5 +46,31 @@ test("a bad token, a malformed header and another tenant's token are refused", a
   const other = await authenticate({ Authorization: `Bearer ${await token('globex')}` });
   assert.equal(other.kind === 'reject' ? [other.status, other.code] : other.kind, [403, 'tenant-mismatch']);
 });
+
+test('a Companyos-Actor header never names the actor: the token proves it, or the ingest service acts', async () => {
+  const forged = { 'Companyos-Actor': 'service:github-webhook' };
+  const withToken = await authenticate({ ...forged, Authorization: `Bearer ${await token('acme')}` });
+  if (withToken.kind === 'reject') throw new Error(withToken.reason);
+  assert.equal([withToken.principal.id, withToken.principal.authn], ['service:lineage-bridge', 'jwt']);
+  const without = await authenticate(forged);
+  if (without.kind === 'reject') throw new Error(without.reason);
+  assert.equal([without.principal.id, without.principal.authn], ['service:nats-ingest', 'system']);
+});
+
+test('a key set that cannot be fetched is transient (retried), not a bad token', async () => {
+  const d = testDelivery(subject, body, { Authorization: `Bearer ${await token('acme')}` });
+  const unreachable = jwtVerifier(remoteJwks(`http://127.0.0.1:${await closedPort()}/jwks.json`), jwt);
+  const w = await authenticateDelivery(parseDelivery(d, TEST_INGEST_POLICY), d, unreachable, false);
+  assert.equal(w.kind === 'reject' ? [w.status, w.code, w.transient] : w.kind, [503, 'token-unverifiable', true]);
+});
+
+/** A local port nothing listens on (connections are refused). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 test.run();

@@ -6,6 +6,7 @@ import type { CommandOutcome, CommandPipeline } from '../../commands/pipeline.js
 import type { MeteringIngest } from '../http/routes/metering.js';
 import type { GraphCommand } from '../ingest/graph-command.js';
 import type { TokenVerifier } from '../auth/jwt.js';
+import { refusalFault, thrownFault } from './ingest-fault.js';
 
 /** A delivered message, as much of it as the ingest needs (a JetStream JsMsg in production). */
 export interface IngestDelivery {
@@ -36,7 +37,7 @@ export type Disposition =
 export interface IngestPolicy {
   /** First subject token(s) of ingest subjects (default 'ingest'). */
   readonly subjectPrefix: string;
-  /** The actor of ingested commands unless a Companyos-Actor header names another service. */
+  /** The actor of messages without a bearer token (NATS permissions authenticate them); no header changes it. */
   readonly serviceId: string;
   /** After this many deliveries a still-failing message is dead-lettered (code retries-exhausted). */
   readonly maxDeliveries: number;
@@ -62,7 +63,6 @@ export interface IngestTargets {
 
 export const HEADERS = {
   msgId: 'Nats-Msg-Id',
-  actor: 'Companyos-Actor',
   authorization: 'Authorization',
   region: 'Companyos-Region',
   correlationId: 'Companyos-Correlation-Id',
@@ -109,6 +109,8 @@ export interface Reject {
   readonly status: number;
   readonly code: string;
   readonly reason: string;
+  /** A later delivery may pass (e.g. the token's key set could not be fetched): retried, not dead-lettered. */
+  readonly transient?: true;
 }
 
 export type IngestWork = IngestCommand | GraphBatch | MeteringBatch;
@@ -129,11 +131,20 @@ export const servicePrincipal = (id: string, tenant: string, region: string | un
 
 export const reject = (status: number, code: string, reason: string): Reject => ({ kind: 'reject', status, code, reason });
 
-/** A refusal's fate: 409 and 503 are transient (the same message may succeed later), every other status is final. */
+/** A refusal's fate (see refusalFault): dead-lettered at once, or retried when a later delivery may pass. */
 export function refused(status: number, code: string, reason: string, d: IngestDelivery, policy: IngestPolicy): Disposition {
-  if (status !== 409 && status !== 503) return { kind: 'dead-letter', status, code, reason };
+  if (refusalFault(status, code) === 'permanent') return { kind: 'dead-letter', status, code, reason };
   return transient(status, `${code}: ${reason}`, d, policy);
 }
+
+/** A thrown error's fate (see thrownFault): a refused value is dead-lettered at once, an outage retried. */
+export function thrown(error: unknown, d: IngestDelivery, policy: IngestPolicy): Disposition {
+  if (thrownFault(error) === 'permanent') return { kind: 'dead-letter', ...refusedInput(error) };
+  return transient(undefined, describeError(error), d, policy);
+}
+
+/** The dead letter of a message whose content was refused by a check that throws (the log, the sealer). */
+export const refusedInput = (error: unknown) => ({ status: 400, code: 'refused-input', reason: describeError(error) }) as const;
 
 /** Retry later, unless the message has been tried maxDeliveries times already. `status` undefined: it threw. */
 export function transient(status: number | undefined, reason: string, d: IngestDelivery, policy: IngestPolicy): Disposition {

@@ -1,7 +1,7 @@
 // A mapped GitHub or OpenLineage message run as its HTTP endpoint runs it (executeGraphCommands, in order):
 // acked once every command is written; a refused command dead-letters the message naming that command.
 import { executeGraphCommands, type ExecutedCommand } from '../ingest/execute.js';
-import { describeError, refused, transient, type Disposition, type GraphBatch, type IngestDelivery, type IngestPolicy, type IngestTargets } from './ingest-delivery.js';
+import { refused, thrown, type Disposition, type GraphBatch, type IngestDelivery, type IngestPolicy, type IngestTargets } from './ingest-delivery.js';
 
 export async function executeGraphBatch(targets: IngestTargets, batch: GraphBatch, d: IngestDelivery, policy: IngestPolicy): Promise<Disposition> {
   try {
@@ -14,7 +14,7 @@ export async function executeGraphBatch(targets: IngestTargets, batch: GraphBatc
       (r.index === 0 ? '' : `; the ${r.index} before it stay written`);
     return refused(r.failure.status, r.failure.code, reason, d, policy);
   } catch (error) {
-    return transient(undefined, describeError(error), d, policy);
+    return thrown(error, d, policy);
   }
 }
 

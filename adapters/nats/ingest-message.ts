@@ -1,14 +1,16 @@
-// One ingest message → its work through the same code paths as HTTP (a command through the pipeline, a
-// source payload through its mapper or the metering recorder), and what to do with the message: ack,
-// dead-letter (it can never succeed: 4xx), or retry later (thrown, 409, 503) with a growing delay.
+// One ingest message → its work through the same code paths as HTTP (the body parsed as an HTTP JSON body,
+// a command through the pipeline, a source payload through its mapper or the metering recorder), and what
+// to do with the message: ack, dead-letter at once (a permanent fault: the message itself is refused), or
+// retry later with a growing delay (a transient one: see ingest-fault.ts).
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { TenantId } from '../../schemas/primitives.js';
+import { parseJsonText } from '../http/json-body.js';
 import {
   HEADERS,
-  describeError,
   refused,
   reject,
   servicePrincipal,
+  thrown,
   transient,
   type Disposition,
   type IngestCommand,
@@ -23,7 +25,6 @@ import { executeMeteringBatch } from './ingest-metering.js';
 import { parseSource, type Envelope } from './ingest-sources.js';
 import { isIngestSource, parseIngestSubject } from './subjects.js';
 
-const SERVICE_ID = /^service:[\x21-\x7e]{1,200}$/;
 const SANE = /^[A-Za-z0-9._:-]{1,128}$/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -35,16 +36,16 @@ export function parseDelivery(d: IngestDelivery, policy: IngestPolicy): Parsed {
     return reject(400, 'bad-subject', `subject ${d.subject} is not ${policy.subjectPrefix}.<tenant>.<command type with "." written as "_" | github | openlineage | metering>`);
   }
   if (!TenantId.is(address.tenant)) return reject(400, 'bad-subject', `tenant ${JSON.stringify(address.tenant)} is not a tenant id`);
-  let payload: unknown;
+  let text: string;
   try {
-    payload = JSON.parse(decoder.decode(d.data));
+    text = decoder.decode(d.data);
   } catch (error) {
-    return reject(400, 'malformed-json', `the message body is not JSON: ${(error as Error).message}`);
+    return reject(400, 'malformed-json', `the message body is not UTF-8: ${(error as Error).message}`);
   }
-  const actor = d.header(HEADERS.actor);
-  if (actor !== undefined && !SERVICE_ID.test(actor)) {
-    return reject(400, 'bad-actor', `${HEADERS.actor} must be "service:<name>" (visible ASCII), got ${JSON.stringify(actor.slice(0, 100))}`);
-  }
+  // The HTTP body parser, so a body NATS accepts is one HTTP would accept, refused for the same reasons.
+  const json = parseJsonText(text);
+  if (!json.ok) return reject(json.problem.status, String(json.problem['code'] ?? 'malformed-json'), json.problem.detail ?? json.problem.title);
+  const payload = json.value;
   // A re-sent message keeps its Nats-Msg-Id, so the pipeline answers it with the first result; without
   // one, the stream sequence still makes redeliveries of this very message idempotent.
   const idempotencyKey = d.header(HEADERS.msgId) ?? `nats:${d.stream}:${d.streamSequence}`;
@@ -53,7 +54,9 @@ export function parseDelivery(d: IngestDelivery, policy: IngestPolicy): Parsed {
   const envelope: Envelope = {
     tenant: address.tenant,
     payload,
-    actor: actor ?? policy.serviceId,
+    // Never a header: a publisher on ingest.<tenant>.> could claim any service. A bearer token, when sent,
+    // replaces this with its own principal (ingest-authn.ts).
+    actor: policy.serviceId,
     region: d.header(HEADERS.region),
     info: {
       requestId: `nats:${d.stream}:${d.streamSequence}`,
@@ -96,6 +99,7 @@ export function serializationKey(w: IngestWork): string | undefined {
 export async function executeDelivery(targets: IngestTargets, parsed: Parsed, d: IngestDelivery, policy: IngestPolicy): Promise<Disposition> {
   switch (parsed.kind) {
     case 'reject':
+      if (parsed.transient === true) return transient(parsed.status, `${parsed.code}: ${parsed.reason}`, d, policy);
       return { kind: 'dead-letter', status: parsed.status, code: parsed.code, reason: parsed.reason };
     case 'command':
       return executeCommand(targets, parsed, d, policy);
@@ -112,6 +116,6 @@ async function executeCommand(targets: IngestTargets, c: IngestCommand, d: Inges
     if (!isLeft(result)) return { kind: 'ack', outcome: result.right.kind };
     return refused(result.left.status, result.left.code, result.left.detail, d, policy);
   } catch (error) {
-    return transient(undefined, describeError(error), d, policy);
+    return thrown(error, d, policy);
   }
 }

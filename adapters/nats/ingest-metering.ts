@@ -1,7 +1,7 @@
 // A metering message run through MeteringIngest.record, as POST /v1/metering/events runs it: valid records
 // are kept and the message acked; the invalid ones become one dead letter of their own, with their errors.
 import type { RecordResult } from '../http/routes/metering.js';
-import { describeError, refused, transient, type Disposition, type IngestDelivery, type IngestPolicy, type IngestTargets, type MeteringBatch } from './ingest-delivery.js';
+import { refused, thrown, type Disposition, type IngestDelivery, type IngestPolicy, type IngestTargets, type MeteringBatch } from './ingest-delivery.js';
 
 /** The body of a metering dead letter: each rejected record as sent, with its index in the message and why. */
 export interface RejectedRecords {
@@ -28,7 +28,7 @@ export async function executeMeteringBatch(targets: IngestTargets, batch: Meteri
     const body: RejectedRecords = { rejected: rejected.map((r) => rejectedRecord(r, batch.records)) };
     return { ...ack, rejected: { status: 422, code: 'invalid-records', reason: `${rejected.length} of ${summary.results.length} records rejected: ${quoted}`, body } };
   } catch (error) {
-    return transient(undefined, describeError(error), d, policy);
+    return thrown(error, d, policy);
   }
 }
 

@@ -1,9 +1,10 @@
 // The inbound side: a durable JetStream pull consumer on `ingest.>`; each message becomes its work
 // (ingest-message.ts), up to `concurrency` at once and one at a time per stream. Acked after the append,
-// dead-lettered then acked if it can never succeed, nak'd with a growing delay if it failed transiently.
+// dead-lettered then acked at once if it can never succeed (a permanent fault, ingest-fault.ts), nak'd with
+// a growing delay if it failed transiently.
 import { headers as natsHeaders, Match, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import { ensureConsumer, ensureStream } from './jetstream-setup.js';
-import { HEADERS, type Disposition, type IngestDelivery, type IngestPolicy, type IngestTargets, type RejectedPart } from './ingest-delivery.js';
+import { HEADERS, refusedInput, type Disposition, type IngestDelivery, type IngestPolicy, type IngestTargets, type Parsed, type RejectedPart } from './ingest-delivery.js';
 import { authenticateDelivery } from './ingest-authn.js';
 import { executeDelivery, parseDelivery, serializationKey } from './ingest-message.js';
 import { Signal } from './signal.js';
@@ -184,7 +185,14 @@ class Ingest implements IngestHandle {
   /** Runs the message after any earlier one for the same stream. */
   async #dispatch(m: JsMsg): Promise<void> {
     const delivery = toDelivery(m);
-    const parsed = await authenticateDelivery(parseDelivery(delivery, this.#policy), delivery, this.#deps.tokens, this.#policy.requireToken);
+    let parsed: Parsed;
+    try {
+      parsed = await authenticateDelivery(parseDelivery(delivery, this.#policy), delivery, this.#deps.tokens, this.#policy.requireToken);
+    } catch (error) {
+      // Reading a message is pure (a mapper's stack overflow on a deep payload, say): it would throw on
+      // every delivery, so it is the message's fault, not something to leave to the ack wait.
+      parsed = { kind: 'reject', ...refusedInput(error) };
+    }
     const key = parsed.kind === 'reject' ? undefined : serializationKey(parsed);
     const work = async () => {
       const disposition = await executeDelivery(this.#deps, parsed, delivery, this.#policy);
