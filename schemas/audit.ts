@@ -2,8 +2,9 @@
 // GET /v1/audit/events and /v1/audit/export (closed codecs: a bad or unknown parameter is a 400 naming it),
 // the opaque page cursor, and the entry the API answers with.
 import * as t from 'io-ts';
-import { Timestamp, Uuid, boundedString, integerIn, patternString } from './primitives.js';
+import { AnalyticsTimestamp, Uuid, boundedString, integerIn, patternString } from './primitives.js';
 import { closedObject, completed, fieldContext } from './validation.js';
+import { describedAs } from './json-schema.js';
 
 export const AUDIT_DEFAULT_LIMIT = 100;
 export const AUDIT_MAX_LIMIT = 1000;
@@ -46,30 +47,35 @@ export const AuditCursor = new t.Type<AuditCursor, string, unknown>(
     }
     if (!Array.isArray(parsed) || parsed.length !== 2) return t.failure(u, c);
     const [time, eventId] = parsed as unknown[];
-    if (typeof time !== 'string' || !MS_TIME.test(time) || Number.isNaN(Date.parse(time)) || !Uuid.is(eventId)) return t.failure(u, c);
+    if (typeof time !== 'string' || !MS_TIME.test(time) || !AnalyticsTimestamp.is(time) || !Uuid.is(eventId)) return t.failure(u, c);
     return t.success({ time, eventId });
   },
   (a) => Buffer.from(JSON.stringify([a.time, a.eventId]), 'utf8').toString('base64url'),
 );
+describedAs(AuditCursor, { type: 'string', pattern: '^[A-Za-z0-9_-]{1,256}$', description: 'opaque: nextCursor of the previous page' });
 
 export const AuditLimit = integerIn(`limit (integer 1-${AUDIT_MAX_LIMIT})`, 1, AUDIT_MAX_LIMIT);
 export const AuditExportFormat = t.keyof({ ndjson: null, csv: null }, 'format');
 export type AuditExportFormat = t.TypeOf<typeof AuditExportFormat>;
 
-/** Filters shared by the page and the export. `from` is inclusive, `to` exclusive: consecutive periods do not overlap. */
+/**
+ * Filters shared by the page and the export. `from` is inclusive, `to` exclusive: consecutive periods do
+ * not overlap. Times are within what the index's DateTime64 column holds (1900-2299), so a bound is never
+ * clamped by the store into another instant.
+ */
 const filters = {
   actor: boundedString(256, 'actor (principal id)'),
   resource: boundedString(1024, 'resource (stream name)'),
   action: patternString('action (e.g. graph.node.upserted or stream.read)', /^[A-Za-z0-9._:-]{1,128}$/),
   outcome: AuditOutcome,
-  from: Timestamp,
-  to: Timestamp,
+  from: AnalyticsTimestamp,
+  to: AnalyticsTimestamp,
 };
 
 const orderedPeriod = <A extends { readonly from?: string; readonly to?: string }>(codec: t.Type<A, Record<string, string | undefined>, unknown>) =>
   completed(codec, (q, c): t.Validation<A> =>
     q.from !== undefined && q.to !== undefined && Date.parse(q.to) < Date.parse(q.from)
-      ? t.failure(q.to, fieldContext(c, 'to', Timestamp, q.to), 'must not be before from')
+      ? t.failure(q.to, fieldContext(c, 'to', AnalyticsTimestamp, q.to), 'must not be before from')
       : t.success(q),
   );
 

@@ -2,7 +2,7 @@
 // deployment_status; https://docs.github.com/en/webhooks/webhook-events-and-payloads). Third-party
 // documents: extra fields are allowed and ignored; the fields used are checked and named when wrong.
 import * as t from 'io-ts';
-import { Timestamp, patternString } from './primitives.js';
+import { FreeText, Timestamp, patternString } from './primitives.js';
 
 /** GitHub's numeric ids (repository, workflow run, deployment, status): positive integers. */
 export const GithubId = new t.Type<number, number, unknown>(
@@ -24,11 +24,11 @@ const nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
 export const GithubRepository = t.type({ id: GithubId, full_name: RepoFullName, html_url: Text('URL', 2048) }, 'GithubRepository');
 export type GithubRepository = t.TypeOf<typeof GithubRepository>;
 
-export const GitAuthor = t.type({ name: t.string, email: nullable(t.string) }, 'GitAuthor');
+export const GitAuthor = t.type({ name: FreeText, email: nullable(FreeText) }, 'GitAuthor');
 
 /** A commit as push (`commits[]`) and workflow_run (`head_commit`) describe it. */
 export const GithubCommit = t.type(
-  { id: CommitSha, message: t.string, timestamp: Timestamp, author: GitAuthor },
+  { id: CommitSha, message: FreeText, timestamp: Timestamp, author: GitAuthor },
   'GithubCommit',
 );
 export type GithubCommit = t.TypeOf<typeof GithubCommit>;
@@ -43,9 +43,9 @@ export const WorkflowRun = t.intersection(
   [
     t.type({
       id: GithubId,
-      name: nullable(t.string),
+      name: nullable(FreeText),
       head_sha: CommitSha,
-      head_branch: nullable(t.string),
+      head_branch: nullable(FreeText),
       status: nullable(Text('status', 64)),
       conclusion: nullable(Text('conclusion', 64)),
       run_number: t.number,
@@ -53,13 +53,13 @@ export const WorkflowRun = t.intersection(
       html_url: Text('URL', 2048),
       head_commit: GithubCommit,
     }),
-    t.partial({ run_attempt: t.number, event: t.string }),
+    t.partial({ run_attempt: t.number, event: FreeText }),
   ],
   'WorkflowRun',
 );
 export type WorkflowRun = t.TypeOf<typeof WorkflowRun>;
 
-export const WorkflowRunEvent = t.type({ action: t.string, repository: GithubRepository, workflow_run: WorkflowRun }, 'WorkflowRunEvent');
+export const WorkflowRunEvent = t.type({ action: FreeText, repository: GithubRepository, workflow_run: WorkflowRun }, 'WorkflowRunEvent');
 export type WorkflowRunEvent = t.TypeOf<typeof WorkflowRunEvent>;
 
 export const GithubDeployment = t.intersection(
@@ -72,27 +72,27 @@ export const GithubDeployment = t.intersection(
       created_at: Timestamp,
       creator: nullable(t.type({ login: Text('login', 39) })),
     }),
-    t.partial({ task: t.string, description: nullable(t.string), url: t.string }),
+    t.partial({ task: FreeText, description: nullable(FreeText), url: FreeText }),
   ],
   'GithubDeployment',
 );
 export type GithubDeployment = t.TypeOf<typeof GithubDeployment>;
 
-export const DeploymentEvent = t.type({ action: t.string, repository: GithubRepository, deployment: GithubDeployment }, 'DeploymentEvent');
+export const DeploymentEvent = t.type({ action: FreeText, repository: GithubRepository, deployment: GithubDeployment }, 'DeploymentEvent');
 export type DeploymentEvent = t.TypeOf<typeof DeploymentEvent>;
 
 /** Deployment status states: error, failure, inactive, in_progress, queued, pending, success. */
 export const DeploymentStatus = t.intersection(
   [
     t.type({ id: GithubId, state: Text('state', 64), created_at: Timestamp }),
-    t.partial({ description: nullable(t.string), environment_url: nullable(t.string), target_url: nullable(t.string) }),
+    t.partial({ description: nullable(FreeText), environment_url: nullable(FreeText), target_url: nullable(FreeText) }),
   ],
   'DeploymentStatus',
 );
 export type DeploymentStatus = t.TypeOf<typeof DeploymentStatus>;
 
 export const DeploymentStatusEvent = t.type(
-  { action: t.string, repository: GithubRepository, deployment: GithubDeployment, deployment_status: DeploymentStatus },
+  { action: FreeText, repository: GithubRepository, deployment: GithubDeployment, deployment_status: DeploymentStatus },
   'DeploymentStatusEvent',
 );
 export type DeploymentStatusEvent = t.TypeOf<typeof DeploymentStatusEvent>;

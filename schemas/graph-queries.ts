@@ -2,8 +2,9 @@
 // or malformed parameter is a 400 naming it. Values arrive as strings; codecs turn them into typed values.
 import * as t from 'io-ts';
 import { EdgeType, NodeId } from './graph.js';
-import { Region, Timestamp, boundedString, integerIn } from './primitives.js';
+import { Region, Timestamp, boundedString, integerIn, isInt64Text } from './primitives.js';
 import { closedObject, completed, fieldContext } from './validation.js';
+import { describedAs } from './json-schema.js';
 
 /** Lineage never goes deeper than this many hops (seed §1.2: bounded traversal depth 4). */
 export const MAX_DEPTH = 4;
@@ -28,10 +29,11 @@ export const EdgeTypeList = new t.Type<readonly EdgeType[], string, unknown>(
   },
   (a) => a.join(','),
 );
+describedAs(EdgeTypeList, { type: 'string', pattern: `^(${Object.keys(EdgeType.keys).join('|')})(,(${Object.keys(EdgeType.keys).join('|')}))*$` });
 
 /** An opaque base64url cursor around a JSON tuple checked by `read`. */
 const cursorCodec = <A>(name: string, read: (u: unknown) => A | undefined, write: (a: A) => unknown) =>
-  new t.Type<A, string, unknown>(
+  describedAs(new t.Type<A, string, unknown>(
     name,
     (u): u is A => read(write(u as A)) !== undefined,
     (u, c) => {
@@ -46,7 +48,7 @@ const cursorCodec = <A>(name: string, read: (u: unknown) => A | undefined, write
       return value === undefined ? t.failure(u, c) : t.success(value);
     },
     (a) => Buffer.from(JSON.stringify(write(a)), 'utf8').toString('base64url'),
-  );
+  ), { type: 'string', pattern: '^[A-Za-z0-9_-]{1,2048}$', description: 'opaque: nextCursor of the previous page' });
 
 /** Where a lineage page ended: results are ordered by (depth, node id). */
 export interface LineageCursor {
@@ -70,7 +72,7 @@ export interface ChangeCursor {
 export const ChangeCursor = cursorCodec<ChangeCursor>(
   'cursor (from a previous page)',
   (u) =>
-    Array.isArray(u) && u.length === 2 && Timestamp.is(u[0]) && typeof u[1] === 'string' && /^\d{1,19}$/.test(u[1])
+    Array.isArray(u) && u.length === 2 && Timestamp.is(u[0]) && typeof u[1] === 'string' && isInt64Text(u[1])
       ? { observedAt: u[0] as string, position: u[1] as string }
       : undefined,
   (a) => [a.observedAt, a.position],
@@ -93,6 +95,7 @@ export const EdgeKey = new t.Type<EdgeKey, string, unknown>(
   },
   (a) => a.id,
 );
+describedAs(EdgeKey, { type: 'string', description: 'from|TYPE|to, URL-encoded ("|" is %7C), e.g. dep%3A42%7CDEPLOYS%7Csvc%3Acheckout' });
 
 /** Path parameters: `{id}` of nodes, services and incidents. */
 export const NodePath = closedObject('NodePath', { id: NodeId });

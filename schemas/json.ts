@@ -1,5 +1,7 @@
 // JSON values as they travel through the log: what canonicalization, hashing and storage accept.
 import * as t from 'io-ts';
+import { isStorableText } from './primitives.js';
+import { describedAs } from './json-schema.js';
 
 export type JsonValue =
   | null
@@ -13,13 +15,15 @@ export type JsonObject = { readonly [key: string]: JsonValue };
 
 const isJsonValue = (u: unknown, depth = 0): u is JsonValue => {
   if (depth > 64) return false;
-  if (u === null || typeof u === 'boolean' || typeof u === 'string') return true;
+  if (u === null || typeof u === 'boolean') return true;
+  if (typeof u === 'string') return isStorableText(u);
   if (typeof u === 'number') return Number.isFinite(u);
   if (Array.isArray(u)) return u.every((x) => isJsonValue(x, depth + 1));
   if (typeof u === 'object') {
     const proto = Object.getPrototypeOf(u);
     if (proto !== Object.prototype && proto !== null) return false;
-    return Object.values(u as object).every((x) => isJsonValue(x, depth + 1));
+    // Keys must be storable too; `__proto__` would replace the prototype of any copy made by assignment.
+    return Object.entries(u as object).every(([k, x]) => k !== '__proto__' && isStorableText(k) && isJsonValue(x, depth + 1));
   }
   return false;
 };
@@ -31,6 +35,7 @@ export const JsonValueC = new t.Type<JsonValue, JsonValue, unknown>(
   (u, c) => (isJsonValue(u) ? t.success(u) : t.failure(u, c, 'expected a JSON value')),
   t.identity,
 );
+describedAs(JsonValueC, { description: 'any JSON value (numbers finite), at most 64 levels deep' });
 
 /** A JSON object (not an array, not null). */
 export const JsonObjectC = new t.Type<JsonObject, JsonObject, unknown>(
@@ -42,3 +47,4 @@ export const JsonObjectC = new t.Type<JsonObject, JsonObject, unknown>(
       : t.failure(u, c, 'expected a JSON object'),
   t.identity,
 );
+describedAs(JsonObjectC, { type: 'object', description: 'a JSON object, at most 64 levels deep' });

@@ -2,9 +2,10 @@
 // event. Quantities are exact decimal strings (numbers are accepted and turned into their shortest form).
 import * as t from 'io-ts';
 import { eventCodec, eventUnion } from './event-body.js';
-import { Region, Timestamp, patternString } from './primitives.js';
+import { AnalyticsTimestamp, Region, patternString } from './primitives.js';
 import { text } from './provenance.js';
 import { closedObject } from './validation.js';
+import { describedAs } from './json-schema.js';
 
 export const METERING_SCHEMA_VERSION = 1;
 /** Most records in one batch: bounds the sealed event (about 3 MB) and one request's work. */
@@ -27,11 +28,12 @@ export const DecimalString = new t.Type<string, string, unknown>(
   },
   t.identity,
 );
+describedAs(DecimalString, { anyOf: [{ type: 'string', pattern: DECIMAL.source }, { type: 'number', minimum: 0 }] });
 
 /** Slugs for services, teams, meters and units: they become ClickHouse group keys and URL values. */
 export const MeterName = patternString('name (1-128 chars: letters, digits, . _ - : /)', /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/);
 
-export const Tags = t.readonly(t.record(t.string, text(256)), 'Tags (string → string)');
+export const Tags = t.readonly(t.record(text(256), text(256)), 'Tags (string → string)');
 
 export const MeteringRecord = closedObject(
   'MeteringRecord',
@@ -43,7 +45,7 @@ export const MeteringRecord = closedObject(
     meter: MeterName,
     quantity: DecimalString,
     unit: MeterName,
-    ts: Timestamp,
+    ts: AnalyticsTimestamp,
   },
   { tags: Tags },
 );
@@ -57,6 +59,9 @@ const Records = t.refinement(
   (rs) => rs.length >= 1 && rs.length <= MAX_BATCH_RECORDS,
   `records (1..${MAX_BATCH_RECORDS} MeteringRecord)`,
 );
+describedAs(SegmentNumber, { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+describedAs(IndexedThrough, { type: 'integer', minimum: -1, maximum: Number.MAX_SAFE_INTEGER });
+describedAs(Records, (of) => ({ type: 'array', minItems: 1, maxItems: MAX_BATCH_RECORDS, items: of(MeteringRecord) }));
 
 /**
  * `metering.batch.record`: what the ingest route hands the pipeline (see domain/metering/batch.ts for
@@ -91,7 +96,13 @@ export type MeteringEvent = t.TypeOf<typeof MeteringEvent>;
 /** The HTTP body of POST /v1/metering/events; records are checked one by one, so they arrive unknown. */
 export const MeteringIngestBody = closedObject(
   'MeteringIngestBody',
-  { records: t.refinement(t.readonlyArray(t.unknown), (rs) => rs.length >= 1 && rs.length <= MAX_BATCH_RECORDS, `records (array of 1..${MAX_BATCH_RECORDS})`) },
+  {
+    records: describedAs(
+      t.refinement(t.readonlyArray(t.unknown), (rs) => rs.length >= 1 && rs.length <= MAX_BATCH_RECORDS, `records (array of 1..${MAX_BATCH_RECORDS})`),
+      // Checked one by one after the body decodes (invalid ones are answered by index); described as what each must be.
+      (of) => ({ type: 'array', minItems: 1, maxItems: MAX_BATCH_RECORDS, items: of(MeteringRecord) }),
+    ),
+  },
   { region: Region },
 );
 export type MeteringIngestBody = t.TypeOf<typeof MeteringIngestBody>;

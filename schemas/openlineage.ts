@@ -1,7 +1,7 @@
 // The parts of an OpenLineage RunEvent the ingest reads (https://openlineage.io/spec). Producers add
 // facets and fields freely, so extra fields are allowed and ignored; the fields used are checked by name.
 import * as t from 'io-ts';
-import { Timestamp, patternString } from './primitives.js';
+import { FreeText, Timestamp, patternString } from './primitives.js';
 
 const Text = (name: string, max: number) => patternString(`${name} (1-${max} characters, no control characters)`, new RegExp(`^[^\\u0000-\\u001f\\u007f]{1,${max}}$`, 'u'));
 
@@ -25,7 +25,7 @@ export const RunEvent = t.intersection(
       run: t.type({ runId: RunId }, 'Run'),
       job: t.type({ namespace: Text('namespace', 1024), name: Text('name', 1024) }, 'Job'),
     }),
-    t.partial({ inputs: t.readonlyArray(LineageDataset), outputs: t.readonlyArray(LineageDataset), schemaURL: t.string }),
+    t.partial({ inputs: t.readonlyArray(LineageDataset), outputs: t.readonlyArray(LineageDataset), schemaURL: FreeText }),
   ],
   'RunEvent',
 );

@@ -6,8 +6,10 @@ import { parseDocument } from 'yaml';
 import { eventCodec, eventUnion } from './event-body.js';
 import { JsonValueC, type JsonObject } from './json.js';
 import { describedAs } from './json-schema.js';
-import { Region, Sha256Hex, patternString } from './primitives.js';
+import { findUnstorable } from './json-input.js';
+import { Region, Sha256Hex, patternString, unstorableText } from './primitives.js';
 import { text } from './provenance.js';
+import { strictRecord } from './strict-record.js';
 import { closedObject, formatValidationErrors } from './validation.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -106,7 +108,7 @@ const ParamValue = new t.Type<ParamValue, ParamValue, unknown>(
  * parameters; it cannot name a program, a shell or arguments. Registration checks both against the
  * server's actions (domain/maestro/plan.ts).
  */
-export const ScriptAction = closedObject('ScriptAction', { action: ActionName }, { params: t.readonly(t.record(ParamName, ParamValue)) });
+export const ScriptAction = closedObject('ScriptAction', { action: ActionName }, { params: strictRecord('a map of parameter names to values', ParamName, ParamValue) });
 export type ScriptAction = t.TypeOf<typeof ScriptAction>;
 
 export const WaitAction = closedObject('WaitAction', { duration: Duration });
@@ -432,6 +434,9 @@ export const PlanSpec: t.Type<PlanSpec, t.OutputOf<typeof PlanFields>, unknown> 
 
 /** Parses `mcplan.yaml` (YAML 1.2, so JSON too) and validates it; Left lists every problem, one per line. */
 export function parsePlanYaml(source: string): Either<readonly string[], PlanSpec> {
+  // The source is sealed into the log as it is, and YAML escapes ("\0", "\ud800") can make unstorable strings.
+  const unstorableSource = unstorableText(source);
+  if (unstorableSource !== undefined) return left([`source: the text ${unstorableSource}`]);
   const doc = parseDocument(source, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) return left(doc.errors.map((e) => `yaml: ${e.message.split('\n')[0]!.replace(/:$/, '')}`));
   let raw: unknown;
@@ -440,6 +445,8 @@ export function parsePlanYaml(source: string): Either<readonly string[], PlanSpe
   } catch (error) {
     return left([`yaml: ${error instanceof Error ? error.message : String(error)}`]);
   }
+  const unstorable = findUnstorable(raw);
+  if (unstorable !== undefined) return left([unstorable]);
   const decoded = PlanSpec.decode(raw);
   return isLeft(decoded) ? left(formatValidationErrors(decoded.left)) : right(decoded.right);
 }

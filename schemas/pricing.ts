@@ -2,7 +2,7 @@
 // rules and shared-cost pools, per tenant. Money and prices are exact decimal strings, never floats.
 import * as t from 'io-ts';
 import { eventCodec, eventUnion } from './event-body.js';
-import { Region, Timestamp, patternString } from './primitives.js';
+import { AnalyticsTimestamp, Region, patternString } from './primitives.js';
 import { DecimalString, MeterName } from './metering.js';
 import { closedObject } from './validation.js';
 
@@ -21,7 +21,7 @@ export const PriceSet = closedObject('PriceSet', {
   unit: MeterName,
   currency: Currency,
   unitPrice: DecimalString,
-  effectiveFrom: Timestamp,
+  effectiveFrom: AnalyticsTimestamp,
 });
 export type PriceSet = t.TypeOf<typeof PriceSet>;
 

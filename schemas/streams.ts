@@ -1,5 +1,7 @@
 // Stream names: `<tenant>/<category>/<id>`, or `<tenant>/<category>` for a tenant-wide stream.
 // Tenant first, so one stream-prefix filter selects a tenant's whole log (verification, export).
+import { patternString } from './primitives.js';
+
 export type StreamCategory = 'graph.node' | 'graph.edge' | 'audit' | 'maestro.plan' | 'maestro.run'
   | 'metering' | 'pricing' | 'finops.budget' | 'finops.anomaly';
 
@@ -11,6 +13,13 @@ export const auditStream = (tenant: string): string => streamName(tenant, 'audit
 
 /** Prefix that selects every stream of a tenant. */
 export const tenantStreamPrefix = (tenant: string): string => `${tenant}/`;
+
+/**
+ * A stream name as a client may write one (path of GET /v1/streams/{stream}, ?stream=): no control
+ * characters and storable text. Names the system builds always pass; this only keeps a crafted name
+ * (a NUL from `%00`) from reaching the log's queries.
+ */
+export const StreamName = patternString('StreamName (tenant/category[/id], 1-1024 characters, no control characters)', /^[^\u0000-\u001f\u007f-\u009f]{1,1024}$/u);
 
 export interface ParsedStream {
   readonly tenant: string;

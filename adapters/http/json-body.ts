@@ -1,13 +1,20 @@
 // JSON request bodies: which content types count as JSON, and the 400 problem for a body that is not JSON.
+import { parseJsonInput } from '../../schemas/json-input.js';
 import { problem, type Problem } from './problem.js';
 
 export const isJsonContentType = (header: string | undefined): boolean => /^application\/(.+\+)?json\b/i.test(header ?? '');
 
 /** The parsed body, or the problem saying why it is not JSON. */
 export function parseJsonText(text: string): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problem: Problem } {
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (error) {
-    return { ok: false, problem: problem(400, 'malformed-json', 'Malformed JSON', `the body is not valid JSON: ${(error as Error).message}`) };
-  }
+  const parsed = parseJsonInput(text);
+  if (parsed.ok) return parsed;
+  const [code, title] = INPUT_PROBLEMS[parsed.reason];
+  return { ok: false, problem: problem(400, code, title, parsed.detail) };
 }
+
+/** The problem of each way JSON input is refused (schemas/json-input.ts). */
+const INPUT_PROBLEMS = {
+  malformed: ['malformed-json', 'Malformed JSON'],
+  'too-deep': ['json-too-deep', 'JSON nested too deeply'],
+  unstorable: ['unstorable-text', 'Text that cannot be stored'],
+} as const;

@@ -8,8 +8,8 @@ import type { CostQueries } from '../../../projections/costs/cost-queries.js';
 import type { AppEnv } from '../env.js';
 import { problem, problemOf, sendProblem } from '../problem.js';
 import { requestInfo } from '../request-info.js';
+import { AnalyticsTimestamp } from '../../../schemas/primitives.js';
 
-const TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2}))?$/;
 const TAG = /^tag:[^\u0000-\u001f,]{1,64}$/u;
 /** Longest range one query may cover: a year of hourly rows is already 8,760 groups per key. */
 const MAX_RANGE_MS = 366 * 86_400_000;
@@ -26,8 +26,10 @@ export function finopsRoutes(deps: { readonly access: AccessDeps; readonly costs
     const time = (name: 'from' | 'to'): string | undefined => {
       const v = c.req.query(name);
       if (v === undefined) return void errors.push(`${name}: missing, expected an RFC 3339 time or a date (YYYY-MM-DD, UTC)`);
-      if (!TIME.test(v) || Number.isNaN(Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v))) return void errors.push(`${name}: expected an RFC 3339 time or a date, got ${JSON.stringify(v)}`);
-      return new Date(v.length === 10 ? `${v}T00:00:00Z` : v).toISOString();
+      // A date is its midnight in UTC; either way the one timestamp grammar decides, within what the usage table holds.
+      const instant = /^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v;
+      if (!AnalyticsTimestamp.is(instant)) return void errors.push(`${name}: expected an RFC 3339 time or a date (YYYY-MM-DD) in years 1900-2299, got ${JSON.stringify(v)}`);
+      return new Date(instant).toISOString();
     };
     const from = time('from');
     const to = time('to');

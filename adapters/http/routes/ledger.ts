@@ -5,29 +5,36 @@ import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { authorize, type AccessDeps } from '../../../commands/access.js';
 import { fromRecordedEvent, verifyLog } from '../../../ledger/index.js';
-import { parseStream } from '../../../schemas/streams.js';
+import { StreamName, parseStream } from '../../../schemas/streams.js';
 import { formatValidationErrors } from '../../../schemas/validation.js';
+import { describedAs } from '../../../schemas/json-schema.js';
 import type { AppEnv } from '../env.js';
 import { problem, problemOf, sendProblem } from '../problem.js';
 import { requestInfo } from '../request-info.js';
 
 const DecimalString = (name: string, max: bigint) =>
-  new t.Type<bigint, string, unknown>(
+  describedAs(new t.Type<bigint, string, unknown>(
     name,
     (u): u is bigint => typeof u === 'bigint',
     (u, c) => (typeof u === 'string' && /^\d{1,19}$/.test(u) && BigInt(u) <= max ? t.success(BigInt(u)) : t.failure(u, c)),
     String,
-  );
+  ), { type: 'integer', minimum: 0, ...(max <= BigInt(Number.MAX_SAFE_INTEGER) ? { maximum: Number(max) } : {}) });
 
-const StreamPageQuery = t.partial({
+export const StreamPageQuery = t.partial({
   fromRevision: DecimalString('fromRevision (a revision number)', 2n ** 63n - 1n),
-  limit: DecimalString('limit (1-1000)', 1000n),
+  // 0 passes the codec and is refused by the route: the schema says what is accepted.
+  limit: describedAs(DecimalString('limit (1-1000)', 1000n), { type: 'integer', minimum: 1, maximum: 1000 }),
 });
+
+/** A stream name no stream can have (a control character, a NUL from `%00`): 400, not a query. */
+const badStream = (stream: string) =>
+  problem(400, 'bad-stream', 'Invalid stream name', `expected ${StreamName.name}, got ${JSON.stringify(stream.slice(0, 100))}`);
 
 export function ledgerRoutes(deps: AccessDeps): Hono<AppEnv> {
   return new Hono<AppEnv>()
     .get('/v1/streams/:stream{.+}', async (c) => {
       const stream = c.req.param('stream');
+      if (!StreamName.is(stream)) return sendProblem(c, badStream(stream));
       const query = StreamPageQuery.decode(c.req.query());
       if (isLeft(query)) {
         return sendProblem(c, problem(400, 'bad-query', 'Invalid query parameters', formatValidationErrors(query.left).join('; ')));
@@ -70,6 +77,7 @@ export function ledgerRoutes(deps: AccessDeps): Hono<AppEnv> {
       const stream = c.req.query('stream');
       const unknown = Object.keys(c.req.query()).filter((k) => k !== 'stream');
       if (unknown.length > 0) return sendProblem(c, problem(400, 'bad-query', 'Invalid query parameters', `unknown parameter ${unknown.join(', ')}`));
+      if (stream !== undefined && !StreamName.is(stream)) return sendProblem(c, badStream(stream));
       const tenant = stream === undefined ? principal.tenant : parseStream(stream)?.tenant;
       if (tenant === undefined) return sendProblem(c, problem(404, 'stream-not-found', 'Stream not found', `no stream named ${stream}`));
       const access = await authorize(

@@ -11,12 +11,14 @@ import type { CommandPipeline } from '../../../commands/pipeline.js';
 import { runStream } from '../../../domain/index.js';
 import { JsonObjectC, type JsonObject } from '../../../schemas/json.js';
 import { PlanName } from '../../../schemas/plan.js';
-import { Region, patternString } from '../../../schemas/primitives.js';
+import { Region, int64Text, patternString } from '../../../schemas/primitives.js';
 import { text } from '../../../schemas/provenance.js';
 import { RunId } from '../../../schemas/run.js';
 import { closedObject, formatValidationErrors } from '../../../schemas/validation.js';
+import { describedAs } from '../../../schemas/json-schema.js';
 import type { RunQueries } from '../../../projections/runs/queries.js';
 import type { AppEnv } from '../env.js';
+import { limitBody } from '../middleware/body-limit.js';
 import { problem, problemOf, sendProblem, type Problem } from '../problem.js';
 import { requestInfo } from '../request-info.js';
 import { isJsonContentType, parseJsonText } from '../json-body.js';
@@ -25,18 +27,19 @@ import { isJsonContentType, parseJsonText } from '../json-body.js';
 // Request shapes (shared with routes/plans.ts) and body reading
 
 const Decimal = (name: string, min: number, max: number) =>
-  new t.Type<number, string, unknown>(
+  describedAs(new t.Type<number, string, unknown>(
     name,
     (u): u is number => typeof u === 'number',
     (u, c) => (typeof u === 'string' && /^\d{1,9}$/.test(u) && +u >= min && +u <= max ? t.success(+u) : t.failure(u, c)),
     String,
-  );
+  ), { type: 'integer', minimum: min, maximum: max });
 const Positive = new t.Type<number, number, unknown>(
   'positive integer',
   (u): u is number => Number.isSafeInteger(u) && (u as number) >= 1,
   (u, c) => (Number.isSafeInteger(u) && (u as number) >= 1 ? t.success(u as number) : t.failure(u, c)),
   t.identity,
 );
+describedAs(Positive, { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 
 export const RunStatusName = t.keyof(
   { pending: null, evaluating_policies: null, running: null, waiting_manual: null, rolling_back: null, success: null, failed: null, canceled: null, rolled_back: null },
@@ -51,8 +54,8 @@ export const PlanJsonRequest = closedObject('PlanRequest', { source: t.string },
 
 export const RunPath = closedObject('RunPath', { id: RunId });
 export const StepPath = closedObject('StepPath', { id: RunId, step: patternString('StepId', /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/) });
-export const RunListQuery = closedObject('RunListQuery', {}, { state: RunStatusName, limit: Decimal('limit (1-100)', 1, 100), cursor: patternString('cursor', /^\d{1,19}$/) });
-export const TimelineQuery = closedObject('TimelineQuery', {}, { limit: Decimal('limit (1-1000)', 1, 1000), cursor: patternString('cursor', /^\d{1,19}$/) });
+export const RunListQuery = closedObject('RunListQuery', {}, { state: RunStatusName, limit: Decimal('limit (1-100)', 1, 100), cursor: int64Text('cursor') });
+export const TimelineQuery = closedObject('TimelineQuery', {}, { limit: Decimal('limit (1-1000)', 1, 1000), cursor: int64Text('cursor') });
 
 export type Decoded<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly problem: Problem };
 
@@ -66,12 +69,17 @@ export function decodeWith<A>(codec: t.Decoder<unknown, A>, input: unknown, kind
   };
 }
 
+/** A plan or a run to start. */
 export const MAX_BODY_BYTES = 512 * 1024;
+/** An approval or a cancellation: an optional comment or reason of at most 1024 characters. */
+export const MAX_RUN_ACTION_BYTES = 16 * 1024;
 
-/** A JSON body (an empty one reads as {} when `emptyAs` is given), or the problem to answer with. */
+/**
+ * A JSON body (an empty one reads as {} when `emptyAs` is given), or the problem to answer with. The
+ * route's limitBody has already refused an oversized one.
+ */
 export async function jsonBody(c: Context<AppEnv>, emptyAs?: unknown): Promise<Decoded<unknown>> {
   const raw = await c.req.text();
-  if (raw.length > MAX_BODY_BYTES) return { ok: false, problem: problem(413, 'payload-too-large', 'Payload too large', `the body may be at most ${MAX_BODY_BYTES} bytes`) };
   if (raw.trim() === '' && emptyAs !== undefined) return { ok: true, value: emptyAs };
   if (!isJsonContentType(c.req.header('content-type'))) {
     return { ok: false, problem: problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the body as application/json') };
@@ -127,7 +135,7 @@ const nextLink = (c: Ctx, cursor: string): string => {
 
 export function runRoutes(deps: RunRouteDeps): Hono<AppEnv> {
   return new Hono<AppEnv>()
-    .post('/v1/runs', async (c) => {
+    .post('/v1/runs', limitBody(MAX_BODY_BYTES, 'a run request'), async (c) => {
       const body = await jsonBody(c);
       if (!body.ok) return sendProblem(c, body.problem);
       const request = decodeWith(RunStartRequest, body.value, 'body');
@@ -175,7 +183,7 @@ export function runRoutes(deps: RunRouteDeps): Hono<AppEnv> {
       if (page === undefined) return sendProblem(c, notFound(path.value.id));
       return c.json({ runId: path.value.id, items: page.items, ...(page.next ? { nextCursor: page.next, next: nextLink(c, page.next) } : {}) });
     })
-    .post('/v1/runs/:id/steps/:step/approve', async (c) => {
+    .post('/v1/runs/:id/steps/:step/approve', limitBody(MAX_RUN_ACTION_BYTES, 'an approval'), async (c) => {
       const path = decodeWith(StepPath, c.req.param(), 'query');
       if (!path.ok) return sendProblem(c, path.problem);
       const body = await jsonBody(c, {});
@@ -184,7 +192,7 @@ export function runRoutes(deps: RunRouteDeps): Hono<AppEnv> {
       if (!request.ok) return sendProblem(c, request.problem);
       return runCommand(deps, c, path.value.id, 'run.step.approve', { stepId: path.value.step, ...request.value });
     })
-    .post('/v1/runs/:id/cancel', async (c) => {
+    .post('/v1/runs/:id/cancel', limitBody(MAX_RUN_ACTION_BYTES, 'a cancellation'), async (c) => {
       const path = decodeWith(RunPath, c.req.param(), 'query');
       if (!path.ok) return sendProblem(c, path.problem);
       const body = await jsonBody(c, {});
