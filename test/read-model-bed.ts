@@ -21,9 +21,10 @@ export interface ReadModelBed {
   close(): Promise<void>;
 }
 
-export async function openReadModelBed(): Promise<ReadModelBed> {
+/** `env` adds configuration (e.g. COMPANYOS_GITHUB_WEBHOOKS) to the test API's. */
+export async function openReadModelBed(env: Record<string, string> = {}): Promise<ReadModelBed> {
   const memory: TestLog = await openMemoryLog();
-  const api = await openTestApi(memory.log);
+  const api = await openTestApi(memory.log, env);
   const store = memory.log.database;
   await migrate(store, readModelMigrations);
   const token = await api.token({ subject: 'user:alice', tenant: 'acme', roles: ['editor'], region: 'us-east' });
