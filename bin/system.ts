@@ -12,7 +12,10 @@ import { loadKeyring } from '../adapters/keys/keyring-store.js';
 import type { AccessDeps } from '../commands/access.js';
 import { CommandPipeline } from '../commands/pipeline.js';
 import { DEFAULT_RETRY } from '../commands/stream-writer.js';
-import { commandHandlers, meteringSegmentStream, segmentIdsOf } from '../domain/index.js';
+import { commandHandlers, meteringSegmentStream, planRegisterHandler, segmentIdsOf } from '../domain/index.js';
+import { NO_ACTIONS } from '../schemas/actions.js';
+import { actionSettingsOf } from '../adapters/maestro/action-catalogue.js';
+import { keepDataDirPrivate } from './private-data-dir.js';
 import { streamName } from '../schemas/streams.js';
 import { regionOfStreams, startFinopsMonitor } from './finops-monitor.js';
 import type { Keyring } from '../ledger/index.js';
@@ -61,6 +64,8 @@ export interface System {
   startProjectors(options?: ProjectorOptions): readonly Projector[];
   /** Starts Maestro's executor in this process (standby while another process holds its lock). */
   startExecutor(options?: ExecutorOptions): Executor;
+  /** What Maestro's steps may do here (actions, their user, egress), one line for start-up output. */
+  readonly maestroDescription: string;
   /** Stops the projectors, then closes the stores. */
   close(): Promise<void>;
 }
@@ -79,6 +84,9 @@ export interface SystemOverrides {
 
 export async function openSystem(config: Config, overrides: SystemOverrides = {}): Promise<System> {
   const clock = overrides.clock ?? (() => new Date());
+  // First: a bad actions file or action user stops start-up before anything opens.
+  const maestro = await actionSettingsOf(config);
+  await keepDataDirPrivate(config.dataDir);
   const keyring = await loadKeyring(
     { signingKey: config.signingKey, keyringFile: config.keyringFile, dataDir: config.dataDir },
     clock().toISOString(),
@@ -118,7 +126,8 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
   };
   const pipeline = new CommandPipeline({
     ...access,
-    handlers: Object.fromEntries(commandHandlers),
+    // Plans are registered against the operator's actions (script steps name one of them).
+    handlers: { ...Object.fromEntries(commandHandlers), 'plan.register': planRegisterHandler(maestro.settings.actions ?? NO_ACTIONS) },
     retry: { ...DEFAULT_RETRY, onConflict: () => metrics.revisionConflicts.inc({ stream: 'aggregate' }) },
   });
   const meteringIngest = new MeteringIngest({
@@ -164,6 +173,7 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
     app,
     jwtSecret,
     logDescription: opened.description,
+    maestroDescription: maestro.description,
     readStore: read.store,
     projectors: () => projectors,
     startProjectors(options = {}) {
@@ -175,7 +185,7 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
         auditIndex.ready().catch((error: unknown) => (options.onError ?? console.error)(error));
       }
       // Maestro's executor follows the log beside the projectors (one active process, by its lock).
-      executor ??= startExecutor({ log: opened.log, store: read.store, pipeline });
+      executor ??= startExecutor({ log: opened.log, store: read.store, pipeline }, { actions: maestro.settings });
       // Budgets and anomalies: evaluated every 15 minutes; each fact has a fixed id, so overlapping monitors are harmless.
       stopFinopsMonitor ??= startFinopsMonitor({
         pipeline,
@@ -188,7 +198,7 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
       return projectors;
     },
     startExecutor(options = {}) {
-      executor ??= startExecutor({ log: opened.log, store: read.store, pipeline }, options);
+      executor ??= startExecutor({ log: opened.log, store: read.store, pipeline }, { actions: maestro.settings, ...options });
       return executor;
     },
     async close() {

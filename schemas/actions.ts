@@ -6,6 +6,7 @@ import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { parseDocument } from 'yaml';
 import { ActionName, Duration, ParamName, type ParamValues } from './plan.js';
 import { patternString } from './primitives.js';
+import { strictRecord } from './strict-record.js';
 import { closedObject, formatValidationErrors } from './validation.js';
 
 /** `{idempotency_key}` in a template is the attempt's key (runId:stepId:attempt), the same on every re-send. */
@@ -69,9 +70,15 @@ const ServerVariable = new t.Type<string, string, unknown>(
   (u, c) => (typeof u === 'string' && EnvName.is(u) && !SERVER_SECRET.test(u) ? t.success(u) : t.failure(u, c)),
   t.identity,
 );
+const EnvFrom = closedObject('EnvFrom', { from: ServerVariable });
 /** A fixed value, or `{ from: NAME }`: the server's variable NAME, read when the action runs. */
-const EnvValue = t.union([t.string, closedObject('EnvFrom', { from: ServerVariable })], 'EnvValue (a string or { from: VARIABLE })');
-export type EnvValue = t.TypeOf<typeof EnvValue>;
+export type EnvValue = string | t.TypeOf<typeof EnvFrom>;
+const EnvValue = new t.Type<EnvValue, unknown, unknown>(
+  'EnvValue (a string, or { from: VARIABLE })',
+  (u): u is EnvValue => typeof u === 'string' || EnvFrom.is(u),
+  (u, c) => (typeof u === 'string' ? t.success(u) : EnvFrom.validate(u, c)),
+  t.identity,
+);
 
 const AbsoluteProgram = patternString(
   'absolute path of a program (no "." or ".." segments)',
@@ -87,9 +94,9 @@ const DefinitionFields = closedObject(
   { program: AbsoluteProgram },
   {
     args: t.readonlyArray(t.string),
-    params: t.readonly(t.record(ParamName, ParamSpec)),
+    params: strictRecord('a map of parameter names to parameters', ParamName, ParamSpec),
     timeout: Duration,
-    env: t.readonly(t.record(EnvName, EnvValue)),
+    env: strictRecord('a map of variable names to values', EnvName, EnvValue),
     outputCap: intIn('outputCap', 1, 1024 * 1024),
   },
 );
@@ -143,7 +150,7 @@ const Definition = new t.Type<ActionDefinition, unknown, unknown>(
   t.identity,
 );
 
-const ActionsFile = closedObject('ActionsFile', { actions: t.readonly(t.record(ActionName, Definition)) });
+const ActionsFile = closedObject('ActionsFile', { actions: strictRecord('a map of action names to actions', ActionName, Definition) });
 
 /** The registered actions by name. Empty: script steps are refused. */
 export type ActionCatalogue = ReadonlyMap<string, ActionDefinition>;

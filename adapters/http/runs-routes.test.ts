@@ -2,7 +2,7 @@
 // model (runs, timeline) and the run in the provenance graph, with the real executor (system clock).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runStream } from '../../domain/index.js';
+import { planStream, runStream } from '../../domain/index.js';
 import { READ_MODELS, projectUntil } from '../../projections/index.js';
 import { openTestApi, type TestApi } from '../../test/api-harness.js';
 import { openMemoryLog, type TestLog } from '../../test/logs.js';
@@ -81,6 +81,22 @@ test('POST /v1/plans: YAML or JSON; the same content again is the same version; 
   const denied = await ctx.api.call('POST', '/v1/plans', yaml(ctx.operator, PLAN));
   assert.is(denied.status, 403);
   assert.is((await ctx.api.call('POST', '/v1/plans', yaml(ctx.author, GATED))).status, 201);
+});
+
+test('POST /v1/plans: a script step naming a program is a bad plan (400); with no actions configured any script step is 422, naming the step', async (ctx) => {
+  const shell = await ctx.api.call('POST', '/v1/plans', yaml(ctx.author, 'name: own-box\nsteps:\n  - id: pwn\n    action_type: script\n    script: { command: /bin/sh, args: [-c, "id; ls -l data/jwt-secret"] }\n'));
+  assert.is(shell.status, 400);
+  assert.is(shell.headers.get('content-type'), 'application/problem+json');
+  assert.ok(shell.body.errors.includes('source: steps[0].script.command: unknown field'), JSON.stringify(shell.body.errors));
+  const interpreter = await ctx.api.call('POST', '/v1/plans', yaml(ctx.author, 'name: own-box\nsteps:\n  - { id: pwn, action_type: script, script: { action: /usr/bin/node } }\n'));
+  assert.is(interpreter.status, 400);
+  const named = await ctx.api.call('POST', '/v1/plans', yaml(ctx.author, `name: health\nsteps:${'\n  - { id: warm-up, action_type: wait, wait: { duration: 1s } }'}\n  - id: check\n    action_type: script\n    script: { action: check-health, params: { service: checkout } }\n`));
+  assert.is(named.status, 422, JSON.stringify(named.body));
+  assert.is(named.headers.get('content-type'), 'application/problem+json');
+  assert.is(named.body.code, 'action-not-offered');
+  assert.equal(named.body.errors, ['steps[1] (check).script: script steps are disabled on this server (no actions are registered)']);
+  assert.match(named.body.detail, /steps\[1\] \(check\)/);
+  assert.equal(await ctx.memory.log.readStream(planStream('acme', 'health')), [], 'nothing was registered');
 });
 
 test('POST /v1/runs starts a run the executor finishes; GET shows it, its steps and its timeline', async (ctx) => {

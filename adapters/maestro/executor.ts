@@ -27,7 +27,7 @@ import type { HeldLock, ReadStore } from '../../schemas/read-store.js';
 import { RunEvent } from '../../schemas/run.js';
 import { parseStream, streamName } from '../../schemas/streams.js';
 import { formatValidationErrors } from '../../schemas/validation.js';
-import { actionPerformer, withTimeout, type Outcome, type Performer } from './actions.js';
+import { actionPerformer, withTimeout, type ActionSettings, type Outcome, type Performer } from './actions.js';
 import { systemClock, type Clock } from './clock.js';
 import { runGraphCommands } from './run-graph.js';
 
@@ -46,9 +46,10 @@ export interface ExecutorOptions {
   readonly clock?: Clock;
   /** Jitter source in [0, 1) (default Math.random). */
   readonly random?: () => number;
-  /** Performs attempts (default: real http, script, wait and manual actions). */
+  /** Performs attempts (default: real http, script, wait and manual actions under `actions`). */
   readonly perform?: Performer;
-  readonly scriptDir?: string;
+  /** What the default performer may do: registered actions, who runs them, egress (default: no actions, public egress). */
+  readonly actions?: ActionSettings;
   /** Record runs in the provenance graph (default true). */
   readonly graph?: boolean;
   /** A standby tries to take the lock this often, in real milliseconds (default 2 s). */
@@ -133,7 +134,7 @@ class ProcessManager implements Executor {
     this.deps = deps;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    this.perform = options.perform ?? actionPerformer({ clock: this.clock, ...(options.scriptDir === undefined ? {} : { scriptDir: options.scriptDir }) });
+    this.perform = options.perform ?? actionPerformer({ ...options.actions, clock: this.clock });
     this.graph = options.graph ?? true;
     this.onError = options.onError ?? ((e) => console.error(`companyos: maestro executor: ${message(e)}`));
     this.onScheduled = options.onScheduled;

@@ -50,7 +50,8 @@ export async function demoCommand(_config: Config, argv: readonly string[]): Pro
   if (argv[0] !== 'canary' || argv.length > 1) throw new UsageError('usage: companyos demo canary');
   const dataDir = await mkdtemp(join(tmpdir(), 'companyos-demo-'));
   const target = await startCanaryTarget();
-  const config = loadConfig({ COMPANYOS_DATA_DIR: dataDir });
+  // The target listens on loopback, which egress refuses by default: the demo allows exactly that address, as an operator would.
+  const config = loadConfig({ COMPANYOS_DATA_DIR: dataDir, COMPANYOS_EGRESS_ALLOW: '127.0.0.1/32' });
   if (isLeft(config)) throw new Error(config.left.join('; '));
   const system = await openSystem(config.right);
   try {

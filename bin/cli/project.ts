@@ -26,6 +26,7 @@ export async function projectCommand(config: Config, argv: readonly string[]): P
     console.log(
       `companyos: projecting ${projectors.map((p) => p.name).join(', ')} from ${system.logDescription}; /healthz, /readyz, /metrics on port ${config.port}`,
     );
+    console.log(`companyos: ${system.maestroDescription}`);
     let last = '';
     const report = setInterval(() => {
       const line = projectors.map((p) => {

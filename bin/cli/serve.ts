@@ -27,6 +27,7 @@ export async function serveCommand(config: Config, argv: readonly string[]): Pro
     `companyos: listening on http://localhost:${config.port} (log: ${system.logDescription}; events out: ${nats.description}; ` +
       `projectors: ${system.projectors().length > 0 ? system.projectors().map((p) => p.name).join(', ') : 'off'}; signing key ${system.keyring.active.keyId})`,
   );
+  console.log(`companyos: ${system.maestroDescription}`);
   if (system.jwtSecret !== undefined && config.jwt.secret === undefined) {
     console.log('companyos: development tokens: npx companyos token --tenant acme --roles editor --region us-east');
   }

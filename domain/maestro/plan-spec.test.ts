@@ -114,6 +114,9 @@ test('a script step names a registered action and its parameters, never a progra
     assert.match(problemsOf(`name: p\nsteps:\n  - { id: a, action_type: script, script: { action: "${name}" } }`)[0]!, /^steps\[0\]\.script\.action: expected ActionName/, name);
   }
   assert.match(problemsOf('name: p\nsteps:\n  - { id: a, action_type: script, script: { action: ok, params: { x: [1] } } }')[0]!, /^steps\[0\]\.script\.params\.x: expected ParamValue/);
+  assert.equal(problemsOf('name: p\nsteps:\n  - { id: a, action_type: script, script: { action: ok, params: { Bad-Name: 1 } } }'), [
+    'steps[0].script.params.Bad-Name: expected the name to be ParamName (1-64 characters: a-z 0-9 _, starting with a letter)',
+  ]);
   const spec = specOf('name: p\nsteps:\n  - { id: a, action_type: script, script: { action: deploy, params: { percent: 10, service: checkout } } }');
   assert.equal(spec.steps[0]!.action_type === 'script' && spec.steps[0]!.script, { action: 'deploy', params: { percent: 10, service: 'checkout' } });
 });
