@@ -1,13 +1,16 @@
 // Provenance: the client's part of the seed's §1.1 envelope, shared by every command that records facts.
 // Actor, tenant, integrity hash and signature are added by the server from the verified token and the seal.
 import * as t from 'io-ts';
+import { describedAs } from './json-schema.js';
 import { Timestamp, patternString } from './primitives.js';
 import { PrivacyTier } from './sealed-event.js';
 import { closedObject, completed, fieldContext } from './validation.js';
 
 /** Free text of 1..max characters without control characters. */
-export const text = (max: number) =>
-  patternString(`text (1-${max} characters, no control characters)`, new RegExp(`^[^\\u0000-\\u001f\\u007f]{1,${max}}$`, 'u'));
+export const text = (max: number) => {
+  const re = new RegExp(`^[^\\u0000-\\u001f\\u007f]{1,${max}}$`, 'u');
+  return describedAs(patternString(`text (1-${max} characters, no control characters)`, re), { type: 'string', minLength: 1, maxLength: max, pattern: re.source });
+};
 
 export const Confidence = new t.Type<number, number, unknown>(
   'Confidence (number 0..1)',
@@ -15,6 +18,7 @@ export const Confidence = new t.Type<number, number, unknown>(
   (u, c) => (typeof u === 'number' && u >= 0 && u <= 1 ? t.success(u) : t.failure(u, c)),
   t.identity,
 );
+describedAs(Confidence, { type: 'number', minimum: 0, maximum: 1 });
 
 const ProvenanceFields = closedObject(
   'Provenance',

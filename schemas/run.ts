@@ -7,6 +7,7 @@ import { PlanName, PlanSpec, StepId, OnFailure } from './plan.js';
 import { Region, Sha256Hex, Timestamp, patternString } from './primitives.js';
 import { text } from './provenance.js';
 import { closedObject } from './validation.js';
+import { describedAs } from './json-schema.js';
 
 /** Run ids key the run's stream and prefix idempotency keys (`runId:stepId:attempt`), hence no ':' or '/'. */
 export const RunId = patternString('RunId (1-128 characters: A-Z a-z 0-9 . _ -, starting with a letter or digit)', /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/);
@@ -17,6 +18,7 @@ const Positive = new t.Type<number, number, unknown>(
   (u, c) => (Number.isSafeInteger(u) && (u as number) >= 1 ? t.success(u as number) : t.failure(u, c)),
   t.identity,
 );
+describedAs(Positive, { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 
 /** Why an attempt failed: an error, the step's timeout, or an outcome its success condition rejects. */
 export const FailureCause = t.keyof({ error: null, timeout: null, condition: null }, 'FailureCause');
