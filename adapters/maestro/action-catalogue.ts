@@ -69,7 +69,7 @@ export async function actionSettingsOf(config: Config, environment: Readonly<Rec
     actions.size === 0
       ? 'script steps refused (no COMPANYOS_ACTIONS_FILE)'
       : runAs !== undefined
-        ? `${actions.size} action(s), run as uid ${runAs.uid} gid ${runAs.gid}`
+        ? `${actions.size} action(s), run as uid ${runAs.uid} gid ${runAs.gid}${root ? '' : ' (needs root or CAP_SETUID/CAP_SETGID to switch; without them every action fails)'}`
         : root && !m.allowRootActions
           ? `${actions.size} action(s), NOT run: the server is root and COMPANYOS_ACTION_USER is unset`
           : `${actions.size} action(s), run as the server's own user${root ? ' (root, COMPANYOS_ALLOW_ROOT_ACTIONS=true)' : ''}`;
