@@ -28,6 +28,23 @@ export const checkpointMigrations: readonly Migration[] = [
       )`.execute(db);
     },
   },
+  {
+    // Events a projection could not apply and skipped (faults.ts), recorded with the checkpoint that moved past them.
+    id: 'projections_0003_faults',
+    async up(db, { schema }) {
+      await sql`CREATE TABLE ${sql.id(schema, 'projection_faults')} (
+        projection text NOT NULL,
+        position bigint NOT NULL,
+        event_id text NOT NULL,
+        event_type text NOT NULL,
+        tenant text,
+        error text NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now(),
+        acknowledged_at timestamptz,
+        PRIMARY KEY (projection, position)
+      )`.execute(db);
+    },
+  },
 ];
 
 const table = (schema: string) => `"${schema}".projection_checkpoints`;

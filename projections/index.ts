@@ -5,6 +5,7 @@ export { AUDIT_PROJECTION, auditProjection, auditRowOf } from './audit/audit-pro
 export type { AuditIndex, AuditIndexReader, AuditIndexWriter, AuditRow, AuditSearch } from './audit/audit-index.js';
 export { checkpointMigrations } from './checkpoints.js';
 export { readModelDigest } from './digest.js';
+export { acknowledgeFaults, listFaults, type ProjectionFault, type StoredProjectionFault } from './faults.js';
 export { UnreadableEventError, type ProjectedEvent, type Projection, type ReadModelTable } from './projection.js';
 export {
   FencedError,

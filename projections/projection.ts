@@ -54,7 +54,7 @@ export interface BulkLoad {
   finish(session: SqlSession, schema: string): Promise<void>;
 }
 
-/** The log holds an event a projection cannot read: projecting stops there rather than skip it. */
+/** The log holds an event a projection cannot read: the runtime skips it and records a fault (faults.ts). */
 export class UnreadableEventError extends Error {
   override readonly name = 'UnreadableEventError';
   constructor(

@@ -1,11 +1,16 @@
 // The projector runtime: catch-up then live, a failure mid-batch leaves nothing half-applied, one active
-// instance per projection with takeover, rebuild on a version change, and a fenced stale writer.
+// instance per projection with takeover, rebuild on a version change, a fenced stale writer, and an event
+// the projection cannot apply skipped as a fault (the rest applies; a replay skips the same; ack and rebuild).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { migrate } from '../adapters/postgres/database.js';
 import { openReadModelBed, type ReadModelBed } from '../test/read-model-bed.js';
+import { appendImpossibleDate } from '../test/unappliable-event.js';
+import { acknowledgeFaults, listFaults } from './faults.js';
 import { graphProjection } from './graph/graph-projection.js';
+import { readModelMigrations } from './index.js';
 import type { Projection } from './projection.js';
-import { applyBatch, FencedError, startProjector, toProjectedEvents, type Projector } from './runtime.js';
+import { applyBatch, FencedError, projectUntil, resetProjection, startProjector, toProjectedEvents, type Projector } from './runtime.js';
 
 const test = suite<{ bed: ReadModelBed }>('projector runtime', {} as { bed: ReadModelBed });
 test.before.each(async (ctx) => {
@@ -146,6 +151,116 @@ test('a writer whose checkpoint is stale is fenced and writes nothing', async ({
     assert.instance(error, FencedError);
   }
   assert.equal(await bed.sql('SELECT * FROM ${schema}.graph_nodes'), []);
+});
+
+test('an event the projection cannot apply is skipped as a fault; the rest of its batch applies; a replay skips the same', async ({ bed }) => {
+  for (let i = 0; i < 5; i++) await upsertNode(bed, `svc:${i}`, { i });
+  const bad = await appendImpossibleDate(bed.log, 'beta', 'svc:bad');
+  for (let i = 5; i < 10; i++) await upsertNode(bed, `svc:${i}`, { i });
+  const store = bed.log.database;
+  const projector = startProjector({ log: bed.log, store }, graphProjection, { ...quiet, maxBatch: 1000 });
+  try {
+    assert.ok(await projector.waitFor((await bed.log.headPosition())!), 'the projector moved past the event');
+    assert.is(projector.status().failures, 0, 'a deterministic failure is not retried');
+    assert.equal(
+      projector.status().faults.map((f) => [f.projection, f.position, f.eventId, f.tenant]),
+      [['graph', bad.position, bad.id, 'beta']],
+    );
+  } finally {
+    await projector.close();
+  }
+  const nodes = await bed.sql<{ node_id: string }>('SELECT node_id FROM ${schema}.graph_nodes ORDER BY node_id');
+  assert.equal(nodes.map((n) => n.node_id), Array.from({ length: 10 }, (_, i) => `svc:${i}`), 'every other event of the batch applied');
+  const [fault] = await store.withSession((s) => listFaults(s, store.schema));
+  assert.is(fault?.eventType, 'graph.node.upserted');
+  // On the impossible date: the read store's refusal, or (once the envelope's grammar refuses it) the decoder's.
+  assert.match(fault!.error, /out of range|observedAt|effectiveAt/);
+
+  // A replay into a fresh schema (from zero in batches of 3: through the bulk load) skips the same event.
+  const live = await bed.digest(graphProjection);
+  await migrate(store, readModelMigrations, 'replay_faults');
+  await projectUntil({ log: bed.log, store }, graphProjection, { schema: 'replay_faults', maxBatch: 3 });
+  assert.is(await bed.digest(graphProjection, 'replay_faults'), live);
+  const replayed = await store.withSession((s) => listFaults(s, 'replay_faults'));
+  assert.equal(replayed.map((f) => [f.position, f.eventId]), [[bad.position, bad.id]]);
+  // Event by event (no bulk load, batches of 1): the same rows again.
+  await migrate(store, readModelMigrations, 'replay_single');
+  await projectUntil({ log: bed.log, store }, { ...graphProjection, bulkLoad: undefined }, { schema: 'replay_single', maxBatch: 1 });
+  assert.is(await bed.digest(graphProjection, 'replay_single'), live);
+});
+
+test('an acknowledged fault no longer counts; a rebuild forgets faults and records again those that still fail', async ({ bed }) => {
+  await upsertNode(bed, 'svc:a');
+  const bad = await appendImpossibleDate(bed.log, 'acme', 'svc:bad');
+  const store = bed.log.database;
+  const projector = startProjector({ log: bed.log, store }, graphProjection, quiet);
+  try {
+    assert.ok(await projector.waitFor(bad.position));
+    await until(() => projector.status().faults.length === 1, 'the fault in the status');
+    assert.is(await store.withSession((s) => acknowledgeFaults(s, store.schema, 'graph', bad.position)), 1);
+    // The projector rereads the table with each head poll.
+    await until(() => projector.status().faults.length === 0, 'the acknowledgement to show');
+  } finally {
+    await projector.close();
+  }
+  const all = await store.withSession((s) => listFaults(s, store.schema, { all: true }));
+  assert.equal(all.map((f) => [f.position, f.acknowledgedAt instanceof Date]), [[bad.position, true]], 'kept, as acknowledged');
+  assert.is(await store.withSession((s) => acknowledgeFaults(s, store.schema, 'graph')), 0, 'nothing left to acknowledge');
+
+  await resetProjection(store, store.schema, graphProjection);
+  assert.equal(await store.withSession((s) => listFaults(s, store.schema, { all: true })), [], 'emptied with the read model');
+  await bed.project({ projections: [graphProjection] });
+  const again = await store.withSession((s) => listFaults(s, store.schema));
+  assert.equal(again.map((f) => [f.position, f.acknowledgedAt]), [[bad.position, undefined]], 'recorded again, unacknowledged');
+});
+
+/** The graph projection, except that the store refuses node `svc:bad` (SQLSTATE 22008) after its rows are written. */
+const refusing = (before?: (events: readonly unknown[]) => void): Projection => ({
+  ...graphProjection,
+  bulkLoad: undefined,
+  async apply(session, schema, events) {
+    before?.(events);
+    await graphProjection.apply(session, schema, events);
+    if (events.some((e) => (e.event.data as { id?: unknown }).id === 'svc:bad')) await session.query(`SELECT '2026-02-30T00:00:00Z'::timestamptz`);
+  },
+});
+
+test('a store refusing an event (SQLSTATE class 22): only that event is skipped, its own writes rolled back', async ({ bed }) => {
+  await upsertNode(bed, 'svc:a');
+  const bad = await upsertNode(bed, 'svc:bad');
+  await upsertNode(bed, 'svc:b');
+  const projector = startProjector({ log: bed.log, store: bed.log.database }, refusing(), { ...quiet, maxBatch: 1000 });
+  try {
+    assert.ok(await projector.waitFor((await bed.log.headPosition())!));
+    assert.equal(projector.status().faults.map((f) => [f.position, f.eventId, f.tenant]), [[lastPosition(bad), bad.body.events[0].id, 'acme']]);
+    assert.is(projector.status().failures, 0);
+  } finally {
+    await projector.close();
+  }
+  assert.equal((await bed.sql<{ node_id: string }>('SELECT node_id FROM ${schema}.graph_nodes ORDER BY node_id')).map((r) => r.node_id), ['svc:a', 'svc:b']);
+  assert.equal(await bed.sql(`SELECT 1 FROM \${schema}.graph_node_versions WHERE node_id = 'svc:bad'`), [], 'rolled back to its savepoint');
+  const [fault] = await bed.log.database.withSession((s) => listFaults(s, bed.log.database.schema));
+  assert.match(fault!.error, /date\/time field value out of range/);
+});
+
+test('a transient failure while isolating the event is retried, not recorded as a fault', async ({ bed }) => {
+  await upsertNode(bed, 'svc:a');
+  const bad = await upsertNode(bed, 'svc:bad');
+  await upsertNode(bed, 'svc:b');
+  let singles = 0;
+  // The first event-by-event attempt loses its connection on its first event.
+  const flaky = refusing((events) => {
+    if (events.length === 1 && ++singles === 1) throw Object.assign(new Error('connection terminated'), { code: '08006' });
+  });
+  const projector = startProjector({ log: bed.log, store: bed.log.database }, flaky, { ...quiet, maxBatch: 1000 });
+  try {
+    assert.ok(await projector.waitFor((await bed.log.headPosition())!));
+    assert.is(projector.status().failures, 1, 'retried once');
+    assert.equal(projector.status().faults.map((f) => f.position), [lastPosition(bad)]);
+  } finally {
+    await projector.close();
+  }
+  assert.is((await bed.sql('SELECT 1 FROM ${schema}.graph_nodes')).length, 2);
 });
 
 test.run();

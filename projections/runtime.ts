@@ -1,12 +1,15 @@
 // The projector runtime: follows the log from a checkpoint and applies events to a read model in batches,
 // each batch and its checkpoint in one transaction; catch-up then live; one active instance per projection
 // (a named lock: a standby takes over when the holder dies); rebuild from zero when the code's version moves.
+// An event the projection cannot apply is skipped and recorded as a fault (faults.ts); the rest applies.
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { fromRecordedEvent } from '../ledger/index.js';
 import type { EventLog, RecordedEvent } from '../schemas/event-log.js';
-import type { HeldLock, ReadStore } from '../schemas/read-store.js';
+import type { HeldLock, ReadStore, SqlSession } from '../schemas/read-store.js';
 import { bulkLoadUnderWay, finishBulkLoad, startBulkLoad } from './bulk-load.js';
 import { advanceCheckpoint, loadCheckpoint, resetCheckpoint, type Checkpoint } from './checkpoints.js';
+import { isDeterministicFailure } from './failure-kind.js';
+import { clearFaults, faultOf, listFaults, recordFault, type ProjectionFault } from './faults.js';
 import { inTransaction } from './in-transaction.js';
 import { UnreadableEventError, type ProjectedEvent, type Projection } from './projection.js';
 
@@ -26,12 +29,12 @@ export interface ProjectorOptions {
   readonly retryDelayMs?: number;
   /** How often the log's head is read for lag (default 1 s). */
   readonly headPollMs?: number;
-  /** Failures are retried (an unreadable event halts); this hears about them. Default: a line on stderr. */
+  /** Failures are retried, events that cannot be applied skipped as faults; this hears about both. Default: a line on stderr. */
   readonly onError?: (error: unknown) => void;
   readonly clock?: () => number;
 }
 
-export type ProjectorState = 'standby' | 'catching-up' | 'live' | 'halted' | 'stopped';
+export type ProjectorState = 'standby' | 'catching-up' | 'live' | 'stopped';
 
 export interface ProjectorStatus {
   readonly name: string;
@@ -47,8 +50,10 @@ export interface ProjectorStatus {
   /** Times this instance became the active one. */
   readonly activations: number;
   readonly failures: number;
-  /** Why it halted, or the last failure. */
+  /** The last failure. */
   readonly lastError: string | undefined;
+  /** The projection's unacknowledged faults in the read store, as last read (at activation, each fault, each head poll). */
+  readonly faults: readonly ProjectionFault[];
   /** Has reached the head at least once since start (readiness: a first catch-up is not ready yet). */
   readonly caughtUpOnce: boolean;
 }
@@ -68,14 +73,42 @@ const nextTurn = () => new Promise<typeof IDLE>((resolve) => setImmediate(() => 
 const reads = (projection: Projection, type: string): boolean =>
   projection.eventTypes === undefined || projection.eventTypes.some((prefix) => type.startsWith(prefix));
 
-/** The log's records as sealed events (only those `projection` reads, if given); an unreadable one stops projecting at its position. */
-export function toProjectedEvents(records: readonly RecordedEvent[], projection?: Projection): ProjectedEvent[] {
-  const selected = projection === undefined ? records : records.filter((r) => reads(projection, r.type));
-  return selected.map((r) => {
+/** The log's records as sealed events (only those `projection` reads, if given); throws UnreadableEventError at an unreadable one. */
+export function toProjectedEvents(records: readonly RecordedEvent[], projection?: Projection): readonly ProjectedEvent[] {
+  const { events, unreadable } = decodeRecords(records, projection);
+  const first = unreadable[0];
+  if (first !== undefined) throw new UnreadableEventError(first.position, first.eventId, first.error);
+  return events;
+}
+
+/** A batch of the log's records as `projection` sees them: the events it reads, and the faults of those it cannot. */
+export interface DecodedBatch {
+  readonly events: readonly ProjectedEvent[];
+  /** Records of a type the projection reads whose envelope does not decode: skipped, recorded as faults. */
+  readonly unreadable: readonly ProjectionFault[];
+}
+
+/** The records `projection` reads (all, without one), decoded; an unreadable envelope becomes a fault. */
+export function decodeRecords(records: readonly RecordedEvent[], projection?: Projection): DecodedBatch {
+  const events: ProjectedEvent[] = [];
+  const unreadable: ProjectionFault[] = [];
+  for (const r of records) {
+    if (projection !== undefined && !reads(projection, r.type)) continue;
     const decoded = fromRecordedEvent(r);
-    if (isLeft(decoded)) throw new UnreadableEventError(r.position, r.id, decoded.left);
-    return { position: r.position, event: decoded.right };
-  });
+    if (isLeft(decoded)) {
+      const tenant = (r.metadata as { readonly tenant?: unknown } | null)?.tenant;
+      unreadable.push({
+        projection: projection?.name ?? '',
+        position: r.position,
+        eventId: r.id,
+        eventType: r.type,
+        // For the operator, as the envelope claims it (the envelope is what failed to decode).
+        tenant: typeof tenant === 'string' ? tenant : undefined,
+        error: decoded.left,
+      });
+    } else events.push({ position: r.position, event: decoded.right });
+  }
+  return { events, unreadable };
 }
 
 /** The projection's checkpoint moved under us: another instance is active. Nothing was written. */
@@ -83,11 +116,24 @@ export class FencedError extends Error {
   override readonly name = 'FencedError';
 }
 
+export interface ApplyBatchOptions {
+  /** The batch belongs to a bulk load under way (bulk-load.ts) and goes through Projection.bulkLoad. */
+  readonly bulk?: boolean;
+  /** Faults already known (unreadable envelopes, decodeRecords): recorded with the checkpoint. */
+  readonly unreadable?: readonly ProjectionFault[];
+}
+
 /**
  * Applies one batch and moves the checkpoint from `expected` to `through` (the batch's last log position,
  * by default its last event's), in one transaction. Throws FencedError (and writes nothing) when the
  * checkpoint was not at `expected`. A batch of events the projection does not read only moves the checkpoint.
- * `bulk`: the batch belongs to a bulk load under way (bulk-load.ts) and goes through Projection.bulkLoad.
+ *
+ * The rule for an event the projection cannot apply: when the batch fails deterministically (failure-kind.ts),
+ * it is applied again event by event, each under a savepoint; an event that fails deterministically on its own
+ * is skipped and recorded as a fault in the same transaction, and the rest applies. The rule depends only on
+ * the events and the projection's code, so a replay skips the same events and ends with the same rows.
+ * A transient failure (of the batch, or of an event on its own) throws: the caller retries the whole batch.
+ * Returns the faults recorded.
  */
 export async function applyBatch(
   store: ReadStore,
@@ -96,22 +142,50 @@ export async function applyBatch(
   events: readonly ProjectedEvent[],
   expected: bigint | undefined,
   through: bigint | undefined = events[events.length - 1]?.position,
-  bulk = false,
-): Promise<void> {
-  if (through === undefined) return;
-  const bulkLoad = bulk ? projection.bulkLoad : undefined;
-  if (bulk && bulkLoad === undefined) throw new Error(`projection ${projection.name} has no bulk load`);
-  await store.withSession((session) =>
-    inTransaction(session, async () => {
-      // The checkpoint first: its row lock orders concurrent writers, and the compare fences a stale one.
-      if (!(await advanceCheckpoint(session, schema, projection.name, expected, through))) {
-        throw new FencedError(`projection ${projection.name}: checkpoint is no longer at ${String(expected)}`);
+  options: ApplyBatchOptions = {},
+): Promise<readonly ProjectionFault[]> {
+  if (through === undefined) return [];
+  const bulkLoad = options.bulk === true ? projection.bulkLoad : undefined;
+  if (options.bulk === true && bulkLoad === undefined) throw new Error(`projection ${projection.name} has no bulk load`);
+  const write = (session: SqlSession, batch: readonly ProjectedEvent[]) =>
+    bulkLoad !== undefined ? bulkLoad.apply(session, schema, batch) : projection.apply(session, schema, batch);
+  const unreadable = (options.unreadable ?? []).map((f) => ({ ...f, projection: projection.name }));
+  const transaction = (work: (session: SqlSession) => Promise<readonly ProjectionFault[]>) =>
+    store.withSession((session) =>
+      inTransaction(session, async () => {
+        // The checkpoint first: its row lock orders concurrent writers, and the compare fences a stale one.
+        if (!(await advanceCheckpoint(session, schema, projection.name, expected, through))) {
+          throw new FencedError(`projection ${projection.name}: checkpoint is no longer at ${String(expected)}`);
+        }
+        const faults = [...unreadable, ...(await work(session))];
+        for (const fault of faults) await recordFault(session, schema, fault);
+        return faults;
+      }),
+    );
+  try {
+    return await transaction(async (session) => {
+      if (events.length > 0) await write(session, events);
+      return [];
+    });
+  } catch (error) {
+    if (events.length === 0 || !isDeterministicFailure(error)) throw error;
+  }
+  // Event by event: one round trip more per event, paid only by a batch that holds an event that cannot apply.
+  return transaction(async (session) => {
+    const faults: ProjectionFault[] = [];
+    for (const event of events) {
+      await session.query('SAVEPOINT projection_event');
+      try {
+        await write(session, [event]);
+        await session.query('RELEASE SAVEPOINT projection_event');
+      } catch (error) {
+        if (!isDeterministicFailure(error)) throw error;
+        await session.query('ROLLBACK TO SAVEPOINT projection_event');
+        faults.push(faultOf(projection.name, event, error));
       }
-      if (events.length === 0) return;
-      if (bulkLoad !== undefined) await bulkLoad.apply(session, schema, events);
-      else await projection.apply(session, schema, events);
-    }),
-  );
+    }
+    return faults;
+  });
 }
 
 /** The stored checkpoint; when it belongs to another version of the code, the read model is emptied first. */
@@ -122,12 +196,16 @@ export async function prepareCheckpoint(store: ReadStore, schema: string, projec
   return { position: undefined, version: projection.version };
 }
 
-/** Empties the read model's tables and its checkpoint in one transaction: the next run rebuilds from zero. */
+/**
+ * Empties the read model's tables, its faults and its checkpoint in one transaction: the next run rebuilds
+ * from zero, and records again the faults of the events that still cannot be applied.
+ */
 export async function resetProjection(store: ReadStore, schema: string, projection: Projection): Promise<void> {
   const tables = projection.tables.map((t) => `"${schema}".${t.name}`).join(', ');
   await store.withSession((s) =>
     inTransaction(s, async () => {
       if (tables.length > 0) await s.query(`TRUNCATE ${tables}`);
+      await clearFaults(s, schema, projection.name);
       await resetCheckpoint(s, schema, projection.name, projection.version);
     }),
   );
@@ -156,7 +234,7 @@ export async function projectUntil(
     const page = await log.readAll({ ...(after === undefined ? {} : { after }), maxCount });
     const wanted = page.filter((r) => r.position <= last);
     return {
-      events: toProjectedEvents(wanted, projection),
+      ...decodeRecords(wanted, projection),
       through: wanted[wanted.length - 1]?.position,
       complete: wanted.length === page.length && page.length === maxCount,
     };
@@ -164,17 +242,17 @@ export async function projectUntil(
   if (until !== undefined && (checkpoint === undefined || checkpoint < until)) {
     let next = readPage(checkpoint, until);
     for (;;) {
-      const { events, through, complete } = await next;
+      const { events, unreadable, through, complete } = await next;
       if (through === undefined) break;
       const more = complete && through < until;
-      next = more ? readPage(through, until) : Promise.resolve({ events: [], through: undefined, complete: false });
+      next = more ? readPage(through, until) : Promise.resolve({ events: [], unreadable: [], through: undefined, complete: false });
       next.catch(() => {}); // a failed read is reported where it is awaited, not as an unhandled rejection
       // From zero with more than this batch to go: a rebuild, the case a bulk load is for.
       if (!bulk && checkpoint === undefined && more && projection.bulkLoad !== undefined) {
         await startBulkLoad(store, schema, projection);
         bulk = true;
       }
-      await applyBatch(store, schema, projection, events, checkpoint, through, bulk);
+      await applyBatch(store, schema, projection, events, checkpoint, through, { bulk, unreadable });
       checkpoint = through;
     }
   }
@@ -211,6 +289,7 @@ class RunningProjector implements Projector {
   #activations = 0;
   #failures = 0;
   #lastError: string | undefined;
+  #faults: readonly ProjectionFault[] = [];
   #caughtUpOnce = false;
   #waiters: { readonly position: bigint; readonly resolve: (ok: boolean) => void }[] = [];
 
@@ -224,11 +303,14 @@ class RunningProjector implements Projector {
     this.#retryDelayMs = options.retryDelayMs ?? 500;
     this.#onError = options.onError ?? ((e) => console.error(`companyos: projection ${projection.name}:`, e instanceof Error ? e.message : e));
     this.#clock = options.clock ?? Date.now;
-    const pollHead = () =>
+    const pollHead = () => {
       void deps.log.headPosition().then(
         (head) => (this.#head = head),
         () => {},
       );
+      // While active: faults an operator acknowledged (or another process recorded) show within a poll.
+      if (this.#state === 'catching-up' || this.#state === 'live') void this.#readFaults().catch(() => {});
+    };
     pollHead();
     this.#headTimer = setInterval(pollHead, options.headPollMs ?? 1000);
     this.#headTimer.unref();
@@ -251,6 +333,7 @@ class RunningProjector implements Projector {
       activations: this.#activations,
       failures: this.#failures,
       lastError: this.#lastError,
+      faults: this.#faults,
       caughtUpOnce: this.#caughtUpOnce,
     };
   }
@@ -319,12 +402,6 @@ class RunningProjector implements Projector {
         await this.#project(lock);
         delay = this.#retryDelayMs;
       } catch (error) {
-        if (error instanceof UnreadableEventError) {
-          this.#state = 'halted';
-          this.#lastError = error.message;
-          this.#onError(error);
-          return;
-        }
         this.#fail(error);
         await this.#pause(delay);
         delay = Math.min(delay * 2, 30_000);
@@ -340,11 +417,16 @@ class RunningProjector implements Projector {
     this.#onError(error);
   }
 
+  async #readFaults(): Promise<void> {
+    this.#faults = await this.#deps.store.withSession((s) => listFaults(s, this.#schema, { projection: this.name }));
+  }
+
   /** Projects while the lock is held; returns when closing or the lock is lost. */
   async #project(lock: HeldLock): Promise<void> {
     const { store, log } = this.#deps;
     this.#state = 'catching-up';
     this.#checkpoint = (await prepareCheckpoint(store, this.#schema, this.#projection)).position;
+    await this.#readFaults();
     // A rebuild interrupted in bulk (projectUntil) is finished first: live operation needs its indexes and derived rows.
     if (await bulkLoadUnderWay(store, this.#schema, this.#projection)) await finishBulkLoad(store, this.#schema, this.#projection);
     this.#settleWaiters();
@@ -374,15 +456,19 @@ class RunningProjector implements Projector {
           pending = it.next();
         }
         if (stopped) return;
-        const events = toProjectedEvents(batch, this.#projection);
+        const { events, unreadable } = decodeRecords(batch, this.#projection);
         const through = batch[batch.length - 1]!.position;
-        await applyBatch(store, this.#schema, this.#projection, events, this.#checkpoint, through);
+        const faults = await applyBatch(store, this.#schema, this.#projection, events, this.#checkpoint, through, { unreadable });
         this.#checkpoint = through;
+        if (faults.length > 0) {
+          this.#faults = [...this.#faults, ...faults];
+          for (const f of faults) this.#onError(new Error(`event ${f.eventId} at position ${f.position} skipped, recorded as a fault: ${f.error}`));
+        }
         // Lag runs to the batch's last event, read or not (its envelope holds when it was sealed).
         const sealedAt = (batch[batch.length - 1]!.metadata as { readonly sealedAt?: unknown } | null)?.sealedAt;
         if (typeof sealedAt === 'string') this.#lastSealedAt = Date.parse(sealedAt);
         if (this.#head === undefined || this.#head < through) this.#head = through;
-        this.#applied += events.length;
+        this.#applied += events.length - faults.length + unreadable.length;
         this.#batches++;
         this.#settleWaiters();
       }

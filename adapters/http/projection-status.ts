@@ -1,8 +1,11 @@
-// How projections show to operators: Prometheus gauges (lag, checkpoint, head, state) and the readiness
-// verdict with a JSON summary for /readyz.
+// How projections show to operators: Prometheus gauges (lag, checkpoint, head, state, faults) and the
+// readiness verdict with a JSON summary for /readyz. /readyz is unauthenticated: a fault shows there by
+// projection, position and event id only; its error (which may quote a tenant's data) stays in the table.
 import type { ProjectorStatus } from '../../projections/index.js';
 
-const STATES = ['standby', 'catching-up', 'live', 'halted', 'stopped'] as const;
+const STATES = ['standby', 'catching-up', 'live', 'stopped'] as const;
+/** Faults named per projection in /readyz; the rest are counted. */
+const NAMED_FAULTS = 10;
 
 /** Prometheus text for the projectors' gauges and counters (empty without projectors). */
 export function renderProjectionMetrics(statuses: readonly ProjectorStatus[]): string {
@@ -23,17 +26,20 @@ export function renderProjectionMetrics(statuses: readonly ProjectorStatus[]): s
   gauge('companyos_projection_head_position', 'Log head position at the last poll.', 'gauge', (s) => s.head);
   gauge('companyos_projection_events_applied_total', 'Events applied by this instance.', 'counter', (s) => s.appliedEvents);
   gauge('companyos_projection_failures_total', 'Failed batches (retried).', 'counter', (s) => s.failures);
+  gauge('companyos_projection_faults', 'Events skipped because the projection cannot apply them, not yet acknowledged.', 'gauge', (s) => s.faults.length);
   lines.push('# HELP companyos_projection_state 1 for the state the projector is in.', '# TYPE companyos_projection_state gauge');
   for (const s of statuses) for (const state of STATES) lines.push(`companyos_projection_state{projection="${s.name}",state="${state}"} ${s.state === state ? 1 : 0}`);
   return lines.join('\n');
 }
 
-/** Why projections keep the process from being ready: halted, or still in their first catch-up. */
+/** Why projections keep the process from being ready: still in their first catch-up, or unacknowledged faults. */
 export function projectionsNotReady(statuses: readonly ProjectorStatus[]): string[] {
   return statuses.flatMap((s) => {
-    if (s.state === 'halted') return [`projection ${s.name} (halted: ${s.lastError ?? 'unknown'})`];
-    if (!s.caughtUpOnce && s.state !== 'standby') return [`projection ${s.name} (catching up: at ${s.checkpoint ?? 'start'} of ${s.head ?? '?'})`];
-    return [];
+    const waiting: string[] = [];
+    if (!s.caughtUpOnce && s.state !== 'standby') waiting.push(`projection ${s.name} (catching up: at ${s.checkpoint ?? 'start'} of ${s.head ?? '?'})`);
+    for (const f of s.faults.slice(0, NAMED_FAULTS)) waiting.push(`projection ${s.name} (fault: event ${f.eventId} at position ${f.position} skipped)`);
+    if (s.faults.length > NAMED_FAULTS) waiting.push(`projection ${s.name} (${s.faults.length - NAMED_FAULTS} more faults)`);
+    return waiting;
   });
 }
 
@@ -45,4 +51,5 @@ export const projectionSummary = (statuses: readonly ProjectorStatus[]) =>
     checkpoint: s.checkpoint?.toString() ?? null,
     head: s.head?.toString() ?? null,
     lagSeconds: s.lagSeconds,
+    faults: s.faults.length,
   }));
