@@ -100,6 +100,7 @@ content('every operation has a unique operationId and answers problems', () => {
     const statuses = Object.keys(op.responses);
     const where = `${method} ${path}`;
     assert.ok(statuses.includes('500'), `${where}: 500`);
+    assert.ok(statuses.some((s) => /^4\d\d$/.test(s)), `${where}: a 4xx`);
     const authenticated = op.security === undefined;
     if (authenticated) assert.ok(statuses.includes('401') && statuses.includes('403'), `${where}: 401 and 403`);
     if (op.requestBody !== undefined) assert.ok(['400', '413', '415'].every((s) => statuses.includes(s)), `${where}: 400, 413 and 415`);

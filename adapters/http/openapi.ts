@@ -41,7 +41,7 @@ const PROBLEM_TITLES: Readonly<Record<number, string>> = {
   403: 'Forbidden: the policy denies the principal this action (decisionId names the decision)',
   404: 'Not found',
   409: 'Conflict: a concurrent change, or an idempotency key reused with another body',
-  413: 'Payload too large',
+  413: "Payload too large: the body is over the route's limit (routes that take no body accept only a small one); the connection is closed",
   415: 'Unsupported media type',
   422: 'Unprocessable: valid, but the domain refuses it',
   500: 'Internal error: logged under the request id; no detail is given',
@@ -118,8 +118,9 @@ function commandOperation(type: string): Operation {
   };
 }
 
-const graphRead = (operationId: string, summary: string, description: string, parameters: readonly object[]): Operation => ({
-  operationId, tags: ['Graph'], summary, description, parameters, responses: { '200': ok('Answer', { type: 'object' }), ...problems(400, 401, 403, 404) },
+const graphRead = (operationId: string, summary: string, description: string, parameters: readonly object[], readsLog = false): Operation => ({
+  operationId, tags: ['Graph'], summary, description, parameters,
+  responses: { '200': ok('Answer', { type: 'object' }), ...problems(400, 401, 403, 404, ...(readsLog ? [503] : [])) },
 });
 const nodeIdPath = (what: string) => path(NodePath, { id: `URL-encoded ${what} id` });
 
@@ -146,7 +147,7 @@ const graphOperations: Readonly<Record<string, Operation>> = {
   '/v1/graph/edges/{id}/provenance': graphRead('getEdgeProvenance',
     "An edge's last version, its sealed event from the log and the verification of its stream up to that event",
     'verification: {verified, eventsChecked, problems[]} — hashes, links, revisions and signatures against the keyring, and that the log holds the event the read model names.',
-    [...path(EdgePath), ...query(ProvenanceQuery)]),
+    [...path(EdgePath), ...query(ProvenanceQuery)], true),
 };
 
 const pageOf = (items: object) => ({ type: 'object', required: ['items'], properties: { items: { type: 'array', items }, nextCursor: { type: 'string' }, next: { type: 'string', description: 'the URL of the next page' } } });
@@ -425,6 +426,10 @@ const TAGS = [
   ['System', 'Health, readiness, metrics and this document'],
 ] as const;
 
+/** Every request may carry a body (a GET too), and every route limits it (middleware/body-limit.ts). */
+const withBodyLimit = (item: Readonly<Record<string, Operation>>) =>
+  Object.fromEntries(Object.entries(item).map(([method, op]) => [method, { ...op, responses: { ...op.responses, ...problems(413) } }]));
+
 /** The document for a pipeline that knows `commandTypes`; throws if a codec cannot be described. */
 export function openApiDocument(commandTypes: readonly string[]): object {
   return {
@@ -437,12 +442,14 @@ export function openApiDocument(commandTypes: readonly string[]): object {
     servers: [{ url: '/', description: 'the server that serves this document' }],
     tags: TAGS.map(([name, description]) => ({ name, description })),
     security: [{ bearer: [] }],
-    paths: {
-      ...Object.fromEntries(commandTypes.map((type) => [`/v1/commands/${type}`, { post: commandOperation(type) }])),
-      ...maestroOperations,
-      ...Object.fromEntries(Object.entries(graphOperations).map(([p, op]) => [p, { get: op }])),
-      ...otherOperations,
-    },
+    paths: Object.fromEntries(
+      Object.entries({
+        ...Object.fromEntries(commandTypes.map((type) => [`/v1/commands/${type}`, { post: commandOperation(type) }])),
+        ...maestroOperations,
+        ...Object.fromEntries(Object.entries(graphOperations).map(([p, op]) => [p, { get: op }])),
+        ...otherOperations,
+      }).map(([p, item]) => [p, withBodyLimit(item)]),
+    ),
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'a JWT naming the principal, its tenant and roles, and optionally its region' } },
       responses: problemResponses,
