@@ -4,7 +4,7 @@ import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Principal } from '../../commands/authorizer.js';
-import { Region, TenantId } from '../../schemas/primitives.js';
+import { Region, TenantId, boundedString } from '../../schemas/primitives.js';
 import { formatValidationErrors } from '../../schemas/validation.js';
 
 /** Maestro adds plan authors, operators (start, cancel, approve runs), release managers and the executor's service role. */
@@ -15,7 +15,8 @@ export const Role = t.keyof(
 export type Role = t.TypeOf<typeof Role>;
 
 const Claims = t.intersection([
-  t.type({ sub: t.string, tenant: TenantId, roles: t.array(Role) }),
+  // The subject becomes the actor id of every event the token causes: text the stores can hold.
+  t.type({ sub: boundedString(256, 'sub (1-256 characters, no control characters)'), tenant: TenantId, roles: t.array(Role) }),
   t.partial({ region: Region, auth_time: t.number }),
 ]);
 

@@ -190,6 +190,15 @@ test('finops and audit time parameters: impossible dates and years outside 1900-
   ] as const) assertProblem(await get(path, admin), what, 'bad-query');
 });
 
+test('a token whose subject is not storable text is refused (401), never a 500 at the append', async () => {
+  for (const subject of ['user:a\u0000b', 'user:\uD800']) {
+    const token = await bed.api.token({ subject, tenant: 'acme', roles: ['editor'], region: 'us-east' });
+    const res = await bed.api.call('POST', '/v1/commands/graph.node.upsert', { token, body: node('ds:by-odd-subject') });
+    assert.is(res.status, 401, JSON.stringify(res.body).slice(0, 200));
+    assert.match(String(res.body.detail), /sub/);
+  }
+});
+
 test('after all of it, the read models still project and answer', async () => {
   await bed.project();
   const res = await get(`/v1/graph/nodes/${enc('ds:leap')}`);
