@@ -1,5 +1,6 @@
 // JSON as it arrives from outside (HTTP bodies, NATS payloads): parsed only when it nests at most
-// MAX_JSON_DEPTH levels, and accepted only when every key and string is text the stores can hold.
+// MAX_JSON_DEPTH levels, and accepted only when every key and string is text the stores can hold and
+// every number is finite.
 // The depth is measured on the text before parsing, without recursion, so no later recursive walk
 // (validation, canonicalization, error rendering) can overflow the stack on a 10,000-deep array.
 import { unstorableText } from './primitives.js';
@@ -37,8 +38,8 @@ export function nestingDepth(text: string, limit = Number.POSITIVE_INFINITY): nu
 }
 
 /**
- * Where in `value` a key or string cannot be stored (`__proto__` keys, NUL, lone surrogates), as
- * `path: why`, or undefined. Iterative, so it is safe at any depth.
+ * Where in `value` a key, string or number cannot be stored (`__proto__` keys, NUL, lone surrogates,
+ * numbers that overflowed to Infinity), as `path: why`, or undefined. Iterative, so safe at any depth.
  */
 export function findUnstorable(value: unknown): string | undefined {
   const stack: [unknown, string][] = [[value, '']];
@@ -47,6 +48,9 @@ export function findUnstorable(value: unknown): string | undefined {
     if (typeof v === 'string') {
       const why = unstorableText(v);
       if (why !== undefined) return `${path || '(root)'}: the string ${why}`;
+    } else if (typeof v === 'number') {
+      // JSON.parse reads 1e400 as Infinity, which JSON.stringify would then write as null.
+      if (!Number.isFinite(v)) return `${path || '(root)'}: the number is beyond the range of a 64-bit float`;
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}[${i}]`]);
     } else if (typeof v === 'object' && v !== null) {

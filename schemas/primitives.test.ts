@@ -154,6 +154,8 @@ json('malformed, unstorable, and fine', () => {
     ['{"a":"\\udc00\\ud800"}', /^a: the string contains a lone surrogate U\+DC00/],
     ['{"a":{"__proto__":{"x":1}}}', /^a\.__proto__: "__proto__" is not accepted as a key/],
     ['"\\u0000"', /^\(root\): the string contains U\+0000/],
+    ['{"run_number":1e400}', /^run_number: the number is beyond the range/],
+    ['[-1e999]', /^\[0\]: the number is beyond the range/],
   ];
   for (const [input, detail] of cases) {
     const r = parseJsonInput(input);

@@ -74,15 +74,15 @@ test('NUL and lone surrogates in ids, attribute keys and values, and provenance 
     ['a lone surrogate in sourceSystem', node('ds:t6', { provenance: prov(T0, { sourceSystem: 'gh\uDFFF' }) })],
     ['a lone surrogate in a reason', node('ds:t7', { provenance: prov(T0, { reason: '\uD83D' }) })],
   ];
-  for (const [what, body] of cases) assertProblem(await upsert(body), what, 'unstorable-text', /U\+(0000|D[89A-F][0-9A-F]{2})/);
+  for (const [what, body] of cases) assertProblem(await upsert(body), what, 'unstorable-value', /U\+(0000|D[89A-F][0-9A-F]{2})/);
   assert.is(await total(), before, 'nothing appended');
 });
 
 test('__proto__ as a key is a 400; constructor and prototype are ordinary keys, stored and read back', async () => {
   const proto = await upsertRaw(JSON.stringify(node('ds:proto')).replace('"name"', '"__proto__"'));
-  assertProblem(proto, '__proto__ key', 'unstorable-text', /__proto__/);
+  assertProblem(proto, '__proto__ key', 'unstorable-value', /__proto__/);
   const nested = await upsertRaw(JSON.stringify(node('ds:proto2', { attributes: { a: { b: 1 } } })).replace('"b"', '"__proto__"'));
-  assertProblem(nested, 'nested __proto__ key', 'unstorable-text', /attributes\.a\.__proto__/);
+  assertProblem(nested, 'nested __proto__ key', 'unstorable-value', /attributes\.a\.__proto__/);
   assert.is((await upsert(node('ds:ctor', { attributes: { constructor: 'c', prototype: { toString: 't' } } }))).status, 201);
   assert.is((await upsert(node('ds:😀', { attributes: { '😀': 'surrogate pairs are text 😀' } }))).status, 201);
   await bed.project();
@@ -144,9 +144,9 @@ test('metering: NUL in a tag key or value is a 400 for the batch; impossible tim
   const record = (eventId: string, extra: Record<string, unknown> = {}) =>
     ({ eventId, service: 'checkout', team: 'payments', meter: 'cpu_seconds', quantity: '1', unit: 'second', ts: T0, ...extra });
   const post = (records: unknown[]) => bed.api.call('POST', '/v1/metering/events', { token: ingestor, body: { region: 'us-east', records } });
-  assertProblem(await post([record('m1', { tags: { 'env\u0000': 'prod' } })]), 'NUL in a tag key', 'unstorable-text', /records\[0\]\.tags/);
-  assertProblem(await post([record('m2', { tags: { env: 'prod\u0000' } })]), 'NUL in a tag value', 'unstorable-text');
-  assertProblem(await post([record('m3', { tags: { env: '\uD800' } })]), 'a lone surrogate in a tag', 'unstorable-text');
+  assertProblem(await post([record('m1', { tags: { 'env\u0000': 'prod' } })]), 'NUL in a tag key', 'unstorable-value', /records\[0\]\.tags/);
+  assertProblem(await post([record('m2', { tags: { env: 'prod\u0000' } })]), 'NUL in a tag value', 'unstorable-value');
+  assertProblem(await post([record('m3', { tags: { env: '\uD800' } })]), 'a lone surrogate in a tag', 'unstorable-value');
   // A record's own fields are judged record by record (the batch's contract): refused, never sealed.
   for (const ts of ['2026-02-30T00:00:00Z', '0000-01-01T00:00:00Z', '2300-01-01T00:00:00Z', '1899-12-31T23:59:59Z']) {
     const res = await post([record(`m-${ts}`, { ts })]);
@@ -166,9 +166,15 @@ test('GitHub: NUL in a commit message or an impossible commit time is a 400', as
   };
   const before = await total();
   const withCommit = (patch: Record<string, unknown>) => ({ ...push, commits: [{ ...push.commits[0], ...patch }], head_commit: { ...push.head_commit, ...patch } });
-  assertProblem(await deliver(withCommit({ message: 'fix\u0000' })), 'NUL in a commit message', 'unstorable-text', /commits\[0\]\.message/);
-  assertProblem(await deliver(withCommit({ message: 'fix \uDE00' })), 'a lone surrogate in a commit message', 'unstorable-text');
+  assertProblem(await deliver(withCommit({ message: 'fix\u0000' })), 'NUL in a commit message', 'unstorable-value', /commits\[0\]\.message/);
+  assertProblem(await deliver(withCommit({ message: 'fix \uDE00' })), 'a lone surrogate in a commit message', 'unstorable-value');
   assertProblem(await deliver(withCommit({ timestamp: '2026-02-30T10:00:00Z' })), 'Feb 30 commit time', 'validation', /timestamp/);
+  const overflow = JSON.stringify(withCommit({})).replace('"distinct":', '"run_number":1e400,"distinct":');
+  const res = await bed.api.call('POST', '/v1/ingest/github', {
+    rawBody: overflow,
+    headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': githubSignature(overflow, SECRET) },
+  });
+  assertProblem(res, 'a number that overflows to Infinity', 'unstorable-value', /beyond the range/);
   assert.is(await total(), before, 'nothing appended');
 });
 
@@ -176,7 +182,7 @@ test('OpenLineage: an impossible eventTime or a NUL in a name is a 400', async (
   const start = JSON.parse(readFileSync(new URL('../../test/fixtures/openlineage/start.json', import.meta.url), 'utf8'));
   const post = (body: unknown) => bed.api.call('POST', '/v1/ingest/openlineage', { token: ingestor, body });
   assertProblem(await post({ ...start, eventTime: '2026-02-30T00:00:00Z' }), 'Feb 30 eventTime', 'validation', /eventTime/);
-  assertProblem(await post({ ...start, job: { ...start.job, name: 'job\u0000' } }), 'NUL in the job name', 'unstorable-text');
+  assertProblem(await post({ ...start, job: { ...start.job, name: 'job\u0000' } }), 'NUL in the job name', 'unstorable-value');
 });
 
 test('finops and audit time parameters: impossible dates and years outside 1900-2299 are 400s', async () => {

@@ -16,5 +16,5 @@ export function parseJsonText(text: string): { readonly ok: true; readonly value
 const INPUT_PROBLEMS = {
   malformed: ['malformed-json', 'Malformed JSON'],
   'too-deep': ['json-too-deep', 'JSON nested too deeply'],
-  unstorable: ['unstorable-text', 'Text that cannot be stored'],
+  unstorable: ['unstorable-value', 'A value that cannot be stored'],
 } as const;

@@ -45,8 +45,8 @@ test('messages that can never be commands are rejected with a code and a reason'
     [delivery('ingest.acme.graph_node_upsert', '{not json'), 'malformed-json'],
     // The HTTP body grammar (schemas/json-input.ts): depth before parsing, then every key and string.
     [delivery('ingest.acme.graph_node_upsert', '['.repeat(10_000) + ']'.repeat(10_000)), 'json-too-deep'],
-    [delivery('ingest.acme.graph_node_upsert', '{"id":"svc:a","attributes":{"k":"\\u0000"}}'), 'unstorable-text'],
-    [delivery('ingest.acme.graph_node_upsert', '{"id":"svc:a","attributes":{"__proto__":{}}}'), 'unstorable-text'],
+    [delivery('ingest.acme.graph_node_upsert', '{"id":"svc:a","attributes":{"k":"\\u0000"}}'), 'unstorable-value'],
+    [delivery('ingest.acme.graph_node_upsert', '{"id":"svc:a","attributes":{"__proto__":{}}}'), 'unstorable-value'],
   ];
   for (const [d, code] of cases) {
     const p = parseDelivery(d, policy);
