@@ -12,6 +12,7 @@ import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MeteringIngestBody, MeteringRecord 
 import { RunEvent } from '../../schemas/openlineage.js';
 import { Region, Timestamp } from '../../schemas/primitives.js';
 import { Provenance } from '../../schemas/provenance.js';
+import { StreamName } from '../../schemas/streams.js';
 import { MAX_RUN_EVENTS } from '../ingest/openlineage.js';
 import { COMMAND_EXAMPLES } from './openapi-examples.js';
 import { MAX_BODY_BYTES as MAX_COMMAND_BYTES } from './routes/commands.js';
@@ -322,7 +323,7 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
       tags: ['Ledger'],
       summary: "A stream's sealed events, paged",
       parameters: [
-        { name: 'stream', in: 'path', required: true, schema: { type: 'string' }, description: 'URL-encoded stream name, e.g. acme%2Fgraph.node%2Fsvc%3Acheckout' },
+        { name: 'stream', in: 'path', required: true, schema: schemaOf(StreamName), description: 'URL-encoded stream name, e.g. acme%2Fgraph.node%2Fsvc%3Acheckout' },
         ...query(StreamPageQuery, { limit: 'default 100' }),
       ],
       responses: { '200': ok('Sealed events, with nextRevision and next while more remain', { type: 'object' }), ...problems(400, 401, 403, 404, 503) },
@@ -333,7 +334,7 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
       operationId: 'verifyLedger',
       tags: ['Ledger'],
       summary: "Verify the tenant's whole log, or one stream",
-      parameters: [{ name: 'stream', in: 'query', schema: { type: 'string' }, description: 'a stream name; default the whole tenant log' }],
+      parameters: [{ name: 'stream', in: 'query', schema: schemaOf(StreamName), description: 'a stream name; default the whole tenant log' }],
       responses: { '200': ok('Report (ok=false names each broken event)', ref('VerifyReport')), ...problems(400, 401, 403, 404, 503) },
     },
   },
