@@ -2,7 +2,8 @@
 // anomalies per service (±3σ of the trailing 28 days). Amounts are exact decimal strings.
 import * as t from 'io-ts';
 import { eventCodec, eventUnion } from './event-body.js';
-import { Region, patternString } from './primitives.js';
+import { describedAs } from './json-schema.js';
+import { AnalyticsTimestamp, Region, patternString } from './primitives.js';
 import { MeterName } from './metering.js';
 import { Currency, MoneyAmount, Period } from './pricing.js';
 import { closedObject } from './validation.js';
@@ -11,7 +12,11 @@ export const FINOPS_SCHEMA_VERSION = 1;
 export const BUDGET_THRESHOLDS = [75, 90, 100] as const;
 
 const SignedDecimal = patternString('SignedDecimal', /^-?(0|[1-9]\d*)(\.\d+)?$/);
-const Day = patternString('Day (YYYY-MM-DD)', /^\d{4}-\d{2}-\d{2}$/);
+/** A calendar day in UTC that usage can have: its midnight is an analytics timestamp (so no Feb 30). */
+const Day = describedAs(
+  t.refinement(patternString('Day (YYYY-MM-DD)', /^\d{4}-\d{2}-\d{2}$/), (d) => AnalyticsTimestamp.is(`${d}T00:00:00Z`), 'Day (YYYY-MM-DD, a real date in 1900-2299)'),
+  { type: 'string', format: 'date' },
+);
 const Threshold = t.union([t.literal(75), t.literal(90), t.literal(100)], 'Threshold (75, 90 or 100)');
 
 export const BudgetSet = closedObject('BudgetSet', { region: Region, amount: MoneyAmount, currency: Currency });

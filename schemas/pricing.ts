@@ -9,8 +9,8 @@ import { closedObject } from './validation.js';
 export const PRICING_SCHEMA_VERSION = 1;
 
 export const Currency = patternString('Currency (ISO 4217, e.g. USD)', /^[A-Z]{3}$/);
-/** A month, `YYYY-MM` (UTC): the period of shared costs and budgets. */
-export const Period = patternString('Period (YYYY-MM)', /^\d{4}-(0[1-9]|1[0-2])$/);
+/** A month, `YYYY-MM` (UTC): the period of shared costs and budgets, in the years usage can have (1900-2299). */
+export const Period = patternString('Period (YYYY-MM, years 1900-2299)', /^(19\d\d|2[0-2]\d\d)-(0[1-9]|1[0-2])$/);
 /** An amount of money: at most 6 decimals, so it is a whole number of micro-units. */
 export const MoneyAmount = patternString('MoneyAmount (non-negative, ≤ 6 decimals)', /^(0|[1-9]\d{0,19})(\.\d{1,6})?$/);
 const TagKey = patternString('tag key (1-64 chars)', /^[^\u0000-\u001f]{1,64}$/u);
