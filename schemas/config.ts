@@ -111,6 +111,12 @@ export const Environment = t.partial({
   COMPANYOS_JWKS_URL: urlOf('COMPANYOS_JWKS_URL', ['http:', 'https:']),
   COMPANYOS_JWT_ISSUER: NonEmpty,
   COMPANYOS_JWT_AUDIENCE: NonEmpty,
+  COMPANYOS_JWT_MAX_TTL: new t.Type<number, string, unknown>(
+    'COMPANYOS_JWT_MAX_TTL (seconds, 1-31536000)',
+    (u): u is number => typeof u === 'number',
+    (u, c) => (typeof u === 'string' && /^\d{1,8}$/.test(u) && +u >= 1 && +u <= 31_536_000 ? t.success(+u) : t.failure(u, c)),
+    String,
+  ),
   COMPANYOS_POLICY_FILE: NonEmpty,
   COMPANYOS_GITHUB_WEBHOOKS: GithubWebhooks,
   COMPANYOS_INGEST_REQUIRE_TOKEN: t.keyof({ true: null, false: null }, 'COMPANYOS_INGEST_REQUIRE_TOKEN ("true" or "false")'),
@@ -142,6 +148,8 @@ export interface Config {
     readonly jwksUrl: string | undefined;
     readonly issuer: string;
     readonly audience: string;
+    /** A token whose lifetime (exp - iat, or exp - now) is longer is refused; every token must have exp. */
+    readonly maxTtlSeconds: number;
   };
   readonly policyFile: string | undefined;
   /** PostgreSQL schema of the log and read models (several systems can share one database). */
@@ -181,6 +189,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
       jwksUrl: e.COMPANYOS_JWKS_URL,
       issuer: e.COMPANYOS_JWT_ISSUER ?? 'companyos-dev',
       audience: e.COMPANYOS_JWT_AUDIENCE ?? 'companyos',
+      maxTtlSeconds: e.COMPANYOS_JWT_MAX_TTL ?? 24 * 3600,
     },
     policyFile: e.COMPANYOS_POLICY_FILE,
     pgSchema: e.COMPANYOS_PG_SCHEMA ?? 'companyos',

@@ -31,6 +31,25 @@ export interface TokenVerifier {
 export interface JwtOptions {
   readonly issuer: string;
   readonly audience: string;
+  /** The longest lifetime a token may have, in seconds (COMPANYOS_JWT_MAX_TTL); default 24 hours. */
+  readonly maxTtlSeconds?: number;
+}
+
+export const DEFAULT_JWT_MAX_TTL_SECONDS = 24 * 3600;
+
+/** Clock skew between an issuer and this server that a token's `iat` may show. */
+const CLOCK_SKEW_SECONDS = 60;
+
+/**
+ * Why a token lives too long, or undefined. Every token must expire (`exp`, required by jwtVerify), and
+ * within the cap: its lifetime is exp - iat, or exp - now without an `iat` (an `iat` further ahead than
+ * the skew counts as now, so a future `iat` buys no extra life).
+ */
+function tooLongLived(payload: { exp?: number; iat?: number }, maxTtl: number, nowSeconds: number): string | undefined {
+  const exp = payload.exp!;
+  const start = Math.min(payload.iat ?? nowSeconds, nowSeconds + CLOCK_SKEW_SECONDS);
+  const lifetime = exp - start;
+  return lifetime > maxTtl ? `token lifetime ${lifetime} s exceeds the ${maxTtl} s this server accepts` : undefined;
 }
 
 /** Verified tokens kept so a client's repeated token costs a map lookup, not an HMAC (about 250 µs). */
@@ -38,6 +57,8 @@ const CACHE_SIZE = 10_000;
 
 /** Verifies bearer tokens; rejects with AuthenticationError and a reason safe to show the caller. */
 export function jwtVerifier(key: Uint8Array | JWTVerifyGetKey, options: JwtOptions): TokenVerifier {
+  const maxTtl = options.maxTtlSeconds ?? DEFAULT_JWT_MAX_TTL_SECONDS;
+  const checks = { issuer: options.issuer, audience: options.audience, requiredClaims: ['exp'] };
   // Keyed by the whole token string, so a hit is a token whose signature was already verified;
   // expiry is still checked on every use.
   const verified = new Map<string, { principal: Principal; expiresAt: number }>();
@@ -52,12 +73,14 @@ export function jwtVerifier(key: Uint8Array | JWTVerifyGetKey, options: JwtOptio
       try {
         const verified =
           key instanceof Uint8Array
-            ? await jwtVerify(token, key, { ...options, algorithms: ['HS256'] })
-            : await jwtVerify(token, key, options);
+            ? await jwtVerify(token, key, { ...checks, algorithms: ['HS256'] })
+            : await jwtVerify(token, key, checks);
         payload = verified.payload;
       } catch (error) {
         throw new AuthenticationError(reasonOf(error), { cause: error }); // the cause tells a JWKS outage from a bad token
       }
+      const tooLong = tooLongLived(payload as { exp?: number; iat?: number }, maxTtl, Math.floor(Date.now() / 1000));
+      if (tooLong !== undefined) throw new AuthenticationError(tooLong);
       const claims = Claims.decode(payload);
       if (isLeft(claims)) throw new AuthenticationError(`token claims invalid: ${formatValidationErrors(claims.left).join('; ')}`);
       const c = claims.right;
@@ -76,7 +99,9 @@ export const remoteJwks = (url: string): JWTVerifyGetKey => createRemoteJWKSet(n
 
 function reasonOf(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'token expired';
-  if (error instanceof joseErrors.JWTClaimValidationFailed) return `token claim "${error.claim}" invalid`;
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    return error.reason === 'missing' ? `token claim "${error.claim}" missing${error.claim === 'exp' ? ' (every token must expire)' : ''}` : `token claim "${error.claim}" invalid`;
+  }
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature invalid';
   if (error instanceof joseErrors.JOSEError) return `token rejected (${error.code})`;
   return 'token rejected';
@@ -87,7 +112,7 @@ export interface DevelopmentTokenClaims {
   readonly roles: readonly Role[];
   readonly region?: string;
   readonly subject?: string;
-  /** Lifetime in seconds; default 12 hours. */
+  /** Lifetime in seconds; default 12 hours, or the lifetime cap when that is shorter. */
   readonly ttlSeconds?: number;
 }
 
@@ -98,6 +123,10 @@ export async function issueDevelopmentToken(
   claims: DevelopmentTokenClaims,
   nowSeconds: number,
 ): Promise<string> {
+  const maxTtl = options.maxTtlSeconds ?? DEFAULT_JWT_MAX_TTL_SECONDS;
+  const ttl = claims.ttlSeconds ?? Math.min(12 * 3600, maxTtl);
+  // A token the verifier would refuse is no use to anyone.
+  if (ttl > maxTtl) throw new RangeError(`a token may live at most ${maxTtl} s, not ${ttl} s`);
   const body: Record<string, unknown> = { tenant: claims.tenant, roles: [...claims.roles], auth_time: nowSeconds };
   if (claims.region !== undefined) body['region'] = claims.region;
   return new SignJWT(body)
@@ -106,6 +135,6 @@ export async function issueDevelopmentToken(
     .setIssuer(options.issuer)
     .setAudience(options.audience)
     .setIssuedAt(nowSeconds)
-    .setExpirationTime(nowSeconds + (claims.ttlSeconds ?? 12 * 3600))
+    .setExpirationTime(nowSeconds + ttl)
     .sign(secret);
 }

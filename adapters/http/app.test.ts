@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import nacl from 'tweetnacl';
 import { SignJWT } from 'jose';
-import { openTestApi, type TestApi } from '../../test/api-harness.js';
+import { JWT_SECRET, openTestApi, type TestApi } from '../../test/api-harness.js';
 import { openMemoryLog, type TestLog } from '../../test/logs.js';
 import { signingMessage } from '../../ledger/index.js';
 
@@ -196,6 +196,31 @@ bad('validation problems name every field at fault', async () => {
   const errors: string[] = res.body.errors;
   assert.ok(errors.some((e) => e.startsWith('type:')), errors.join('\n'));
   assert.ok(errors.some((e) => e.startsWith('provenance.observedAt:')), errors.join('\n'));
+});
+
+bad('a token that never expires, or lives longer than the cap (24 h by default) → 401, nothing appended', async () => {
+  const t = Math.floor(Date.now() / 1000);
+  const signed = (times: { iat?: number; exp?: number }) => {
+    const jwt = new SignJWT({ tenant, roles: ['admin'], region: 'us-east' }).setProtectedHeader({ alg: 'HS256' }).setSubject('eve').setIssuer('companyos-dev').setAudience('companyos');
+    if (times.iat !== undefined) jwt.setIssuedAt(times.iat);
+    if (times.exp !== undefined) jwt.setExpirationTime(times.exp);
+    return jwt.sign(new TextEncoder().encode(JWT_SECRET));
+  };
+  const before = await total();
+  for (const [times, detail] of [
+    [{}, /"exp" missing/],
+    [{ iat: t }, /"exp" missing/],
+    [{ iat: t, exp: t + 365 * 24 * 3600 }, /lifetime .* exceeds the 86400 s/],
+    [{ exp: t + 48 * 3600 }, /exceeds the 86400 s/],
+  ] as const) {
+    const res = await post('graph.node.upsert', node('svc:forever', 'Service'), await signed(times));
+    assert.is(res.status, 401, JSON.stringify(times));
+    assert.match(res.headers.get('content-type')!, /^application\/problem\+json/);
+    assert.match(res.body.detail, detail);
+  }
+  assert.is(await total(), before);
+  // The same claims within the cap are accepted: the refusals above are about lifetime alone.
+  assert.is((await post('graph.node.upsert', node('svc:forever', 'Service'), await signed({ iat: t, exp: t + 3600 }))).status, 201);
 });
 
 bad('a forged token (wrong secret) → 401', async () => {

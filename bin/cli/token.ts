@@ -36,6 +36,9 @@ export async function tokenCommand(config: Config, argv: readonly string[]): Pro
   if (config.jwt.jwksUrl !== undefined && config.jwt.secret === undefined) {
     throw new UsageError('COMPANYOS_JWKS_URL is set: tokens come from your identity provider, not from this command');
   }
+  if (o.ttl !== undefined && o.ttl > config.jwt.maxTtlSeconds) {
+    throw new UsageError(`--ttl: ${o.ttl} s is longer than a token may live (${config.jwt.maxTtlSeconds} s, COMPANYOS_JWT_MAX_TTL)`);
+  }
   const secret = await loadJwtSecret(config.jwt.secret, config.dataDir);
   const token = await issueDevelopmentToken(
     secret,
