@@ -4,6 +4,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { loadConfig, type Config } from '../schemas/config.js';
 import { ingestCommand, relayCommand } from './cli/bus.js';
 import { demoCommand } from './cli/demo.js';
+import { faultsCommand } from './cli/faults.js';
 import { keysCommand } from './cli/keys.js';
 import { planCommand } from './cli/plan.js';
 import { projectCommand } from './cli/project.js';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, { summary: string; run: (config: Config, argv: re
   serve: { summary: 'run the HTTP API on PORT (default 8080) and the projectors [--no-projectors]', run: serveCommand },
   replay: { summary: 'rebuild every read model from the log into a fresh schema and print digests [--to-position P] [--check] [--json]', run: replayCommand },
   project: { summary: 'run the projectors alone, one active instance per read model [--rebuild]', run: projectCommand },
+  faults: { summary: 'events projections skipped: faults [--all] [--json] | faults ack --projection P [--position N]', run: faultsCommand },
   token: { summary: 'print a development token: --tenant T --roles a,b [--region R] [--subject S] [--ttl SECONDS]', run: tokenCommand },
   verify: { summary: 'verify the stored log: [--tenant T] [--stream S] [--json]; exit 1 on a broken link', run: verifyCommand },
   relay: { summary: 'publish committed events to NATS JetStream until stopped (NATS_URL, shared log)', run: relayCommand },
@@ -51,13 +53,13 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ExitCode) {
-      process.exitCode = error.code;
-      return;
-    }
+    // Exit at once: a failed command's finally blocks have run, and whatever it still holds open (a
+    // pool, a timer) must not keep the process alive.
+    if (error instanceof ExitCode) process.exit(error.code);
     const usage = error instanceof UsageError;
-    console.error(`companyos: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`companyos: ${message.trim().replace(/\s*[\r\n]+\s*/g, ' ')}`);
     if (process.env['COMPANYOS_DEBUG'] && error instanceof Error) console.error(error.stack);
-    process.exitCode = usage ? 2 : 1;
+    process.exit(usage ? 2 : 1);
   },
 );
