@@ -129,10 +129,11 @@ export interface ApplyBatchOptions {
  * checkpoint was not at `expected`. A batch of events the projection does not read only moves the checkpoint.
  *
  * The rule for an event the projection cannot apply: when the batch fails deterministically (failure-kind.ts),
- * it is applied again event by event, each under a savepoint; an event that fails deterministically on its own
- * is skipped and recorded as a fault in the same transaction, and the rest applies. The rule depends only on
- * the events and the projection's code, so a replay skips the same events and ends with the same rows.
- * A transient failure (of the batch, or of an event on its own) throws: the caller retries the whole batch.
+ * it is applied again in halves under savepoints, down to the single events that fail deterministically on
+ * their own; those are skipped and recorded as faults in the same transaction, and the rest applies. The
+ * rule depends only on the events and the projection's code, so a replay skips the same events and ends with
+ * the same rows, whatever its batch size. A transient failure (of the batch or of a part) throws: the caller
+ * retries the whole batch.
  * Returns the faults recorded.
  */
 export async function applyBatch(
@@ -170,19 +171,35 @@ export async function applyBatch(
   } catch (error) {
     if (events.length === 0 || !isDeterministicFailure(error)) throw error;
   }
-  // Event by event: one round trip more per event, paid only by a batch that holds an event that cannot apply.
+  // Isolate the events at fault by halving: each part under a savepoint; a part that fails deterministically
+  // is rolled back and halved again, down to single events. The same events fail as event by event (a part's
+  // writes are its events' in order), at about 2·log2(n) applies per fault instead of n.
   return transaction(async (session) => {
     const faults: ProjectionFault[] = [];
-    for (const event of events) {
-      await session.query('SAVEPOINT projection_event');
+    const isolate = async (part: readonly ProjectedEvent[]): Promise<void> => {
+      await session.query('SAVEPOINT projection_part');
       try {
-        await write(session, [event]);
-        await session.query('RELEASE SAVEPOINT projection_event');
+        await write(session, part);
+        await session.query('RELEASE SAVEPOINT projection_part');
+        return;
       } catch (error) {
         if (!isDeterministicFailure(error)) throw error;
-        await session.query('ROLLBACK TO SAVEPOINT projection_event');
-        faults.push(faultOf(projection.name, event, error));
+        await session.query('ROLLBACK TO SAVEPOINT projection_part');
+        await session.query('RELEASE SAVEPOINT projection_part');
+        if (part.length === 1) faults.push(faultOf(projection.name, part[0]!, error));
       }
+      if (part.length > 1) {
+        const half = Math.ceil(part.length / 2);
+        await isolate(part.slice(0, half));
+        await isolate(part.slice(half));
+      }
+    };
+    // The whole batch just failed: start from its halves.
+    if (events.length === 1) await isolate(events);
+    else {
+      const half = Math.ceil(events.length / 2);
+      await isolate(events.slice(0, half));
+      await isolate(events.slice(half));
     }
     return faults;
   });
