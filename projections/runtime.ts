@@ -411,6 +411,8 @@ class RunningProjector implements Projector {
       }
       if (lock === undefined) {
         this.#state = 'standby';
+        // The active instance reports the faults; a standby's would go stale.
+        this.#faults = [];
         await this.#pause(this.#lockRetryMs);
         continue;
       }
