@@ -13,6 +13,7 @@ import type { TokenVerifier } from '../auth/jwt.js';
 import type { AppEnv } from './env.js';
 import type { Metrics } from './metrics.js';
 import { authenticate } from './middleware/authenticate.js';
+import { limitBodyOfBodilessMethods } from './middleware/body-limit.js';
 import { recordMetrics } from './middleware/metrics.js';
 import { requestId } from './middleware/request-id.js';
 import { openApiDocument } from './openapi.js';
@@ -55,7 +56,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const report = deps.reportError ?? ((error, id) => console.error(`request ${id ?? '-'} failed:`, error));
   const document = openApiDocument(deps.pipeline.commandTypes());
 
-  app.use('*', requestId(), recordMetrics(deps.metrics));
+  // Routes that read a body limit it themselves (middleware/body-limit.ts); every other request gets a small limit.
+  app.use('*', requestId(), recordMetrics(deps.metrics), limitBodyOfBodilessMethods());
   // Public routes first: in hono, a route registered before a middleware answers without it.
   app.route('/', systemRoutes({
     keyring: deps.access.keyring,

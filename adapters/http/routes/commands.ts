@@ -1,10 +1,10 @@
 // POST /v1/commands/{type}: the write side. Parses the body, hands it to the command pipeline and
 // renders its outcome: 201 appended, 200 replayed or unchanged, or a problem.
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { CommandPipeline } from '../../../commands/pipeline.js';
 import type { AppEnv } from '../env.js';
 import type { Metrics } from '../metrics.js';
+import { limitBody } from '../middleware/body-limit.js';
 import { problem, problemOf, sendProblem } from '../problem.js';
 import { requestInfo } from '../request-info.js';
 import { isJsonContentType, parseJsonText } from '../json-body.js';
@@ -15,10 +15,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 export function commandRoutes(pipeline: CommandPipeline, metrics: Metrics): Hono<AppEnv> {
   return new Hono<AppEnv>().post(
     '/v1/commands/:type',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => sendProblem(c, problem(413, 'payload-too-large', 'Payload too large', `a command body may be at most ${MAX_BODY_BYTES} bytes`)),
-    }),
+    limitBody(MAX_BODY_BYTES, 'a command body'),
     async (c) => {
       const type = c.req.param('type');
       if (!pipeline.knows(type)) {

@@ -2,7 +2,6 @@
 // own (invalid ones answered by index, the valid ones kept), ids already accepted are answered as
 // duplicates, and the new ones become ONE sealed `metering.batch.recorded` event through the pipeline.
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { authorize, type AccessDeps } from '../../../commands/access.js';
 import type { CommandPipeline } from '../../../commands/pipeline.js';
@@ -14,6 +13,7 @@ import { MAX_BATCH_BYTES, MeteringIngestBody, MeteringRecord } from '../../../sc
 import { formatValidationErrors } from '../../../schemas/validation.js';
 import type { AppEnv } from '../env.js';
 import type { Metrics } from '../metrics.js';
+import { limitBody } from '../middleware/body-limit.js';
 import { problem, problemOf, sendProblem } from '../problem.js';
 import { requestInfo } from '../request-info.js';
 import { isJsonContentType, parseJsonText } from '../json-body.js';
@@ -178,10 +178,7 @@ export class MeteringIngest {
 export function meteringRoutes(ingest: MeteringIngest, metrics: Metrics): Hono<AppEnv> {
   return new Hono<AppEnv>().post(
     '/v1/metering/events',
-    bodyLimit({
-      maxSize: MAX_BATCH_BYTES,
-      onError: (c) => sendProblem(c, problem(413, 'payload-too-large', 'Payload too large', `a metering batch may be at most ${MAX_BATCH_BYTES} bytes`)),
-    }),
+    limitBody(MAX_BATCH_BYTES, 'a metering batch'),
     async (c) => {
       if (!isJsonContentType(c.req.header('content-type'))) {
         return sendProblem(c, problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the batch as application/json'));

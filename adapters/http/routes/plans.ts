@@ -7,6 +7,7 @@ import { planDigest, planStream } from '../../../domain/index.js';
 import type { EventLog } from '../../../schemas/event-log.js';
 import { parsePlanYaml } from '../../../schemas/plan.js';
 import type { AppEnv } from '../env.js';
+import { limitBody } from '../middleware/body-limit.js';
 import { problem, problemOf, sendProblem } from '../problem.js';
 import { requestInfo } from '../request-info.js';
 import { decodeWith, jsonBody, MAX_BODY_BYTES, PlanJsonRequest } from './runs.js';
@@ -19,13 +20,12 @@ export interface PlanRouteDeps {
 const YAML = /^(application|text)\/(x-)?yaml\b/i;
 
 export function planRoutes(deps: PlanRouteDeps): Hono<AppEnv> {
-  return new Hono<AppEnv>().post('/v1/plans', async (c) => {
+  return new Hono<AppEnv>().post('/v1/plans', limitBody(MAX_BODY_BYTES, 'a plan'), async (c) => {
     const principal = c.get('principal');
     let source: string;
     let region = principal.region;
     if (YAML.test(c.req.header('content-type') ?? '')) {
       source = await c.req.text();
-      if (source.length > MAX_BODY_BYTES) return sendProblem(c, problem(413, 'payload-too-large', 'Payload too large', `a plan may be at most ${MAX_BODY_BYTES} bytes`));
       const q = c.req.query('region');
       if (q !== undefined) region = q;
     } else {
