@@ -1,8 +1,8 @@
 // `companyos project`: runs the projectors alone (no HTTP), one active instance per read model across
 // processes; others wait on standby and take over when it dies. `--rebuild` empties the read models first.
-import { serve } from '@hono/node-server';
 import * as t from 'io-ts';
 import { READ_MODELS, resetProjection } from '../../projections/index.js';
+import { startHttpServer } from '../../adapters/http/server.js';
 import type { Config } from '../../schemas/config.js';
 import { openSystem } from '../system.js';
 import { parseOptions } from './usage.js';
@@ -15,14 +15,14 @@ export async function projectCommand(config: Config, argv: readonly string[]): P
       for (const p of READ_MODELS) await resetProjection(system.readStore, system.readStore.schema, p);
       console.log(`companyos: emptied ${READ_MODELS.map((p) => p.name).join(', ')}; rebuilding from the start of the log`);
     }
-    const projectors = system.startProjectors();
     // Only the operational endpoints (health, readiness with lag, metrics): this process takes no commands.
     const operational = new Set(['/healthz', '/readyz', '/metrics']);
-    const server = serve({
+    const server = await startHttpServer({
       port: config.port,
       hostname: '0.0.0.0',
-      fetch: (request) => (operational.has(new URL(request.url).pathname) ? system.app.fetch(request) : new Response('not found', { status: 404 })),
+      fetch: (request, env) => (operational.has(new URL(request.url).pathname) ? system.app.fetch(request, env) : new Response('not found', { status: 404 })),
     });
+    const projectors = system.startProjectors();
     console.log(
       `companyos: projecting ${projectors.map((p) => p.name).join(', ')} from ${system.logDescription}; /healthz, /readyz, /metrics on port ${config.port}`,
     );

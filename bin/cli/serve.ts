@@ -1,16 +1,25 @@
 // `companyos serve`: the HTTP API on PORT, on the stores configuration selects (embedded by default).
-import { serve } from '@hono/node-server';
 import * as t from 'io-ts';
 import { startNatsSide } from '../../adapters/nats/index.js';
 import type { Config } from '../../schemas/config.js';
 import { issueDevelopmentToken } from '../../adapters/auth/jwt.js';
+import { problem } from '../../adapters/http/problem.js';
+import { startHttpServer } from '../../adapters/http/server.js';
 import { DEMO_IDS, DEMO_REGION, DEMO_TENANT, seedDemoTenant } from '../demo-tenant.js';
 import { openSystem } from '../system.js';
 import { parseOptions } from './usage.js';
 
 export async function serveCommand(config: Config, argv: readonly string[]): Promise<void> {
   const options = parseOptions(argv, { 'no-projectors': { type: 'boolean' } }, t.partial({ 'no-projectors': t.boolean }));
-  const system = await openSystem(config);
+  // The port first: when it is taken, stop at once (one line, exit 1), before opening the stores; until
+  // they are open, requests get a 503 problem.
+  let app: ((request: Request, env: unknown) => Response | Promise<Response>) | undefined;
+  const server = await startHttpServer({ fetch: (request, env) => (app === undefined ? starting() : app(request, env)), port: config.port, hostname: '0.0.0.0' });
+  const system = await openSystem(config).catch((error: unknown) => {
+    server.close();
+    throw error;
+  });
+  app = system.app.fetch;
   // Projectors run here by default; `--no-projectors` leaves them to `companyos project` processes.
   if (options['no-projectors'] !== true) system.startProjectors();
   // An empty embedded store gets the demo tenant, so a first `npm start` has something to query.
@@ -18,11 +27,6 @@ export async function serveCommand(config: Config, argv: readonly string[]): Pro
   const seeded = embedded && (await system.log.headPosition()) === undefined ? await seedDemoTenant(system.pipeline) : 0;
   // Committed events go out (JetStream with NATS_URL, else an in-process bus); ingest comes in over NATS.
   const nats = await startNatsSide(system, config);
-  const server = serve({ fetch: system.app.fetch, port: config.port, hostname: '0.0.0.0' });
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
   console.log(
     `companyos: listening on http://localhost:${config.port} (log: ${system.logDescription}; events out: ${nats.description}; ` +
       `projectors: ${system.projectors().length > 0 ? system.projectors().map((p) => p.name).join(', ') : 'off'}; signing key ${system.keyring.active.keyId})`,
@@ -56,3 +60,6 @@ export async function serveCommand(config: Config, argv: readonly string[]): Pro
   await nats.close();
   await system.close();
 }
+
+const STARTING = JSON.stringify(problem(503, 'starting', 'Starting', 'the server is opening its stores; retry shortly'));
+const starting = (): Response => new Response(STARTING, { status: 503, headers: { 'content-type': 'application/problem+json', 'retry-after': '1' } });
