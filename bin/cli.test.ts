@@ -1,5 +1,6 @@
 // The `companyos` CLI as a user runs it: real processes, a real embedded store, exit codes and output.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -42,6 +43,15 @@ const mistakes: [string, string[], Record<string, string>, RegExp][] = [
   ['missing scope', ['verify'], {}, /^companyos: name what to verify/],
   ['bad configuration', ['verify', '--tenant', 'acme'], { PORT: 'eighty' }, /^companyos: bad configuration: PORT: expected port number/],
   ['bad signing key', ['verify', '--tenant', 'acme'], { COMPANYOS_SIGNING_KEY: 'c2hvcnQ=' }, /^companyos: COMPANYOS_SIGNING_KEY: expected the base64 of a 32-byte/],
+  // parseArgs's own messages run over three lines; a value that starts with a dash is one of them.
+  ['negative ttl', ['token', '--ttl', '-1'], {}, /^companyos: --ttl: "-1" looks like an option; a value that starts with "-" is written --ttl=-1$/],
+  ['negative ttl, written as a value', ['token', '--tenant', 'acme', '--roles', 'viewer', '--ttl=-1'], {}, /^companyos: --ttl: expected ttl/],
+  ['negative position', ['replay', '--to-position', '-5'], {}, /^companyos: --to-position: "-5" looks like an option/],
+  ['negative position, written as a value', ['replay', '--to-position=-5'], {}, /^companyos: --to-position: expected a log position/],
+  ['option without its value', ['verify', '--tenant'], {}, /^companyos: Option '--tenant <value>' argument missing$/],
+  ['run start option value with a dash', ['run', 'start', 'deploy', '--reason', '-q'], {}, /^companyos: --reason: "-q" looks like an option.*; usage: companyos run start/],
+  ['ttl over the lifetime cap', ['token', '--tenant', 'acme', '--roles', 'viewer', '--ttl', '601'], { COMPANYOS_JWT_MAX_TTL: '600' }, /^companyos: --ttl: 601 s is longer than a token may live \(600 s, COMPANYOS_JWT_MAX_TTL\)$/],
+  ['bad lifetime cap', ['token', '--tenant', 'acme', '--roles', 'viewer'], { COMPANYOS_JWT_MAX_TTL: '0' }, /^companyos: bad configuration: COMPANYOS_JWT_MAX_TTL/],
 ];
 for (const [name, args, extra, message] of mistakes) {
   usage(name, async () => {
@@ -53,6 +63,31 @@ for (const [name, args, extra, message] of mistakes) {
     assert.not.match(out.stderr, /\n\s+at /); // no stack trace
   });
 }
+
+usage('serve on a port already in use: one line and exit 1 at once, not a process that serves nothing', async () => {
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, '0.0.0.0', r));
+  const port = (taken.address() as AddressInfo).port;
+  try {
+    const child = spawn(process.execPath, [CLI, 'serve'], { env: env({ PORT: String(port) }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    // The deadline is the test's guard against a hang, not a timing assertion.
+    const exit = await exited(child, 30_000);
+    assert.is(exit.code, 1, stderr);
+    assert.equal(stderr.trim().split('\n'), [`companyos: port ${port} is already in use (0.0.0.0:${port}); stop the other process or set PORT`]);
+  } finally {
+    taken.close();
+  }
+});
+
+usage('a token from `companyos token` lives within the default cap and carries exp', async () => {
+  const out = await cli(['token', '--tenant', 'acme', '--roles', 'viewer']);
+  assert.is(out.code, 0, out.stderr);
+  const claims = JSON.parse(Buffer.from(out.stdout.trim().split('.')[1]!, 'base64url').toString());
+  assert.type(claims.exp, 'number');
+  assert.ok(claims.exp - claims.iat <= 24 * 3600, JSON.stringify(claims));
+});
 
 const lifecycle = suite('CLI: serve, token, keys and verify on the embedded store');
 let server: ChildProcess | undefined;

@@ -5,7 +5,7 @@ import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Config } from '../../schemas/config.js';
 import { formatValidationErrors } from '../../schemas/validation.js';
-import { UsageError } from './usage.js';
+import { argumentMistake, UsageError } from './usage.js';
 
 const Api = t.type({ url: t.string, token: t.string });
 
@@ -83,7 +83,7 @@ function parse<A>(argv: readonly string[], options: Record<string, { type: 'stri
   try {
     parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true }) as typeof parsed;
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.replace(/\. To specify.*$/s, '')}; usage: ${usage}`);
+    throw new UsageError(`${argumentMistake(error, argv)}; usage: ${usage}`);
   }
   const decoded = codec.decode({ ...parsed.values, positionals: parsed.positionals });
   if (isLeft(decoded)) throw new UsageError(`usage: ${usage} (${formatValidationErrors(decoded.left).join('; ')})`);
