@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exited } from '../test/child-process.js';
-import { openPostgres } from '../adapters/postgres/database.js';
+import { openPostgres } from '../adapters/read-store/postgres/database.js';
 
 const run = promisify(execFile);
 const CLI = resolve(import.meta.dirname, 'companyos.js');

@@ -2,12 +2,12 @@
 // the log is PostgreSQL/PGlite, else DATABASE_URL, else embedded PGlite beside the EventStoreDB log's data.
 // Read-model migrations run here, at start. Also opens the ClickHouse of the analytics read models.
 import { join } from 'node:path';
-import { openClickHouse, type ClickHouseStore } from '../adapters/clickhouse/index.js';
-import { migrate, openPostgres, type PostgresDatabase } from '../adapters/postgres/database.js';
-import { PostgresEventLog } from '../adapters/postgres/event-log.js';
+import { openClickHouse, type ClickHouseStore } from '../adapters/analytics-store/clickhouse/index.js';
+import { migrate, openPostgres, type PostgresDatabase } from '../adapters/read-store/postgres/database.js';
+import { PostgresEventLog } from '../adapters/event-log/postgres/event-log.js';
 import { readModelMigrations } from '../projections/index.js';
 import type { Config } from '../schemas/config.js';
-import type { EventLog } from '../schemas/event-log.js';
+import type { EventLog } from '../adapters/event-log/event-log.js';
 
 export interface OpenedReadStore {
   readonly store: PostgresDatabase<any>;

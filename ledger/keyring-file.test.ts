@@ -3,7 +3,7 @@ import { isLeft, isRight, type Either } from 'fp-ts/lib/Either.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeKeyringFile, encodeKeyringFile, Keyring, publicKeyEntry, signingKeyFromSeed } from './index.js';
-import { OTHER_TEST_SEED, TEST_SEED } from './test-events.js';
+import { OTHER_TEST_SEED, TEST_SEED } from '../test/test-events.js';
 
 const test = suite('ledger/keyring-file');
 

@@ -3,7 +3,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Keyring, keyIdOf, publicKeyEntry, publishedKeys, seedOf, signingKeyFromSeed } from './index.js';
-import { OTHER_TEST_SEED, TEST_SEED, testSigningKey } from './test-events.js';
+import { OTHER_TEST_SEED, TEST_SEED, testSigningKey } from '../test/test-events.js';
 
 const test = suite('ledger/keyring');
 

@@ -2,9 +2,9 @@
 import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { RecordedEvent } from '../schemas/event-log.js';
+import type { RecordedEvent } from '../adapters/event-log/event-log.js';
 import { fromRecordedEvent, sealEvent, toEventDraft } from './index.js';
-import { makeUnsealed, testSigningKey, toRecorded } from './test-events.js';
+import { makeUnsealed, testSigningKey, toRecorded } from '../test/test-events.js';
 
 const test = suite('ledger/log-codec');
 const sealed = sealEvent(makeUnsealed({ revision: 0 }), testSigningKey());

@@ -2,7 +2,7 @@
 // metadata carries the rest of the sealed envelope, including sealed copies of stream and revision,
 // so a verifier can compare them with where the log actually stored the event (swaps, deletions).
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import type { EventDraft, RecordedEvent } from '../schemas/event-log.js';
+import type { EventDraft, RecordedEvent } from '../adapters/event-log/event-log.js';
 import type { JsonValue } from '../schemas/json.js';
 import { SealedEvent } from '../schemas/sealed-event.js';
 import { describeFirstError } from './decode-error.js';

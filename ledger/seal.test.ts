@@ -5,7 +5,7 @@ import nacl from 'tweetnacl';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { canonicalize, eventHash, sealEvent, signingKeyFromSeed, signingMessage, SIGNING_DOMAIN } from './index.js';
-import { makeUnsealed, testSigningKey, TEST_SEED } from './test-events.js';
+import { makeUnsealed, testSigningKey, TEST_SEED } from '../test/test-events.js';
 
 const test = suite('ledger/seal');
 const key = testSigningKey();

@@ -1,7 +1,7 @@
 // Event and chain verification: every tampering case must be named at the exact event that was altered.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { RecordedEvent } from '../schemas/event-log.js';
+import type { RecordedEvent } from '../adapters/event-log/event-log.js';
 import type { SealedEvent } from '../schemas/sealed-event.js';
 import {
   ChainVerifier,
@@ -14,7 +14,7 @@ import {
   verifyEvent,
   type ChainReport,
 } from './index.js';
-import { makeChain, makeUnsealed, OTHER_TEST_SEED, TEST_SEED, testSigningKey, toRecorded } from './test-events.js';
+import { makeChain, makeUnsealed, OTHER_TEST_SEED, TEST_SEED, testSigningKey, toRecorded } from '../test/test-events.js';
 
 const key = testSigningKey();
 const keyring = new Keyring([], key);

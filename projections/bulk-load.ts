@@ -3,7 +3,7 @@
 // state lives in the read store (projection_bulk_loads, with the dropped indexes' definitions), so an
 // interrupted load is resumed and finished by whichever projector runs next; a live projector finishes it
 // before following the log, so live operation always has its indexes and derived rows.
-import type { ReadStore } from '../schemas/read-store.js';
+import type { ReadStore } from '../adapters/read-store/read-store.js';
 import { inTransaction } from './in-transaction.js';
 import type { Projection } from './projection.js';
 

@@ -1,7 +1,7 @@
 // Projection checkpoints: one row per projection in the read store, moved in the same transaction as the
 // read-model writes, compare-and-set, so a projector that lost its lock can never commit over its successor.
 import { sql } from 'kysely';
-import type { Migration, SqlSession } from '../schemas/read-store.js';
+import type { Migration, SqlSession } from '../adapters/read-store/read-store.js';
 
 export const checkpointMigrations: readonly Migration[] = [
   {

@@ -1,7 +1,7 @@
 // Read-model digests: SHA-256 over a read model's rows in primary-key order, rendered as JSON by
 // PostgreSQL in UTC. Two stores holding the same rows give the same digest, whatever wrote them.
 import { createHash } from 'node:crypto';
-import type { SqlSession, ReadStore } from '../schemas/read-store.js';
+import type { SqlSession, ReadStore } from '../adapters/read-store/read-store.js';
 import type { Projection } from './projection.js';
 
 const FETCH = 5000;

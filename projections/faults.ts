@@ -2,7 +2,7 @@
 // here (in the same transaction as the checkpoint that moves past it), so one bad event never stops the
 // others. The table is bookkeeping beside the read model, not part of it: it is not digested, it is emptied
 // with the read model on a rebuild, and an operator can acknowledge a fault without rebuilding.
-import type { SqlSession } from '../schemas/read-store.js';
+import type { SqlSession } from '../adapters/read-store/read-store.js';
 import type { ProjectedEvent } from './projection.js';
 
 export interface ProjectionFault {

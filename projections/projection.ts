@@ -1,7 +1,7 @@
 // What a read model is to the projector runtime: a name and version, its tables (created by versioned
 // migrations, digested in a canonical order), and a pure batch apply from sealed events to SQL writes.
 import type { SealedEvent } from '../schemas/sealed-event.js';
-import type { Migration, SqlSession } from '../schemas/read-store.js';
+import type { Migration, SqlSession } from '../adapters/read-store/read-store.js';
 
 /** A sealed event with its place in the log's global order. */
 export interface ProjectedEvent {

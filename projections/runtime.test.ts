@@ -3,7 +3,7 @@
 // the projection cannot apply skipped as a fault (the rest applies; a replay skips the same; ack and rebuild).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { migrate } from '../adapters/postgres/database.js';
+import { migrate } from '../adapters/read-store/postgres/database.js';
 import { openReadModelBed, type ReadModelBed } from '../test/read-model-bed.js';
 import { appendImpossibleDate } from '../test/unappliable-event.js';
 import { acknowledgeFaults, listFaults } from './faults.js';

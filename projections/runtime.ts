@@ -4,8 +4,8 @@
 // An event the projection cannot apply is skipped and recorded as a fault (faults.ts); the rest applies.
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { fromRecordedEvent } from '../ledger/index.js';
-import type { EventLog, RecordedEvent } from '../schemas/event-log.js';
-import type { HeldLock, ReadStore, SqlSession } from '../schemas/read-store.js';
+import type { EventLog, RecordedEvent } from '../adapters/event-log/event-log.js';
+import type { HeldLock, ReadStore, SqlSession } from '../adapters/read-store/read-store.js';
 import { bulkLoadUnderWay, finishBulkLoad, startBulkLoad } from './bulk-load.js';
 import { advanceCheckpoint, loadCheckpoint, resetCheckpoint, type Checkpoint } from './checkpoints.js';
 import { isDeterministicFailure } from './failure-kind.js';

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openClickHouse, type ClickHouseStore } from '../adapters/clickhouse/index.js';
+import { openClickHouse, type ClickHouseStore } from '../adapters/analytics-store/clickhouse/index.js';
 
 let chdbPath: string | undefined;
 

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { issueDevelopmentToken, type DevelopmentTokenClaims } from '../adapters/auth/jwt.js';
 import { openSystem, type System } from '../bin/system.js';
-import { TEST_SEED } from '../ledger/test-events.js';
+import { TEST_SEED } from './test-events.js';
 import { loadConfig } from '../schemas/config.js';
-import type { EventLog } from '../schemas/event-log.js';
+import type { EventLog } from '../adapters/event-log/event-log.js';
 
 export const JWT_SECRET = 'test-secret-of-at-least-32-bytes!!';
 

@@ -9,7 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { fromRecordedEvent, sealEvent } from '../ledger/index.js';
-import { OTHER_TEST_SEED, TEST_SEED, testSigningKey } from '../ledger/test-events.js';
+import { OTHER_TEST_SEED, TEST_SEED, testSigningKey } from './test-events.js';
 import { openTestApi, type TestApi } from './api-harness.js';
 import { openDirLog, type TestLog } from './logs.js';
 

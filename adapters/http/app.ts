@@ -8,7 +8,7 @@ import type { AuditIndexReader } from '../../projections/audit/audit-index.js';
 import type { GraphQueries } from '../../projections/graph/queries.js';
 import type { RunQueries } from '../../projections/runs/queries.js';
 import type { GithubWebhookSecret } from '../../schemas/config.js';
-import { LogUnavailableError } from '../../schemas/event-log.js';
+import { LogUnavailableError } from '../event-log/event-log.js';
 import type { TokenVerifier } from '../auth/jwt.js';
 import type { AppEnv } from './env.js';
 import type { Metrics } from './metrics.js';

@@ -11,7 +11,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { parseActionsFile, type ActionCatalogue } from '../../schemas/actions.js';
 import type { ActionSpec, ParamValues } from '../../schemas/plan.js';
 import { actionPerformer, type ActionSettings, type Outcome } from './actions.js';
-import { systemClock } from './clock.js';
+import { systemClock } from '../../commands/maestro/clock.js';
 
 const NOBODY = { uid: 65534, gid: 65534 };
 const test = suite<{ dataDir: string; actions: ActionCatalogue }>('script actions', {} as never);

@@ -10,7 +10,7 @@ import { DEFAULT_EGRESS, type EgressPolicy } from '../../schemas/egress.js';
 import type { JsonObject, JsonValue } from '../../schemas/json.js';
 import { durationMs, type ActionSpec } from '../../schemas/plan.js';
 import type { FailureCause } from '../../schemas/run.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../../commands/maestro/clock.js';
 import { EGRESS_REFUSED, EgressRefused, egressRequest } from './egress.js';
 
 /** How an attempt ended; a timeout is decided by the executor, which aborts `signal`. */

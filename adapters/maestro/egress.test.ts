@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { DEFAULT_EGRESS, egressDecider, parseEgressRule, type EgressPolicy, type EgressRule } from '../../schemas/egress.js';
 import type { ActionSpec } from '../../schemas/plan.js';
 import { actionPerformer, type Outcome } from './actions.js';
-import { systemClock } from './clock.js';
+import { systemClock } from '../../commands/maestro/clock.js';
 import { checkedLookup, type Resolver } from './egress.js';
 
 const test = suite<{ open: number; closed: number; server: Server; hits: string[] }>('egress', {} as never);

@@ -1,6 +1,6 @@
 // The relay's checkpoint in PostgreSQL: the last log position whose publish was acknowledged. Saves never
 // move it backwards, so a relay that lost its lease cannot undo the progress of the one that took over.
-import { quoteIdent, type PostgresDatabase } from '../postgres/database.js';
+import { quoteIdent, type PostgresDatabase } from '../read-store/postgres/database.js';
 
 export class CheckpointStore {
   readonly #db: PostgresDatabase<any>;

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { issueDevelopmentToken, jwtVerifier, remoteJwks } from '../auth/jwt.js';
 import { authenticateDelivery } from './ingest-authn.js';
 import { parseDelivery } from './ingest-message.js';
-import { TEST_INGEST_POLICY, testDelivery } from './test-support.js';
+import { TEST_INGEST_POLICY, testDelivery } from '../../test/nats-support.js';
 
 const test = suite('nats ingest authentication');
 const secret = new TextEncoder().encode('ingest-test-secret-of-32-bytes!!!');

@@ -7,10 +7,10 @@ import * as assert from 'uvu/assert';
 import { failure } from '../../commands/failure.js';
 import type { CommandPipeline } from '../../commands/pipeline.js';
 import { RevisionConflictError } from '../../commands/stream-writer.js';
-import { LogUnavailableError, WrongExpectedRevisionError } from '../../schemas/event-log.js';
+import { LogUnavailableError, WrongExpectedRevisionError } from '../event-log/event-log.js';
 import { refusalFault, thrownFault } from './ingest-fault.js';
 import { executeDelivery, parseDelivery } from './ingest-message.js';
-import { TEST_INGEST_POLICY, nodeUpsert, testDelivery } from './test-support.js';
+import { TEST_INGEST_POLICY, nodeUpsert, testDelivery } from '../../test/nats-support.js';
 
 const test = suite('nats ingest faults');
 

@@ -4,7 +4,7 @@
 // Decided from what a failure is (its code, class or SQLSTATE), never from its wording.
 import { NatsError } from 'nats';
 import { RevisionConflictError } from '../../commands/stream-writer.js';
-import { LogUnavailableError, WrongExpectedRevisionError } from '../../schemas/event-log.js';
+import { LogUnavailableError, WrongExpectedRevisionError } from '../event-log/event-log.js';
 
 export type Fault = 'permanent' | 'transient';
 

@@ -1,6 +1,6 @@
 // A mapped GitHub or OpenLineage message run as its HTTP endpoint runs it (executeGraphCommands, in order):
 // acked once every command is written; a refused command dead-letters the message naming that command.
-import { executeGraphCommands, type ExecutedCommand } from '../ingest/execute.js';
+import { executeGraphCommands, type ExecutedCommand } from '../../commands/execute-graph-commands.js';
 import { refused, thrown, type Disposition, type GraphBatch, type IngestDelivery, type IngestPolicy, type IngestTargets } from './ingest-delivery.js';
 
 export async function executeGraphBatch(targets: IngestTargets, batch: GraphBatch, d: IngestDelivery, policy: IngestPolicy): Promise<Disposition> {

@@ -7,7 +7,7 @@ import { failure } from '../../commands/failure.js';
 import type { CommandPipeline } from '../../commands/pipeline.js';
 import { retryDelay, type IngestDelivery } from './ingest-delivery.js';
 import { executeDelivery, parseDelivery, serializationKey } from './ingest-message.js';
-import { TEST_INGEST_POLICY, testDelivery } from './test-support.js';
+import { TEST_INGEST_POLICY, testDelivery } from '../../test/nats-support.js';
 
 const test = suite('nats ingest message');
 const policy = TEST_INGEST_POLICY;

@@ -11,7 +11,7 @@ import { githubNodeId } from '../ingest/github.js';
 import type { MeteringRecorder, Parsed } from './ingest-delivery.js';
 import type { RejectedRecords } from './ingest-metering.js';
 import { executeDelivery, parseDelivery, serializationKey } from './ingest-message.js';
-import { TEST_INGEST_POLICY, testDelivery } from './test-support.js';
+import { TEST_INGEST_POLICY, testDelivery } from '../../test/nats-support.js';
 
 const test = suite('nats ingest sources');
 const policy = TEST_INGEST_POLICY;

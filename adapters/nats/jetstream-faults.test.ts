@@ -5,12 +5,12 @@ import { connect, headers, type NatsConnection } from 'nats';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CommandPipeline } from '../../commands/pipeline.js';
-import { LogUnavailableError } from '../../schemas/event-log.js';
+import { LogUnavailableError } from '../event-log/event-log.js';
 import { issueDevelopmentToken, jwtVerifier } from '../auth/jwt.js';
 import type { Disposition, IngestDelivery } from './ingest-delivery.js';
 import { startIngest, type IngestOptions } from './ingest.js';
 import { ingestSubject } from './subjects.js';
-import { deleteStreams, natsUrl, nodeUpsert, openTestStore, readStream, runId, testPipeline, waitFor, type TestStore } from './test-support.js';
+import { deleteStreams, natsUrl, nodeUpsert, openTestStore, readStream, runId, testPipeline, waitFor, type TestStore } from '../../test/nats-support.js';
 
 const test = suite('nats jetstream ingest faults');
 const url = natsUrl();

@@ -9,14 +9,14 @@ import type { CommandPipeline } from '../../commands/pipeline.js';
 import { failure } from '../../commands/failure.js';
 import { left } from 'fp-ts/lib/Either.js';
 import { Keyring, publicKeyEntry, verifyEvent, type PublishedKey } from '../../ledger/index.js';
-import { testSigningKey } from '../../ledger/test-events.js';
+import { testSigningKey } from '../../test/test-events.js';
 import { SealedEvent } from '../../schemas/sealed-event.js';
 import type { Disposition, IngestDelivery } from './ingest-delivery.js';
 import { startIngest, type IngestOptions } from './ingest.js';
 import { JetStreamBus } from './jetstream-bus.js';
 import { startRelay } from './relay.js';
 import { ingestSubject } from './subjects.js';
-import { deleteStreams, natsUrl, nodeUpsert, openTestStore, readStream, runId, testPipeline, waitFor, type TestStore } from './test-support.js';
+import { deleteStreams, natsUrl, nodeUpsert, openTestStore, readStream, runId, testPipeline, waitFor, type TestStore } from '../../test/nats-support.js';
 
 const test = suite('nats jetstream');
 const url = natsUrl();

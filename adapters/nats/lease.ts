@@ -3,7 +3,7 @@
 // a successor only re-sends (same Nats-Msg-Id) and the checkpoint never moves backwards.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { quoteIdent, type PostgresDatabase } from '../postgres/database.js';
+import { quoteIdent, type PostgresDatabase } from '../read-store/postgres/database.js';
 
 export interface Lease {
   readonly holder: string;

@@ -1,6 +1,6 @@
 // PostgreSQL tables of the NATS side (ids prefixed `nats_`, run by adapters/postgres migrate()).
 import { sql } from 'kysely';
-import type { Migration } from '../postgres/database.js';
+import type { Migration } from '../read-store/postgres/database.js';
 
 export const natsMigrations: readonly Migration[] = [
   {

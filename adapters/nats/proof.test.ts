@@ -8,15 +8,15 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exited, printed } from '../../test/child-process.js';
 import { ChainVerifier, Keyring } from '../../ledger/index.js';
-import { testSigningKey } from '../../ledger/test-events.js';
+import { testSigningKey } from '../../test/test-events.js';
 import { ensureIngestTopology, type IngestOptions } from './ingest.js';
 import type { RelayOptions } from './relay.js';
 import { ingestSubject } from './subjects.js';
-import { databaseUrl, deleteStreams, natsUrl, nodeUpsert, openTestStore, readStream, runId, waitFor, type TestStore } from './test-support.js';
+import { databaseUrl, deleteStreams, natsUrl, nodeUpsert, openTestStore, readStream, runId, waitFor, type TestStore } from '../../test/nats-support.js';
 
 const test = suite('nats proof');
 const TOTAL = 10_000;
-const WORKER = fileURLToPath(new URL('./proof-worker.ts', import.meta.url));
+const WORKER = fileURLToPath(new URL('../../test/nats-proof-worker.ts', import.meta.url));
 
 const run = runId();
 const tenant = `proof${run}`;

@@ -3,14 +3,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Keyring, publicKeyEntry, publishedKeys, verifyEvent, toEventDraft } from '../../ledger/index.js';
-import { makeChain, testSigningKey } from '../../ledger/test-events.js';
+import { makeChain, testSigningKey } from '../../test/test-events.js';
 import { SealedEvent } from '../../schemas/sealed-event.js';
 import type { Bus, BusMessage, PublishAck, PublishOptions } from './bus.js';
 import { POSITION_HEADER } from './event-message.js';
 import { tryAcquireLease } from './lease.js';
 import { MemoryBus } from './memory-bus.js';
 import { startRelay } from './relay.js';
-import { openTestStore, runId, waitFor, type TestStore } from './test-support.js';
+import { openTestStore, runId, waitFor, type TestStore } from '../../test/nats-support.js';
 
 const test = suite('nats relay (in-process bus)');
 const run = runId();

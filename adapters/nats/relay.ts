@@ -3,8 +3,8 @@
 // After a crash the events since it are re-sent with the same Nats-Msg-Id, which the duplicate window drops.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { EventFilter, EventLog } from '../../schemas/event-log.js';
-import { migrate, type PostgresDatabase } from '../postgres/database.js';
+import type { EventFilter, EventLog } from '../event-log/event-log.js';
+import { migrate, type PostgresDatabase } from '../read-store/postgres/database.js';
 import type { Bus, PublishAck } from './bus.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { outboundMessage } from './event-message.js';

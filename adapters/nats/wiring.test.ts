@@ -7,7 +7,7 @@ import type { CommandPipeline } from '../../commands/pipeline.js';
 import type { BusMessage } from './bus.js';
 import { MemoryBus } from './memory-bus.js';
 import { ingestSubject } from './subjects.js';
-import { deleteStreams, natsUrl, nodeUpsert, openTestStore, runId, testPipeline, waitFor, type TestStore } from './test-support.js';
+import { deleteStreams, natsUrl, nodeUpsert, openTestStore, runId, testPipeline, waitFor, type TestStore } from '../../test/nats-support.js';
 import { startNatsSide } from './wiring.js';
 
 const test = suite('nats wiring');

@@ -3,10 +3,10 @@
 // Usage: npm run bench:append -- [--seconds N] [--max-in-flight N] [--pool N]   (DATABASE_URL or local default)
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
-import { dropSchema, openPostgres } from '../../adapters/postgres/database.js';
-import { PostgresEventLog } from '../../adapters/postgres/event-log.js';
+import { dropSchema, openPostgres } from '../../adapters/read-store/postgres/database.js';
+import { PostgresEventLog } from '../../adapters/event-log/postgres/event-log.js';
 import { sealEvent, signingKeyFromSeed, toEventDraft } from '../../ledger/index.js';
-import type { EventDraft } from '../../schemas/event-log.js';
+import type { EventDraft } from '../../adapters/event-log/event-log.js';
 import { GENESIS_HASH, type SealedEvent, type UnsealedEvent } from '../../schemas/sealed-event.js';
 import { latencySummary, machine, memory, numberArg } from './report.js';
 

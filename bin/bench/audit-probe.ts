@@ -14,7 +14,7 @@ import {
   openClickHouse,
   RESOURCE_ACTIVITY_SQL,
   type AuditRow,
-} from '../../adapters/clickhouse/index.js';
+} from '../../adapters/analytics-store/clickhouse/index.js';
 import { latencySummary, machine, memory, numberArg } from './report.js';
 
 const ROWS = numberArg('rows', 1_000_000);

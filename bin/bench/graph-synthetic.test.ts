@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CedarAuthorizer } from '../../adapters/cedar/cedar-authorizer.js';
-import { migrate } from '../../adapters/postgres/database.js';
+import { migrate } from '../../adapters/read-store/postgres/database.js';
 import type { Principal } from '../../commands/authorizer.js';
 import { graphProjection, readModelMigrations } from '../../projections/index.js';
 import { openReadModelBed, type ReadModelBed } from '../../test/read-model-bed.js';

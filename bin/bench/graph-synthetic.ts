@@ -17,7 +17,7 @@ import { graphProjection } from '../../projections/graph/graph-projection.js';
 import type { ProjectedEvent } from '../../projections/projection.js';
 import { applyBatch, prepareCheckpoint } from '../../projections/runtime.js';
 import type { JsonValue } from '../../schemas/json.js';
-import type { ReadStore } from '../../schemas/read-store.js';
+import type { ReadStore } from '../../adapters/read-store/read-store.js';
 import { GENESIS_HASH, type SealedEvent } from '../../schemas/sealed-event.js';
 import { parseStream } from '../../schemas/streams.js';
 import type { FixtureCommand } from './graph-fixture.js';

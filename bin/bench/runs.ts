@@ -7,15 +7,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { CedarAuthorizer } from '../../adapters/cedar/cedar-authorizer.js';
-import { startExecutor } from '../../adapters/maestro/executor.js';
-import { dropSchema, openPostgres } from '../../adapters/postgres/database.js';
-import { PostgresEventLog } from '../../adapters/postgres/event-log.js';
+import { startExecutor } from '../../commands/maestro/executor.js';
+import { dropSchema, openPostgres } from '../../adapters/read-store/postgres/database.js';
+import { PostgresEventLog } from '../../adapters/event-log/postgres/event-log.js';
 import type { Principal } from '../../commands/authorizer.js';
 import { CommandPipeline } from '../../commands/pipeline.js';
 import { DEFAULT_RETRY } from '../../commands/stream-writer.js';
 import { commandHandlers } from '../../domain/index.js';
 import { Keyring } from '../../ledger/index.js';
-import { testSigningKey } from '../../ledger/test-events.js';
+import { testSigningKey } from '../../test/test-events.js';
 import { DEFAULT_POLICY_FILE } from '../system.js';
 import { latencySummary, machine, memory, numberArg, round } from './report.js';
 

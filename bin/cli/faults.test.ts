@@ -7,8 +7,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { migrate } from '../../adapters/postgres/database.js';
-import { openPostgresEventLog } from '../../adapters/postgres/event-log.js';
+import { migrate } from '../../adapters/read-store/postgres/database.js';
+import { openPostgresEventLog } from '../../adapters/event-log/postgres/event-log.js';
 import { recordFault } from '../../projections/faults.js';
 import { readModelMigrations } from '../../projections/index.js';
 

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dropSchema } from '../../adapters/postgres/database.js';
-import { openPostgresEventLog, type PostgresEventLog } from '../../adapters/postgres/event-log.js';
+import { dropSchema } from '../../adapters/read-store/postgres/database.js';
+import { openPostgresEventLog, type PostgresEventLog } from '../../adapters/event-log/postgres/event-log.js';
 import { openTestApi, type TestApi } from '../../test/api-harness.js';
 import { exited } from '../../test/child-process.js';
 

@@ -3,7 +3,7 @@
 // difference; `--to-position P` gives the state as of P. The fresh schema is dropped afterwards.
 import { randomBytes } from 'node:crypto';
 import * as t from 'io-ts';
-import { dropSchema, migrate } from '../../adapters/postgres/database.js';
+import { dropSchema, migrate } from '../../adapters/read-store/postgres/database.js';
 import { READ_MODELS, projectUntil, readModelDigest, readModelMigrations } from '../../projections/index.js';
 import type { Config } from '../../schemas/config.js';
 import { patternString } from '../../schemas/primitives.js';

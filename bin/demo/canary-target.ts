@@ -60,7 +60,7 @@ export async function startCanaryTarget(options: { readonly port?: number; reado
       weight = body.weight;
       shifts.push({ key, weight });
       const artifact = typeof body.artifact === 'string' ? body.artifact : undefined;
-      // What the run used, for the provenance graph (adapters/maestro/run-graph.ts reads `consumes`).
+      // What the run used, for the provenance graph (commands/maestro/run-graph.ts reads `consumes`).
       const answer = JSON.stringify({ weight, ...(artifact ? { artifact, consumes: [{ type: 'Artifact', id: `artifact:${artifact}` }] } : {}) });
       answers.set(key, answer);
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import type { DomainEvent } from '../command-handler.js';
 import { formatValidationErrors } from '../../schemas/validation.js';
-import { APPROVER, REGION, RUN, T0, actionsFixture, admitted, canary, planFixture, registered, started } from './fixtures.js';
+import { APPROVER, REGION, RUN, T0, actionsFixture, admitted, canary, planFixture, registered, started } from '../../test/maestro-fixtures.js';
 import { EXECUTOR_COMMANDS, maestroCommandHandlers, maestroCommands, planRegisterHandler } from './index.js';
 
 const rightOf = <A>(r: Either<unknown, A>): A => {

@@ -7,7 +7,7 @@ import { canonicalize } from '../../ledger/index.js';
 import { PlanSpec, durationMs, parsePlanYaml, planProblems, topologicalOrder, type StepSpec } from '../../schemas/plan.js';
 import { formatValidationErrors } from '../../schemas/validation.js';
 import { canonicalJson, planDigest } from './digest.js';
-import { canary, chain, planFixture, specOf } from './fixtures.js';
+import { canary, chain, planFixture, specOf } from '../../test/maestro-fixtures.js';
 
 const problemsOf = (yaml: string): readonly string[] => {
   const r = parsePlanYaml(yaml);

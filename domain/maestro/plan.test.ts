@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { NO_ACTIONS } from '../../schemas/actions.js';
 import type { PlanRegister, PlanSpec } from '../../schemas/plan.js';
 import { DeciderSpecification } from '../../test/decider-spec.js';
-import { REGION, T0, actionsFixture, canary, registered, specOf } from './fixtures.js';
+import { REGION, T0, actionsFixture, canary, registered, specOf } from '../../test/maestro-fixtures.js';
 import { evolvePlan, initialPlanState, planDecider, planVersion, type PlanCommand } from './plan.js';
 
 const spec = DeciderSpecification.for(planDecider, { now: T0, related: {}, actions: actionsFixture() });

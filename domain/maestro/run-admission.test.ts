@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DeciderSpecification } from '../../test/decider-spec.js';
-import { APPROVER, APPROVER2, REGION, REQUESTER, RUN, admitted, canary, chain, ctx, ev, ran, ref, registered, started } from './fixtures.js';
+import { APPROVER, APPROVER2, REGION, REQUESTER, RUN, admitted, canary, chain, ctx, ev, ran, ref, registered, started } from '../../test/maestro-fixtures.js';
 import { evolvePlan, initialPlanState } from './plan.js';
 import { runDecider, type RunCommand } from './run.js';
 import { evolveRun, initialRunState } from './run-state.js';

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DeciderSpecification } from '../../test/decider-spec.js';
 import type { RunEvent } from '../../schemas/run.js';
-import { APPROVER, APPROVER2, RUN, admitted, canary, chain, compStarted, compSucceeded, ctx, ev, plus, ran, ref, stepStarted } from './fixtures.js';
+import { APPROVER, APPROVER2, RUN, admitted, canary, chain, compStarted, compSucceeded, ctx, ev, plus, ran, ref, stepStarted } from '../../test/maestro-fixtures.js';
 import { runDecider, type RunCommand } from './run.js';
 import { evolveRun, initialRunState } from './run-state.js';
 import { completion, nextCompensations, readySteps } from './schedule.js';

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DeciderSpecification } from '../../test/decider-spec.js';
 import type { FailureCause } from '../../schemas/run.js';
-import { APPROVER, RUN, admitted, chain, ctx, ev, key, plus, ran, ref, stepStarted, stepSucceeded } from './fixtures.js';
+import { APPROVER, RUN, admitted, chain, ctx, ev, key, plus, ran, ref, stepStarted, stepSucceeded } from '../../test/maestro-fixtures.js';
 import { runDecider, type RunCommand } from './run.js';
 import { evolveRun, initialRunState } from './run-state.js';
 import { completion, inFlight, readySteps } from './schedule.js';

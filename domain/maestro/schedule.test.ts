@@ -1,7 +1,7 @@
 // The executor's pure scheduling API: backoff with jitter, and what a restarted executor resumes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { admitted, chain, compStarted, ev, ran, stepStarted } from './fixtures.js';
+import { admitted, chain, compStarted, ev, ran, stepStarted } from '../../test/maestro-fixtures.js';
 import { evolveRun, initialRunState } from './run-state.js';
 import { completion, dependentsOf, inFlight, nextCompensations, readySteps, retryDelay } from './schedule.js';
 

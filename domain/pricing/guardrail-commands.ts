@@ -1,5 +1,5 @@
 // The FinOps guardrail commands as the pipeline sees them: budget set (admins), threshold crossings and
-// anomalies (the monitor, as a service identity; see bin/finops-monitor.ts).
+// anomalies (the monitor, as a service identity; see commands/finops-monitor.ts).
 import { AnomalyEvent, AnomalyRecord, BudgetEvent, BudgetSet, BudgetThresholdRecord } from '../../schemas/finops.js';
 import { streamName } from '../../schemas/streams.js';
 import { foldWith, type CommandHandler } from '../command-handler.js';

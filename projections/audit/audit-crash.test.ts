@@ -10,9 +10,9 @@ import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exited } from '../../test/child-process.js';
-import { migrate } from '../../adapters/postgres/database.js';
+import { migrate } from '../../adapters/read-store/postgres/database.js';
 import { toEventDraft } from '../../ledger/log-codec.js';
-import { makeChain } from '../../ledger/test-events.js';
+import { makeChain } from '../../test/test-events.js';
 import { openDirLog } from '../../test/logs.js';
 import { readModelMigrations } from '../index.js';
 
@@ -23,7 +23,7 @@ const EVENTS = 40;
 /** A projector process on the log and chDB in `dir`; `dying`: it hangs after the first insert, for the kill. */
 const projectorScript = (dir: string, dying: boolean) => `
   const { openDirLog } = await import(${module('test/logs.ts')});
-  const { openClickHouse, migrateClickHouse, auditMigrations, clickHouseAuditIndex, AUDIT_TABLE } = await import(${module('adapters/clickhouse/index.ts')});
+  const { openClickHouse, migrateClickHouse, auditMigrations, clickHouseAuditIndex, AUDIT_TABLE } = await import(${module('adapters/analytics-store/clickhouse/index.ts')});
   const { auditProjection, startProjector } = await import(${module('projections/index.ts')});
   const testLog = await openDirLog(${JSON.stringify(join(dir, 'pglite'))});
   const store = await openClickHouse({ path: ${JSON.stringify(join(dir, 'chdb'))}, database: 'companyos' });

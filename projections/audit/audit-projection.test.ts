@@ -3,9 +3,9 @@
 // event counted twice after the restart.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { AUDIT_TABLE, auditMigrations, clickHouseAuditIndex, migrateClickHouse, type ClickHouseStore } from '../../adapters/clickhouse/index.js';
+import { AUDIT_TABLE, auditMigrations, clickHouseAuditIndex, migrateClickHouse, type ClickHouseStore } from '../../adapters/analytics-store/clickhouse/index.js';
 import { sealEvent } from '../../ledger/seal.js';
-import { makeUnsealed, testSigningKey, testUuid } from '../../ledger/test-events.js';
+import { makeUnsealed, testSigningKey, testUuid } from '../../test/test-events.js';
 import { openTestAnalytics } from '../../test/analytics.js';
 import { openReadModelBed, type ReadModelBed } from '../../test/read-model-bed.js';
 import { UnreadableEventError, type ProjectedEvent, type Projection } from '../projection.js';

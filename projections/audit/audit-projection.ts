@@ -1,6 +1,6 @@
 // The audit projection: every sealed event, denials included, becomes one row of the audit index (ClickHouse).
 // Its writes cannot share the checkpoint's PostgreSQL transaction, so the checkpoint follows the write and
-// a batch re-inserted after a crash collapses on the event id (see adapters/clickhouse/audit-schema.ts).
+// a batch re-inserted after a crash collapses on the event id (see adapters/analytics-store/clickhouse/audit-schema.ts).
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { AccessDeniedData } from '../../schemas/audit.js';
 import { streamName } from '../../schemas/streams.js';

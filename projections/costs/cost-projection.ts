@@ -1,7 +1,7 @@
 // The cost projection: metering batches become usage rows and catalog events become price, tag-rule and
 // shared-pool rows in ClickHouse. Costs are not stored: they are computed at query time from usage and the
 // whole price history, so a price recorded after the usage it covers still applies (cost-model.ts).
-import type { ClickHouseStore } from '../../schemas/analytics-store.js';
+import type { ClickHouseStore } from '../../adapters/analytics-store/analytics-store.js';
 import { MeteringEvent } from '../../schemas/metering.js';
 import { PricingEvent } from '../../schemas/pricing.js';
 import type { ProjectedEvent, Projection } from '../projection.js';

@@ -1,7 +1,7 @@
 // Reads of the cost read model in ClickHouse: the accepted-id index the ingest route consults, and the
 // cost report (usage joined ASOF with the price in force at each record's ts, summed exactly in SQL as
 // Decimal, multiplied and apportioned exactly in cost-model.ts).
-import type { ClickHouseStore, ParamValue } from '../../schemas/analytics-store.js';
+import type { ClickHouseStore, ParamValue } from '../../adapters/analytics-store/analytics-store.js';
 import {
   apportionPool,
   costRows,

@@ -1,7 +1,7 @@
 // The cost read model's ClickHouse tables: usage rows (one per accepted record), price versions, tag
 // rules, shared-cost pools and the accepted-segment index. All ReplacingMergeTree keyed so that a
 // re-inserted event (projector crash between insert and checkpoint, or a replay) collapses; reads use FINAL.
-import type { ClickHouseMigration } from '../../schemas/analytics-store.js';
+import type { ClickHouseMigration } from '../../adapters/analytics-store/analytics-store.js';
 
 export const USAGE_TABLE = 'metering_usage';
 export const SEGMENTS_TABLE = 'metering_segments';

@@ -5,9 +5,9 @@
 // PostgreSQL when DATABASE_URL is set (the log stays on PGlite; the read store is the server).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dropSchema, migrate, openPostgres, type PostgresDatabase } from '../../adapters/postgres/database.js';
+import { dropSchema, migrate, openPostgres, type PostgresDatabase } from '../../adapters/read-store/postgres/database.js';
 import { openReadModelBed, type ReadModelBed } from '../../test/read-model-bed.js';
-import type { ReadStore } from '../../schemas/read-store.js';
+import type { ReadStore } from '../../adapters/read-store/read-store.js';
 import { readModelDigest, readModelMigrations } from '../index.js';
 import type { BulkLoad, Projection } from '../projection.js';
 import { projectUntil, startProjector } from '../runtime.js';

@@ -3,7 +3,7 @@
 // secondary indexes the runtime has dropped; `finish` then derives valid_to and the current tables from the
 // whole history in one pass, with the same SQL as the per-batch writer (history-sql.ts), so both paths
 // leave the same rows.
-import type { SqlSession } from '../../schemas/read-store.js';
+import type { SqlSession } from '../../adapters/read-store/read-store.js';
 import { copyField, copyJson } from '../copy-text.js';
 import type { BulkLoad, ProjectedEvent } from '../projection.js';
 import { closeWindowsSql, EDGES, fillCurrentSql, keysWithHistory, NODES } from './history-sql.js';

@@ -1,7 +1,7 @@
 // GraphProjection specifications: given commands through the real write side → then the read model's rows.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { migrate } from '../../adapters/postgres/database.js';
+import { migrate } from '../../adapters/read-store/postgres/database.js';
 import { openReadModelBed, type ReadModelBed } from '../../test/read-model-bed.js';
 import { readModelMigrations } from '../index.js';
 import { graphProjection } from './graph-projection.js';

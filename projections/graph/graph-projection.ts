@@ -2,7 +2,7 @@
 // versions, recompute valid_to of every version of the touched nodes and edges (so a late event with an
 // earlier effectiveAt slots into the history), then refresh their current rows (history-sql.ts). A rebuild
 // from zero goes through graph-bulk-load.ts instead: versions only, then everything derived in one pass.
-import type { SqlSession } from '../../schemas/read-store.js';
+import type { SqlSession } from '../../adapters/read-store/read-store.js';
 import type { ProjectedEvent, Projection } from '../projection.js';
 import { graphBulkLoad } from './graph-bulk-load.js';
 import { closeWindowsSql, EDGES, NODES, refreshCurrentSql, type KeyScope } from './history-sql.js';

@@ -3,7 +3,7 @@
 // observed and recorded times; the current tables hold each thing's latest version in valid time, for
 // traversals. Each row names the sealed event (id, hash, stream revision, log position) it came from.
 import { sql } from 'kysely';
-import type { Migration } from '../../schemas/read-store.js';
+import type { Migration } from '../../adapters/read-store/read-store.js';
 
 export const graphMigrations: readonly Migration[] = [
   {

@@ -1,6 +1,6 @@
 // GraphQueries: the read side of the provenance graph (seed §1.2 access patterns) over the graph read model.
 // Every statement is parameterized and filtered by the caller's tenant; see QUERIES.md for plans and indexes.
-import type { ReadStore } from '../../schemas/read-store.js';
+import type { ReadStore } from '../../adapters/read-store/read-store.js';
 import type { ChangeCursor, Direction, LineageCursor } from '../../schemas/graph-queries.js';
 import type { EdgeType } from '../../schemas/graph.js';
 

@@ -2,7 +2,7 @@
 // compensations) and a timeline with one row per run event. Each run row also keeps the run's folded
 // state, so the next batch continues the fold instead of re-reading the stream.
 import { sql } from 'kysely';
-import type { Migration } from '../../schemas/read-store.js';
+import type { Migration } from '../../adapters/read-store/read-store.js';
 
 export const runMigrations: readonly Migration[] = [
   {

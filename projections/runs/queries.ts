@@ -1,6 +1,6 @@
 // RunQueries: the read side of the run-state read model (GET /v1/runs…). Every statement is parameterized
 // and filtered by the caller's tenant; lists page by keyset (the position of run.started), newest first.
-import type { ReadStore } from '../../schemas/read-store.js';
+import type { ReadStore } from '../../adapters/read-store/read-store.js';
 
 export interface AttemptView {
   readonly kind: 'action' | 'compensation';

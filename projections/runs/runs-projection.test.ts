@@ -2,8 +2,8 @@
 // the timeline, the queries, and a replay into a fresh schema with the same digest.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { migrate } from '../../adapters/postgres/database.js';
-import { openExecutorBed, REGION, BOB, type ExecutorBed } from '../../adapters/maestro/executor-bed.js';
+import { migrate } from '../../adapters/read-store/postgres/database.js';
+import { openExecutorBed, REGION, BOB, type ExecutorBed } from '../../test/executor-bed.js';
 import { readModelDigest, readModelMigrations, projectUntil } from '../index.js';
 import { RunQueries } from './queries.js';
 import { runsProjection } from './runs-projection.js';

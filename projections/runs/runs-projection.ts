@@ -4,7 +4,7 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { evolveRun, initialRunState, type RunState, type StepState } from '../../domain/index.js';
 import type { JsonObject } from '../../schemas/json.js';
-import type { SqlSession } from '../../schemas/read-store.js';
+import type { SqlSession } from '../../adapters/read-store/read-store.js';
 import { RunEvent } from '../../schemas/run.js';
 import { parseStream } from '../../schemas/streams.js';
 import { formatValidationErrors } from '../../schemas/validation.js';

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import type { Principal } from '../../../commands/authorizer.js';
 import type { CommandPipeline } from '../../../commands/pipeline.js';
 import type { GithubWebhookSecret } from '../../../schemas/config.js';
-import { executeGraphCommands } from '../../ingest/execute.js';
+import { executeGraphCommands } from '../../../commands/execute-graph-commands.js';
 import { GITHUB_EVENTS, isMappedGithubEvent, mapGithubEvent } from '../../ingest/github.js';
 import { verifyGithubSignature } from '../../ingest/github-signature.js';
 import type { AppEnv } from '../env.js';

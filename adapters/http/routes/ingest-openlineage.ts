@@ -2,7 +2,7 @@
 // as the bearer token's principal, in the token's region.
 import { Hono } from 'hono';
 import type { CommandPipeline } from '../../../commands/pipeline.js';
-import { executeGraphCommands } from '../../ingest/execute.js';
+import { executeGraphCommands } from '../../../commands/execute-graph-commands.js';
 import { mapOpenLineageEvents } from '../../ingest/openlineage.js';
 import type { AppEnv } from '../env.js';
 import type { Metrics } from '../metrics.js';

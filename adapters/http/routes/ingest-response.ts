@@ -2,7 +2,7 @@
 // mapping is answered (201 something appended, 200 nothing new, or the refused command's problem).
 import type { Context } from 'hono';
 import type { Either } from 'fp-ts/lib/Either.js';
-import type { ExecutedCommand, RefusedCommand } from '../../ingest/execute.js';
+import type { ExecutedCommand, RefusedCommand } from '../../../commands/execute-graph-commands.js';
 import type { AppEnv } from '../env.js';
 import type { Metrics } from '../metrics.js';
 import { limitBody } from '../middleware/body-limit.js';

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { CommandPipeline } from '../../../commands/pipeline.js';
 import { planDigest, planStream } from '../../../domain/index.js';
-import type { EventLog } from '../../../schemas/event-log.js';
+import type { EventLog } from '../../event-log/event-log.js';
 import { parsePlanYaml } from '../../../schemas/plan.js';
 import type { AppEnv } from '../env.js';
 import { limitBody } from '../middleware/body-limit.js';

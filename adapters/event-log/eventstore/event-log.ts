@@ -43,8 +43,8 @@ import {
   type RecordedEvent,
   type SubscribeOptions,
   validateAppend,
-} from '../../schemas/event-log.js';
-import type { JsonValue } from '../../schemas/json.js';
+} from '../event-log.js';
+import type { JsonValue } from '../../../schemas/json.js';
 
 export interface EventStoreEventLogOptions {
   /** Resubscription backoff after a dropped subscription: first delay and cap, in ms (jittered, doubling). */
@@ -513,7 +513,7 @@ function patchClient(client: EventStoreDBClient): Set<Channel> {
   const channels = new Set<Channel>();
   const { execute, getGRPCClient, createChannel } = internals;
   if (typeof createChannel !== 'function' || typeof execute !== 'function' || typeof getGRPCClient !== 'function')
-    throw new Error('@eventstore/db-client internals changed: review adapters/eventstore/event-log.ts patchClient');
+    throw new Error('@eventstore/db-client internals changed: review adapters/event-log/eventstore/event-log.ts patchClient');
   internals.createChannel = async () => {
     const channel = await createChannel();
     channels.add(channel);

@@ -5,9 +5,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { ChdbConnection } from 'chdb/connection';
-import type { ClickHouseStore, ParamValue, QueryParams } from '../../schemas/analytics-store.js';
+import type { ClickHouseStore, ParamValue, QueryParams } from '../analytics-store.js';
 
-export type { ClickHouseStore, ParamValue, QueryParams } from '../../schemas/analytics-store.js';
+export type { ClickHouseStore, ParamValue, QueryParams } from '../analytics-store.js';
 
 export interface OpenClickHouseOptions {
   /** http(s)://… of a ClickHouse server (credentials may be in the URL); unset → embedded chDB at `path`. */

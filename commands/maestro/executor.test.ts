@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RunEvent } from '../../schemas/run.js';
-import { ALICE, BOB, CAROL, REGION, T0, openExecutorBed, type ExecutorBed } from './executor-bed.js';
+import { ALICE, BOB, CAROL, REGION, T0, openExecutorBed, type ExecutorBed } from '../../test/executor-bed.js';
 
 const test = suite<{ bed: ExecutorBed }>('maestro executor', {} as { bed: ExecutorBed });
 // One bed for the suite (opening PGlite takes seconds): plan names and run ids differ per test.

@@ -23,7 +23,7 @@ import {
 } from './index.js';
 
 const run = Math.random().toString(36).slice(2, 8);
-const root = resolve(import.meta.dirname, '../..');
+const root = resolve(import.meta.dirname, '../../..');
 
 /** An audit row as inserted: the insert path also takes 64-bit integers as numbers and bigints. */
 type InsertedAuditRow = Omit<AuditRow, 'position'> & { readonly position: string | number | bigint };
@@ -220,7 +220,7 @@ function storeSuite(target: Target): void {
   if (target.path) {
     const path = target.path;
     test('a second process on the same data directory fails with a clear message', async () => {
-      const entry = pathToFileURL(join(root, 'adapters/clickhouse/index.ts')).href;
+      const entry = pathToFileURL(join(root, 'adapters/analytics-store/clickhouse/index.ts')).href;
       const script = `
         const { openClickHouse } = await import(${JSON.stringify(entry)});
         try {

@@ -1,10 +1,10 @@
 // Test-only helpers for building sealed events, chains and log records with a fixed, committed test key.
 // Shared by tests across the project; never import this from production code.
-import type { RecordedEvent } from '../schemas/event-log.js';
+import type { RecordedEvent } from '../adapters/event-log/event-log.js';
 import { GENESIS_HASH, type EventMeta, type SealedEvent, type UnsealedEvent } from '../schemas/sealed-event.js';
-import { signingKeyFromSeed, type SigningKey } from './keyring.js';
-import { toEventDraft } from './log-codec.js';
-import { sealEvent } from './seal.js';
+import { signingKeyFromSeed, type SigningKey } from '../ledger/keyring.js';
+import { toEventDraft } from '../ledger/log-codec.js';
+import { sealEvent } from '../ledger/seal.js';
 
 /** Fixed seed of the test signing key (bytes 1..32). Test-only: it is public. */
 export const TEST_SEED: Uint8Array = Uint8Array.from({ length: 32 }, (_, i) => i + 1);

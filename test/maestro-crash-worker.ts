@@ -1,9 +1,9 @@
 // Test fixture for crash.test.ts: one process running only Maestro's executor on a PostgreSQL server, so
 // the test can SIGKILL it mid-run. Settings arrive as JSON in CRASH_SETTINGS; prints "ready" once active.
-import { openPostgres } from '../postgres/database.js';
-import { PostgresEventLog } from '../postgres/event-log.js';
-import { testPipeline } from '../nats/test-support.js';
-import { startExecutor } from './executor.js';
+import { openPostgres } from '../adapters/read-store/postgres/database.js';
+import { PostgresEventLog } from '../adapters/event-log/postgres/event-log.js';
+import { testPipeline } from './nats-support.js';
+import { startExecutor } from '../commands/maestro/executor.js';
 
 const settings = JSON.parse(process.env['CRASH_SETTINGS'] ?? '{}') as { readonly databaseUrl: string; readonly schema: string };
 const database = await openPostgres({ url: settings.databaseUrl, schema: settings.schema });

@@ -1,7 +1,7 @@
 // Tables and the group-commit function of the PostgreSQL event log, as versioned migrations.
 // The decision logic lives in SQL so that a whole group commit is one statement, i.e. one round trip.
 import { sql, type Kysely } from 'kysely';
-import { quoteIdent, type Migration } from './database.js';
+import { quoteIdent, type Migration } from '../../read-store/postgres/database.js';
 
 async function exec(db: Kysely<any>, text: string): Promise<void> {
   await sql.raw(text).execute(db);

@@ -5,7 +5,7 @@ import type { ClickHouseMigration } from './migrate.js';
 export const AUDIT_TABLE = 'audit_events';
 
 /** One row as written and as read back: the audit index port's row (see ClickHouseStore for value formats). */
-export type { AuditRow } from '../../projections/audit/audit-index.js';
+export type { AuditRow } from '../../../projections/audit/audit-index.js';
 
 /*
  * Sorting key and deduplication: the trade-off.

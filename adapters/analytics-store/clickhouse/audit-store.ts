@@ -1,7 +1,7 @@
 // The audit index port (projections/audit/audit-index.ts) on a ClickHouse store: inserts rows as they are,
 // and searches with FINAL so a re-inserted event counts once. Also a lazily opened index for the composition
 // root, so a process that never projects nor reads the audit index never starts the embedded engine.
-import type { AuditIndex, AuditRow, AuditSearch } from '../../projections/audit/audit-index.js';
+import type { AuditIndex, AuditRow, AuditSearch } from '../../../projections/audit/audit-index.js';
 import { AUDIT_TABLE, auditMigrations } from './audit-schema.js';
 import type { ClickHouseStore, ParamValue } from './database.js';
 import { migrateClickHouse } from './migrate.js';

@@ -13,7 +13,7 @@ import {
   type ExpectedRevision,
   type ReadAllOptions,
   type RecordedEvent,
-} from '../../schemas/event-log.js';
+} from './event-log.js';
 import type { JsonValue } from '../../schemas/json.js';
 
 export interface EventLogHarness {

@@ -2,14 +2,14 @@
 // yesterday's cost per service against its trailing 28 days (±3σ), and records what it finds through the
 // pipeline as the system's service identity. Idempotent: each fact has a deterministic id and is written once.
 import { isLeft } from 'fp-ts/lib/Either.js';
-import type { Principal } from '../commands/authorizer.js';
-import type { CommandPipeline } from '../commands/pipeline.js';
-import type { Failure } from '../commands/failure.js';
+import type { Principal } from './authorizer.js';
+import type { CommandPipeline } from './pipeline.js';
+import type { Failure } from './failure.js';
 import { foldWith } from '../domain/index.js';
 import { evolveBudget, initialBudgetState } from '../domain/pricing/guardrails.js';
 import type { CostQueries } from '../projections/costs/cost-queries.js';
 import { compare, mul, parseDecimal } from '../projections/costs/decimal.js';
-import type { EventLog } from '../schemas/event-log.js';
+import type { EventLog } from '../adapters/event-log/event-log.js';
 import { BUDGET_THRESHOLDS, BudgetEvent } from '../schemas/finops.js';
 import { streamName } from '../schemas/streams.js';
 

@@ -1,6 +1,6 @@
 // The read-store port: what projections need of the PostgreSQL that holds read models (sessions for a
 // transaction per batch, a named lock for one active projector, versioned migrations). Adapters implement
-// it (adapters/postgres/database.ts); projections/ depends only on this.
+// it (adapters/read-store/postgres/database.ts); projections/ depends only on this.
 import type { Kysely } from 'kysely';
 
 /** One connection held for a sequence of statements (a transaction, a session lock). */

@@ -3,18 +3,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { CedarAuthorizer } from '../cedar/cedar-authorizer.js';
-import { CommandPipeline } from '../../commands/pipeline.js';
-import { DEFAULT_RETRY } from '../../commands/stream-writer.js';
-import { commandHandlers } from '../../domain/index.js';
-import { Keyring } from '../../ledger/index.js';
-import { testSigningKey } from '../../ledger/test-events.js';
-import { dropSchema, openPostgres, type PostgresDatabase } from '../postgres/database.js';
-import { PostgresEventLog } from '../postgres/event-log.js';
+import { CedarAuthorizer } from '../adapters/cedar/cedar-authorizer.js';
+import { CommandPipeline } from '../commands/pipeline.js';
+import { DEFAULT_RETRY } from '../commands/stream-writer.js';
+import { commandHandlers } from '../domain/index.js';
+import { Keyring } from '../ledger/index.js';
+import { testSigningKey } from './test-events.js';
+import { dropSchema, openPostgres, type PostgresDatabase } from '../adapters/read-store/postgres/database.js';
+import { PostgresEventLog } from '../adapters/event-log/postgres/event-log.js';
 import type { NatsConnection } from 'nats';
-import type { IngestDelivery, IngestPolicy } from './ingest-delivery.js';
+import type { IngestDelivery, IngestPolicy } from '../adapters/nats/ingest-delivery.js';
 
-export const POLICY_FILE = fileURLToPath(new URL('../../commands/policies/default.cedar', import.meta.url));
+export const POLICY_FILE = fileURLToPath(new URL('../commands/policies/default.cedar', import.meta.url));
 
 export const natsUrl = (): string | undefined => process.env['NATS_URL'] || undefined;
 export const databaseUrl = (): string | undefined => process.env['DATABASE_URL'] || undefined;

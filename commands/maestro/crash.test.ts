@@ -7,14 +7,14 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exited, printed } from '../../test/child-process.js';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import type { Principal } from '../../commands/authorizer.js';
+import type { Principal } from '../authorizer.js';
 import { foldRun, runStream } from '../../domain/index.js';
-import type { RecordedEvent } from '../../schemas/event-log.js';
+import type { RecordedEvent } from '../../adapters/event-log/event-log.js';
 import { startCanaryTarget, type CanaryTarget } from '../../bin/demo/canary-target.js';
-import { databaseUrl, openTestStore, runId as uniqueId, testPipeline, waitFor, type TestStore } from '../nats/test-support.js';
+import { databaseUrl, openTestStore, runId as uniqueId, testPipeline, waitFor, type TestStore } from '../../test/nats-support.js';
 
 const test = suite('maestro crash');
-const WORKER = fileURLToPath(new URL('./crash-worker.ts', import.meta.url));
+const WORKER = fileURLToPath(new URL('../../test/maestro-crash-worker.ts', import.meta.url));
 const id = uniqueId();
 const schema = `maestro_crash_${id}`;
 const RUN = `crash-${id}`;

@@ -1,7 +1,7 @@
 // Versioned schema changes for the ClickHouse read store: applies, in list order, the migrations whose
 // ids are not yet in `schema_migrations`, and records each one after its statements succeed.
 import type { ClickHouseStore } from './database.js';
-import type { ClickHouseMigration } from '../../schemas/analytics-store.js';
+import type { ClickHouseMigration } from '../analytics-store.js';
 
 /**
  * One schema change. Ids are global per database: prefix them with the owning module ('audit/0001-…').
@@ -9,7 +9,7 @@ import type { ClickHouseMigration } from '../../schemas/analytics-store.js';
  * the id being recorded re-runs the statements: write each one idempotently (IF NOT EXISTS, …).
  * One statement per entry: a server refuses multi-statement requests.
  */
-export type { ClickHouseMigration } from '../../schemas/analytics-store.js';
+export type { ClickHouseMigration } from '../analytics-store.js';
 
 /** Returns the ids applied by this call (empty when everything was already applied). */
 export async function migrateClickHouse(

@@ -2,11 +2,11 @@
 // idempotency apply exactly as for POST /v1/commands/{type}. Stops at the first refused command.
 import type { Either } from 'fp-ts/lib/Either.js';
 import { left, right } from 'fp-ts/lib/Either.js';
-import type { Principal } from '../../commands/authorizer.js';
-import type { RequestInfo } from '../../commands/envelope.js';
-import type { Failure } from '../../commands/failure.js';
-import type { CommandOutcome, CommandPipeline } from '../../commands/pipeline.js';
-import { commandTarget, type GraphCommand } from './graph-command.js';
+import type { Principal } from './authorizer.js';
+import type { RequestInfo } from './envelope.js';
+import type { Failure } from './failure.js';
+import type { CommandOutcome, CommandPipeline } from './pipeline.js';
+import { commandTarget, type GraphCommand } from '../adapters/ingest/graph-command.js';
 
 export interface ExecutedCommand {
   /** Position in the mapping's command list. */

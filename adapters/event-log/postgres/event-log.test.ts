@@ -9,9 +9,9 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DuplicateEventIdError, type EventDraft, type RecordedEvent } from '../../schemas/event-log.js';
-import { eventLogContract, type EventLogHarness } from '../../test/contracts/event-log.contract.js';
-import { dropSchema, migrate, openPostgres, type Migration, type PostgresDatabase } from './database.js';
+import { DuplicateEventIdError, type EventDraft, type RecordedEvent } from '../event-log.js';
+import { eventLogContract, type EventLogHarness } from '../event-log.contract.js';
+import { dropSchema, migrate, openPostgres, type Migration, type PostgresDatabase } from '../../read-store/postgres/database.js';
 import { PostgresEventLog, sequencerLockKey, type PostgresEventLogOptions } from './event-log.js';
 
 const run = Math.random().toString(36).slice(2, 8);

@@ -8,9 +8,9 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
-import type { HeldLock, Migration, ReadStore, SqlSession } from '../../schemas/read-store.js';
+import type { HeldLock, Migration, ReadStore, SqlSession } from '../read-store.js';
 
-export type { HeldLock, Migration, MigrationContext, SqlSession } from '../../schemas/read-store.js';
+export type { HeldLock, Migration, MigrationContext, SqlSession } from '../read-store.js';
 
 export interface OpenPostgresOptions {
   /** postgres://… of a server; unset → embedded PGlite. */

@@ -18,8 +18,8 @@ import {
   type RecordedEvent,
   type SubscribeOptions,
   validateAppend,
-} from '../../schemas/event-log.js';
-import type { JsonValue } from '../../schemas/json.js';
+} from '../event-log.js';
+import type { JsonValue } from '../../../schemas/json.js';
 import {
   assertIdentifier,
   lockKey,
@@ -30,10 +30,10 @@ import {
   type OpenPostgresOptions,
   type PostgresDatabase,
   type SqlSession,
-} from './database.js';
-import { eventLogMigrations } from './event-log-schema.js';
+} from '../../read-store/postgres/database.js';
+import { eventLogMigrations } from './schema.js';
 
-export { eventLogMigrations } from './event-log-schema.js';
+export { eventLogMigrations } from './schema.js';
 
 export interface PostgresEventLogOptions {
   /** Schema holding `events` and `streams`; default: the database's schema. */

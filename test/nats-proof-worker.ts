@@ -1,12 +1,12 @@
 // Test fixture for proof.test.ts: one process running the relay and the ingest on real NATS and PostgreSQL,
 // so the test can SIGKILL it mid-way. Settings arrive as JSON in PROOF_SETTINGS; prints "ready" when started.
 import { connect } from 'nats';
-import { openPostgres } from '../postgres/database.js';
-import { PostgresEventLog } from '../postgres/event-log.js';
-import { startIngest, type IngestOptions } from './ingest.js';
-import { JetStreamBus } from './jetstream-bus.js';
-import { startRelay, type RelayOptions } from './relay.js';
-import { testPipeline } from './test-support.js';
+import { openPostgres } from '../adapters/read-store/postgres/database.js';
+import { PostgresEventLog } from '../adapters/event-log/postgres/event-log.js';
+import { startIngest, type IngestOptions } from '../adapters/nats/ingest.js';
+import { JetStreamBus } from '../adapters/nats/jetstream-bus.js';
+import { startRelay, type RelayOptions } from '../adapters/nats/relay.js';
+import { testPipeline } from './nats-support.js';
 
 interface Settings {
   readonly natsUrl: string;

@@ -1,7 +1,7 @@
 // The event log port: an append-only store of streams, each an ordered list of revisions, with one
 // global order (positions) across all streams. EventStoreDB and PostgreSQL/PGlite both implement it
-// and both pass test/contracts/event-log.contract.ts. Positions and revisions are bigint end to end.
-import { JsonValueC, type JsonValue } from './json.js';
+// and both pass adapters/event-log/event-log.contract.ts. Positions and revisions are bigint end to end.
+import { JsonValueC, type JsonValue } from '../../schemas/json.js';
 
 /** What an append expects of the stream: its exact last revision, that it does not exist, or anything. */
 export type ExpectedRevision = bigint | 'no-stream' | 'any';

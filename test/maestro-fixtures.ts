@@ -1,12 +1,12 @@
 // Builders for Maestro's tests: plans parsed from YAML (as production does), events written out literally.
 import { readFileSync } from 'node:fs';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { parseActionsFile, type ActionCatalogue } from '../../schemas/actions.js';
-import { parsePlanYaml, type PlanSpec } from '../../schemas/plan.js';
-import { RUN_SCHEMA_VERSION, type RunEvent, type RunEventOf } from '../../schemas/run.js';
-import { PLAN_SCHEMA_VERSION, type PlanEvent } from '../../schemas/plan.js';
-import { planDigest } from './digest.js';
-import type { RunContext } from './run.js';
+import { parseActionsFile, type ActionCatalogue } from '../schemas/actions.js';
+import { parsePlanYaml, type PlanSpec } from '../schemas/plan.js';
+import { RUN_SCHEMA_VERSION, type RunEvent, type RunEventOf } from '../schemas/run.js';
+import { PLAN_SCHEMA_VERSION, type PlanEvent } from '../schemas/plan.js';
+import { planDigest } from '../domain/maestro/digest.js';
+import type { RunContext } from '../domain/maestro/run.js';
 
 export const T0 = '2026-01-01T00:00:00.000Z';
 export const REQUESTER = 'user:alice';
@@ -15,7 +15,7 @@ export const APPROVER2 = 'user:carol';
 export const RUN = 'run-1';
 export const REGION = 'us-east';
 
-export const planFixture = (name: string): string => readFileSync(new URL(`../../test/fixtures/plans/${name}`, import.meta.url), 'utf8');
+export const planFixture = (name: string): string => readFileSync(new URL(`./fixtures/plans/${name}`, import.meta.url), 'utf8');
 
 export function specOf(yaml: string): PlanSpec {
   const r = parsePlanYaml(yaml);

@@ -4,9 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import type { Principal } from '../../commands/authorizer.js';
-import { bodyOf, sealedBodyOf } from '../../commands/folded-streams.js';
-import type { CommandPipeline } from '../../commands/pipeline.js';
+import type { Principal } from '../authorizer.js';
+import { bodyOf, sealedBodyOf } from '../folded-streams.js';
+import type { CommandPipeline } from '../pipeline.js';
 import {
   completion,
   evolveRun,
@@ -19,15 +19,15 @@ import {
   type RunState,
   type Work,
 } from '../../domain/index.js';
-import type { EventLog, LogSubscription } from '../../schemas/event-log.js';
+import type { EventLog, LogSubscription } from '../../adapters/event-log/event-log.js';
 import type { SealedEvent } from '../../schemas/sealed-event.js';
 import type { JsonObject } from '../../schemas/json.js';
 import { durationMs, type ActionSpec, type StepSpec } from '../../schemas/plan.js';
-import type { HeldLock, ReadStore } from '../../schemas/read-store.js';
+import type { HeldLock, ReadStore } from '../../adapters/read-store/read-store.js';
 import { RunEvent } from '../../schemas/run.js';
 import { parseStream, streamName } from '../../schemas/streams.js';
 import { formatValidationErrors } from '../../schemas/validation.js';
-import { actionPerformer, withTimeout, type ActionSettings, type Outcome, type Performer } from './actions.js';
+import { actionPerformer, withTimeout, type ActionSettings, type Outcome, type Performer } from '../../adapters/maestro/actions.js';
 import { systemClock, type Clock } from './clock.js';
 import { runGraphCommands } from './run-graph.js';
 

@@ -12,10 +12,10 @@ import {
   type EventDraft,
   type LogSubscription,
   type RecordedEvent,
-} from '../../schemas/event-log.js';
-import type { JsonValue } from '../../schemas/json.js';
-import { eventLogContract } from '../../test/contracts/event-log.contract.js';
-import { EventStoreTestDouble } from '../../test/eventstore-double/eventstore-test-double.js';
+} from '../event-log.js';
+import type { JsonValue } from '../../../schemas/json.js';
+import { eventLogContract } from '../event-log.contract.js';
+import { EventStoreTestDouble } from '../../../test/eventstore-double/eventstore-test-double.js';
 import { EventStoreEventLog, openEventStoreLog, toClientConnectionString } from './event-log.js';
 
 const fast = { resubscribeDelayMs: { initial: 5, max: 50 } };
