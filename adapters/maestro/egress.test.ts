@@ -6,11 +6,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_EGRESS, egressDecider, parseEgressRule, type EgressPolicy, type EgressRule } from '../../schemas/egress.js';
+import { DEFAULT_EGRESS, parseEgressRule, type EgressPolicy, type EgressRule } from '../../schemas/egress.js';
 import type { ActionSpec } from '../../schemas/plan.js';
 import { actionPerformer, type Outcome } from './actions.js';
 import { systemClock } from '../../commands/maestro/clock.js';
 import { checkedLookup, type Resolver } from './egress.js';
+import { egressDecider } from './egress-policy.js';
 
 const test = suite<{ open: number; closed: number; server: Server; hits: string[] }>('egress', {} as never);
 

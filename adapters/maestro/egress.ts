@@ -1,4 +1,4 @@
-// http steps' requests under the egress policy (schemas/egress.ts). The check runs on the address actually
+// http steps' requests under the egress policy (egress-policy.ts). The check runs on the address actually
 // connected to: IP literals before connecting, names inside the socket's own DNS lookup, so a name that
 // resolves differently between a check and the connect (DNS rebinding) cannot slip through. Redirects are
 // the answer unless the operator enables following them, and then every hop is checked the same way.
@@ -6,7 +6,8 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { egressDecider, normalHost, type EgressPolicy } from '../../schemas/egress.js';
+import { normalHost, type EgressPolicy } from '../../schemas/egress.js';
+import { egressDecider } from './egress-policy.js';
 
 /** The one text a refused connection gets: it says nothing about ports, addresses or what answered. */
 export const EGRESS_REFUSED = 'refused by egress policy';

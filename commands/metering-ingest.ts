@@ -1,0 +1,214 @@
+// POST /v1/metering/events: a batch of usage records for the token's tenant. Each record is checked on its
+// own (invalid ones answered by index, the valid ones kept), ids already accepted are answered as
+// duplicates, and the new ones become ONE sealed `metering.batch.recorded` event through the pipeline.
+import { Hono } from 'hono';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { authorize, type AccessDeps } from '../../../commands/access.js';
+import type { CommandPipeline } from '../../../commands/pipeline.js';
+import type { Principal } from '../../../commands/authorizer.js';
+import type { RequestInfo } from '../../../commands/envelope.js';
+import type { Failure } from '../../../commands/failure.js';
+import type { CostQueries } from '../../../projections/costs/cost-queries.js';
+import { MAX_BATCH_BYTES, MeteringIngestBody, MeteringRecord } from '../../../schemas/metering.js';
+import { formatValidationErrors } from '../../../schemas/validation.js';
+import type { AppEnv } from '../env.js';
+import type { Metrics } from '../metrics.js';
+import { limitBody } from '../middleware/body-limit.js';
+import { problem, problemOf, sendProblem } from '../problem.js';
+import { requestInfo } from '../request-info.js';
+import { isJsonContentType, parseJsonText } from '../json-body.js';
+
+export type RecordStatus = 'accepted' | 'duplicate' | 'rejected';
+
+export interface RecordResult {
+  readonly index: number;
+  readonly eventId: string | null;
+  readonly status: RecordStatus;
+  readonly errors?: readonly string[];
+}
+
+export interface IngestSummary {
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly rejected: number;
+  /** The sealed batch event, when anything was accepted. */
+  readonly batch?: { readonly stream: string; readonly segment: number; readonly eventId: string; readonly hash: string; readonly position?: string };
+  readonly results: readonly RecordResult[];
+}
+
+export type IngestOutcome = { readonly ok: true; readonly summary: IngestSummary } | { readonly ok: false; readonly failure: Failure };
+
+export interface MeteringIngestDeps {
+  readonly access: AccessDeps;
+  readonly pipeline: CommandPipeline;
+  readonly costs: CostQueries;
+  /** The ids recorded in segment n (read from the log). */
+  segmentIds(tenant: string, segment: number): Promise<ReadonlySet<string>>;
+  /** How long to wait for the index to reach segment n-2 before answering 503 (default 10 s). */
+  readonly indexWaitMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Records a batch: per-record validation, then the segment chain (domain/metering/batch.ts). The next
+ * segment is remembered per tenant; a lost race (segment taken) moves on, a gap moves back. Also what
+ * the NATS ingest calls for `ingest.<tenant>.metering`.
+ */
+export class MeteringIngest {
+  readonly #next = new Map<string, number>();
+  readonly #turns = new Map<string, Promise<void>>();
+  constructor(private readonly deps: MeteringIngestDeps) {}
+
+  async record(records: readonly unknown[], region: string, principal: Principal, info: RequestInfo): Promise<IngestOutcome> {
+    const results: (RecordResult | undefined)[] = new Array(records.length);
+    // Checked one by one; of records repeating an id within the batch only the first counts.
+    const valid: { index: number; record: MeteringRecord }[] = [];
+    const firstOf = new Set<string>();
+    records.forEach((raw, index) => {
+      const d = MeteringRecord.decode(raw);
+      const eventId = typeof (raw as { eventId?: unknown } | null)?.eventId === 'string' ? (raw as { eventId: string }).eventId : null;
+      if (isLeft(d)) results[index] = { index, eventId, status: 'rejected', errors: formatValidationErrors(d.left).map((e) => `records[${index}].${e}`) };
+      else if (firstOf.has(d.right.eventId)) results[index] = { index, eventId, status: 'duplicate' };
+      else (firstOf.add(d.right.eventId), valid.push({ index, record: d.right }));
+    });
+    const tenant = principal.tenant;
+    // Authorized before the index is consulted: otherwise a caller who may not write could learn which ids
+    // exist from batches that turn out to be all duplicates (those never reach the pipeline's check).
+    const access = await authorize(
+      this.deps.access,
+      {
+        principal,
+        action: 'metering.batch.record',
+        actionGroups: ['metering.write', 'write'],
+        resource: { type: 'MeteringSegment', id: 'next', attributes: { tenant, region } },
+        context: info.context,
+      },
+      info,
+    );
+    if (!access.allowed) return { ok: false, failure: access.failure };
+    const written = await this.#inTurn(tenant, () => this.#writeSegment(tenant, region, valid, principal, info));
+    if (!written.ok) return written;
+    const { batch, accepted } = written;
+    for (const v of valid) results[v.index] = { index: v.index, eventId: v.record.eventId, status: accepted.has(v.record.eventId) ? 'accepted' : 'duplicate' };
+    const all = results as RecordResult[];
+    return {
+      ok: true,
+      summary: {
+        accepted: all.filter((r) => r.status === 'accepted').length,
+        duplicates: all.filter((r) => r.status === 'duplicate').length,
+        rejected: all.filter((r) => r.status === 'rejected').length,
+        ...(batch ? { batch } : {}),
+        results: all,
+      },
+    };
+  }
+
+  /**
+   * One batch at a time per tenant in this process: the segment chain is linear, so concurrent batches
+   * would only race for the same segment and redo the losing pipeline run (other processes still can;
+   * the chain's expected revision decides, and the loser moves on).
+   */
+  #inTurn<T>(tenant: string, write: () => Promise<T>): Promise<T> {
+    const turn = (this.#turns.get(tenant) ?? Promise.resolve()).then(write, write);
+    const tail = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#turns.set(tenant, tail);
+    void tail.then(() => {
+      if (this.#turns.get(tenant) === tail) this.#turns.delete(tenant);
+    });
+    return turn;
+  }
+
+  async #writeSegment(
+    tenant: string,
+    region: string,
+    valid: readonly { readonly index: number; readonly record: MeteringRecord }[],
+    principal: Principal,
+    info: RequestInfo,
+  ): Promise<{ ok: true; batch: IngestSummary['batch']; accepted: ReadonlySet<string> } | { ok: false; failure: Failure }> {
+    const { costs } = this.deps;
+    const deadline = Date.now() + (this.deps.indexWaitMs ?? 10_000);
+    let batch: IngestSummary['batch'];
+    let accepted: ReadonlySet<string> = new Set<string>();
+    for (let attempt = 0; valid.length > 0; attempt++) {
+      if (attempt > 1000) return { ok: false, failure: { status: 409, code: 'revision-conflict', title: 'Concurrent change', detail: 'metering segments kept moving; retry' } };
+      const indexed = await costs.indexedThrough(tenant);
+      const n = Math.max(this.#next.get(tenant) ?? 0, indexed + 1);
+      if (indexed < n - 2) {
+        if (Date.now() > deadline) {
+          return { ok: false, failure: { status: 503, code: 'metering-index-behind', title: 'Metering index behind', detail: `the accepted-id index is at segment ${indexed}; segment ${n} needs ${n - 2}; retry` } };
+        }
+        await sleep(5);
+        continue;
+      }
+      // Known = the index, plus segment n-1 when the index does not hold it yet (a written segment never changes).
+      const ids = valid.map((v) => v.record.eventId);
+      const [known, previous] = await Promise.all([costs.knownIds(tenant, ids), indexed < n - 1 ? this.deps.segmentIds(tenant, n - 1) : new Set<string>()]);
+      const fresh = valid.filter((v) => !known.has(v.record.eventId) && !previous.has(v.record.eventId)).map((v) => v.record);
+      if (fresh.length === 0) break;
+      const outcome = await this.deps.pipeline.execute('metering.batch.record', { region, segment: n, indexedThrough: Math.min(indexed, n - 1), records: fresh }, principal, info);
+      if (isLeft(outcome)) {
+        const f = outcome.left;
+        // Lost the race for segment n: the next one. A gap (n-1 not written): one back.
+        if (f.code === 'conflict' || f.code === 'revision-conflict') this.#next.set(tenant, n + 1);
+        else if (f.code === 'not-found') this.#next.set(tenant, Math.max(0, n - 1));
+        else return { ok: false, failure: f };
+        continue;
+      }
+      const body = outcome.right.body;
+      const event = body.events[0];
+      if (event === undefined) break; // nothing new after all (cannot happen with an exact `previous`)
+      this.#next.set(tenant, n + 1);
+      batch = { stream: body.stream, segment: n, eventId: event.id, hash: event.hash, ...(body.position ? { position: body.position } : {}) };
+      accepted = new Set(fresh.map((r) => r.eventId));
+      break;
+    }
+    return { ok: true, batch, accepted };
+  }
+}
+
+/**
+ * 200 with a summary and one result per record, in request order, when anything could be decided (some
+ * records may be rejected: see `rejected` and each result's errors); 422 when every record is invalid;
+ * 400/413/415 for a body that is not a batch at all.
+ */
+export function meteringRoutes(ingest: MeteringIngest, metrics: Metrics): Hono<AppEnv> {
+  return new Hono<AppEnv>().post(
+    '/v1/metering/events',
+    limitBody(MAX_BATCH_BYTES, 'a metering batch'),
+    async (c) => {
+      if (!isJsonContentType(c.req.header('content-type'))) {
+        return sendProblem(c, problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the batch as application/json'));
+      }
+      const parsed = parseJsonText(await c.req.text());
+      if (!parsed.ok) return sendProblem(c, parsed.problem);
+      const payload = parsed.value;
+      const body = MeteringIngestBody.decode(payload);
+      if (isLeft(body)) {
+        const errors = formatValidationErrors(body.left);
+        return sendProblem(c, problem(400, 'validation', 'The batch is not valid', errors.join('; '), { errors }));
+      }
+      const principal = c.get('principal');
+      const region = body.right.region ?? principal.region;
+      if (region === undefined) {
+        return sendProblem(c, problem(400, 'validation', 'The batch is not valid', 'region: missing, and the token names no region', { errors: ['region: missing'] }));
+      }
+      const outcome = await ingest.record(body.right.records, region, principal, requestInfo(c));
+      if (!outcome.ok) {
+        metrics.commands.inc({ type: 'metering.batch.record', outcome: outcome.failure.code });
+        if (outcome.failure.status === 503) c.header('retry-after', '1');
+        return sendProblem(c, problemOf(outcome.failure));
+      }
+      const s = outcome.summary;
+      metrics.commands.inc({ type: 'metering.batch.record', outcome: s.accepted > 0 ? 'appended' : 'unchanged' });
+      if (s.rejected === s.results.length) {
+        const errors = s.results.flatMap((r) => r.errors ?? []);
+        return sendProblem(c, problem(422, 'no-valid-records', 'No record in the batch is valid', errors.slice(0, 20).join('; '), { errors, results: s.results }));
+      }
+      return c.json(s, 200);
+    },
+  );
+}
