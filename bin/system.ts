@@ -28,7 +28,7 @@ import { RunQueries } from '../projections/runs/queries.js';
 import { startExecutor, type Executor, type ExecutorOptions } from '../commands/maestro/executor.js';
 import { READ_MODELS, auditProjection, startProjector, type Projector, type ProjectorOptions } from '../projections/index.js';
 import { lazyAuditIndex, migrateClickHouse, type ClickHouseStore } from '../adapters/analytics-store/clickhouse/index.js';
-import { MeteringIngest } from '../adapters/http/routes/metering.js';
+import { MeteringIngest } from '../commands/metering-ingest.js';
 import { costProjection } from '../projections/costs/cost-projection.js';
 import { CostQueries } from '../projections/costs/cost-queries.js';
 import { costMigrations } from '../projections/costs/cost-schema.js';

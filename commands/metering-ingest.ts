@@ -1,22 +1,16 @@
-// POST /v1/metering/events: a batch of usage records for the token's tenant. Each record is checked on its
-// own (invalid ones answered by index, the valid ones kept), ids already accepted are answered as
-// duplicates, and the new ones become ONE sealed `metering.batch.recorded` event through the pipeline.
-import { Hono } from 'hono';
+// Metering ingest: a batch of usage records for one tenant. Each record is checked on its own (invalid
+// ones answered by index, the valid ones kept), ids already accepted are answered as duplicates, and the
+// new ones become ONE sealed `metering.batch.recorded` event through the pipeline. Used by
+// POST /v1/metering/events and by the NATS ingest of `ingest.<tenant>.metering`.
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { authorize, type AccessDeps } from '../../../commands/access.js';
-import type { CommandPipeline } from '../../../commands/pipeline.js';
-import type { Principal } from '../../../commands/authorizer.js';
-import type { RequestInfo } from '../../../commands/envelope.js';
-import type { Failure } from '../../../commands/failure.js';
-import type { CostQueries } from '../../../projections/costs/cost-queries.js';
-import { MAX_BATCH_BYTES, MeteringIngestBody, MeteringRecord } from '../../../schemas/metering.js';
-import { formatValidationErrors } from '../../../schemas/validation.js';
-import type { AppEnv } from '../env.js';
-import type { Metrics } from '../metrics.js';
-import { limitBody } from '../middleware/body-limit.js';
-import { problem, problemOf, sendProblem } from '../problem.js';
-import { requestInfo } from '../request-info.js';
-import { isJsonContentType, parseJsonText } from '../json-body.js';
+import { authorize, type AccessDeps } from './access.js';
+import type { CommandPipeline } from './pipeline.js';
+import type { Principal } from './authorizer.js';
+import type { RequestInfo } from './envelope.js';
+import type { Failure } from './failure.js';
+import type { CostQueries } from '../projections/costs/cost-queries.js';
+import { MeteringRecord } from '../schemas/metering.js';
+import { formatValidationErrors } from '../schemas/validation.js';
 
 export type RecordStatus = 'accepted' | 'duplicate' | 'rejected';
 
@@ -168,47 +162,4 @@ export class MeteringIngest {
     }
     return { ok: true, batch, accepted };
   }
-}
-
-/**
- * 200 with a summary and one result per record, in request order, when anything could be decided (some
- * records may be rejected: see `rejected` and each result's errors); 422 when every record is invalid;
- * 400/413/415 for a body that is not a batch at all.
- */
-export function meteringRoutes(ingest: MeteringIngest, metrics: Metrics): Hono<AppEnv> {
-  return new Hono<AppEnv>().post(
-    '/v1/metering/events',
-    limitBody(MAX_BATCH_BYTES, 'a metering batch'),
-    async (c) => {
-      if (!isJsonContentType(c.req.header('content-type'))) {
-        return sendProblem(c, problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the batch as application/json'));
-      }
-      const parsed = parseJsonText(await c.req.text());
-      if (!parsed.ok) return sendProblem(c, parsed.problem);
-      const payload = parsed.value;
-      const body = MeteringIngestBody.decode(payload);
-      if (isLeft(body)) {
-        const errors = formatValidationErrors(body.left);
-        return sendProblem(c, problem(400, 'validation', 'The batch is not valid', errors.join('; '), { errors }));
-      }
-      const principal = c.get('principal');
-      const region = body.right.region ?? principal.region;
-      if (region === undefined) {
-        return sendProblem(c, problem(400, 'validation', 'The batch is not valid', 'region: missing, and the token names no region', { errors: ['region: missing'] }));
-      }
-      const outcome = await ingest.record(body.right.records, region, principal, requestInfo(c));
-      if (!outcome.ok) {
-        metrics.commands.inc({ type: 'metering.batch.record', outcome: outcome.failure.code });
-        if (outcome.failure.status === 503) c.header('retry-after', '1');
-        return sendProblem(c, problemOf(outcome.failure));
-      }
-      const s = outcome.summary;
-      metrics.commands.inc({ type: 'metering.batch.record', outcome: s.accepted > 0 ? 'appended' : 'unchanged' });
-      if (s.rejected === s.results.length) {
-        const errors = s.results.flatMap((r) => r.errors ?? []);
-        return sendProblem(c, problem(422, 'no-valid-records', 'No record in the batch is valid', errors.slice(0, 20).join('; '), { errors, results: s.results }));
-      }
-      return c.json(s, 200);
-    },
-  );
 }

@@ -3,7 +3,7 @@
 import type { Principal } from '../../commands/authorizer.js';
 import type { RequestInfo } from '../../commands/envelope.js';
 import type { CommandOutcome, CommandPipeline } from '../../commands/pipeline.js';
-import type { MeteringIngest } from '../http/routes/metering.js';
+import type { MeteringIngest } from '../../commands/metering-ingest.js';
 import type { GraphCommand } from '../ingest/graph-command.js';
 import type { TokenVerifier } from '../auth/jwt.js';
 import { refusalFault, thrownFault } from './ingest-fault.js';

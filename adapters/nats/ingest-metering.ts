@@ -1,6 +1,6 @@
 // A metering message run through MeteringIngest.record, as POST /v1/metering/events runs it: valid records
 // are kept and the message acked; the invalid ones become one dead letter of their own, with their errors.
-import type { RecordResult } from '../http/routes/metering.js';
+import type { RecordResult } from '../../commands/metering-ingest.js';
 import { refused, thrown, type Disposition, type IngestDelivery, type IngestPolicy, type IngestTargets, type MeteringBatch } from './ingest-delivery.js';
 
 /** The body of a metering dead letter: each rejected record as sent, with its index in the message and why. */

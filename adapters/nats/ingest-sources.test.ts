@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { failure } from '../../commands/failure.js';
 import type { CommandPipeline } from '../../commands/pipeline.js';
-import type { IngestOutcome } from '../http/routes/metering.js';
+import type { IngestOutcome } from '../../commands/metering-ingest.js';
 import { githubNodeId } from '../ingest/github.js';
 import type { MeteringRecorder, Parsed } from './ingest-delivery.js';
 import type { RejectedRecords } from './ingest-metering.js';
