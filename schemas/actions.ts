@@ -1,13 +1,14 @@
 // The actions an operator registers for Maestro's script steps (COMPANYOS_ACTIONS_FILE): name → program,
 // argument template, typed parameters, timeout, environment, output cap. A plan names an action and gives
 // its parameters; it never names a program, a shell or an argument the operator did not template.
+// Codecs only: reading the file is adapters/maestro/actions-file.ts, building argv action-argv.ts, and a
+// plan's parameters are checked in domain/maestro/action-params.ts.
 import * as t from 'io-ts';
-import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import { parseDocument } from 'yaml';
-import { ActionName, Duration, ParamName, type ParamValues } from './plan.js';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { ActionName, Duration, ParamName } from './plan.js';
 import { patternString } from './primitives.js';
 import { strictRecord } from './strict-record.js';
-import { closedObject, formatValidationErrors } from './validation.js';
+import { closedObject } from './validation.js';
 
 /** `{idempotency_key}` in a template is the attempt's key (runId:stepId:attempt), the same on every re-send. */
 export const IDEMPOTENCY_PLACEHOLDER = 'idempotency_key';
@@ -150,34 +151,21 @@ const Definition = new t.Type<ActionDefinition, unknown, unknown>(
   t.identity,
 );
 
-const ActionsFile = closedObject('ActionsFile', { actions: strictRecord('a map of action names to actions', ActionName, Definition) });
+/** The whole file (decoded by adapters/maestro/actions-file.ts from its YAML). */
+export const ActionsFile = closedObject('ActionsFile', { actions: strictRecord('a map of action names to actions', ActionName, Definition) });
 
 /** The registered actions by name. Empty: script steps are refused. */
 export type ActionCatalogue = ReadonlyMap<string, ActionDefinition>;
 export const NO_ACTIONS: ActionCatalogue = new Map();
 
-/** Parses an actions file (YAML 1.2, so JSON too); Left lists every problem, one `path: message` per line. */
-export function parseActionsFile(source: string): Either<readonly string[], ActionCatalogue> {
-  const doc = parseDocument(source, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) return left(doc.errors.map((e) => `yaml: ${e.message.split('\n')[0]!.replace(/:$/, '')}`));
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    return left([`yaml: ${error instanceof Error ? error.message : String(error)}`]);
-  }
-  const decoded = ActionsFile.decode(raw);
-  if (isLeft(decoded)) return left(formatValidationErrors(decoded.left));
-  return right(new Map(Object.entries(decoded.right.actions)));
-}
-
 // ---------------------------------------------------------------------------------------------------
-// A plan's parameters against the registered action
+// A parameter value against its spec (the codec checks defaults with it; domain/maestro/action-params.ts
+// checks a plan's values)
 
 /** Strings reach a program as one argument each; refusing a leading "-" keeps them from becoming options. */
 const validString = (v: string): boolean => v.length > 0 && v.length <= MAX_STRING && !CONTROL.test(v) && !v.startsWith('-');
 
-function paramValueProblems(name: string, spec: ParamSpec, value: unknown): string[] {
+export function paramValueProblems(name: string, spec: ParamSpec, value: unknown): string[] {
   switch (spec.type) {
     case 'string': {
       if (typeof value !== 'string') return [`expected a string, got ${JSON.stringify(value)}`];
@@ -194,27 +182,4 @@ function paramValueProblems(name: string, spec: ParamSpec, value: unknown): stri
     case 'enum':
       return typeof value === 'string' && spec.values.includes(value) ? [] : [`expected one of ${spec.values.join(', ')}, got ${JSON.stringify(value)}`];
   }
-}
-
-/** Every problem of `params` for `action`, one `params.<name>: message` line each (unknown, missing, bad). */
-export function paramProblems(action: ActionDefinition, params: ParamValues): string[] {
-  const problems: string[] = [];
-  for (const name of Object.keys(params)) if (!Object.hasOwn(action.params, name)) problems.push(`params.${name}: the action has no such parameter`);
-  for (const [name, spec] of Object.entries(action.params)) {
-    const value = Object.hasOwn(params, name) ? params[name] : spec.default;
-    if (value === undefined) problems.push(`params.${name}: missing`);
-    else problems.push(...paramValueProblems(name, spec, value).map((p) => `params.${name}: ${p}`));
-  }
-  return problems;
-}
-
-/** The program's arguments: the template with each placeholder replaced by its (checked) value. */
-export function actionArgv(action: ActionDefinition, params: ParamValues, idempotencyKey: string): readonly string[] {
-  return action.args.map((arg) => {
-    const name = placeholderOf(arg);
-    if (name === undefined) return arg;
-    if (name === IDEMPOTENCY_PLACEHOLDER) return idempotencyKey;
-    const value = Object.hasOwn(params, name) ? params[name] : action.params[name]!.default;
-    return String(value);
-  });
 }

@@ -91,7 +91,7 @@ export type HttpAction = t.TypeOf<typeof HttpAction>;
 export const ActionName = patternString('ActionName (1-64 characters: a-z 0-9 . _ -, starting with a letter or digit)', /^[a-z0-9][a-z0-9._-]{0,63}$/);
 export const ParamName = patternString('ParamName (1-64 characters: a-z 0-9 _, starting with a letter)', /^[a-z][a-z0-9_]{0,63}$/);
 
-/** A parameter value: a string or an integer; the registered action types and checks it (schemas/actions.ts). */
+/** A parameter value: a string or an integer; the registered action types it (schemas/actions.ts), domain/maestro/action-params.ts checks it. */
 export type ParamValue = string | number;
 export type ParamValues = Readonly<Record<string, ParamValue>>;
 const isParamValue = (u: unknown): u is ParamValue =>

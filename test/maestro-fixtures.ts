@@ -1,7 +1,8 @@
 // Builders for Maestro's tests: plans parsed from YAML (as production does), events written out literally.
 import { readFileSync } from 'node:fs';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { parseActionsFile, type ActionCatalogue } from '../schemas/actions.js';
+import type { ActionCatalogue } from '../schemas/actions.js';
+import { parseActionsFile } from '../adapters/maestro/actions-file.js';
 import { parsePlanYaml, type PlanSpec } from '../schemas/plan.js';
 import { RUN_SCHEMA_VERSION, type RunEvent, type RunEventOf } from '../schemas/run.js';
 import { PLAN_SCHEMA_VERSION, type PlanEvent } from '../schemas/plan.js';

@@ -4,10 +4,11 @@
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { NO_ACTIONS, parseActionsFile, type ActionCatalogue } from '../../schemas/actions.js';
+import { NO_ACTIONS, type ActionCatalogue } from '../../schemas/actions.js';
 import type { ActionUser, Config } from '../../schemas/config.js';
 import { ruleText } from '../../schemas/egress.js';
 import type { ActionSettings } from './actions.js';
+import { parseActionsFile } from './actions-file.js';
 
 export class ActionsConfigError extends Error {
   override readonly name = 'ActionsConfigError';

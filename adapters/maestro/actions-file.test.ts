@@ -3,7 +3,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { actionArgv, paramProblems, parseActionsFile, type ActionDefinition } from './actions.js';
+import type { ActionDefinition } from '../../schemas/actions.js';
+import { paramProblems } from '../../domain/maestro/action-params.js';
+import { actionArgv } from './action-argv.js';
+import { parseActionsFile } from './actions-file.js';
 
 const problemsOf = (yaml: string): readonly string[] => {
   const r = parseActionsFile(yaml);

@@ -1,10 +1,11 @@
 // The plan aggregate: one stream per plan name. Versions are content-addressed: registering a spec
 // already registered writes nothing, a different spec becomes the next version.
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { paramProblems, type ActionCatalogue } from '../../schemas/actions.js';
+import type { ActionCatalogue } from '../../schemas/actions.js';
 import { PLAN_SCHEMA_VERSION, type ActionSpec, type PlanEvent, type PlanRegister, type PlanSpec } from '../../schemas/plan.js';
 import type { DecideContext, Decider } from '../command-handler.js';
 import { domainError, type DomainError } from '../errors.js';
+import { paramProblems } from './action-params.js';
 import { planDigest } from './digest.js';
 
 export interface PlanVersion {
