@@ -1,7 +1,24 @@
-// Tables and the group-commit function of the PostgreSQL event log, as versioned migrations.
+// Tables and the group-commit function of the PostgreSQL event log, as versioned migrations, and the names
+// of its advisory locks and NOTIFY channel.
 // The decision logic lives in SQL so that a whole group commit is one statement, i.e. one round trip.
+import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { quoteIdent, type Migration } from '../../read-store/postgres/database.js';
+import { lockKey, quoteIdent, type Migration } from '../../read-store/postgres/database.js';
+
+/**
+ * Key of the sequencer lock (a session-level advisory lock) of a schema. A writer outside this adapter
+ * must hold it while its transaction takes its xid and its positions (e.g. around its INSERT, as the
+ * first write of the transaction) and may release it before COMMIT. See PostgresEventLog.
+ */
+export const sequencerLockKey = (schema: string): bigint => lockKey(`companyos.event-log.sequencer\0${schema}`);
+
+/** Key of a stream's advisory lock, taken by append_batch (in ascending key order). */
+export const streamLockKey = (schema: string, stream: string): bigint =>
+  lockKey(`companyos.event-log.stream\0${schema}\0${stream}`);
+
+/** NOTIFY channel of a schema's log (hashed: a short, safe identifier whatever the schema). */
+export const notifyChannel = (schema: string): string =>
+  `companyos_log_${createHash('sha256').update(schema).digest('hex').slice(0, 16)}`;
 
 async function exec(db: Kysely<any>, text: string): Promise<void> {
   await sql.raw(text).execute(db);
