@@ -451,22 +451,6 @@ export function parsePlanYaml(source: string): Either<readonly string[], PlanSpe
   return isLeft(decoded) ? left(formatValidationErrors(decoded.left)) : right(decoded.right);
 }
 
-/**
- * Step ids in an order where every step comes after the steps it needs; among steps free to go, the
- * one declared first goes first, so the order is stable. Precondition: planProblems(spec) is empty.
- */
-export function topologicalOrder(steps: readonly { readonly id: string; readonly needs: readonly string[] }[]): readonly string[] {
-  const placed = new Set<string>();
-  const order: string[] = [];
-  while (order.length < steps.length) {
-    const next = steps.find((s) => !placed.has(s.id) && s.needs.every((n) => placed.has(n)));
-    if (next === undefined) throw new Error(`topologicalOrder: the steps' needs form a cycle or name unknown steps`);
-    placed.add(next.id);
-    order.push(next.id);
-  }
-  return order;
-}
-
 // ---------------------------------------------------------------------------------------------------
 // The plan aggregate's command and event
 

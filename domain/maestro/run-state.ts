@@ -1,7 +1,8 @@
 // A run's state and how its events change it. Step states carry exactly what each state needs, so a
 // running step always has its attempt and idempotency key, and a succeeded step can never be started.
 import type { JsonObject } from '../../schemas/json.js';
-import { topologicalOrder, type PlanSpec, type StepSpec } from '../../schemas/plan.js';
+import type { PlanSpec, StepSpec } from '../../schemas/plan.js';
+import { topologicalOrder } from './plan-order.js';
 import type { FailureCause, RunEvent, RunEventOf } from '../../schemas/run.js';
 
 /** An attempt in flight: its number, how many more may follow, its idempotency key and deadline. */
