@@ -6,6 +6,7 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Fold } from '../domain/index.js';
 import type { AppendResult, EventLog, RecordedEvent } from '../adapters/event-log/event-log.js';
+import { envelopeOf } from '../ledger/index.js';
 import type { SealedEvent } from '../schemas/sealed-event.js';
 import { tailOf, type StreamTail } from './stream-writer.js';
 
@@ -48,19 +49,6 @@ interface Remembered {
   readonly tail: StreamTail | undefined;
   readonly keyed: ReadonlyMap<string, RecordedCommand>;
 }
-
-/** The parts of a stored envelope the pipeline reads back (the log keeps the envelope in metadata). */
-export interface StoredEnvelope {
-  readonly hash?: string;
-  readonly schemaVersion?: number;
-  readonly meta?: {
-    readonly idempotencyKey?: string;
-    readonly requestDigest?: string;
-    readonly decision?: DecisionRef;
-  };
-}
-export const envelopeOf = (r: RecordedEvent): StoredEnvelope =>
-  typeof r.metadata === 'object' && r.metadata !== null && !Array.isArray(r.metadata) ? (r.metadata as StoredEnvelope) : {};
 
 /** What folding sees of a stored event: the sealed body's type, schema version and data. */
 export const bodyOf = (r: RecordedEvent): unknown => ({ type: r.type, schemaVersion: envelopeOf(r).schemaVersion, data: r.data });

@@ -1,6 +1,6 @@
 // Seals event bodies onto a stream's tail and appends them with the exact expected revision, so the
 // hash chain stays linear; a revision conflict is retried a bounded number of times with jittered backoff.
-import { sealEvent, toEventDraft, type SigningKey } from '../ledger/index.js';
+import { envelopeOf, sealEvent, toEventDraft, type SigningKey } from '../ledger/index.js';
 import type { EventBody } from '../schemas/event-body.js';
 import { WrongExpectedRevisionError, type AppendResult, type EventLog, type RecordedEvent } from '../adapters/event-log/event-log.js';
 import { GENESIS_HASH, type EventMeta, type SealedEvent } from '../schemas/sealed-event.js';
@@ -14,7 +14,7 @@ export interface StreamTail {
 export function tailOf(events: readonly RecordedEvent[]): StreamTail | undefined {
   const last = events[events.length - 1];
   if (last === undefined) return undefined;
-  const hash = (last.metadata as { hash?: unknown } | null)?.hash;
+  const hash: unknown = envelopeOf(last).hash;
   if (typeof hash !== 'string') throw new Error(`stream ${last.stream} revision ${last.revision} has no sealed hash`);
   return { revision: last.revision, hash };
 }

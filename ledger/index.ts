@@ -15,5 +15,5 @@ export {
 } from './keyring.js';
 export { decodeKeyringFile, encodeKeyringFile, KeyringFile, KeyringFileEntry } from './keyring-file.js';
 export { ChainVerifier, verifyChain, verifyEvent, type ChainFailure, type ChainReport } from './verify.js';
-export { fromRecordedEvent, toEventDraft } from './log-codec.js';
+export { envelopeOf, fromRecordedEvent, toEventDraft, type StoredEnvelope } from './log-codec.js';
 export { verifyLog, type VerifyScope } from './verify-log.js';

@@ -1,6 +1,7 @@
 // Mapping between sealed events and the log's drafts/records. The log stores id, type and data itself;
 // metadata carries the rest of the sealed envelope, including sealed copies of stream and revision,
 // so a verifier can compare them with where the log actually stored the event (swaps, deletions).
+// envelopeOf is the one undecoded read of that envelope.
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import type { EventDraft, RecordedEvent } from '../adapters/event-log/event-log.js';
 import type { JsonValue } from '../schemas/json.js';
@@ -13,6 +14,17 @@ export function toEventDraft(e: SealedEvent): EventDraft {
   // SealedEvent's optional meta fields make TypeScript doubt it is JSON; canonicalization already proved it is.
   return { id, type, data, metadata: envelope as unknown as JsonValue };
 }
+
+/**
+ * The sealed envelope a record stores (its metadata), read without decoding it: typed as sealed but
+ * unchecked, for readers that need a field or two of every event (a stream's tail hash, the sealed time,
+ * the tenant of an unreadable event) and must not pay for a decode. Not an object: {}. A reader that
+ * cannot trust the log checks each field's type; fromRecordedEvent is the checked read.
+ */
+export type StoredEnvelope = Partial<Omit<SealedEvent, 'id' | 'type' | 'data'>>;
+
+export const envelopeOf = (r: RecordedEvent): StoredEnvelope =>
+  typeof r.metadata === 'object' && r.metadata !== null && !Array.isArray(r.metadata) ? (r.metadata as StoredEnvelope) : {};
 
 /**
  * The sealed event a record holds: id, type and data from the record, everything else (including the

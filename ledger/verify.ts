@@ -5,7 +5,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import type { RecordedEvent } from '../adapters/event-log/event-log.js';
 import { GENESIS_HASH, type SealedEvent } from '../schemas/sealed-event.js';
 import type { Keyring } from './keyring.js';
-import { fromRecordedEvent } from './log-codec.js';
+import { envelopeOf, fromRecordedEvent } from './log-codec.js';
 import { hashBytes, signingMessage } from './seal.js';
 
 // Standard padded base64 of 64 bytes. Node's decoder is lenient, so the encoding is checked first:
@@ -121,8 +121,6 @@ export function verifyChain(events: readonly RecordedEvent[], keyring: Keyring):
 }
 
 function storedHashOf(r: RecordedEvent): string | undefined {
-  const m = r.metadata;
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) return undefined;
-  const hash = (m as { readonly [k: string]: unknown })['hash'];
+  const hash: unknown = envelopeOf(r).hash;
   return typeof hash === 'string' ? hash : undefined;
 }

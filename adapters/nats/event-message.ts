@@ -1,6 +1,7 @@
 // A committed event as the relay publishes it: the sealed event's JSON as payload (verifiable with the
 // keys from GET /v1/ledger/keys), the event id as Nats-Msg-Id and the log position as a header.
 import type { RecordedEvent } from '../event-log/event-log.js';
+import { envelopeOf } from '../../ledger/log-codec.js';
 import { eventSubject } from './subjects.js';
 
 export interface OutboundMessage {
@@ -16,10 +17,9 @@ export const POSITION_HEADER = 'Companyos-Position';
 const encoder = new TextEncoder();
 
 export function outboundMessage(prefix: string, r: RecordedEvent): OutboundMessage {
-  const m = r.metadata;
   // The record's own id, type and data win over metadata, exactly as ledger's fromRecordedEvent reads
   // it; not decoded here, so a malformed record is still published and fails verification visibly.
-  const sealed = typeof m === 'object' && m !== null && !Array.isArray(m) ? { ...m, id: r.id, type: r.type, data: r.data } : { id: r.id, type: r.type, data: r.data };
+  const sealed = { ...envelopeOf(r), id: r.id, type: r.type, data: r.data };
   return {
     subject: eventSubject(prefix, r.stream, r.type),
     msgId: r.id,
