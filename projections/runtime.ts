@@ -5,7 +5,8 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { envelopeOf, fromRecordedEvent } from '../ledger/index.js';
 import type { EventLog, RecordedEvent } from '../adapters/event-log/event-log.js';
-import type { HeldLock, ReadStore, SqlSession } from '../adapters/read-store/read-store.js';
+import { startFollower, type Follower, type FollowerTerm } from '../adapters/read-store/follower.js';
+import type { ReadStore, SqlSession } from '../adapters/read-store/read-store.js';
 import { bulkLoadUnderWay, finishBulkLoad, startBulkLoad } from './bulk-load.js';
 import { advanceCheckpoint, loadCheckpoint, resetCheckpoint, type Checkpoint } from './checkpoints.js';
 import { isDeterministicFailure } from './failure-kind.js';
@@ -288,15 +289,11 @@ class RunningProjector implements Projector {
   readonly #projection: Projection;
   readonly #schema: string;
   readonly #maxBatch: number;
-  readonly #lockRetryMs: number;
-  readonly #retryDelayMs: number;
   readonly #onError: (error: unknown) => void;
   readonly #clock: () => number;
-  readonly #done: Promise<void>;
+  readonly #follower: Follower;
   readonly #headTimer: NodeJS.Timeout;
   #closing = false;
-  #wake: (() => void) | undefined;
-  #stopCurrent: (() => void) | undefined;
   #state: ProjectorState = 'standby';
   #checkpoint: bigint | undefined;
   #head: bigint | undefined;
@@ -316,8 +313,6 @@ class RunningProjector implements Projector {
     this.#projection = projection;
     this.#schema = options.schema ?? deps.store.schema;
     this.#maxBatch = options.maxBatch ?? 1000;
-    this.#lockRetryMs = options.lockRetryMs ?? 2000;
-    this.#retryDelayMs = options.retryDelayMs ?? 500;
     this.#onError = options.onError ?? ((e) => console.error(`companyos: projection ${projection.name}:`, e instanceof Error ? e.message : e));
     this.#clock = options.clock ?? Date.now;
     const pollHead = () => {
@@ -331,7 +326,24 @@ class RunningProjector implements Projector {
     pollHead();
     this.#headTimer = setInterval(pollHead, options.headPollMs ?? 1000);
     this.#headTimer.unref();
-    this.#done = this.#run();
+    this.#follower = startFollower(
+      deps.store,
+      {
+        lockName: `projection:${this.name}`,
+        lockRetryMs: options.lockRetryMs ?? 2000,
+        retryDelayMs: options.retryDelayMs ?? 500,
+        onFailure: (error) => this.#fail(error),
+        onStandby: () => {
+          this.#state = 'standby';
+          // The active instance reports the faults; a standby's would go stale.
+          this.#faults = [];
+        },
+      },
+      (term) => {
+        this.#activations++;
+        return this.#project(term);
+      },
+    );
   }
 
   status(): ProjectorStatus {
@@ -381,53 +393,10 @@ class RunningProjector implements Projector {
   async close(): Promise<void> {
     this.#closing = true;
     clearInterval(this.#headTimer);
-    this.#wake?.();
-    this.#stopCurrent?.();
-    await this.#done;
+    await this.#follower.close();
     this.#state = 'stopped';
     for (const w of this.#waiters) w.resolve(false);
     this.#waiters = [];
-  }
-
-  #pause(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
-    }).finally(() => (this.#wake = undefined));
-  }
-
-  async #run(): Promise<void> {
-    let delay = this.#retryDelayMs;
-    while (!this.#closing) {
-      let lock: HeldLock | undefined;
-      try {
-        lock = await this.#deps.store.tryLock(`projection:${this.name}`);
-      } catch (error) {
-        this.#fail(error);
-      }
-      if (lock === undefined) {
-        this.#state = 'standby';
-        // The active instance reports the faults; a standby's would go stale.
-        this.#faults = [];
-        await this.#pause(this.#lockRetryMs);
-        continue;
-      }
-      this.#activations++;
-      try {
-        await this.#project(lock);
-        delay = this.#retryDelayMs;
-      } catch (error) {
-        this.#fail(error);
-        await this.#pause(delay);
-        delay = Math.min(delay * 2, 30_000);
-      } finally {
-        await lock.release();
-      }
-    }
   }
 
   #fail(error: unknown): void {
@@ -441,7 +410,7 @@ class RunningProjector implements Projector {
   }
 
   /** Projects while the lock is held; returns when closing or the lock is lost. */
-  async #project(lock: HeldLock): Promise<void> {
+  async #project(term: FollowerTerm): Promise<void> {
     const { store, log } = this.#deps;
     this.#state = 'catching-up';
     this.#checkpoint = (await prepareCheckpoint(store, this.#schema, this.#projection)).position;
@@ -455,10 +424,8 @@ class RunningProjector implements Projector {
       stopped = true;
       void subscription.close();
     };
-    this.#stopCurrent = stop;
-    void lock.lost.then(stop);
-    // close() may have come while the lock or the checkpoint was being taken, before stop was reachable.
-    if (this.#closing) stop();
+    // At once if close() came while the lock or the checkpoint was being taken.
+    term.onStop(stop);
     try {
       const it = subscription[Symbol.asyncIterator]();
       let pending = it.next();
@@ -492,7 +459,6 @@ class RunningProjector implements Projector {
         this.#settleWaiters();
       }
     } finally {
-      this.#stopCurrent = undefined;
       await subscription.close();
     }
   }
