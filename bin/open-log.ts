@@ -1,11 +1,11 @@
 // Opens the event log configuration selects: EventStoreDB when EVENTSTORE_URL is set, else PostgreSQL
 // (DATABASE_URL), else embedded PGlite under the data directory.
 import { join } from 'node:path';
-import { openEventStoreLog } from '../adapters/event-log/eventstore/event-log.js';
+import { openEventStoreLog } from '../adapters/event-log/eventstore/index.js';
 import { lockDataDir } from '../adapters/read-store/postgres/data-dir-lock.js';
-import { openPostgresEventLog } from '../adapters/event-log/postgres/event-log.js';
+import { openPostgresEventLog } from '../adapters/event-log/postgres/index.js';
 import type { Config } from '../schemas/config.js';
-import type { EventLog } from '../adapters/event-log/event-log.js';
+import type { EventLog } from '../adapters/event-log/index.js';
 
 export interface OpenedLog {
   readonly log: EventLog;

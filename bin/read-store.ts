@@ -4,10 +4,10 @@
 import { join } from 'node:path';
 import { openClickHouse, type ClickHouseStore } from '../adapters/analytics-store/clickhouse/index.js';
 import { migrate, openPostgres, type PostgresDatabase } from '../adapters/read-store/postgres/database.js';
-import { PostgresEventLog } from '../adapters/event-log/postgres/event-log.js';
+import { PostgresEventLog } from '../adapters/event-log/postgres/index.js';
 import { readModelMigrations } from '../projections/index.js';
 import type { Config } from '../schemas/config.js';
-import type { EventLog } from '../adapters/event-log/event-log.js';
+import type { EventLog } from '../adapters/event-log/index.js';
 
 export interface OpenedReadStore {
   readonly store: PostgresDatabase<any>;

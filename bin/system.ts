@@ -20,7 +20,7 @@ import { streamName } from '../schemas/streams.js';
 import { regionOfStreams, startFinopsMonitor } from '../commands/finops-monitor.js';
 import type { Keyring } from '../ledger/index.js';
 import type { Config } from '../schemas/config.js';
-import type { EventLog } from '../adapters/event-log/event-log.js';
+import type { EventLog } from '../adapters/event-log/index.js';
 import { projectionSummary, projectionsNotReady, renderProjectionMetrics } from '../adapters/http/projection-status.js';
 import type { PostgresDatabase } from '../adapters/read-store/postgres/database.js';
 import { GraphQueries } from '../projections/graph/queries.js';

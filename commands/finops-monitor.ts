@@ -9,7 +9,7 @@ import { foldWith } from '../domain/index.js';
 import { evolveBudget, initialBudgetState } from '../domain/pricing/guardrails.js';
 import type { CostQueries } from '../projections/costs/cost-queries.js';
 import { compare, mul, parseDecimal } from '../projections/costs/decimal.js';
-import type { EventLog } from '../adapters/event-log/event-log.js';
+import type { EventLog } from '../adapters/event-log/index.js';
 import { BUDGET_THRESHOLDS, BudgetEvent } from '../schemas/finops.js';
 import { streamName } from '../schemas/streams.js';
 

@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Fold } from '../domain/index.js';
 import { testUuid } from '../test/test-events.js';
-import type { EventDraft } from '../adapters/event-log/event-log.js';
+import type { EventDraft } from '../adapters/event-log/index.js';
 import type { JsonValue } from '../schemas/json.js';
 import type { SealedEvent } from '../schemas/sealed-event.js';
 import { openMemoryLog, type TestLog } from '../test/logs.js';

@@ -5,7 +5,7 @@
 // stale; only its tail can, and a stale tail fails the append instead of forking the chain.
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Fold } from '../domain/index.js';
-import type { AppendResult, EventLog, RecordedEvent } from '../adapters/event-log/event-log.js';
+import type { AppendResult, EventLog, RecordedEvent } from '../adapters/event-log/index.js';
 import { envelopeOf } from '../ledger/index.js';
 import type { SealedEvent } from '../schemas/sealed-event.js';
 import { tailOf, type StreamTail } from './stream-writer.js';

@@ -10,7 +10,7 @@ import { DEFAULT_POLICY_FILE } from '../bin/system.js';
 import { commandHandlers } from '../domain/index.js';
 import { Keyring, verifyChain } from '../ledger/index.js';
 import { testSigningKey } from '../test/test-events.js';
-import type { EventLog, ReadStreamOptions } from '../adapters/event-log/event-log.js';
+import type { EventLog, ReadStreamOptions } from '../adapters/event-log/index.js';
 import { auditStream } from '../schemas/streams.js';
 import { openMemoryLog, type TestLog } from '../test/logs.js';
 import type { Principal } from './authorizer.js';

@@ -2,7 +2,7 @@
 // hash chain stays linear; a revision conflict is retried a bounded number of times with jittered backoff.
 import { envelopeOf, sealEvent, toEventDraft, type SigningKey } from '../ledger/index.js';
 import type { EventBody } from '../schemas/event-body.js';
-import { WrongExpectedRevisionError, type AppendResult, type EventLog, type RecordedEvent } from '../adapters/event-log/event-log.js';
+import { WrongExpectedRevisionError, type AppendResult, type EventLog, type RecordedEvent } from '../adapters/event-log/index.js';
 import { GENESIS_HASH, type EventMeta, type SealedEvent } from '../schemas/sealed-event.js';
 
 /** The last event of a stream: the revision to expect and the hash to chain from. */

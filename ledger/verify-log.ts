@@ -1,6 +1,6 @@
 // Verification of what the log actually holds: one stream, or every stream of a tenant, read in pages
 // through the event-log port and fed to a ChainVerifier (memory grows with streams, not events).
-import type { EventLog } from '../adapters/event-log/event-log.js';
+import type { EventLog } from '../adapters/event-log/index.js';
 import { tenantStreamPrefix } from '../schemas/streams.js';
 import type { Keyring } from './keyring.js';
 import { ChainVerifier, type ChainReport } from './verify.js';

@@ -4,7 +4,7 @@
 // An event the projection cannot apply is skipped and recorded as a fault (faults.ts); the rest applies.
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { envelopeOf, fromRecordedEvent } from '../ledger/index.js';
-import type { EventLog, RecordedEvent } from '../adapters/event-log/event-log.js';
+import type { EventLog, RecordedEvent } from '../adapters/event-log/index.js';
 import { startFollower, type Follower, type FollowerTerm } from '../adapters/read-store/follower.js';
 import type { ReadStore, SqlSession } from '../adapters/read-store/read-store.js';
 import { bulkLoadUnderWay, finishBulkLoad, startBulkLoad } from './bulk-load.js';

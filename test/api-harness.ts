@@ -8,7 +8,7 @@ import { issueDevelopmentToken, type DevelopmentTokenClaims } from '../adapters/
 import { openSystem, type System } from '../bin/system.js';
 import { TEST_SEED } from './test-events.js';
 import { loadConfig } from '../schemas/config.js';
-import type { EventLog } from '../adapters/event-log/event-log.js';
+import type { EventLog } from '../adapters/event-log/index.js';
 
 export const JWT_SECRET = 'test-secret-of-at-least-32-bytes!!';
 

@@ -11,7 +11,7 @@ import { openSystem, type System } from '../bin/system.js';
 import { TEST_SEED } from './test-events.js';
 import { loadConfig } from '../schemas/config.js';
 import type { JsonObject } from '../schemas/json.js';
-import type { RecordedEvent } from '../adapters/event-log/event-log.js';
+import type { RecordedEvent } from '../adapters/event-log/index.js';
 import { openMemoryLog, type TestLog } from './logs.js';
 import type { Outcome, Performer } from '../adapters/maestro/actions.js';
 import { FakeClock } from '../commands/maestro/clock.js';

@@ -1,6 +1,6 @@
 // Logs for tests that need a real one but are not about the log itself: embedded PGlite in memory,
 // and a raw SQL session so tamper tests can alter stored rows the way an attacker with DB access would.
-import { openPostgresEventLog, type PostgresEventLog } from '../adapters/event-log/postgres/event-log.js';
+import { openPostgresEventLog, type PostgresEventLog } from '../adapters/event-log/postgres/index.js';
 
 export interface TestLog {
   readonly log: PostgresEventLog;

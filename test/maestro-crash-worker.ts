@@ -1,7 +1,7 @@
 // Test fixture for crash.test.ts: one process running only Maestro's executor on a PostgreSQL server, so
 // the test can SIGKILL it mid-run. Settings arrive as JSON in CRASH_SETTINGS; prints "ready" once active.
 import { openPostgres } from '../adapters/read-store/postgres/database.js';
-import { PostgresEventLog } from '../adapters/event-log/postgres/event-log.js';
+import { PostgresEventLog } from '../adapters/event-log/postgres/index.js';
 import { testPipeline } from './nats-support.js';
 import { startExecutor } from '../commands/maestro/executor.js';
 

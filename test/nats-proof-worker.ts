@@ -2,7 +2,7 @@
 // so the test can SIGKILL it mid-way. Settings arrive as JSON in PROOF_SETTINGS; prints "ready" when started.
 import { connect } from 'nats';
 import { openPostgres } from '../adapters/read-store/postgres/database.js';
-import { PostgresEventLog } from '../adapters/event-log/postgres/event-log.js';
+import { PostgresEventLog } from '../adapters/event-log/postgres/index.js';
 import { startIngest, type IngestOptions } from '../adapters/nats/ingest.js';
 import { JetStreamBus } from '../adapters/nats/jetstream-bus.js';
 import { startRelay, type RelayOptions } from '../adapters/nats/relay.js';

@@ -10,7 +10,7 @@ import { commandHandlers } from '../domain/index.js';
 import { Keyring } from '../ledger/index.js';
 import { testSigningKey } from './test-events.js';
 import { dropSchema, openPostgres, type PostgresDatabase } from '../adapters/read-store/postgres/database.js';
-import { PostgresEventLog } from '../adapters/event-log/postgres/event-log.js';
+import { PostgresEventLog } from '../adapters/event-log/postgres/index.js';
 import type { NatsConnection } from 'nats';
 import type { IngestDelivery, IngestPolicy } from '../adapters/nats/ingest-delivery.js';
 

@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { issueDevelopmentToken } from '../adapters/auth/jwt.js';
 import type { ClickHouseStore } from '../adapters/analytics-store/clickhouse/index.js';
 import { dropSchema } from '../adapters/read-store/postgres/database.js';
-import { openPostgresEventLog, type PostgresEventLog } from '../adapters/event-log/postgres/event-log.js';
+import { openPostgresEventLog, type PostgresEventLog } from '../adapters/event-log/postgres/index.js';
 import { openSystem, type System } from '../bin/system.js';
 import { TEST_SEED } from './test-events.js';
 import { acknowledgeFaults, listFaults } from '../projections/index.js';

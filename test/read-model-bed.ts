@@ -1,7 +1,7 @@
 // A test bed for read models: the whole write side (HTTP API, pipeline, Cedar, sealing) on an in-memory
 // PGlite log, with the read models migrated into the same database, and a projector run to the log's head.
 import { migrate } from '../adapters/read-store/postgres/database.js';
-import type { PostgresEventLog } from '../adapters/event-log/postgres/event-log.js';
+import type { PostgresEventLog } from '../adapters/event-log/postgres/index.js';
 import { READ_MODELS, projectUntil, readModelDigest, readModelMigrations, type Projection } from '../projections/index.js';
 import { openTestApi, type ApiResponse, type TestApi } from './api-harness.js';
 import { openMemoryLog, type TestLog } from './logs.js';

@@ -1,6 +1,6 @@
 // Test-only helpers for building sealed events, chains and log records with a fixed, committed test key.
 // Shared by tests across the project; never import this from production code.
-import type { RecordedEvent } from '../adapters/event-log/event-log.js';
+import type { RecordedEvent } from '../adapters/event-log/index.js';
 import { GENESIS_HASH, type EventMeta, type SealedEvent, type UnsealedEvent } from '../schemas/sealed-event.js';
 import { signingKeyFromSeed, type SigningKey } from '../ledger/keyring.js';
 import { toEventDraft } from '../ledger/log-codec.js';

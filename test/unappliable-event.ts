@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { fromRecordedEvent, sealEvent, toEventDraft } from '../ledger/index.js';
 import { testSigningKey } from './test-events.js';
-import type { EventLog } from '../adapters/event-log/event-log.js';
+import type { EventLog } from '../adapters/event-log/index.js';
 import { GENESIS_HASH, type SealedEvent, type UnsealedEvent } from '../schemas/sealed-event.js';
 import { streamName } from '../schemas/streams.js';
 

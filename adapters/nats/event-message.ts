@@ -1,6 +1,6 @@
 // A committed event as the relay publishes it: the sealed event's JSON as payload (verifiable with the
 // keys from GET /v1/ledger/keys), the event id as Nats-Msg-Id and the log position as a header.
-import type { RecordedEvent } from '../event-log/event-log.js';
+import type { RecordedEvent } from '../event-log/index.js';
 import { envelopeOf } from '../../ledger/log-codec.js';
 import { eventSubject } from './subjects.js';
 

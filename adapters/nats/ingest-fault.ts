@@ -4,7 +4,7 @@
 // Decided from what a failure is (its code, class or SQLSTATE), never from its wording.
 import { NatsError } from 'nats';
 import { RevisionConflictError } from '../../commands/stream-writer.js';
-import { LogUnavailableError, WrongExpectedRevisionError } from '../event-log/event-log.js';
+import { LogUnavailableError, WrongExpectedRevisionError } from '../event-log/index.js';
 
 export type Fault = 'permanent' | 'transient';
 

@@ -5,7 +5,7 @@ import { connect, headers, type NatsConnection } from 'nats';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CommandPipeline } from '../../commands/pipeline.js';
-import { LogUnavailableError } from '../event-log/event-log.js';
+import { LogUnavailableError } from '../event-log/index.js';
 import { issueDevelopmentToken, jwtVerifier } from '../auth/jwt.js';
 import type { Disposition, IngestDelivery } from './ingest-delivery.js';
 import { startIngest, type IngestOptions } from './ingest.js';

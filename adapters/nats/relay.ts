@@ -3,7 +3,7 @@
 // After a crash the events since it are re-sent with the same Nats-Msg-Id, which the duplicate window drops.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { EventFilter, EventLog } from '../event-log/event-log.js';
+import type { EventFilter, EventLog } from '../event-log/index.js';
 import { migrate, type PostgresDatabase } from '../read-store/postgres/database.js';
 import type { Bus, PublishAck } from './bus.js';
 import { CheckpointStore } from './checkpoint-store.js';

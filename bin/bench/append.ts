@@ -4,9 +4,9 @@
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { dropSchema, openPostgres } from '../../adapters/read-store/postgres/database.js';
-import { PostgresEventLog } from '../../adapters/event-log/postgres/event-log.js';
+import { PostgresEventLog } from '../../adapters/event-log/postgres/index.js';
 import { sealEvent, signingKeyFromSeed, toEventDraft } from '../../ledger/index.js';
-import type { EventDraft } from '../../adapters/event-log/event-log.js';
+import type { EventDraft } from '../../adapters/event-log/index.js';
 import { GENESIS_HASH, type SealedEvent, type UnsealedEvent } from '../../schemas/sealed-event.js';
 import { latencySummary, machine, memory, numberArg } from './report.js';
 

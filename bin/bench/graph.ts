@@ -11,7 +11,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { issueDevelopmentToken } from '../../adapters/auth/jwt.js';
 import { CedarAuthorizer } from '../../adapters/cedar/cedar-authorizer.js';
 import { dropSchema, migrate } from '../../adapters/read-store/postgres/database.js';
-import { openPostgresEventLog } from '../../adapters/event-log/postgres/event-log.js';
+import { openPostgresEventLog } from '../../adapters/event-log/postgres/index.js';
 import type { Principal } from '../../commands/authorizer.js';
 import { graphProjection, projectUntil, readModelMigrations } from '../../projections/index.js';
 import { prepareCheckpoint } from '../../projections/runtime.js';

@@ -3,7 +3,7 @@
 // prints "ready" when started, and one JSON line of stats and memory when it receives SIGTERM.
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { startNatsSide, type IngestOptions, type JetStreamBusOptions, type RelayOptions } from '../../adapters/nats/index.js';
-import { PostgresEventLog } from '../../adapters/event-log/postgres/event-log.js';
+import { PostgresEventLog } from '../../adapters/event-log/postgres/index.js';
 import { loadConfig } from '../../schemas/config.js';
 import { openSystem } from '../system.js';
 

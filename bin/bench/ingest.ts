@@ -10,7 +10,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import pg from 'pg';
-import { openEventStoreLog } from '../../adapters/event-log/eventstore/event-log.js';
+import { openEventStoreLog } from '../../adapters/event-log/eventstore/index.js';
 import { ensureIngestTopology, ingestSubject, type IngestOptions } from '../../adapters/nats/index.js';
 import { EventStoreTestDouble } from '../../test/eventstore-double/eventstore-test-double.js';
 import { latencySummary, machine, memory, numberArg, round } from './report.js';

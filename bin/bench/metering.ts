@@ -12,7 +12,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { AUDIT_TABLE, auditMigrations, clickHouseAuditIndex, migrateClickHouse } from '../../adapters/analytics-store/clickhouse/index.js';
 import { issueDevelopmentToken } from '../../adapters/auth/jwt.js';
 import { dropSchema } from '../../adapters/read-store/postgres/database.js';
-import { PostgresEventLog } from '../../adapters/event-log/postgres/event-log.js';
+import { PostgresEventLog } from '../../adapters/event-log/postgres/index.js';
 import { CostQueries } from '../../projections/costs/cost-queries.js';
 import { loadConfig } from '../../schemas/config.js';
 import { openAnalyticsStore } from '../read-store.js';

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { CedarAuthorizer } from '../../adapters/cedar/cedar-authorizer.js';
 import { startExecutor } from '../../commands/maestro/executor.js';
 import { dropSchema, openPostgres } from '../../adapters/read-store/postgres/database.js';
-import { PostgresEventLog } from '../../adapters/event-log/postgres/event-log.js';
+import { PostgresEventLog } from '../../adapters/event-log/postgres/index.js';
 import type { Principal } from '../../commands/authorizer.js';
 import { CommandPipeline } from '../../commands/pipeline.js';
 import { DEFAULT_RETRY } from '../../commands/stream-writer.js';

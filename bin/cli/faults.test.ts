@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { migrate } from '../../adapters/read-store/postgres/database.js';
-import { openPostgresEventLog } from '../../adapters/event-log/postgres/event-log.js';
+import { openPostgresEventLog } from '../../adapters/event-log/postgres/index.js';
 import { recordFault } from '../../projections/faults.js';
 import { readModelMigrations } from '../../projections/index.js';
 

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dropSchema } from '../../adapters/read-store/postgres/database.js';
-import { openPostgresEventLog, type PostgresEventLog } from '../../adapters/event-log/postgres/event-log.js';
+import { openPostgresEventLog, type PostgresEventLog } from '../../adapters/event-log/postgres/index.js';
 import { openTestApi, type TestApi } from '../../test/api-harness.js';
 import { exited } from '../../test/child-process.js';
 

@@ -9,7 +9,7 @@ import { exited, printed } from '../../test/child-process.js';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Principal } from '../authorizer.js';
 import { foldRun, runStream } from '../../domain/index.js';
-import type { RecordedEvent } from '../../adapters/event-log/event-log.js';
+import type { RecordedEvent } from '../../adapters/event-log/index.js';
 import { startCanaryTarget, type CanaryTarget } from '../../bin/demo/canary-target.js';
 import { databaseUrl, openTestStore, runId as uniqueId, testPipeline, waitFor, type TestStore } from '../../test/nats-support.js';
 
