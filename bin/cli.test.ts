@@ -51,6 +51,8 @@ const mistakes: [string, string[], Record<string, string>, RegExp][] = [
   ['option without its value', ['verify', '--tenant'], {}, /^companyos: Option '--tenant <value>' argument missing$/],
   ['run start option value with a dash', ['run', 'start', 'deploy', '--reason', '-q'], {}, /^companyos: --reason: "-q" looks like an option.*; usage: companyos run start/],
   ['ttl over the lifetime cap', ['token', '--tenant', 'acme', '--roles', 'viewer', '--ttl', '601'], { COMPANYOS_JWT_MAX_TTL: '600' }, /^companyos: --ttl: 601 s is longer than a token may live \(600 s, COMPANYOS_JWT_MAX_TTL\)$/],
+  ['demo token with an operator secret', ['demo', 'token'], { COMPANYOS_JWT_SECRET: 'an-operator-secret-of-enough-length' }, /^companyos: demo token works with development keys only/],
+  ['demo, unknown subcommand', ['demo', 'tokens'], {}, /^companyos: usage: companyos demo canary \| companyos demo token/],
   ['bad lifetime cap', ['token', '--tenant', 'acme', '--roles', 'viewer'], { COMPANYOS_JWT_MAX_TTL: '0' }, /^companyos: bad configuration: COMPANYOS_JWT_MAX_TTL/],
 ];
 for (const [name, args, extra, message] of mistakes) {
@@ -114,6 +116,11 @@ lifecycle('serve accepts a token from `companyos token`, keeps the store to itse
   });
   assert.is(res.status, 201, await res.text());
   assert.match(output, /seeded demo tenant "demo" \(20 sealed events\)/);
+  // The demo token printed at the first start can be had again, and reads the demo tenant.
+  const demoToken = (await cli(['demo', 'token'])).stdout.trim().split('\n').pop()!;
+  const verified = await fetch(`http://127.0.0.1:${port}/v1/ledger/verify`, { headers: { authorization: `Bearer ${demoToken}` } });
+  assert.is(verified.status, 200);
+  assert.ok(((await verified.json()) as { eventsChecked: number }).eventsChecked >= 20);
   const ready = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { projections: { name: string }[] };
   assert.is(ready.projections[0]?.name, 'graph');
 

@@ -27,7 +27,7 @@ const COMMANDS: Record<string, { summary: string; run: (config: Config, argv: re
   keys: { summary: 'keys generate [--rotate]: make a new signing key (--rotate: retire the dev key and use the new one)', run: keysCommand },
   plan: { summary: 'plan submit FILE: register a Maestro plan (mcplan.yaml) via the API (COMPANYOS_URL, COMPANYOS_TOKEN)', run: planCommand },
   run: { summary: 'run start PLAN [--input k=v]... [--run-id ID] | run status RUN [--timeline]: Maestro runs via the API', run: runCommand },
-  demo: { summary: 'demo canary: a canary rollout that fails at 50% and rolls back, in a throwaway embedded store', run: demoCommand },
+  demo: { summary: 'demo canary: a canary rollout that fails at 50% and rolls back, in a throwaway embedded store | demo token [--roles a,b]: the demo tenant\'s token again', run: demoCommand },
 };
 
 function help(): string {

@@ -5,7 +5,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
+import { loadJwtSecret } from '../../adapters/auth/dev-secret.js';
+import { DEMO_REGION, DEMO_TENANT } from '../demo-tenant.js';
 import { issueDevelopmentToken, type Role } from '../../adapters/auth/jwt.js';
 import { runStream } from '../../domain/index.js';
 import { READ_MODELS, projectUntil } from '../../projections/index.js';
@@ -13,11 +16,12 @@ import { loadConfig, type Config } from '../../schemas/config.js';
 import { startCanaryTarget } from '../demo/canary-target.js';
 import { openSystem, type System } from '../system.js';
 import { formatRun, formatTimeline } from './run.js';
-import { UsageError } from './usage.js';
+import { parseOptions, UsageError } from './usage.js';
+import { RoleList } from './token.js';
 
 const PLAN_FILE = fileURLToPath(new URL('../demo/canary-plan.yaml', import.meta.url));
-const TENANT = 'demo';
-const REGION = 'us-east';
+const TENANT = DEMO_TENANT;
+const REGION = DEMO_REGION;
 const RUN_ID = 'canary-1';
 
 type Call = (method: string, path: string, token: string, body?: { json?: unknown; yaml?: string }) => Promise<Record<string, unknown>>;
@@ -46,8 +50,28 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60
   }
 }
 
-export async function demoCommand(_config: Config, argv: readonly string[]): Promise<void> {
-  if (argv[0] !== 'canary' || argv.length > 1) throw new UsageError('usage: companyos demo canary');
+const USAGE = 'usage: companyos demo canary | companyos demo token [--roles a,b]';
+
+export async function demoCommand(config: Config, argv: readonly string[]): Promise<void> {
+  if (argv[0] === 'token') return demoToken(config, argv.slice(1));
+  if (argv[0] !== 'canary' || argv.length > 1) throw new UsageError(USAGE);
+  return demoCanary();
+}
+
+/**
+ * `demo token`: the demo tenant's token again (printed once at the first start), as its last line. Only with
+ * the development secret in the data directory: a configured secret or JWKS means real identities.
+ */
+async function demoToken(config: Config, argv: readonly string[]): Promise<void> {
+  const o = parseOptions(argv, { roles: { type: 'string' } }, t.partial({ roles: RoleList }));
+  if (config.jwt.secret !== undefined || config.jwt.jwksUrl !== undefined) {
+    throw new UsageError('demo token works with development keys only (COMPANYOS_JWT_SECRET or COMPANYOS_JWKS_URL is set): use your identity provider');
+  }
+  const secret = await loadJwtSecret(undefined, config.dataDir);
+  console.log(await issueDevelopmentToken(secret, config.jwt, { tenant: DEMO_TENANT, roles: o.roles ?? ['viewer'], region: DEMO_REGION }, Math.floor(Date.now() / 1000)));
+}
+
+async function demoCanary(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'companyos-demo-'));
   const target = await startCanaryTarget();
   // The target listens on loopback, which egress refuses by default: the demo allows exactly that address, as an operator would.

@@ -6,8 +6,9 @@ import { Region, TenantId } from '../../schemas/primitives.js';
 import type { Config } from '../../schemas/config.js';
 import { parseOptions, UsageError } from './usage.js';
 
-const RoleList = new t.Type<Role[], string, unknown>(
-  'roles (comma-separated: admin, editor, viewer, service)',
+/** Comma-separated roles; its name lists every role, so usage errors and help name them all. */
+export const RoleList = new t.Type<Role[], string, unknown>(
+  `roles (comma-separated: ${Object.keys(Role.keys).join(', ')})`,
   (u): u is Role[] => Array.isArray(u),
   (u, c) => {
     if (typeof u !== 'string') return t.failure(u, c);
