@@ -19,11 +19,12 @@ import {
   type RunState,
   type Work,
 } from '../../domain/index.js';
-import type { EventLog, LogSubscription } from '../../adapters/event-log/event-log.js';
+import type { EventLog } from '../../adapters/event-log/event-log.js';
 import type { SealedEvent } from '../../schemas/sealed-event.js';
 import type { JsonObject } from '../../schemas/json.js';
 import { durationMs, type ActionSpec, type StepSpec } from '../../schemas/plan.js';
-import type { HeldLock, ReadStore } from '../../adapters/read-store/read-store.js';
+import { startFollower, type Follower, type FollowerTerm } from '../../adapters/read-store/follower.js';
+import type { ReadStore } from '../../adapters/read-store/read-store.js';
 import { RunEvent } from '../../schemas/run.js';
 import { parseStream, streamName } from '../../schemas/streams.js';
 import { formatValidationErrors } from '../../schemas/validation.js';
@@ -112,15 +113,12 @@ class ProcessManager implements Executor {
   readonly graph: boolean;
   readonly onError: (error: unknown) => void;
   readonly onScheduled: ((latencyMs: number) => void) | undefined;
-  readonly #lockRetryMs: number;
   readonly #drivers = new Map<string, RunDriver>();
   /** Streams of runs that ended and have nothing in flight: later events of theirs are not followed. */
   readonly #finished = new Set<string>();
-  readonly #done: Promise<void>;
+  readonly #follower: Follower;
   #state: ExecutorState = 'standby';
   #closing = false;
-  #subscription: LogSubscription | undefined;
-  #wakeStandby: (() => void) | undefined;
   #busy = 0;
   #idleWaiters: (() => void)[] = [];
   transitions = 0;
@@ -138,8 +136,19 @@ class ProcessManager implements Executor {
     this.graph = options.graph ?? true;
     this.onError = options.onError ?? ((e) => console.error(`companyos: maestro executor: ${message(e)}`));
     this.onScheduled = options.onScheduled;
-    this.#lockRetryMs = options.lockRetryMs ?? 2000;
-    this.#done = this.#run();
+    this.#follower = startFollower(
+      deps.store,
+      {
+        lockName: EXECUTOR_LOCK,
+        lockRetryMs: options.lockRetryMs ?? 2000,
+        // A failed term is retried after half a second, every time (no growth: a run's attempts wait on it).
+        retryDelayMs: 500,
+        maxRetryDelayMs: 500,
+        onFailure: (error) => this.fail(error),
+        onStandby: () => (this.#state = 'standby'),
+      },
+      (term) => this.#term(term),
+    );
   }
 
   status(): ExecutorStatus {
@@ -177,56 +186,32 @@ class ProcessManager implements Executor {
 
   async close(): Promise<void> {
     this.#closing = true;
-    this.#wakeStandby?.();
-    await this.#subscription?.close();
-    await this.#done;
+    await this.#follower.close();
     this.#state = 'stopped';
   }
 
-  async #run(): Promise<void> {
-    while (!this.#closing) {
-      let lock: HeldLock | undefined;
-      try {
-        lock = await this.deps.store.tryLock(EXECUTOR_LOCK);
-      } catch (error) {
-        this.fail(error);
-      }
-      if (lock === undefined) {
-        this.#state = 'standby';
-        if (this.#closing) break;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.#lockRetryMs);
-          this.#wakeStandby = () => (clearTimeout(timer), resolve());
-        });
-        continue;
-      }
-      try {
-        this.#state = 'active';
-        this.stopAttempts = new AbortController();
-        // Every attempt in flight listens on it: thousands is expected, not a leak.
-        setMaxListeners(0, this.stopAttempts.signal);
-        await this.#follow(lock);
-      } catch (error) {
-        this.fail(error);
-        if (!this.#closing) await new Promise((r) => setTimeout(r, 500));
-      } finally {
-        // Whatever we were doing, a successor resumes from the log with the same idempotency keys.
-        this.stopAttempts.abort(new Error('executor stopped'));
-        await Promise.allSettled([...this.#drivers.values()].map((d) => d.drained()));
-        this.#drivers.clear();
-        this.#finished.clear();
-        await lock.release().catch(() => undefined);
-      }
+  /** One active period: follow the log until the lock is lost or the executor closes. */
+  async #term(term: FollowerTerm): Promise<void> {
+    try {
+      this.#state = 'active';
+      this.stopAttempts = new AbortController();
+      // Every attempt in flight listens on it: thousands is expected, not a leak.
+      setMaxListeners(0, this.stopAttempts.signal);
+      await this.#follow(term);
+    } finally {
+      // Whatever we were doing, a successor resumes from the log with the same idempotency keys.
+      this.stopAttempts.abort(new Error('executor stopped'));
+      await Promise.allSettled([...this.#drivers.values()].map((d) => d.drained()));
+      this.#drivers.clear();
+      this.#finished.clear();
     }
   }
 
   /** Catch-up then live over every run event, from the start of the log: the log is the only state. */
-  async #follow(lock: HeldLock): Promise<void> {
+  async #follow(term: FollowerTerm): Promise<void> {
     const subscription = this.deps.log.subscribe({ filter: { eventTypePrefixes: ['run.'] } });
-    this.#subscription = subscription;
-    void lock.lost.then(() => subscription.close());
-    // close() may have come while the lock was being taken, before this subscription was reachable.
-    if (this.#closing) void subscription.close();
+    // At once if close() came while the lock was being taken.
+    term.onStop(() => void subscription.close());
     try {
       for await (const record of subscription) {
         if (this.#closing) break;
