@@ -29,7 +29,7 @@ export async function authorize(deps: AccessDeps, request: AuthorizationRequest,
   const recorded = await recordDenial(deps, request, info, decision, explanation);
   return {
     allowed: false,
-    failure: failure(403, 'forbidden', 'Forbidden by policy', explanation, {
+    failure: failure('forbidden', explanation, {
       decisionId: decision.id,
       policyVersion: decision.policyVersion,
       determiningPolicies: decision.determiningPolicies,

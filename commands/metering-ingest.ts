@@ -7,7 +7,7 @@ import { authorize, type AccessDeps } from './access.js';
 import type { CommandPipeline } from './pipeline.js';
 import type { Principal } from './authorizer.js';
 import type { RequestInfo } from './envelope.js';
-import type { Failure } from './failure.js';
+import { failure, type Failure } from './failure.js';
 import type { CostQueries } from '../projections/costs/cost-queries.js';
 import { MeteringRecord } from '../schemas/metering.js';
 import { formatValidationErrors } from '../schemas/validation.js';
@@ -128,12 +128,12 @@ export class MeteringIngest {
     let batch: IngestSummary['batch'];
     let accepted: ReadonlySet<string> = new Set<string>();
     for (let attempt = 0; valid.length > 0; attempt++) {
-      if (attempt > 1000) return { ok: false, failure: { status: 409, code: 'revision-conflict', title: 'Concurrent change', detail: 'metering segments kept moving; retry' } };
+      if (attempt > 1000) return { ok: false, failure: failure('revision-conflict', 'metering segments kept moving; retry') };
       const indexed = await costs.indexedThrough(tenant);
       const n = Math.max(this.#next.get(tenant) ?? 0, indexed + 1);
       if (indexed < n - 2) {
         if (Date.now() > deadline) {
-          return { ok: false, failure: { status: 503, code: 'metering-index-behind', title: 'Metering index behind', detail: `the accepted-id index is at segment ${indexed}; segment ${n} needs ${n - 2}; retry` } };
+          return { ok: false, failure: failure('metering-index-behind', `the accepted-id index is at segment ${indexed}; segment ${n} needs ${n - 2}; retry`) };
         }
         await sleep(5);
         continue;

@@ -65,11 +65,11 @@ export class CommandPipeline {
 
   async execute(type: string, payload: unknown, principal: Principal, info: RequestInfo): Promise<Either<Failure, CommandOutcome>> {
     const handler = this.#handlers.get(type);
-    if (handler === undefined) return left(failure(404, 'unknown-command', 'Unknown command type', `no command named ${type}`));
+    if (handler === undefined) return left(failure('unknown-command', `no command named ${type}`));
     const decoded = handler.codec.decode(payload);
     if (isLeft(decoded)) {
       const errors = formatValidationErrors(decoded.left);
-      return left(failure(400, 'validation', 'The command is not valid', errors.join('; '), { errors }));
+      return left(failure('validation', errors.join('; '), { errors }));
     }
     const cmd = decoded.right;
     const tenant = principal.tenant;
@@ -91,7 +91,7 @@ export class CommandPipeline {
       );
     } catch (error) {
       if (error instanceof RevisionConflictError) {
-        return left(failure(409, 'revision-conflict', 'Concurrent change', `${error.message}; retry the command`));
+        return left(failure('revision-conflict', `${error.message}; retry the command`));
       }
       if (error instanceof DuplicateEventIdError && dedupeKey !== undefined) {
         return left(reusedKey(info));
@@ -194,8 +194,7 @@ export class CommandPipeline {
     const decided = handler.decide(cmd, state, { now, related, actor: principal.id });
     if (isLeft(decided)) {
       if (!own.verified) return RECHECK;
-      const e = decided.left;
-      return left(failure(e.status, e.code, e.title, e.detail, e.errors ? { errors: e.errors } : undefined));
+      return left(decided.left);
     }
     const tail = own.tail;
     if (decided.right.length === 0) {
@@ -270,11 +269,7 @@ interface CommandKeys {
 }
 
 function reusedKey(info: RequestInfo): Failure {
-  return failure(
-    422,
-    'idempotency-key-reused',
-    'Idempotency key reused with a different request',
-    `the Idempotency-Key ${info.idempotencyKey ?? '(natural key)'} was already used for a different command or payload`,
+  return failure('idempotency-key-reused', `the Idempotency-Key ${info.idempotencyKey ?? '(natural key)'} was already used for a different command or payload`,
   );
 }
 

@@ -1,12 +1,37 @@
-// Domain errors: a closed catalogue of codes, each with a fixed HTTP status and title, so the HTTP layer
-// can turn any of them into an RFC 9457 problem (type from code, title, status, detail) without a switch.
+// Errors: one closed catalogue of codes, each with its HTTP status and title written once, so that
+// deciders, the application layer (commands/) and the HTTP edge share one shape of failure and the
+// HTTP layer renders any of them as an RFC 9457 problem (type from code, title, status, detail) without
+// a switch. Statuses are HTTP's because that is the vocabulary every client (HTTP, NATS dead letters,
+// the CLI) already speaks.
 
-/** Every code a decider may return; the title is the same for every occurrence (RFC 9457 §3.1.4). */
+/** Every code a decider, the application or the HTTP edge may answer; one title per code (RFC 9457 §3.1.4). */
 const CATALOGUE = {
+  // The request itself
   validation: { status: 400, title: 'The request is not valid' },
+  'bad-query': { status: 400, title: 'Invalid query parameters' },
+  'bad-idempotency-key': { status: 400, title: 'Invalid Idempotency-Key' },
+  'bad-stream': { status: 400, title: 'Invalid stream name' },
+  'bad-event-header': { status: 400, title: 'Missing or invalid X-GitHub-Event' },
+  'malformed-json': { status: 400, title: 'Malformed JSON' },
+  'json-too-deep': { status: 400, title: 'JSON nested too deeply' },
+  'unstorable-value': { status: 400, title: 'A value that cannot be stored' },
+  'bad-request': { status: 400, title: 'Bad Request' },
+  'request-timeout': { status: 408, title: 'Request Timeout' },
+  'payload-too-large': { status: 413, title: 'Payload too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'headers-too-large': { status: 431, title: 'Request Header Fields Too Large' },
+  // Who asks
+  unauthenticated: { status: 401, title: 'Authentication required' },
   forbidden: { status: 403, title: 'The action is not allowed' },
+  // What is asked about
   'not-found': { status: 404, title: 'No such resource' },
+  'unknown-command': { status: 404, title: 'Unknown command type' },
+  'stream-not-found': { status: 404, title: 'Stream not found' },
   conflict: { status: 409, title: 'The request conflicts with the current state' },
+  'revision-conflict': { status: 409, title: 'Concurrent change' },
+  'idempotency-key-reused': { status: 422, title: 'Idempotency key reused with a different request' },
+  'no-valid-records': { status: 422, title: 'No record in the batch is valid' },
+  'region-required': { status: 422, title: 'Region required' },
   'node-type-change': { status: 422, title: "A node's type cannot change" },
   'region-mismatch': { status: 422, title: 'The command names another region than the resource lives in' },
   'edge-end-not-found': { status: 422, title: 'An end of the edge does not exist' },
@@ -15,6 +40,12 @@ const CATALOGUE = {
   'edge-self-loop': { status: 422, title: 'An edge must join two different nodes' },
   'edge-region-not-allowed': { status: 422, title: "An edge must live in the region of one of its ends" },
   'action-not-offered': { status: 422, title: 'A script step names no action this server offers, or gives it parameters it does not take' },
+  // The server
+  internal: { status: 500, title: 'Internal error' },
+  unavailable: { status: 503, title: 'Unavailable' },
+  'log-unavailable': { status: 503, title: 'Event log unavailable' },
+  starting: { status: 503, title: 'Starting' },
+  'metering-index-behind': { status: 503, title: 'Metering index behind' },
 } as const;
 
 type Catalogue = typeof CATALOGUE;
@@ -31,13 +62,28 @@ export type DomainError = {
     readonly detail: string;
     /** For `validation`: one `path: message` line per problem. */
     readonly errors?: readonly string[];
+    /** Further members of the problem this becomes (RFC 9457 §3.2), e.g. `maxBytes`. */
+    readonly extensions?: Readonly<Record<string, unknown>>;
   };
 }[DomainErrorCode];
 
 export type DomainErrorOf<C extends DomainErrorCode> = Extract<DomainError, { readonly code: C }>;
 
-export const domainError = <C extends DomainErrorCode>(code: C, detail: string): DomainErrorOf<C> =>
-  Object.freeze({ code, status: CATALOGUE[code].status, title: CATALOGUE[code].title, detail }) as DomainErrorOf<C>;
+export const domainError = <C extends DomainErrorCode>(
+  code: C,
+  detail: string,
+  extensions?: Readonly<Record<string, unknown>>,
+): DomainErrorOf<C> =>
+  Object.freeze({
+    code,
+    status: CATALOGUE[code].status,
+    title: CATALOGUE[code].title,
+    detail,
+    ...(extensions === undefined ? {} : { extensions }),
+  }) as DomainErrorOf<C>;
+
+/** The catalogued status of a code. */
+export const statusOf = (code: DomainErrorCode): DomainErrorStatus => CATALOGUE[code].status;
 
 /** A 400 from validation messages (see schemas/validation.ts formatValidationErrors). */
 export const validationError = (errors: readonly string[]): DomainErrorOf<'validation'> =>

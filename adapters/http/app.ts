@@ -8,8 +8,8 @@ import type { AuditIndexReader } from '../../projections/audit/audit-index.js';
 import type { GraphQueries } from '../../projections/graph/queries.js';
 import type { RunQueries } from '../../projections/runs/queries.js';
 import type { GithubWebhookSecret } from '../../schemas/config.js';
-import { LogUnavailableError } from '../event-log/event-log.js';
 import type { TokenVerifier } from '../auth/jwt.js';
+import { answerError, type ErrorReport } from './answer-error.js';
 import type { AppEnv } from './env.js';
 import type { Metrics } from './metrics.js';
 import { authenticate } from './middleware/authenticate.js';
@@ -49,12 +49,12 @@ export interface AppDeps {
   /** Secrets that authenticate GitHub webhooks (POST /v1/ingest/github); none: every delivery gets 401. */
   readonly githubWebhooks?: readonly GithubWebhookSecret[];
   /** Where unexpected errors are reported; default console.error. */
-  readonly reportError?: (error: unknown, requestId: string | undefined) => void;
+  readonly reportError?: ErrorReport;
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const report = deps.reportError ?? ((error, id) => console.error(`request ${id ?? '-'} failed:`, error));
+  const report: ErrorReport = deps.reportError ?? ((error, id) => console.error(`request ${id ?? '-'} failed:`, error));
   const document = openApiDocument(deps.pipeline.commandTypes());
 
   // Routes that read a body limit it themselves (middleware/body-limit.ts); every other request gets a small limit.
@@ -82,14 +82,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   if (deps.runs !== undefined) app.route('/', runRoutes({ access: deps.access, pipeline: deps.pipeline, runs: deps.runs }));
   app.route('/', auditRoutes({ access: deps.access, audit: deps.audit }));
 
-  app.notFound((c) => sendProblem(c, problem(404, 'not-found', 'Not found', `no route for ${c.req.method} ${c.req.path}`)));
-  app.onError((error, c) => {
-    if (error instanceof LogUnavailableError) {
-      c.header('retry-after', '1');
-      return sendProblem(c, problem(503, 'log-unavailable', 'Event log unavailable', 'the event log cannot be reached; nothing was written; retry'));
-    }
-    report(error, c.get('requestId'));
-    return sendProblem(c, problem(500, 'internal', 'Internal error', 'the server failed to handle the request; it has been logged with the request id'));
-  });
+  app.notFound((c) => sendProblem(c, problem('not-found', `no route for ${c.req.method} ${c.req.path}`)));
+  app.onError(answerError(report));
   return app;
 }

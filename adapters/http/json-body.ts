@@ -8,13 +8,12 @@ export const isJsonContentType = (header: string | undefined): boolean => /^appl
 export function parseJsonText(text: string): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problem: Problem } {
   const parsed = parseJsonInput(text);
   if (parsed.ok) return parsed;
-  const [code, title] = INPUT_PROBLEMS[parsed.reason];
-  return { ok: false, problem: problem(400, code, title, parsed.detail) };
+  return { ok: false, problem: problem(INPUT_PROBLEMS[parsed.reason], parsed.detail) };
 }
 
-/** The problem of each way JSON input is refused (schemas/json-input.ts). */
+/** The problem code of each way JSON input is refused (schemas/json-input.ts). */
 const INPUT_PROBLEMS = {
-  malformed: ['malformed-json', 'Malformed JSON'],
-  'too-deep': ['json-too-deep', 'JSON nested too deeply'],
-  unstorable: ['unstorable-value', 'A value that cannot be stored'],
+  malformed: 'malformed-json',
+  'too-deep': 'json-too-deep',
+  unstorable: 'unstorable-value',
 } as const;

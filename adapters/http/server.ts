@@ -6,7 +6,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { lingerThenClose } from './lingering-close.js';
-import { problem } from './problem.js';
+import { problem, type Problem } from './problem.js';
 
 export interface HttpServerOptions {
   /** `env` carries the Node request and response (@hono/node-server's bindings): pass it on to the app. */
@@ -46,19 +46,11 @@ function listenFailure(error: NodeJS.ErrnoException, { port, hostname }: HttpSer
   return `cannot listen on ${hostname}:${port}: ${error.message}`;
 }
 
-interface Refusal {
-  readonly status: 400 | 408 | 431;
-  readonly reason: string;
-  readonly code: string;
-  readonly detail: string;
-}
-
-function refusalOf(code: string | undefined): Refusal {
-  if (code === 'HPE_HEADER_OVERFLOW') {
-    return { status: 431, reason: 'Request Header Fields Too Large', code: 'headers-too-large', detail: 'the request line and headers may be at most 16 KiB together' };
-  }
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, reason: 'Request Timeout', code: 'request-timeout', detail: 'the request did not arrive in time' };
-  return { status: 400, reason: 'Bad Request', code: 'bad-request', detail: 'the request is not valid HTTP/1.1' };
+/** The problem for what Node's parser refused; its catalogued title is the status line's reason phrase. */
+function refusalOf(code: string | undefined): Problem {
+  if (code === 'HPE_HEADER_OVERFLOW') return problem('headers-too-large', 'the request line and headers may be at most 16 KiB together');
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return problem('request-timeout', 'the request did not arrive in time');
+  return problem('bad-request', 'the request is not valid HTTP/1.1');
 }
 
 // The parser may report more errors for the same connection (every further chunk fails to parse);
@@ -96,9 +88,9 @@ function refuse(socket: Duplex, error: NodeJS.ErrnoException): void {
     return;
   }
   const r = refusalOf(error.code);
-  const body = JSON.stringify(problem(r.status, r.code, r.reason, r.detail));
+  const body = JSON.stringify(r);
   socket.write(
-    `HTTP/1.1 ${r.status} ${r.reason}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+    `HTTP/1.1 ${r.status} ${r.title}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
       `connection: close\r\n\r\n${body}`,
   );
   lingerThenClose(socket);

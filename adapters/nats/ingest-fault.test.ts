@@ -61,7 +61,7 @@ test('thrown: an outage anywhere along the cause chain is transient, as is anyth
 test('dispositions on the first delivery: a domain conflict and a refused value are dead-lettered at once, an outage retried', async () => {
   const d = testDelivery('ingest.acme.graph_node_upsert', nodeUpsert('svc:a'));
   const run = (answer: () => unknown) => executeDelivery({ pipeline: { execute: async () => answer() } as unknown as CommandPipeline }, parseDelivery(d, TEST_INGEST_POLICY), d, TEST_INGEST_POLICY);
-  assert.equal(await run(() => left(failure(409, 'conflict', 't', 'run already finished'))), { kind: 'dead-letter', status: 409, code: 'conflict', reason: 'run already finished' });
+  assert.equal(await run(() => left(failure('conflict', 'run already finished'))), { kind: 'dead-letter', status: 409, code: 'conflict', reason: 'run already finished' });
   assert.equal(await run(() => { throw new TypeError('append: event e contains U+0000, which PostgreSQL jsonb cannot store'); }), {
     kind: 'dead-letter',
     status: 400,
@@ -69,7 +69,7 @@ test('dispositions on the first delivery: a domain conflict and a refused value 
     reason: 'TypeError: append: event e contains U+0000, which PostgreSQL jsonb cannot store',
   });
   assert.is((await run(() => { throw new LogUnavailableError('down'); })).kind, 'retry');
-  assert.is((await run(() => left(failure(409, 'revision-conflict', 't', 'busy')))).kind, 'retry');
+  assert.is((await run(() => left(failure('revision-conflict', 'busy')))).kind, 'retry');
 });
 
 test.run();

@@ -69,9 +69,9 @@ test('outcomes: appended/replayed/unchanged ack; 4xx dead-letter; 409, 503 and t
     return executeDelivery({ pipeline: pipelineAnswering(answer) }, parseDelivery(dd, policy), dd, policy);
   };
   assert.equal(await run(() => right({ kind: 'replayed', body: {} })), { kind: 'ack', outcome: 'replayed' });
-  assert.equal(await run(() => left(failure(422, 'edge-end-not-found', 't', 'no such node'))), { kind: 'dead-letter', status: 422, code: 'edge-end-not-found', reason: 'no such node' });
-  assert.equal(await run(() => left(failure(403, 'forbidden', 't', 'denied'))), { kind: 'dead-letter', status: 403, code: 'forbidden', reason: 'denied' });
-  for (const answer of [() => left(failure(409, 'revision-conflict', 't', 'busy')), () => left(failure(503, 'unavailable', 't', 'down')), () => { throw new Error('ECONNRESET'); }]) {
+  assert.equal(await run(() => left(failure('edge-end-not-found', 'no such node'))), { kind: 'dead-letter', status: 422, code: 'edge-end-not-found', reason: 'no such node' });
+  assert.equal(await run(() => left(failure('forbidden', 'denied'))), { kind: 'dead-letter', status: 403, code: 'forbidden', reason: 'denied' });
+  for (const answer of [() => left(failure('revision-conflict', 'busy')), () => left(failure('unavailable', 'down')), () => { throw new Error('ECONNRESET'); }]) {
     const r = await run(answer);
     assert.is(r.kind, 'retry');
     const last = await run(answer, 5);

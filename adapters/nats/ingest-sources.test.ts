@@ -90,7 +90,7 @@ test('a mapped batch: acked after every command; a refusal mid-way names the com
       calls: 0,
       async execute() {
         const n = (this as { calls: number }).calls++;
-        return n === fail ? left(failure(status, status === 409 ? 'revision-conflict' : 'edge-end-not-found', 't', 'no such node')) : right({ kind: n === 0 ? 'unchanged' : 'appended', body: stream });
+        return n === fail ? left(failure(status === 409 ? 'revision-conflict' : 'edge-end-not-found', 'no such node')) : right({ kind: n === 0 ? 'unchanged' : 'appended', body: stream });
       },
     }) as unknown as CommandPipeline;
   assert.equal(await executeDelivery({ pipeline: answering(undefined) }, parsed, d, policy), { kind: 'ack', outcome: 'appended' });
@@ -120,9 +120,9 @@ test('metering: invalid records become a rejected part of an acked message; all 
   const allBad = results.map((r) => ({ ...r, status: 'rejected' as const, errors: [`records[${r.index}].x: bad`] }));
   const whole = await executeDelivery({ pipeline, metering: answering({ ok: true, summary: { accepted: 0, duplicates: 0, rejected: 3, results: allBad } }) }, parsed, d, policy);
   assert.equal(whole, { kind: 'dead-letter', status: 422, code: 'no-valid-records', reason: 'records[0].x: bad; records[1].x: bad; records[2].x: bad' });
-  const forbidden = await executeDelivery({ pipeline, metering: answering({ ok: false, failure: failure(403, 'forbidden', 't', 'denied') }) }, parsed, d, policy);
+  const forbidden = await executeDelivery({ pipeline, metering: answering({ ok: false, failure: failure('forbidden', 'denied') }) }, parsed, d, policy);
   assert.equal(forbidden, { kind: 'dead-letter', status: 403, code: 'forbidden', reason: 'denied' });
-  const behind = await executeDelivery({ pipeline, metering: answering({ ok: false, failure: failure(503, 'metering-index-behind', 't', 'retry') }) }, parsed, d, policy);
+  const behind = await executeDelivery({ pipeline, metering: answering({ ok: false, failure: failure('metering-index-behind', 'retry') }) }, parsed, d, policy);
   assert.is(behind.kind, 'retry');
   const thrown = await executeDelivery({ pipeline, metering: answering(() => { throw new Error('chdb gone'); }) }, parsed, d, policy);
   assert.is(thrown.kind, 'retry');

@@ -189,7 +189,7 @@ if (!url) {
       execute: async (...args: Parameters<CommandPipeline['execute']>) => {
         calls++;
         if (calls === 1) throw new Error('connection refused (test)');
-        if (calls === 2) return left(failure(503, 'unavailable', 'Unavailable', 'log unavailable (test)'));
+        if (calls === 2) return left(failure('unavailable', 'log unavailable (test)'));
         return pipeline.execute(...args);
       },
     } as unknown as CommandPipeline;
@@ -214,7 +214,7 @@ if (!url) {
   test('ingest: a message still failing after maxDeliveries is dead-lettered as retries-exhausted', async () => {
     const n = names('exh');
     const tenant = `exh${run}`;
-    const down = { execute: async () => left(failure(409, 'revision-conflict', 'Concurrent change', 'always (test)')) } as unknown as CommandPipeline;
+    const down = { execute: async () => left(failure('revision-conflict', 'always (test)')) } as unknown as CommandPipeline;
     const ingest = await startIngest({ pipeline: down, nats: nc }, { ...n.ingest, maxDeliveries: 3, backoffBaseMs: 10, onError: quiet });
     try {
       await publish(ingestSubject(n.ingest.subjectPrefix, tenant, 'graph.node.upsert'), nodeUpsert('svc:stuck'), {}, 'stuck-1');

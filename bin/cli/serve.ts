@@ -61,5 +61,5 @@ export async function serveCommand(config: Config, argv: readonly string[]): Pro
   await system.close();
 }
 
-const STARTING = JSON.stringify(problem(503, 'starting', 'Starting', 'the server is opening its stores; retry shortly'));
+const STARTING = JSON.stringify(problem('starting', 'the server is opening its stores; retry shortly'));
 const starting = (): Response => new Response(STARTING, { status: 503, headers: { 'content-type': 'application/problem+json', 'retry-after': '1' } });

@@ -9,14 +9,14 @@ export const authenticate = (verifier: TokenVerifier): MiddlewareHandler<AppEnv>
   const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
   if (token === undefined) {
     c.header('www-authenticate', 'Bearer realm="companyos"');
-    return sendProblem(c, problem(401, 'unauthenticated', 'Authentication required', 'send a bearer token: Authorization: Bearer <token>'));
+    return sendProblem(c, problem('unauthenticated', 'send a bearer token: Authorization: Bearer <token>'));
   }
   try {
     c.set('principal', await verifier.verify(token));
   } catch (error) {
     if (!(error instanceof AuthenticationError)) throw error;
     c.header('www-authenticate', 'Bearer realm="companyos", error="invalid_token"');
-    return sendProblem(c, problem(401, 'unauthenticated', 'Invalid token', error.message));
+    return sendProblem(c, problem('unauthenticated', error.message));
   }
   await next();
 };

@@ -62,5 +62,5 @@ function refuse(c: Context<AppEnv>, maxBytes: number, what: string): Response {
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   if (incoming !== undefined) lingerWhenClosed(incoming.socket);
   c.header('connection', 'close');
-  return sendProblem(c, problem(413, 'payload-too-large', 'Payload too large', `${what} may be at most ${maxBytes} bytes`, { maxBytes }));
+  return sendProblem(c, problem('payload-too-large', `${what} may be at most ${maxBytes} bytes`, { maxBytes }));
 }

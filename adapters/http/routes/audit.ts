@@ -29,7 +29,7 @@ function badQuery<A>(codec: t.Decoder<unknown, A>, input: unknown): { readonly v
   const r = codec.decode(input);
   if (!isLeft(r)) return { value: r.right };
   const errors = formatValidationErrors(r.left);
-  return { problem: problem(400, 'bad-query', 'Invalid query parameters', errors.join('; '), { errors }) };
+  return { problem: problem('bad-query', errors.join('; '), { errors }) };
 }
 
 /** The audit index is every actor's record: reading it is its own action, in the `audit` group under `read`. */

@@ -19,15 +19,15 @@ export function commandRoutes(pipeline: CommandPipeline, metrics: Metrics): Hono
     async (c) => {
       const type = c.req.param('type');
       if (!pipeline.knows(type)) {
-        return sendProblem(c, problem(404, 'unknown-command', 'Unknown command type', `no command named ${type}; known: ${pipeline.commandTypes().join(', ')}`));
+        return sendProblem(c, problem('unknown-command', `no command named ${type}; known: ${pipeline.commandTypes().join(', ')}`));
       }
       const contentType = c.req.header('content-type') ?? '';
       if (!isJsonContentType(contentType)) {
-        return sendProblem(c, problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the command as application/json'));
+        return sendProblem(c, problem('unsupported-media-type', 'send the command as application/json'));
       }
       const key = c.req.header('idempotency-key');
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-        return sendProblem(c, problem(400, 'bad-idempotency-key', 'Invalid Idempotency-Key', 'the Idempotency-Key header must be 1-255 visible ASCII characters'));
+        return sendProblem(c, problem('bad-idempotency-key', 'the Idempotency-Key header must be 1-255 visible ASCII characters'));
       }
       const parsed = parseJsonText(await c.req.text());
       if (!parsed.ok) return sendProblem(c, parsed.problem);

@@ -37,7 +37,7 @@ export function finopsRoutes(deps: { readonly access: AccessDeps; readonly costs
       if (Date.parse(to) <= Date.parse(from)) errors.push('to: must be later than from');
       else if (Date.parse(to) - Date.parse(from) > MAX_RANGE_MS) errors.push('to: the range may cover at most 366 days');
     }
-    if (errors.length > 0) return sendProblem(c, problem(400, 'bad-query', 'Invalid query parameters', errors.join('; '), { errors }));
+    if (errors.length > 0) return sendProblem(c, problem('bad-query', errors.join('; '), { errors }));
 
     const principal = c.get('principal');
     const access = await authorize(

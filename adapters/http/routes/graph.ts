@@ -33,7 +33,7 @@ function decode<A>(codec: t.Decoder<unknown, A>, input: unknown): Decoded<A> {
   const r = codec.decode(input);
   if (!isLeft(r)) return { ok: true, value: r.right };
   const errors = formatValidationErrors(r.left);
-  return { ok: false, problem: problem(400, 'bad-query', 'Invalid query parameters', errors.join('; '), { errors }) };
+  return { ok: false, problem: problem('bad-query', errors.join('; '), { errors }) };
 }
 
 /** Authorizes a read of the caller's own tenant's graph; undefined when allowed, else the 403 to send. */
@@ -47,7 +47,7 @@ async function denied(deps: GraphRouteDeps, c: Ctx, type: string, id: string): P
   return access.allowed ? undefined : problemOf(access.failure);
 }
 
-const notFound = (what: string, id: string) => problem(404, 'not-found', 'Not found', `no ${what} ${id} in this tenant's graph`);
+const notFound = (what: string, id: string) => problem('not-found', `no ${what} ${id} in this tenant's graph`);
 
 /** The same request with `cursor` set: the next page's link. */
 function nextLink(c: Ctx, cursor: string): string {

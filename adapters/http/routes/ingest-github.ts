@@ -36,14 +36,14 @@ export function githubIngestRoutes(deps: GithubIngestDeps): Hono<AppEnv> {
         malformed: 'X-Hub-Signature-256 must be sha256= followed by 64 hex digits',
         'no-match': 'the signature matches no configured webhook secret',
       }[signed.kind];
-      return sendProblem(c, problem(401, 'unauthenticated', 'Webhook signature not verified', detail));
+      return sendProblem(c, problem('unauthenticated', detail));
     }
     if (!isJsonContentType(c.req.header('content-type'))) {
-      return sendProblem(c, problem(415, 'unsupported-media-type', 'Unsupported media type', "set the webhook's content type to application/json"));
+      return sendProblem(c, problem('unsupported-media-type', "set the webhook's content type to application/json"));
     }
     const event = c.req.header('x-github-event') ?? '';
     if (!EVENT_NAME.test(event)) {
-      return sendProblem(c, problem(400, 'bad-event-header', 'Missing or invalid X-GitHub-Event', 'X-GitHub-Event must name the event, e.g. push'));
+      return sendProblem(c, problem('bad-event-header', 'X-GitHub-Event must name the event, e.g. push'));
     }
     const delivery = c.req.header('x-github-delivery');
     const about = { source: 'github', event, ...(delivery !== undefined && DELIVERY.test(delivery) ? { delivery } : {}) };
@@ -57,7 +57,7 @@ export function githubIngestRoutes(deps: GithubIngestDeps): Hono<AppEnv> {
     const parsed = parseJson(c, new TextDecoder().decode(raw));
     if (!parsed.ok) return parsed.response;
     const mapped = mapGithubEvent(event, parsed.value, { region: signed.region });
-    if (mapped._tag === 'Left') return sendInvalidPayload(c, `${event} payload`, mapped.left);
+    if (mapped._tag === 'Left') return sendInvalidPayload(c, mapped.left);
 
     const principal: Principal = { id: GITHUB_WEBHOOK_ACTOR, tenant: signed.tenant, roles: ['service'], region: signed.region, authTime: undefined, authn: 'hmac' };
     // The delivery id goes into the events' correlationId, not into the commands: a redelivery keeps it,

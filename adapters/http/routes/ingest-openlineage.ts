@@ -14,17 +14,17 @@ import { ingestBodyLimit, parseJson, sendIngestOutcome, sendInvalidPayload } fro
 export function openLineageIngestRoutes(pipeline: CommandPipeline, metrics: Metrics): Hono<AppEnv> {
   return new Hono<AppEnv>().post('/v1/ingest/openlineage', ingestBodyLimit(), async (c) => {
     if (!isJsonContentType(c.req.header('content-type'))) {
-      return sendProblem(c, problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the RunEvent(s) as application/json'));
+      return sendProblem(c, problem('unsupported-media-type', 'send the RunEvent(s) as application/json'));
     }
     const principal = c.get('principal');
     // Every node and edge is written in one region; a lineage event names none, so the token must.
     if (principal.region === undefined) {
-      return sendProblem(c, problem(422, 'region-required', 'Region required', 'the token carries no region claim, and OpenLineage events name none; use a token with a region'));
+      return sendProblem(c, problem('region-required', 'the token carries no region claim, and OpenLineage events name none; use a token with a region'));
     }
     const parsed = parseJson(c, await c.req.text());
     if (!parsed.ok) return parsed.response;
     const mapped = mapOpenLineageEvents(parsed.value, { region: principal.region });
-    if (mapped._tag === 'Left') return sendInvalidPayload(c, 'OpenLineage body', mapped.left);
+    if (mapped._tag === 'Left') return sendInvalidPayload(c, mapped.left);
     const base = requestInfo(c);
     const result = await executeGraphCommands(pipeline, mapped.right, principal, { ...base, context: { ...base.context, channel: 'openlineage' } });
     return sendIngestOutcome(c, metrics, { source: 'openlineage' }, mapped.right.length, result);

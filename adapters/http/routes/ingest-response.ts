@@ -21,8 +21,8 @@ export function parseJson(c: Context<AppEnv>, text: string): { readonly ok: true
 }
 
 /** A payload that does not have the fields the mapping needs: 400, one line per field (as for commands). */
-export const sendInvalidPayload = (c: Context<AppEnv>, what: string, errors: readonly string[]): Response =>
-  sendProblem(c, problem(400, 'validation', `The ${what} is not valid`, errors.join('; '), { errors }));
+export const sendInvalidPayload = (c: Context<AppEnv>, errors: readonly string[]): Response =>
+  sendProblem(c, problem('validation', errors.join('; '), { errors }));
 
 /** Renders an executed mapping; `about` names the delivery (source, event, …) in the summary. */
 export function sendIngestOutcome(

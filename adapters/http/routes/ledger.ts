@@ -28,7 +28,7 @@ export const StreamPageQuery = t.partial({
 
 /** A stream name no stream can have (a control character, a NUL from `%00`): 400, not a query. */
 const badStream = (stream: string) =>
-  problem(400, 'bad-stream', 'Invalid stream name', `expected ${StreamName.name}, got ${JSON.stringify(stream.slice(0, 100))}`);
+  problem('bad-stream', `expected ${StreamName.name}, got ${JSON.stringify(stream.slice(0, 100))}`);
 
 export function ledgerRoutes(deps: AccessDeps): Hono<AppEnv> {
   return new Hono<AppEnv>()
@@ -37,10 +37,10 @@ export function ledgerRoutes(deps: AccessDeps): Hono<AppEnv> {
       if (!StreamName.is(stream)) return sendProblem(c, badStream(stream));
       const query = StreamPageQuery.decode(c.req.query());
       if (isLeft(query)) {
-        return sendProblem(c, problem(400, 'bad-query', 'Invalid query parameters', formatValidationErrors(query.left).join('; ')));
+        return sendProblem(c, problem('bad-query', formatValidationErrors(query.left).join('; ')));
       }
       const parsed = parseStream(stream);
-      if (parsed === undefined) return sendProblem(c, problem(404, 'stream-not-found', 'Stream not found', `no stream named ${stream}`));
+      if (parsed === undefined) return sendProblem(c, problem('stream-not-found', `no stream named ${stream}`));
       const access = await authorize(
         deps,
         {
@@ -54,11 +54,11 @@ export function ledgerRoutes(deps: AccessDeps): Hono<AppEnv> {
       );
       if (!access.allowed) return sendProblem(c, problemOf(access.failure));
       const limit = Number(query.right.limit ?? 100n);
-      if (limit < 1) return sendProblem(c, problem(400, 'bad-query', 'Invalid query parameters', 'limit: must be 1-1000'));
+      if (limit < 1) return sendProblem(c, problem('bad-query', 'limit: must be 1-1000'));
       const fromRevision = query.right.fromRevision ?? 0n;
       const page = await deps.log.readStream(stream, { fromRevision, maxCount: limit + 1 });
       if (page.length === 0 && fromRevision === 0n) {
-        return sendProblem(c, problem(404, 'stream-not-found', 'Stream not found', `no stream named ${stream}`));
+        return sendProblem(c, problem('stream-not-found', `no stream named ${stream}`));
       }
       const events = page.slice(0, limit).map((r) => {
         const sealed = fromRecordedEvent(r);
@@ -76,10 +76,10 @@ export function ledgerRoutes(deps: AccessDeps): Hono<AppEnv> {
       const principal = c.get('principal');
       const stream = c.req.query('stream');
       const unknown = Object.keys(c.req.query()).filter((k) => k !== 'stream');
-      if (unknown.length > 0) return sendProblem(c, problem(400, 'bad-query', 'Invalid query parameters', `unknown parameter ${unknown.join(', ')}`));
+      if (unknown.length > 0) return sendProblem(c, problem('bad-query', `unknown parameter ${unknown.join(', ')}`));
       if (stream !== undefined && !StreamName.is(stream)) return sendProblem(c, badStream(stream));
       const tenant = stream === undefined ? principal.tenant : parseStream(stream)?.tenant;
-      if (tenant === undefined) return sendProblem(c, problem(404, 'stream-not-found', 'Stream not found', `no stream named ${stream}`));
+      if (tenant === undefined) return sendProblem(c, problem('stream-not-found', `no stream named ${stream}`));
       const access = await authorize(
         deps,
         {
@@ -94,7 +94,7 @@ export function ledgerRoutes(deps: AccessDeps): Hono<AppEnv> {
       if (!access.allowed) return sendProblem(c, problemOf(access.failure));
       const report = await verifyLog(deps.log, deps.keyring, stream === undefined ? { tenant } : { tenant, stream });
       if (stream !== undefined && report.eventsChecked === 0) {
-        return sendProblem(c, problem(404, 'stream-not-found', 'Stream not found', `no stream named ${stream}`));
+        return sendProblem(c, problem('stream-not-found', `no stream named ${stream}`));
       }
       return c.json({ ok: report.failures.length === 0, ...report });
     });

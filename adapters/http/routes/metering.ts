@@ -23,7 +23,7 @@ export function meteringRoutes(ingest: MeteringIngest, metrics: Metrics): Hono<A
     limitBody(MAX_BATCH_BYTES, 'a metering batch'),
     async (c) => {
       if (!isJsonContentType(c.req.header('content-type'))) {
-        return sendProblem(c, problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the batch as application/json'));
+        return sendProblem(c, problem('unsupported-media-type', 'send the batch as application/json'));
       }
       const parsed = parseJsonText(await c.req.text());
       if (!parsed.ok) return sendProblem(c, parsed.problem);
@@ -31,12 +31,12 @@ export function meteringRoutes(ingest: MeteringIngest, metrics: Metrics): Hono<A
       const body = MeteringIngestBody.decode(payload);
       if (isLeft(body)) {
         const errors = formatValidationErrors(body.left);
-        return sendProblem(c, problem(400, 'validation', 'The batch is not valid', errors.join('; '), { errors }));
+        return sendProblem(c, problem('validation', errors.join('; '), { errors }));
       }
       const principal = c.get('principal');
       const region = body.right.region ?? principal.region;
       if (region === undefined) {
-        return sendProblem(c, problem(400, 'validation', 'The batch is not valid', 'region: missing, and the token names no region', { errors: ['region: missing'] }));
+        return sendProblem(c, problem('validation', 'region: missing, and the token names no region', { errors: ['region: missing'] }));
       }
       const outcome = await ingest.record(body.right.records, region, principal, requestInfo(c));
       if (!outcome.ok) {
@@ -48,7 +48,7 @@ export function meteringRoutes(ingest: MeteringIngest, metrics: Metrics): Hono<A
       metrics.commands.inc({ type: 'metering.batch.record', outcome: s.accepted > 0 ? 'appended' : 'unchanged' });
       if (s.rejected === s.results.length) {
         const errors = s.results.flatMap((r) => r.errors ?? []);
-        return sendProblem(c, problem(422, 'no-valid-records', 'No record in the batch is valid', errors.slice(0, 20).join('; '), { errors, results: s.results }));
+        return sendProblem(c, problem('no-valid-records', errors.slice(0, 20).join('; '), { errors, results: s.results }));
       }
       return c.json(s, 200);
     },

@@ -36,7 +36,7 @@ export function planRoutes(deps: PlanRouteDeps): Hono<AppEnv> {
       source = request.value.source;
       region = request.value.region ?? region;
     }
-    if (region === undefined) return sendProblem(c, problem(400, 'validation', 'The request is not valid', 'region: missing, and the token names none'));
+    if (region === undefined) return sendProblem(c, problem('validation', 'region: missing, and the token names none'));
     const outcome = await deps.pipeline.execute('plan.register', { region, source }, principal, requestInfo(c));
     if (isLeft(outcome)) return sendProblem(c, problemOf(outcome.left));
     // The pipeline accepted the source, so it parses; the version is the one whose digest matches.

@@ -65,7 +65,7 @@ export function decodeWith<A>(codec: t.Decoder<unknown, A>, input: unknown, kind
   const errors = formatValidationErrors(r.left);
   return {
     ok: false,
-    problem: kind === 'query' ? problem(400, 'bad-query', 'Invalid query parameters', errors.join('; '), { errors }) : problem(400, 'validation', 'The request is not valid', errors.join('; '), { errors }),
+    problem: kind === 'query' ? problem('bad-query', errors.join('; '), { errors }) : problem('validation', errors.join('; '), { errors }),
   };
 }
 
@@ -82,7 +82,7 @@ export async function jsonBody(c: Context<AppEnv>, emptyAs?: unknown): Promise<D
   const raw = await c.req.text();
   if (raw.trim() === '' && emptyAs !== undefined) return { ok: true, value: emptyAs };
   if (!isJsonContentType(c.req.header('content-type'))) {
-    return { ok: false, problem: problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the body as application/json') };
+    return { ok: false, problem: problem('unsupported-media-type', 'send the body as application/json') };
   }
   return parseJsonText(raw);
 }
@@ -108,7 +108,7 @@ async function denied(deps: RunRouteDeps, c: Ctx, id: string): Promise<Problem |
   return access.allowed ? undefined : problemOf(access.failure);
 }
 
-const notFound = (runId: string) => problem(404, 'not-found', 'Not found', `no run ${runId} in this tenant (a run just started appears once projected)`);
+const notFound = (runId: string) => problem('not-found', `no run ${runId} in this tenant (a run just started appears once projected)`);
 
 /** The run's region, from the first event of its stream (authoritative, unlike the read model, which may lag). */
 async function regionOf(deps: RunRouteDeps, tenant: string, runId: string): Promise<string | undefined> {
@@ -143,7 +143,7 @@ export function runRoutes(deps: RunRouteDeps): Hono<AppEnv> {
       const principal = c.get('principal');
       const r = request.value;
       const region = r.region ?? principal.region;
-      if (region === undefined) return sendProblem(c, problem(400, 'validation', 'The request is not valid', 'region: missing, and the token names none'));
+      if (region === undefined) return sendProblem(c, problem('validation', 'region: missing, and the token names none'));
       const runId = r.runId ?? randomUUID();
       const command = { runId, region, plan: r.plan, ...(r.version === undefined ? {} : { version: r.version }), ...(r.inputs === undefined ? {} : { inputs: r.inputs }), ...(r.reason === undefined ? {} : { reason: r.reason }) };
       const outcome = await deps.pipeline.execute('run.start', command, principal, requestInfo(c));
