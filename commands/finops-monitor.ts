@@ -6,6 +6,7 @@ import type { Principal } from './authorizer.js';
 import type { CommandPipeline } from './pipeline.js';
 import type { Failure } from './failure.js';
 import { foldWith } from '../domain/index.js';
+import { envelopeOf } from '../ledger/index.js';
 import { evolveBudget, initialBudgetState } from '../domain/pricing/guardrails.js';
 import type { CostQueries } from '../projections/costs/cost-queries.js';
 import { compare, mul, parseDecimal } from '../projections/costs/decimal.js';
@@ -143,7 +144,7 @@ export function startFinopsMonitor(deps: FinopsMonitorDeps, options: { readonly 
 export async function regionOfStreams(log: EventLog, streams: readonly string[]): Promise<string | undefined> {
   for (const stream of streams) {
     const [first] = await log.readStream(stream, { maxCount: 1 });
-    const region = (first?.metadata as { readonly region?: unknown } | undefined)?.region;
+    const region: unknown = first === undefined ? undefined : envelopeOf(first).region;
     if (typeof region === 'string') return region;
   }
   return undefined;
