@@ -1,7 +1,7 @@
 // Authorization with a record: every decision goes through the Authorizer, and every denial is sealed
 // as an `access.denied` event on the tenant's audit stream before the caller hears 403.
 import type { Keyring } from '../ledger/index.js';
-import type { EventLog } from '../adapters/event-log/event-log.js';
+import type { EventLog } from '../adapters/event-log/index.js';
 import { auditStream } from '../schemas/streams.js';
 import type { AuthorizationDecision, AuthorizationRequest, Authorizer } from './authorizer.js';
 import { eventMeta, type RequestInfo } from './envelope.js';

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import type { AnyCommandHandler, RelatedStream } from '../domain/index.js';
 import { canonicalize } from '../ledger/index.js';
-import { DuplicateEventIdError, WrongExpectedRevisionError, type AppendResult } from '../adapters/event-log/event-log.js';
+import { DuplicateEventIdError, WrongExpectedRevisionError, type AppendResult } from '../adapters/event-log/index.js';
 import type { SealedEvent } from '../schemas/sealed-event.js';
 import type { JsonValue } from '../schemas/json.js';
 import { formatValidationErrors } from '../schemas/validation.js';

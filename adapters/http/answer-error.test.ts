@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Hono } from 'hono';
 import { failure, Refusal } from '../../commands/failure.js';
-import { LogUnavailableError } from '../event-log/event-log.js';
+import { LogUnavailableError } from '../event-log/index.js';
 import { answerError } from './answer-error.js';
 import type { AppEnv } from './env.js';
 import { requestId } from './middleware/request-id.js';

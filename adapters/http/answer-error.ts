@@ -4,7 +4,7 @@
 import type { Context, ErrorHandler } from 'hono';
 import { failure, Refusal, type Failure } from '../../commands/failure.js';
 import { RevisionConflictError } from '../../commands/stream-writer.js';
-import { LogUnavailableError, WrongExpectedRevisionError } from '../event-log/event-log.js';
+import { LogUnavailableError, WrongExpectedRevisionError } from '../event-log/index.js';
 import { AuthenticationError } from '../auth/jwt.js';
 import type { AppEnv } from './env.js';
 import { problem, problemOf, sendProblem } from './problem.js';

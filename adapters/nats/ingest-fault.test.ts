@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { failure } from '../../commands/failure.js';
 import type { CommandPipeline } from '../../commands/pipeline.js';
 import { RevisionConflictError } from '../../commands/stream-writer.js';
-import { LogUnavailableError, WrongExpectedRevisionError } from '../event-log/event-log.js';
+import { LogUnavailableError, WrongExpectedRevisionError } from '../event-log/index.js';
 import { refusalFault, thrownFault } from './ingest-fault.js';
 import { executeDelivery, parseDelivery } from './ingest-message.js';
 import { TEST_INGEST_POLICY, nodeUpsert, testDelivery } from '../../test/nats-support.js';
