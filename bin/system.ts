@@ -15,6 +15,7 @@ import { DEFAULT_RETRY } from '../commands/stream-writer.js';
 import { commandHandlers, meteringSegmentStream, planRegisterHandler, segmentIdsOf } from '../domain/index.js';
 import { NO_ACTIONS } from '../schemas/actions.js';
 import { actionSettingsOf } from '../adapters/maestro/action-catalogue.js';
+import { actionPerformer } from '../adapters/maestro/actions.js';
 import { keepDataDirPrivate } from './private-data-dir.js';
 import { streamName } from '../schemas/streams.js';
 import { regionOfStreams, startFinopsMonitor } from '../commands/finops-monitor.js';
@@ -26,6 +27,7 @@ import type { PostgresDatabase } from '../adapters/read-store/postgres/database.
 import { GraphQueries } from '../projections/graph/queries.js';
 import { RunQueries } from '../projections/runs/queries.js';
 import { startExecutor, type Executor, type ExecutorOptions } from '../commands/maestro/executor.js';
+import { systemClock } from '../commands/maestro/clock.js';
 import { READ_MODELS, auditProjection, startProjector, type Projector, type ProjectorOptions } from '../projections/index.js';
 import { lazyAuditIndex, migrateClickHouse, type ClickHouseStore } from '../adapters/analytics-store/clickhouse/index.js';
 import { MeteringIngest } from '../commands/metering-ingest.js';
@@ -63,7 +65,8 @@ export interface System {
    */
   startProjectors(options?: ProjectorOptions): readonly Projector[];
   /** Starts Maestro's executor in this process (standby while another process holds its lock). */
-  startExecutor(options?: ExecutorOptions): Executor;
+  /** The real actions (the operator's settings) unless `options.perform` says otherwise. */
+  startExecutor(options?: Partial<ExecutorOptions>): Executor;
   /** What Maestro's steps may do here (actions, their user, egress), one line for start-up output. */
   readonly maestroDescription: string;
   /** Stops the projectors, then closes the stores. */
@@ -185,7 +188,7 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
         auditIndex.ready().catch((error: unknown) => (options.onError ?? console.error)(error));
       }
       // Maestro's executor follows the log beside the projectors (one active process, by its lock).
-      executor ??= startExecutor({ log: opened.log, store: read.store, pipeline }, { actions: maestro.settings });
+      executor ??= startExecutor({ log: opened.log, store: read.store, pipeline }, { perform: actionPerformer({ ...maestro.settings, clock: systemClock }) });
       // Budgets and anomalies: evaluated every 15 minutes; each fact has a fixed id, so overlapping monitors are harmless.
       stopFinopsMonitor ??= startFinopsMonitor({
         pipeline,
@@ -198,7 +201,10 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
       return projectors;
     },
     startExecutor(options = {}) {
-      executor ??= startExecutor({ log: opened.log, store: read.store, pipeline }, { actions: maestro.settings, ...options });
+      executor ??= startExecutor(
+        { log: opened.log, store: read.store, pipeline },
+        { perform: actionPerformer({ ...maestro.settings, clock: options.clock ?? systemClock }), ...options },
+      );
       return executor;
     },
     async close() {

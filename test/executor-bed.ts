@@ -13,7 +13,7 @@ import { loadConfig } from '../schemas/config.js';
 import type { JsonObject } from '../schemas/json.js';
 import type { RecordedEvent } from '../adapters/event-log/index.js';
 import { openMemoryLog, type TestLog } from './logs.js';
-import type { Outcome, Performer } from '../adapters/maestro/actions.js';
+import type { Outcome, Performer } from '../commands/maestro/performer.js';
 import { FakeClock } from '../commands/maestro/clock.js';
 import { startExecutor, type Executor, type ExecutorOptions } from '../commands/maestro/executor.js';
 
@@ -43,7 +43,7 @@ export interface ExecutorBed {
   readonly clock: FakeClock;
   readonly calls: Call[];
   /** `script(stepId, attempt)` decides each attempt (compensations: stepId `undo:<id>`). */
-  start(script: (stepId: string, attempt: number) => Behaviour, options?: ExecutorOptions): Executor;
+  start(script: (stepId: string, attempt: number) => Behaviour, options?: Partial<ExecutorOptions>): Executor;
   register(yaml: string): Promise<void>;
   run(runId: string, plan: string, as?: Principal): Promise<void>;
   command(type: string, body: JsonObject, as: Principal): Promise<{ readonly status: number; readonly detail?: string }>;

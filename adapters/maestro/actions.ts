@@ -13,22 +13,11 @@ import type { JsonObject, JsonValue } from '../../schemas/json.js';
 import { durationMs, type ActionSpec } from '../../schemas/plan.js';
 import type { FailureCause } from '../../schemas/run.js';
 import type { Clock } from '../../commands/maestro/clock.js';
+import type { AttemptRequest, Outcome, Performer } from '../../commands/maestro/performer.js';
 import { EGRESS_REFUSED, EgressRefused, egressRequest } from './egress.js';
 
-/** How an attempt ended; a timeout is decided by the executor, which aborts `signal`. */
-export type Outcome =
-  | { readonly ok: true; readonly result: JsonObject }
-  | { readonly ok: false; readonly cause: FailureCause; readonly error: string };
-
-export interface AttemptRequest {
-  readonly action: ActionSpec;
-  /** runId:stepId:attempt (or …:compensation:attempt): the same attempt always sends the same key. */
-  readonly idempotencyKey: string;
-  readonly signal: AbortSignal;
-}
-
-/** Performs one attempt. The executor's default performs real actions; tests inject their own. */
-export type Performer = (request: AttemptRequest) => Promise<Outcome>;
+// The executor's performer port; this module implements it.
+export type { AttemptRequest, Outcome, Performer } from '../../commands/maestro/performer.js';
 
 /** What the operator allows steps to do on this server (from configuration, see bin/system.ts). */
 export interface ActionSettings {
@@ -206,27 +195,4 @@ export function actionPerformer(options: ActionOptions): Performer {
         return { ok: true, result: { confirmed: true } };
     }
   };
-}
-
-/**
- * Runs `perform` for at most `timeoutMs` on `clock`: at the deadline the attempt is aborted and fails
- * with cause timeout. A performer that throws fails with cause error.
- */
-export async function withTimeout(clock: Clock, timeoutMs: number, perform: (signal: AbortSignal) => Promise<Outcome>, outer?: AbortSignal): Promise<Outcome> {
-  const attempt = new AbortController();
-  const timer = new AbortController();
-  const onOuter = () => attempt.abort(outer!.reason);
-  outer?.addEventListener('abort', onOuter, { once: true });
-  const timedOut = clock.sleep(timeoutMs, timer.signal).then(
-    (): Outcome => fail('timeout', `no outcome within ${timeoutMs} ms (the step's timeout)`),
-    () => new Promise<Outcome>(() => {}),
-  );
-  try {
-    const outcome = await Promise.race([perform(attempt.signal).catch((e: unknown) => fail('error', message(e))), timedOut]);
-    if (!outcome.ok && outcome.cause === 'timeout') attempt.abort(new Error('timeout'));
-    return outcome;
-  } finally {
-    timer.abort();
-    outer?.removeEventListener('abort', onOuter);
-  }
 }

@@ -8,6 +8,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { CedarAuthorizer } from '../../adapters/cedar/cedar-authorizer.js';
 import { startExecutor } from '../../commands/maestro/executor.js';
+import { systemClock } from '../../commands/maestro/clock.js';
+import { actionPerformer } from '../../adapters/maestro/actions.js';
 import { dropSchema, openPostgres } from '../../adapters/read-store/postgres/database.js';
 import { PostgresEventLog } from '../../adapters/event-log/postgres/index.js';
 import type { Principal } from '../../commands/authorizer.js';
@@ -46,7 +48,7 @@ try {
   const registered = await pipeline.execute('plan.register', { region: 'us-east', source: plan }, operator, info());
   if (registered._tag === 'Left') throw new Error(registered.left.detail);
   // Graph records are off: the bench measures scheduling and step transitions.
-  const executor = startExecutor({ log, store: database, pipeline }, { graph: false, onScheduled: (ms) => latencies.push(ms) });
+  const executor = startExecutor({ log, store: database, pipeline }, { graph: false, perform: actionPerformer({ clock: systemClock }), onScheduled: (ms) => latencies.push(ms) });
   const t0 = performance.now();
   let next = 0;
   const starter = async () => {

@@ -28,8 +28,8 @@ import type { ReadStore } from '../../adapters/read-store/read-store.js';
 import { RunEvent } from '../../schemas/run.js';
 import { parseStream, streamName } from '../../schemas/streams.js';
 import { formatValidationErrors } from '../../schemas/validation.js';
-import { actionPerformer, withTimeout, type ActionSettings, type Outcome, type Performer } from '../../adapters/maestro/actions.js';
 import { systemClock, type Clock } from './clock.js';
+import { withTimeout, type Outcome, type Performer } from './performer.js';
 import { runGraphCommands } from './run-graph.js';
 
 export const EXECUTOR_LOCK = 'maestro-executor';
@@ -47,10 +47,8 @@ export interface ExecutorOptions {
   readonly clock?: Clock;
   /** Jitter source in [0, 1) (default Math.random). */
   readonly random?: () => number;
-  /** Performs attempts (default: real http, script, wait and manual actions under `actions`). */
-  readonly perform?: Performer;
-  /** What the default performer may do: registered actions, who runs them, egress (default: no actions, public egress). */
-  readonly actions?: ActionSettings;
+  /** Performs attempts: the composition root injects the real actions (adapters/maestro/actions.ts), tests their own. */
+  readonly perform: Performer;
   /** Record runs in the provenance graph (default true). */
   readonly graph?: boolean;
   /** A standby tries to take the lock this often, in real milliseconds (default 2 s). */
@@ -84,7 +82,7 @@ export interface Executor {
   close(): Promise<void>;
 }
 
-export function startExecutor(deps: ExecutorDeps, options: ExecutorOptions = {}): Executor {
+export function startExecutor(deps: ExecutorDeps, options: ExecutorOptions): Executor {
   return new ProcessManager(deps, options);
 }
 
@@ -132,7 +130,7 @@ class ProcessManager implements Executor {
     this.deps = deps;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    this.perform = options.perform ?? actionPerformer({ ...options.actions, clock: this.clock });
+    this.perform = options.perform;
     this.graph = options.graph ?? true;
     this.onError = options.onError ?? ((e) => console.error(`companyos: maestro executor: ${message(e)}`));
     this.onScheduled = options.onScheduled;
