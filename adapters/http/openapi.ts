@@ -19,8 +19,9 @@ import { MAX_BODY_BYTES as MAX_COMMAND_BYTES } from './routes/commands.js';
 import { MAX_INGEST_BODY_BYTES } from './routes/ingest-response.js';
 import { StreamPageQuery } from './routes/ledger.js';
 import {
-  ApproveRequest, CancelRequest, MAX_BODY_BYTES as MAX_RUN_BODY_BYTES, PlanJsonRequest, RunListQuery, RunPath, RunStartRequest, StepPath, TimelineQuery,
+  ApproveRequest, CancelRequest, RunListQuery, RunPath, RunStartRequest, StepPath, TimelineQuery,
 } from './routes/runs.js';
+import { MAX_PLAN_BYTES, PlanJsonRequest } from './routes/plans.js';
 
 type Codec = t.Decoder<unknown, unknown>;
 
@@ -159,7 +160,7 @@ const maestroOperations: Readonly<Record<string, Readonly<Record<string, Operati
       operationId: 'registerPlan',
       tags: ['Maestro'],
       summary: 'Register a Maestro plan (plan.register): mcplan.yaml as application/yaml, or JSON {source, region?}',
-      description: `Region: the body's, the region query parameter (YAML), or the token's. At most ${MAX_RUN_BODY_BYTES} bytes.`,
+      description: `Region: the body's, the region query parameter (YAML), or the token's. At most ${MAX_PLAN_BYTES} bytes.`,
       parameters: [{ name: 'region', in: 'query', schema: ref('Region'), description: 'with a YAML body; default the token region' }],
       requestBody: {
         required: true,

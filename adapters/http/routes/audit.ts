@@ -1,18 +1,15 @@
 // The audit index API: one tenant's sealed events and denials, filtered, newest first, paged by an opaque
-// cursor, or exported whole as a stream (NDJSON or CSV). Tenant from the token only; authorized as a read.
-import type { Context } from 'hono';
+// cursor, or exported whole as a stream (NDJSON or CSV). Tenant from the token only; each route declares
+// its query (validate) and its authorization (audit.read / audit.export, in `audit` under `read`).
 import { Hono } from 'hono';
-import type * as t from 'io-ts';
-import { isLeft } from 'fp-ts/lib/Either.js';
-import { authorize, type AccessDeps } from '../../../commands/access.js';
+import type { AccessDeps } from '../../../commands/access.js';
 import type { AuditIndexReader, AuditRow, AuditSearch } from '../../../projections/audit/audit-index.js';
 import {
   AUDIT_DEFAULT_LIMIT, AUDIT_ENTRY_FIELDS, AuditCursor, AuditEventsQuery, AuditExportQuery, type AuditEntry, type AuditExportFormat,
 } from '../../../schemas/audit.js';
-import { formatValidationErrors } from '../../../schemas/validation.js';
 import type { AppEnv } from '../env.js';
-import { problem, problemOf, sendProblem, type Problem } from '../problem.js';
-import { requestInfo } from '../request-info.js';
+import { readAuthorization } from '../middleware/authorize.js';
+import { validate } from '../middleware/validate.js';
 
 export interface AuditRouteDeps {
   readonly access: AccessDeps;
@@ -22,32 +19,7 @@ export interface AuditRouteDeps {
 /** Rows per internal query of an export: large enough to amortize FINAL, small enough to buffer. */
 export const EXPORT_PAGE = 5000;
 
-type Ctx = Context<AppEnv>;
 type Filters = Omit<AuditSearch, 'tenant' | 'after' | 'limit'>;
-
-function badQuery<A>(codec: t.Decoder<unknown, A>, input: unknown): { readonly value: A } | { readonly problem: Problem } {
-  const r = codec.decode(input);
-  if (!isLeft(r)) return { value: r.right };
-  const errors = formatValidationErrors(r.left);
-  return { problem: problem('bad-query', errors.join('; '), { errors }) };
-}
-
-/** The audit index is every actor's record: reading it is its own action, in the `audit` group under `read`. */
-async function refused(deps: AuditRouteDeps, c: Ctx, action: 'audit.read' | 'audit.export'): Promise<Problem | undefined> {
-  const principal = c.get('principal');
-  const access = await authorize(
-    deps.access,
-    {
-      principal,
-      action,
-      actionGroups: ['audit', 'read'],
-      resource: { type: 'AuditIndex', id: principal.tenant, attributes: { tenant: principal.tenant } },
-      context: {},
-    },
-    requestInfo(c),
-  );
-  return access.allowed ? undefined : problemOf(access.failure);
-}
 
 const filtersOf = (q: AuditExportQuery | AuditEventsQuery): Filters => ({
   ...(q.actor === undefined ? {} : { actor: q.actor }),
@@ -141,13 +113,12 @@ async function exportStream(
 }
 
 export function auditRoutes(deps: AuditRouteDeps): Hono<AppEnv> {
+  // The audit index is every actor's record: reading it is its own action, in the `audit` group under `read`.
+  const authorize = readAuthorization(deps.access, ['audit', 'read']);
+  const theIndex = (c: { get(key: 'principal'): { tenant: string } }) => ({ type: 'AuditIndex', id: c.get('principal').tenant });
   return new Hono<AppEnv>()
-    .get('/v1/audit/events', async (c) => {
-      const query = badQuery(AuditEventsQuery, c.req.query());
-      if ('problem' in query) return sendProblem(c, query.problem);
-      const denial = await refused(deps, c, 'audit.read');
-      if (denial) return sendProblem(c, denial);
-      const q = query.value;
+    .get('/v1/audit/events', validate('query', AuditEventsQuery), authorize('audit.read', theIndex), async (c) => {
+      const q = c.req.valid('query');
       const limit = q.limit ?? AUDIT_DEFAULT_LIMIT;
       const rows = await deps.audit.searchAudit({
         tenant: c.get('principal').tenant,
@@ -162,14 +133,11 @@ export function auditRoutes(deps: AuditRouteDeps): Hono<AppEnv> {
       const next = nextCursor === undefined ? undefined : `${c.req.path}?${new URLSearchParams({ ...c.req.query(), cursor: nextCursor }).toString()}`;
       return c.json({ events: page.map(entryOf), ...(nextCursor === undefined ? {} : { nextCursor, next }) });
     })
-    .get('/v1/audit/export', async (c) => {
-      const query = badQuery(AuditExportQuery, c.req.query());
-      if ('problem' in query) return sendProblem(c, query.problem);
-      const denial = await refused(deps, c, 'audit.export');
-      if (denial) return sendProblem(c, denial);
-      const format = query.value.format ?? 'ndjson';
+    .get('/v1/audit/export', validate('query', AuditExportQuery), authorize('audit.export', theIndex), async (c) => {
+      const query = c.req.valid('query');
+      const format = query.format ?? 'ndjson';
       const tenant = c.get('principal').tenant;
-      const body = await exportStream(deps.audit, { tenant, ...filtersOf(query.value) }, format);
+      const body = await exportStream(deps.audit, { tenant, ...filtersOf(query) }, format);
       return c.body(body, 200, {
         'content-type': EXPORT_TYPES[format],
         'content-disposition': `attachment; filename="audit-${tenant}.${format}"`,

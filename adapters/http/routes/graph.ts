@@ -1,10 +1,10 @@
 // The graph read API (seed §1.2/§1.5): nodes, lineage, service surface, incident impact, change audit and
-// edge provenance. Tenant from the token only; every read is authorized (graph.read ∈ read) before querying.
+// edge provenance. Tenant from the token only; each route declares its parameters (validate) and its
+// authorization (graph.read ∈ read) as middleware, so a handler only queries.
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import type * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { authorize, type AccessDeps } from '../../../commands/access.js';
+import type { AccessDeps } from '../../../commands/access.js';
 import { ChainVerifier, fromRecordedEvent } from '../../../ledger/index.js';
 import type { GraphQueries } from '../../../projections/graph/queries.js';
 import { FAN_OUT_CAP, LEVEL_CAP } from '../../../projections/graph/queries.js';
@@ -14,11 +14,11 @@ import {
 } from '../../../schemas/graph-queries.js';
 import type { EventLog } from '../../event-log/event-log.js';
 import { streamName } from '../../../schemas/streams.js';
-import { formatValidationErrors } from '../../../schemas/validation.js';
 import type { Keyring } from '../../../ledger/index.js';
 import type { AppEnv } from '../env.js';
-import { problem, problemOf, sendProblem, type Problem } from '../problem.js';
-import { requestInfo } from '../request-info.js';
+import { readAuthorization } from '../middleware/authorize.js';
+import { validate } from '../middleware/validate.js';
+import { problem, sendProblem } from '../problem.js';
 
 export interface GraphRouteDeps {
   readonly access: AccessDeps;
@@ -26,26 +26,6 @@ export interface GraphRouteDeps {
 }
 
 type Ctx = Context<AppEnv>;
-type Decoded<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly problem: Problem };
-
-/** Path and query parameters through their codec; a failure is a 400 naming each bad parameter. */
-function decode<A>(codec: t.Decoder<unknown, A>, input: unknown): Decoded<A> {
-  const r = codec.decode(input);
-  if (!isLeft(r)) return { ok: true, value: r.right };
-  const errors = formatValidationErrors(r.left);
-  return { ok: false, problem: problem('bad-query', errors.join('; '), { errors }) };
-}
-
-/** Authorizes a read of the caller's own tenant's graph; undefined when allowed, else the 403 to send. */
-async function denied(deps: GraphRouteDeps, c: Ctx, type: string, id: string): Promise<Problem | undefined> {
-  const principal = c.get('principal');
-  const access = await authorize(
-    deps.access,
-    { principal, action: 'graph.read', actionGroups: ['read'], resource: { type, id, attributes: { tenant: principal.tenant } }, context: {} },
-    requestInfo(c),
-  );
-  return access.allowed ? undefined : problemOf(access.failure);
-}
 
 const notFound = (what: string, id: string) => problem('not-found', `no ${what} ${id} in this tenant's graph`);
 
@@ -58,23 +38,18 @@ function nextLink(c: Ctx, cursor: string): string {
 
 export function graphRoutes(deps: GraphRouteDeps): Hono<AppEnv> {
   const { graph } = deps;
+  const authorize = readAuthorization(deps.access);
+  /** A read of one node of the caller's graph, named by the `:id` path parameter. */
+  const readNode = authorize('graph.read', (c) => ({ type: 'GraphNode', id: c.req.valid('param').id }));
   return new Hono<AppEnv>()
-    .get('/v1/graph/nodes/:id', async (c) => {
-      const path = decode(NodePath, c.req.param());
-      const query = decode(NodeQuery, c.req.query());
-      if (!path.ok) return sendProblem(c, path.problem);
-      if (!query.ok) return sendProblem(c, query.problem);
-      const refused = await denied(deps, c, 'GraphNode', path.value.id);
-      if (refused) return sendProblem(c, refused);
-      const node = await graph.node(c.get('principal').tenant, path.value.id, query.value.asOf);
-      return node === undefined ? sendProblem(c, notFound(query.value.asOf ? `node as of ${query.value.asOf}:` : 'node', path.value.id)) : c.json(node);
+    .get('/v1/graph/nodes/:id', validate('param', NodePath), validate('query', NodeQuery), readNode, async (c) => {
+      const { id } = c.req.valid('param');
+      const { asOf } = c.req.valid('query');
+      const node = await graph.node(c.get('principal').tenant, id, asOf);
+      return node === undefined ? sendProblem(c, notFound(asOf ? `node as of ${asOf}:` : 'node', id)) : c.json(node);
     })
-    .get('/v1/graph/related', async (c) => {
-      const query = decode(RelatedQuery, c.req.query());
-      if (!query.ok) return sendProblem(c, query.problem);
-      const q = query.value;
-      const refused = await denied(deps, c, 'GraphNode', q.id);
-      if (refused) return sendProblem(c, refused);
+    .get('/v1/graph/related', validate('query', RelatedQuery), authorize('graph.read', (c) => ({ type: 'GraphNode', id: c.req.valid('query').id })), async (c) => {
+      const q = c.req.valid('query');
       const tenant = c.get('principal').tenant;
       const root = await graph.node(tenant, q.id, q.asOf);
       if (root === undefined) return sendProblem(c, notFound('node', q.id));
@@ -95,64 +70,47 @@ export function graphRoutes(deps: GraphRouteDeps): Hono<AppEnv> {
         ...(cursor ? { nextCursor: cursor, next: nextLink(c, cursor) } : {}),
       });
     })
-    .get('/v1/graph/services/:id/surface', async (c) => {
-      const path = decode(NodePath, c.req.param());
-      const query = decode(SurfaceQuery, c.req.query());
-      if (!path.ok) return sendProblem(c, path.problem);
-      if (!query.ok) return sendProblem(c, query.problem);
-      const refused = await denied(deps, c, 'GraphNode', path.value.id);
-      if (refused) return sendProblem(c, refused);
+    .get('/v1/graph/services/:id/surface', validate('param', NodePath), validate('query', SurfaceQuery), readNode, async (c) => {
       const tenant = c.get('principal').tenant;
-      const service = await graph.node(tenant, path.value.id);
-      if (service === undefined || service.type !== 'Service') return sendProblem(c, notFound('service', path.value.id));
-      const q = query.value;
+      const service = await graph.node(tenant, c.req.valid('param').id);
+      if (service === undefined || service.type !== 'Service') return sendProblem(c, notFound('service', c.req.valid('param').id));
+      const q = c.req.valid('query');
       const surface = await graph.surface(tenant, service.id, {
         ...(q.since ? { since: q.since } : {}), ...(q.region ? { region: q.region } : {}), limit: q.limit ?? DEFAULT_LIMIT,
       });
       return c.json({ service, ...(q.since ? { since: q.since } : {}), ...(q.region ? { region: q.region } : {}), ...surface });
     })
-    .get('/v1/graph/incidents/:id/impact', async (c) => {
-      const path = decode(NodePath, c.req.param());
-      const query = decode(ImpactQuery, c.req.query());
-      if (!path.ok) return sendProblem(c, path.problem);
-      if (!query.ok) return sendProblem(c, query.problem);
-      const refused = await denied(deps, c, 'GraphNode', path.value.id);
-      if (refused) return sendProblem(c, refused);
+    .get('/v1/graph/incidents/:id/impact', validate('param', NodePath), validate('query', ImpactQuery), readNode, async (c) => {
       const tenant = c.get('principal').tenant;
-      const incident = await graph.node(tenant, path.value.id);
-      if (incident === undefined || incident.type !== 'Incident') return sendProblem(c, notFound('incident', path.value.id));
-      const region = query.value.region;
+      const incident = await graph.node(tenant, c.req.valid('param').id);
+      if (incident === undefined || incident.type !== 'Incident') return sendProblem(c, notFound('incident', c.req.valid('param').id));
+      const region = c.req.valid('query').region;
       const impact = await graph.impact(tenant, incident.id, region ? { region } : {});
       return c.json({ incident, ...(region ? { region } : {}), ...impact });
     })
-    .get('/v1/graph/changes', async (c) => {
-      const query = decode(ChangesQuery, c.req.query());
-      if (!query.ok) return sendProblem(c, query.problem);
-      const q = query.value;
-      const tenant = c.get('principal').tenant;
-      const refused = await denied(deps, c, 'Graph', tenant);
-      if (refused) return sendProblem(c, refused);
-      const page = await graph.changes(tenant, {
+    .get('/v1/graph/changes', validate('query', ChangesQuery), authorize('graph.read', (c) => ({ type: 'Graph', id: c.get('principal').tenant })), async (c) => {
+      const q = c.req.valid('query');
+      const page = await graph.changes(c.get('principal').tenant, {
         resource: q.resource, actor: q.actor, from: q.from, to: q.to, limit: q.limit ?? DEFAULT_LIMIT, after: q.cursor,
       });
       const cursor = page.next && ChangeCursor.encode(page.next);
       return c.json({ items: page.items, ...(cursor ? { nextCursor: cursor, next: nextLink(c, cursor) } : {}) });
     })
-    .get('/v1/graph/edges/:id/provenance', async (c) => {
-      const path = decode(EdgePath, c.req.param());
-      const query = decode(ProvenanceQuery, c.req.query());
-      if (!path.ok) return sendProblem(c, path.problem);
-      if (!query.ok) return sendProblem(c, query.problem);
-      const edgeId = path.value.id.id;
-      const refused = await denied(deps, c, 'GraphEdge', edgeId);
-      if (refused) return sendProblem(c, refused);
-      const tenant = c.get('principal').tenant;
-      const edge = await graph.edgeVersion(tenant, edgeId);
-      if (edge === undefined) return sendProblem(c, notFound('edge', edgeId));
-      const stream = streamName(tenant, 'graph.edge', edgeId);
-      const sealed = await sealedProvenance(deps.access.log, deps.access.keyring, stream, edge.provenance.event);
-      return c.json({ edge, stream, ...sealed });
-    });
+    .get(
+      '/v1/graph/edges/:id/provenance',
+      validate('param', EdgePath),
+      validate('query', ProvenanceQuery),
+      authorize('graph.read', (c) => ({ type: 'GraphEdge', id: c.req.valid('param').id.id })),
+      async (c) => {
+        const edgeId = c.req.valid('param').id.id;
+        const tenant = c.get('principal').tenant;
+        const edge = await graph.edgeVersion(tenant, edgeId);
+        if (edge === undefined) return sendProblem(c, notFound('edge', edgeId));
+        const stream = streamName(tenant, 'graph.edge', edgeId);
+        const sealed = await sealedProvenance(deps.access.log, deps.access.keyring, stream, edge.provenance.event);
+        return c.json({ edge, stream, ...sealed });
+      },
+    );
 }
 
 /**

@@ -1,16 +1,25 @@
 // POST /v1/plans: register a Maestro plan (seed §2.4 `mc plan submit`). The body is the mcplan.yaml text
 // (application/yaml) or JSON {source, region?}; it becomes `plan.register` through the command pipeline.
 import { Hono } from 'hono';
+import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { CommandPipeline } from '../../../commands/pipeline.js';
 import { planDigest, planStream } from '../../../domain/index.js';
 import type { EventLog } from '../../event-log/event-log.js';
 import { parsePlanYaml } from '../../../schemas/plan.js';
+import { Region } from '../../../schemas/primitives.js';
+import { closedObject, formatValidationErrors } from '../../../schemas/validation.js';
 import type { AppEnv } from '../env.js';
 import { limitBody } from '../middleware/body-limit.js';
+import { readJsonBody } from '../middleware/json-body.js';
 import { problem, problemOf, sendProblem } from '../problem.js';
 import { requestInfo } from '../request-info.js';
-import { decodeWith, jsonBody, MAX_BODY_BYTES, PlanJsonRequest } from './runs.js';
+
+/** The JSON form of a plan: its YAML source, and the region (else the token's). */
+export const PlanJsonRequest = closedObject('PlanRequest', { source: t.string }, { region: Region });
+
+/** A plan's source, YAML or JSON. */
+export const MAX_PLAN_BYTES = 512 * 1024;
 
 export interface PlanRouteDeps {
   readonly pipeline: CommandPipeline;
@@ -20,7 +29,7 @@ export interface PlanRouteDeps {
 const YAML = /^(application|text)\/(x-)?yaml\b/i;
 
 export function planRoutes(deps: PlanRouteDeps): Hono<AppEnv> {
-  return new Hono<AppEnv>().post('/v1/plans', limitBody(MAX_BODY_BYTES, 'a plan'), async (c) => {
+  return new Hono<AppEnv>().post('/v1/plans', limitBody(MAX_PLAN_BYTES, 'a plan'), async (c) => {
     const principal = c.get('principal');
     let source: string;
     let region = principal.region;
@@ -29,12 +38,16 @@ export function planRoutes(deps: PlanRouteDeps): Hono<AppEnv> {
       const q = c.req.query('region');
       if (q !== undefined) region = q;
     } else {
-      const body = await jsonBody(c);
+      // Either media type is welcome here, so the body is read in the handler rather than by jsonBody().
+      const body = await readJsonBody(c);
       if (!body.ok) return sendProblem(c, body.problem);
-      const request = decodeWith(PlanJsonRequest, body.value, 'body');
-      if (!request.ok) return sendProblem(c, request.problem);
-      source = request.value.source;
-      region = request.value.region ?? region;
+      const request = PlanJsonRequest.decode(body.value);
+      if (isLeft(request)) {
+        const errors = formatValidationErrors(request.left);
+        return sendProblem(c, problem('validation', errors.join('; '), { errors }));
+      }
+      source = request.right.source;
+      region = request.right.region ?? region;
     }
     if (region === undefined) return sendProblem(c, problem('validation', 'region: missing, and the token names none'));
     const outcome = await deps.pipeline.execute('plan.register', { region, source }, principal, requestInfo(c));

@@ -1,12 +1,12 @@
 // Maestro runs over HTTP: start, read, list, timeline, approve a step, cancel. Tenant from the token only;
-// reads are authorized (run.read ∈ read) before querying the run-state read model; writes go through the
-// command pipeline (Cedar, decider, sealing) like every command.
+// each route declares its parameters, body and read authorization (run.read ∈ read) as middleware; reads
+// query the run-state read model; writes go through the command pipeline (Cedar, decider, sealing).
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { randomUUID } from 'node:crypto';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { authorize, type AccessDeps } from '../../../commands/access.js';
+import type { AccessDeps } from '../../../commands/access.js';
 import type { CommandPipeline } from '../../../commands/pipeline.js';
 import { runStream } from '../../../domain/index.js';
 import { JsonObjectC, type JsonObject } from '../../../schemas/json.js';
@@ -14,17 +14,19 @@ import { PlanName } from '../../../schemas/plan.js';
 import { Region, int64Text, patternString } from '../../../schemas/primitives.js';
 import { text } from '../../../schemas/provenance.js';
 import { RunId } from '../../../schemas/run.js';
-import { closedObject, formatValidationErrors } from '../../../schemas/validation.js';
+import { closedObject } from '../../../schemas/validation.js';
 import { describedAs } from '../../../schemas/json-schema.js';
 import type { RunQueries } from '../../../projections/runs/queries.js';
 import type { AppEnv } from '../env.js';
 import { limitBody } from '../middleware/body-limit.js';
-import { problem, problemOf, sendProblem, type Problem } from '../problem.js';
+import { readAuthorization } from '../middleware/authorize.js';
+import { jsonBody } from '../middleware/json-body.js';
+import { validate } from '../middleware/validate.js';
+import { problem, problemOf, sendProblem } from '../problem.js';
 import { requestInfo } from '../request-info.js';
-import { isJsonContentType, parseJsonText } from '../json-body.js';
 
 // ---------------------------------------------------------------------------------------------------
-// Request shapes (shared with routes/plans.ts) and body reading
+// Request shapes (the OpenAPI document describes them too)
 
 const Decimal = (name: string, min: number, max: number) =>
   describedAs(new t.Type<number, string, unknown>(
@@ -50,42 +52,16 @@ export const RunStatusName = t.keyof(
 export const RunStartRequest = closedObject('RunStartRequest', { plan: PlanName }, { runId: RunId, version: Positive, inputs: JsonObjectC, reason: text(1024), region: Region });
 export const ApproveRequest = closedObject('ApproveRequest', {}, { comment: text(1024) });
 export const CancelRequest = closedObject('CancelRequest', {}, { reason: text(1024) });
-export const PlanJsonRequest = closedObject('PlanRequest', { source: t.string }, { region: Region });
 
 export const RunPath = closedObject('RunPath', { id: RunId });
 export const StepPath = closedObject('StepPath', { id: RunId, step: patternString('StepId', /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/) });
 export const RunListQuery = closedObject('RunListQuery', {}, { state: RunStatusName, limit: Decimal('limit (1-100)', 1, 100), cursor: int64Text('cursor') });
 export const TimelineQuery = closedObject('TimelineQuery', {}, { limit: Decimal('limit (1-1000)', 1, 1000), cursor: int64Text('cursor') });
 
-export type Decoded<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly problem: Problem };
-
-export function decodeWith<A>(codec: t.Decoder<unknown, A>, input: unknown, kind: 'query' | 'body'): Decoded<A> {
-  const r = codec.decode(input);
-  if (!isLeft(r)) return { ok: true, value: r.right };
-  const errors = formatValidationErrors(r.left);
-  return {
-    ok: false,
-    problem: kind === 'query' ? problem('bad-query', errors.join('; '), { errors }) : problem('validation', errors.join('; '), { errors }),
-  };
-}
-
 /** A plan or a run to start. */
 export const MAX_BODY_BYTES = 512 * 1024;
 /** An approval or a cancellation: an optional comment or reason of at most 1024 characters. */
 export const MAX_RUN_ACTION_BYTES = 16 * 1024;
-
-/**
- * A JSON body (an empty one reads as {} when `emptyAs` is given), or the problem to answer with. The
- * route's limitBody has already refused an oversized one.
- */
-export async function jsonBody(c: Context<AppEnv>, emptyAs?: unknown): Promise<Decoded<unknown>> {
-  const raw = await c.req.text();
-  if (raw.trim() === '' && emptyAs !== undefined) return { ok: true, value: emptyAs };
-  if (!isJsonContentType(c.req.header('content-type'))) {
-    return { ok: false, problem: problem('unsupported-media-type', 'send the body as application/json') };
-  }
-  return parseJsonText(raw);
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Routes
@@ -97,16 +73,6 @@ export interface RunRouteDeps {
 }
 
 type Ctx = Context<AppEnv>;
-
-async function denied(deps: RunRouteDeps, c: Ctx, id: string): Promise<Problem | undefined> {
-  const principal = c.get('principal');
-  const access = await authorize(
-    deps.access,
-    { principal, action: 'run.read', actionGroups: ['read'], resource: { type: 'Run', id, attributes: { tenant: principal.tenant } }, context: {} },
-    requestInfo(c),
-  );
-  return access.allowed ? undefined : problemOf(access.failure);
-}
 
 const notFound = (runId: string) => problem('not-found', `no run ${runId} in this tenant (a run just started appears once projected)`);
 
@@ -134,14 +100,12 @@ const nextLink = (c: Ctx, cursor: string): string => {
 };
 
 export function runRoutes(deps: RunRouteDeps): Hono<AppEnv> {
+  const authorize = readAuthorization(deps.access);
+  const readRun = authorize('run.read', (c) => ({ type: 'Run', id: c.req.valid('param').id }));
   return new Hono<AppEnv>()
-    .post('/v1/runs', limitBody(MAX_BODY_BYTES, 'a run request'), async (c) => {
-      const body = await jsonBody(c);
-      if (!body.ok) return sendProblem(c, body.problem);
-      const request = decodeWith(RunStartRequest, body.value, 'body');
-      if (!request.ok) return sendProblem(c, request.problem);
+    .post('/v1/runs', limitBody(MAX_BODY_BYTES, 'a run request'), jsonBody(), validate('json', RunStartRequest), async (c) => {
       const principal = c.get('principal');
-      const r = request.value;
+      const r = c.req.valid('json');
       const region = r.region ?? principal.region;
       if (region === undefined) return sendProblem(c, problem('validation', 'region: missing, and the token names none'));
       const runId = r.runId ?? randomUUID();
@@ -154,51 +118,37 @@ export function runRoutes(deps: RunRouteDeps): Hono<AppEnv> {
         outcome.right.kind === 'appended' ? 201 : 200,
       );
     })
-    .get('/v1/runs', async (c) => {
-      const query = decodeWith(RunListQuery, c.req.query(), 'query');
-      if (!query.ok) return sendProblem(c, query.problem);
-      const refused = await denied(deps, c, '*');
-      if (refused) return sendProblem(c, refused);
-      const q = query.value;
+    .get('/v1/runs', validate('query', RunListQuery), authorize('run.read', () => ({ type: 'Run', id: '*' })), async (c) => {
+      const q = c.req.valid('query');
       const page = await deps.runs.list(c.get('principal').tenant, { limit: q.limit ?? 50, ...(q.state ? { status: q.state } : {}), ...(q.cursor ? { after: q.cursor } : {}) });
       return c.json({ items: page.items, ...(page.next ? { nextCursor: page.next, next: nextLink(c, page.next) } : {}) });
     })
-    .get('/v1/runs/:id', async (c) => {
-      const path = decodeWith(RunPath, c.req.param(), 'query');
-      if (!path.ok) return sendProblem(c, path.problem);
-      const refused = await denied(deps, c, path.value.id);
-      if (refused) return sendProblem(c, refused);
-      const run = await deps.runs.run(c.get('principal').tenant, path.value.id);
-      return run === undefined ? sendProblem(c, notFound(path.value.id)) : c.json(run);
+    .get('/v1/runs/:id', validate('param', RunPath), readRun, async (c) => {
+      const { id } = c.req.valid('param');
+      const run = await deps.runs.run(c.get('principal').tenant, id);
+      return run === undefined ? sendProblem(c, notFound(id)) : c.json(run);
     })
-    .get('/v1/runs/:id/timeline', async (c) => {
-      const path = decodeWith(RunPath, c.req.param(), 'query');
-      const query = decodeWith(TimelineQuery, c.req.query(), 'query');
-      if (!path.ok) return sendProblem(c, path.problem);
-      if (!query.ok) return sendProblem(c, query.problem);
-      const refused = await denied(deps, c, path.value.id);
-      if (refused) return sendProblem(c, refused);
-      const q = query.value;
-      const page = await deps.runs.timeline(c.get('principal').tenant, path.value.id, { limit: q.limit ?? 200, ...(q.cursor ? { after: q.cursor } : {}) });
-      if (page === undefined) return sendProblem(c, notFound(path.value.id));
-      return c.json({ runId: path.value.id, items: page.items, ...(page.next ? { nextCursor: page.next, next: nextLink(c, page.next) } : {}) });
+    .get('/v1/runs/:id/timeline', validate('param', RunPath), validate('query', TimelineQuery), readRun, async (c) => {
+      const { id } = c.req.valid('param');
+      const q = c.req.valid('query');
+      const page = await deps.runs.timeline(c.get('principal').tenant, id, { limit: q.limit ?? 200, ...(q.cursor ? { after: q.cursor } : {}) });
+      if (page === undefined) return sendProblem(c, notFound(id));
+      return c.json({ runId: id, items: page.items, ...(page.next ? { nextCursor: page.next, next: nextLink(c, page.next) } : {}) });
     })
-    .post('/v1/runs/:id/steps/:step/approve', limitBody(MAX_RUN_ACTION_BYTES, 'an approval'), async (c) => {
-      const path = decodeWith(StepPath, c.req.param(), 'query');
-      if (!path.ok) return sendProblem(c, path.problem);
-      const body = await jsonBody(c, {});
-      if (!body.ok) return sendProblem(c, body.problem);
-      const request = decodeWith(ApproveRequest, body.value, 'body');
-      if (!request.ok) return sendProblem(c, request.problem);
-      return runCommand(deps, c, path.value.id, 'run.step.approve', { stepId: path.value.step, ...request.value });
-    })
-    .post('/v1/runs/:id/cancel', limitBody(MAX_RUN_ACTION_BYTES, 'a cancellation'), async (c) => {
-      const path = decodeWith(RunPath, c.req.param(), 'query');
-      if (!path.ok) return sendProblem(c, path.problem);
-      const body = await jsonBody(c, {});
-      if (!body.ok) return sendProblem(c, body.problem);
-      const request = decodeWith(CancelRequest, body.value, 'body');
-      if (!request.ok) return sendProblem(c, request.problem);
-      return runCommand(deps, c, path.value.id, 'run.cancel', { ...request.value });
-    });
+    .post(
+      '/v1/runs/:id/steps/:step/approve',
+      limitBody(MAX_RUN_ACTION_BYTES, 'an approval'),
+      validate('param', StepPath),
+      jsonBody({ emptyAs: {} }),
+      validate('json', ApproveRequest),
+      (c) => runCommand(deps, c, c.req.valid('param').id, 'run.step.approve', { stepId: c.req.valid('param').step, ...c.req.valid('json') }),
+    )
+    .post(
+      '/v1/runs/:id/cancel',
+      limitBody(MAX_RUN_ACTION_BYTES, 'a cancellation'),
+      validate('param', RunPath),
+      jsonBody({ emptyAs: {} }),
+      validate('json', CancelRequest),
+      (c) => runCommand(deps, c, c.req.valid('param').id, 'run.cancel', { ...c.req.valid('json') }),
+    );
 }
