@@ -1,15 +1,17 @@
 // The outbound relay: follows the log from its checkpoint and publishes every committed event to the bus, many
 // in flight, acknowledged in order; the checkpoint (PostgreSQL) only passes acknowledged events, in batches.
 // After a crash the events since it are re-sent with the same Nats-Msg-Id, which the duplicate window drops.
+// One active relay per name: a supervised follower (read-store/follower.ts) whose lock is the relay's lease.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventFilter, EventLog } from '../event-log/index.js';
+import { startFollower, type Follower, type FollowerTerm } from '../read-store/follower.js';
 import { migrate, type PostgresDatabase } from '../read-store/postgres/database.js';
 import type { Bus, PublishAck } from './bus.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { outboundMessage } from './event-message.js';
 import { EVENTS_SUBJECT_PREFIX } from './jetstream-bus.js';
-import { tryAcquireLease, type Lease } from './lease.js';
+import { tryAcquireLease } from './lease.js';
 import { natsMigrations } from './migrations.js';
 import { Signal } from './signal.js';
 
@@ -83,10 +85,7 @@ class Relay implements RelayHandle {
   readonly #options: RelayOptions;
   readonly #store: CheckpointStore;
   readonly #onError: (error: unknown) => void;
-  #closing = false;
-  readonly #closed = new Signal();
-  #stopReading: (() => void) | undefined;
-  #running: Promise<void> | undefined;
+  #follower: Follower | undefined;
 
   /** Stable per instance, so a relay may re-take its own lease at once after a failure. */
   readonly #holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -108,7 +107,29 @@ class Relay implements RelayHandle {
   }
 
   start(): void {
-    this.#running = this.#supervise();
+    // The lease, not the read store's advisory lock: see lease.ts.
+    const leaseOptions = { holder: this.#holder, ...(this.#options.leaseTtlMs !== undefined ? { ttlMs: this.#options.leaseTtlMs } : {}) };
+    this.#follower = startFollower(
+      { tryLock: (name) => tryAcquireLease(this.#deps.database, name, leaseOptions) },
+      {
+        lockName: this.#name,
+        lockRetryMs: this.#options.leaseRetryMs ?? 5000,
+        retryDelayMs: this.#options.retryDelayMs ?? 500,
+        onFailure: (error, during) => {
+          if (during === 'term') this.#failures++;
+          this.#onError(error);
+        },
+      },
+      async (term) => {
+        this.#active = true;
+        this.#activations++;
+        try {
+          await this.#relay(term);
+        } finally {
+          this.#active = false;
+        }
+      },
+    );
   }
 
   stats(): RelayStats {
@@ -124,47 +145,11 @@ class Relay implements RelayHandle {
   }
 
   async close(): Promise<void> {
-    this.#closing = true;
-    this.#stopReading?.();
-    this.#closed.notify();
-    await this.#running;
-  }
-
-  /** Take the lease, relay until closed or the lease is lost; on failure pause (growing) and start over. */
-  async #supervise(): Promise<void> {
-    let failuresInRow = 0;
-    while (!this.#closing) {
-      let lease: Lease | undefined;
-      try {
-        lease = await tryAcquireLease(this.#deps.database, this.#name, { holder: this.#holder, ...(this.#options.leaseTtlMs !== undefined ? { ttlMs: this.#options.leaseTtlMs } : {}) });
-      } catch (error) {
-        this.#onError(error);
-      }
-      if (lease === undefined) {
-        await this.#closed.wait(this.#options.leaseRetryMs ?? 5000);
-        continue;
-      }
-      try {
-        this.#active = true;
-        this.#activations++;
-        await this.#relay(lease);
-        failuresInRow = 0;
-      } catch (error) {
-        this.#failures++;
-        failuresInRow++;
-        this.#onError(error);
-      } finally {
-        this.#active = false;
-        await lease.release();
-      }
-      if (failuresInRow > 0 && !this.#closing) {
-        await this.#closed.wait(Math.min(30_000, (this.#options.retryDelayMs ?? 500) * 2 ** (failuresInRow - 1)));
-      }
-    }
+    await this.#follower?.close();
   }
 
   /** One active period: resume after the checkpoint; returns when told to stop, throws on a failure. */
-  async #relay(lease: Lease): Promise<void> {
+  async #relay(term: FollowerTerm): Promise<void> {
     const { log, bus } = this.#deps;
     const maxInFlight = this.#options.maxInFlight ?? 1000;
     const every = this.#options.checkpointEvery ?? 1000;
@@ -184,9 +169,8 @@ class Relay implements RelayHandle {
       void subscription.close();
       space.notify();
     };
-    this.#stopReading = stop;
-    if (this.#closing) stop();
-    void lease.lost.then(stop);
+    // At once if close() came while the lease or the checkpoint was being taken.
+    term.onStop(stop);
 
     let readingDone = false;
     let unsaved = 0;
