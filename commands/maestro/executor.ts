@@ -19,7 +19,7 @@ import {
   type RunState,
   type Work,
 } from '../../domain/index.js';
-import type { EventLog } from '../../adapters/event-log/event-log.js';
+import type { EventLog } from '../../adapters/event-log/index.js';
 import type { SealedEvent } from '../../schemas/sealed-event.js';
 import type { JsonObject } from '../../schemas/json.js';
 import { durationMs, type ActionSpec, type StepSpec } from '../../schemas/plan.js';

@@ -12,7 +12,7 @@ import {
   ChangeCursor, ChangesQuery, DEFAULT_LIMIT, EdgePath, ImpactQuery, LineageCursor, NodePath, NodeQuery, ProvenanceQuery,
   RelatedQuery, SurfaceQuery,
 } from '../../../schemas/graph-queries.js';
-import type { EventLog } from '../../event-log/event-log.js';
+import type { EventLog } from '../../event-log/index.js';
 import { streamName } from '../../../schemas/streams.js';
 import type { Keyring } from '../../../ledger/index.js';
 import type { AppEnv } from '../env.js';

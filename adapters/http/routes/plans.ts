@@ -5,7 +5,7 @@ import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { CommandPipeline } from '../../../commands/pipeline.js';
 import { planDigest, planStream } from '../../../domain/index.js';
-import type { EventLog } from '../../event-log/event-log.js';
+import type { EventLog } from '../../event-log/index.js';
 import { parsePlanYaml } from '../../../schemas/plan.js';
 import { Region } from '../../../schemas/primitives.js';
 import { closedObject, formatValidationErrors } from '../../../schemas/validation.js';
