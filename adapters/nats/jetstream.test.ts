@@ -99,7 +99,7 @@ if (!url) {
       }
 
       // A crash before the checkpoint save: everything is sent again, JetStream keeps one copy.
-      await store.database.withSession((s) => s.query('DELETE FROM nats_relay_checkpoints WHERE name = $1', [options.name]));
+      await store.database.withSession((s) => s.query("DELETE FROM projection_checkpoints WHERE name = 'relay:' || $1", [options.name]));
       relay = await startRelay({ log: store.log, database: store.database, bus }, options);
       await waitFor('re-sends acknowledged', () => relay.stats().published >= 5);
       await relay.close();

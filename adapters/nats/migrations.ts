@@ -1,8 +1,15 @@
-// PostgreSQL tables of the NATS side (ids prefixed `nats_`, run by adapters/postgres migrate()).
+// PostgreSQL tables of the NATS side (ids prefixed `nats_`, run by adapters/postgres migrate()). The relay's
+// checkpoint lives in the followers' one checkpoint table (projection_checkpoints, as `relay:<name>`), whose
+// creating migration therefore runs first.
 import { sql } from 'kysely';
 import type { Migration } from '../read-store/postgres/database.js';
+import { checkpointMigrations } from '../../projections/checkpoints.js';
+
+/** The relay checkpoint's row name in projection_checkpoints. */
+export const relayCheckpointName = (name: string): string => `relay:${name}`;
 
 export const natsMigrations: readonly Migration[] = [
+  checkpointMigrations[0]!,
   {
     id: 'nats_0001_relay_checkpoints',
     async up(db, { schema }) {
@@ -23,6 +30,17 @@ export const natsMigrations: readonly Migration[] = [
         holder text NOT NULL,
         expires_at timestamptz NOT NULL
       )`.execute(db);
+    },
+  },
+  {
+    // One checkpoint table for every follower: a deployed relay's position carries over (no re-publishing).
+    // version 0: a relay has no code version that would reset it.
+    id: 'nats_0003_relay_checkpoints_into_projection_checkpoints',
+    async up(db, { schema }) {
+      await sql`INSERT INTO ${sql.id(schema, 'projection_checkpoints')} (name, position, version, updated_at)
+        SELECT 'relay:' || name, position, 0, updated_at FROM ${sql.id(schema, 'nats_relay_checkpoints')}
+        ON CONFLICT (name) DO NOTHING`.execute(db);
+      await sql`DROP TABLE ${sql.id(schema, 'nats_relay_checkpoints')}`.execute(db);
     },
   },
 ];

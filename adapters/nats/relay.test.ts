@@ -114,7 +114,7 @@ test('a checkpoint lost in a crash means re-sends, not losses or duplicates', as
   await waitFor('all events', () => got.length >= ids.length);
   await relay.close();
   // As if the process died after publishing but before its checkpoint save.
-  await store.database.withSession((s) => s.query(`DELETE FROM nats_relay_checkpoints WHERE name = $1`, [options.name]));
+  await store.database.withSession((s) => s.query(`DELETE FROM projection_checkpoints WHERE name = 'relay:' || $1`, [options.name]));
   relay = await startRelay({ log: store.log, database: store.database, bus }, options);
   await waitFor('re-sends acknowledged', () => relay.stats().published >= ids.length);
   await relay.close();
