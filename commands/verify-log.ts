@@ -1,11 +1,12 @@
-// Verification of what the log actually holds: one stream, or every stream of a tenant, read in pages
-// through the event-log port and fed to a ChainVerifier (memory grows with streams, not events).
+// Verification of what the log actually holds: one stream, every stream of a tenant, or the whole log, read
+// in pages through the event-log port and fed to the ledger's ChainVerifier (memory grows with streams, not
+// events). It reads the log, so it is the application's, beside the pure checks in ledger/.
 import type { EventLog } from '../adapters/event-log/index.js';
 import { tenantStreamPrefix } from '../schemas/streams.js';
-import type { Keyring } from './keyring.js';
-import { ChainVerifier, type ChainReport } from './verify.js';
+import { ChainVerifier, type ChainReport, type Keyring } from '../ledger/index.js';
 
-export type VerifyScope = { readonly tenant: string; readonly stream?: string };
+/** A stream (of its tenant), a tenant's streams, or with neither the whole log. */
+export type VerifyScope = { readonly tenant?: string; readonly stream?: string };
 
 const PAGE = 1000;
 
@@ -20,10 +21,10 @@ export async function verifyLog(log: EventLog, keyring: Keyring, scope: VerifySc
       fromRevision = page[page.length - 1]!.revision + 1n;
     }
   } else {
-    const filter = { streamPrefixes: [tenantStreamPrefix(scope.tenant)] };
+    const filter = scope.tenant === undefined ? undefined : { streamPrefixes: [tenantStreamPrefix(scope.tenant)] };
     let after: bigint | undefined;
     for (;;) {
-      const page = await log.readAll({ after, maxCount: PAGE, filter });
+      const page = await log.readAll({ after, maxCount: PAGE, ...(filter === undefined ? {} : { filter }) });
       for (const e of page) verifier.add(e);
       if (page.length < PAGE) break;
       after = page[page.length - 1]!.position;

@@ -3,7 +3,7 @@
 // so a verifier can compare them with where the log actually stored the event (swaps, deletions).
 // envelopeOf is the one undecoded read of that envelope.
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import type { EventDraft, RecordedEvent } from '../adapters/event-log/index.js';
+import type { EventDraft, RecordedEvent } from '../schemas/log-record.js';
 import type { JsonValue } from '../schemas/json.js';
 import { SealedEvent } from '../schemas/sealed-event.js';
 import { describeFirstError } from './decode-error.js';

@@ -2,7 +2,7 @@
 // interleaved (a $all read); state is one tail per stream, so memory is O(streams), not O(events).
 import { verify } from 'node:crypto';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import type { RecordedEvent } from '../adapters/event-log/index.js';
+import type { RecordedEvent } from '../schemas/log-record.js';
 import { GENESIS_HASH, type SealedEvent } from '../schemas/sealed-event.js';
 import type { Keyring } from './keyring.js';
 import { envelopeOf, fromRecordedEvent } from './log-codec.js';

@@ -1,25 +1,14 @@
 // The event log port: an append-only store of streams, each an ordered list of revisions, with one
 // global order (positions) across all streams. EventStoreDB and PostgreSQL/PGlite both implement it
 // and both pass adapters/event-log/event-log.contract.ts. Positions and revisions are bigint end to end.
-import { JsonValueC, type JsonValue } from '../../schemas/json.js';
+import { JsonValueC } from '../../schemas/json.js';
 
 /** What an append expects of the stream: its exact last revision, that it does not exist, or anything. */
 export type ExpectedRevision = bigint | 'no-stream' | 'any';
 
-/** An event as handed to the log. `id` is a UUID and is the log's idempotency key. */
-export interface EventDraft {
-  readonly id: string;
-  readonly type: string;
-  readonly data: JsonValue;
-  readonly metadata: JsonValue;
-}
+import type { EventDraft, RecordedEvent } from '../../schemas/log-record.js';
 
-/** An event as stored: its stream, revision within the stream and position in the global order. */
-export interface RecordedEvent extends EventDraft {
-  readonly stream: string;
-  readonly revision: bigint;
-  readonly position: bigint;
-}
+export type { EventDraft, RecordedEvent };
 
 export interface AppendResult {
   /** Revision of the last event of this append (the stream's revision afterwards). */

@@ -1,8 +1,9 @@
-// `companyos verify`: checks the stored log directly (no server needed). Exit 0 when intact; exit 1
+// `companyos verify [--tenant T | --stream S]`: checks the stored log directly (no server needed): a stream, a
+// tenant, or with neither option the whole log. Exit 0 when intact; exit 1
 // naming the first broken link; --json prints the same report as GET /v1/ledger/verify.
 import * as t from 'io-ts';
 import { loadKeyring } from '../../adapters/keys/keyring-store.js';
-import { verifyLog } from '../../ledger/index.js';
+import { verifyLog } from '../../commands/verify-log.js';
 import type { Config } from '../../schemas/config.js';
 import { TenantId } from '../../schemas/primitives.js';
 import { parseStream } from '../../schemas/streams.js';
@@ -18,12 +19,12 @@ export async function verifyCommand(config: Config, argv: readonly string[]): Pr
   if (o.tenant !== undefined && streamTenant !== undefined && o.tenant !== streamTenant) {
     throw new UsageError(`--stream ${o.stream} does not belong to --tenant ${o.tenant}`);
   }
+  // Neither option: the whole log, every tenant.
   const tenant = o.tenant ?? streamTenant;
-  if (tenant === undefined) throw new UsageError('name what to verify: --tenant T, or --stream S');
   const keyring = await loadKeyring({ signingKey: config.signingKey, keyringFile: config.keyringFile, dataDir: config.dataDir }, new Date().toISOString());
   const opened = await openLog(config);
   try {
-    const report = await verifyLog(opened.log, keyring, o.stream !== undefined ? { tenant, stream: o.stream } : { tenant });
+    const report = await verifyLog(opened.log, keyring, { ...(tenant === undefined ? {} : { tenant }), ...(o.stream === undefined ? {} : { stream: o.stream }) });
     const ok = report.failures.length === 0;
     if (o.json) console.log(JSON.stringify({ ok, ...report }));
     else if (ok) console.log(`ok: ${report.eventsChecked} events in ${report.streamsChecked} streams verified (${opened.description})`);
