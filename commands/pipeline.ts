@@ -63,9 +63,14 @@ export class CommandPipeline {
     return [...this.#handlers.keys()].sort();
   }
 
+  /** The refusal of a type no handler takes (naming the known ones); undefined for a known type. */
+  unknownCommand(type: string): Failure | undefined {
+    return this.#handlers.has(type) ? undefined : failure('unknown-command', `no command named ${type}; known: ${this.commandTypes().join(', ')}`);
+  }
+
   async execute(type: string, payload: unknown, principal: Principal, info: RequestInfo): Promise<Either<Failure, CommandOutcome>> {
     const handler = this.#handlers.get(type);
-    if (handler === undefined) return left(failure('unknown-command', `no command named ${type}`));
+    if (handler === undefined) return left(this.unknownCommand(type)!);
     const decoded = handler.codec.decode(payload);
     if (isLeft(decoded)) {
       const errors = formatValidationErrors(decoded.left);

@@ -18,9 +18,9 @@ export function commandRoutes(pipeline: CommandPipeline, metrics: Metrics): Hono
     limitBody(MAX_BODY_BYTES, 'a command body'),
     async (c) => {
       const type = c.req.param('type');
-      if (!pipeline.knows(type)) {
-        return sendProblem(c, problem('unknown-command', `no command named ${type}; known: ${pipeline.commandTypes().join(', ')}`));
-      }
+      // Refused before the body is read; the pipeline's own refusal, so the answer is the same either way.
+      const unknown = pipeline.unknownCommand(type);
+      if (unknown !== undefined) return sendProblem(c, problemOf(unknown));
       const contentType = c.req.header('content-type') ?? '';
       if (!isJsonContentType(contentType)) {
         return sendProblem(c, problem('unsupported-media-type', 'send the command as application/json'));

@@ -1,16 +1,15 @@
 // POST /v1/metering/events: a batch of usage records for the token's tenant, recorded by MeteringIngest
 // (commands/metering-ingest.ts): per-record results, one sealed batch event for the new ones.
 import { Hono } from 'hono';
-import { isLeft } from 'fp-ts/lib/Either.js';
 import type { MeteringIngest } from '../../../commands/metering-ingest.js';
 import { MAX_BATCH_BYTES, MeteringIngestBody } from '../../../schemas/metering.js';
-import { formatValidationErrors } from '../../../schemas/validation.js';
 import type { AppEnv } from '../env.js';
 import type { Metrics } from '../metrics.js';
 import { limitBody } from '../middleware/body-limit.js';
+import { jsonBody } from '../middleware/json-body.js';
+import { validate } from '../middleware/validate.js';
 import { problem, problemOf, sendProblem } from '../problem.js';
 import { requestInfo } from '../request-info.js';
-import { isJsonContentType, parseJsonText } from '../json-body.js';
 
 /**
  * 200 with a summary and one result per record, in request order, when anything could be decided (some
@@ -21,24 +20,16 @@ export function meteringRoutes(ingest: MeteringIngest, metrics: Metrics): Hono<A
   return new Hono<AppEnv>().post(
     '/v1/metering/events',
     limitBody(MAX_BATCH_BYTES, 'a metering batch'),
+    jsonBody({ what: 'the batch' }),
+    validate('json', MeteringIngestBody),
     async (c) => {
-      if (!isJsonContentType(c.req.header('content-type'))) {
-        return sendProblem(c, problem('unsupported-media-type', 'send the batch as application/json'));
-      }
-      const parsed = parseJsonText(await c.req.text());
-      if (!parsed.ok) return sendProblem(c, parsed.problem);
-      const payload = parsed.value;
-      const body = MeteringIngestBody.decode(payload);
-      if (isLeft(body)) {
-        const errors = formatValidationErrors(body.left);
-        return sendProblem(c, problem('validation', errors.join('; '), { errors }));
-      }
+      const body = c.req.valid('json');
       const principal = c.get('principal');
-      const region = body.right.region ?? principal.region;
+      const region = body.region ?? principal.region;
       if (region === undefined) {
         return sendProblem(c, problem('validation', 'region: missing, and the token names no region', { errors: ['region: missing'] }));
       }
-      const outcome = await ingest.record(body.right.records, region, principal, requestInfo(c));
+      const outcome = await ingest.record(body.records, region, principal, requestInfo(c));
       if (!outcome.ok) {
         metrics.commands.inc({ type: 'metering.batch.record', outcome: outcome.failure.code });
         if (outcome.failure.status === 503) c.header('retry-after', '1');
