@@ -55,10 +55,6 @@ export class CommandPipeline {
     this.#folded = new FoldedStreams(deps.foldedStreams ?? 10_000);
   }
 
-  knows(type: string): boolean {
-    return this.#handlers.has(type);
-  }
-
   commandTypes(): readonly string[] {
     return [...this.#handlers.keys()].sort();
   }
