@@ -7,7 +7,7 @@ import { ensureConsumer, ensureStream } from './jetstream-setup.js';
 import { HEADERS, refusedInput, type Disposition, type IngestDelivery, type IngestPolicy, type IngestTargets, type Parsed, type RejectedPart } from './ingest-delivery.js';
 import { authenticateDelivery } from './ingest-authn.js';
 import { executeDelivery, parseDelivery, serializationKey } from './ingest-message.js';
-import { Signal } from './signal.js';
+import { Signal } from '../../commands/signal.js';
 import { WriteCoalescer } from './write-coalescer.js';
 import { deadLetterSubject } from './subjects.js';
 
