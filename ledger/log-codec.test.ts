@@ -2,7 +2,7 @@
 import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { RecordedEvent } from '../adapters/event-log/index.js';
+import type { RecordedEvent } from '../schemas/log-record.js';
 import { fromRecordedEvent, sealEvent, toEventDraft } from './index.js';
 import { makeUnsealed, testSigningKey, toRecorded } from '../test/test-events.js';
 

@@ -1,7 +1,7 @@
 // Event and chain verification: every tampering case must be named at the exact event that was altered.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { RecordedEvent } from '../adapters/event-log/index.js';
+import type { RecordedEvent } from '../schemas/log-record.js';
 import type { SealedEvent } from '../schemas/sealed-event.js';
 import {
   ChainVerifier,

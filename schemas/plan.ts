@@ -2,11 +2,11 @@
 // compensations; validation names every problem at once. Also the plan aggregate's command and event.
 import * as t from 'io-ts';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import { parseDocument } from 'yaml';
 import { eventCodec, eventUnion } from './event-body.js';
 import { JsonValueC, type JsonObject } from './json.js';
 import { describedAs } from './json-schema.js';
 import { findUnstorable } from './json-input.js';
+import { parseYamlInput } from './yaml-input.js';
 import { Region, Sha256Hex, patternString, unstorableText } from './primitives.js';
 import { text } from './provenance.js';
 import { strictRecord } from './strict-record.js';
@@ -437,14 +437,9 @@ export function parsePlanYaml(source: string): Either<readonly string[], PlanSpe
   // The source is sealed into the log as it is, and YAML escapes ("\0", "\ud800") can make unstorable strings.
   const unstorableSource = unstorableText(source);
   if (unstorableSource !== undefined) return left([`source: the text ${unstorableSource}`]);
-  const doc = parseDocument(source, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) return left(doc.errors.map((e) => `yaml: ${e.message.split('\n')[0]!.replace(/:$/, '')}`));
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    return left([`yaml: ${error instanceof Error ? error.message : String(error)}`]);
-  }
+  const parsed = parseYamlInput(source);
+  if (isLeft(parsed)) return parsed;
+  const raw = parsed.right;
   const unstorable = findUnstorable(raw);
   if (unstorable !== undefined) return left([unstorable]);
   const decoded = PlanSpec.decode(raw);

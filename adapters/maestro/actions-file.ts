@@ -1,21 +1,15 @@
 // Reads the operator's actions file (COMPANYOS_ACTIONS_FILE) from its text: YAML 1.2 (so JSON too),
 // decoded by the codec in schemas/actions.ts; the checks against this machine are action-catalogue.ts.
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import { parseDocument } from 'yaml';
+import { parseYamlInput } from '../../schemas/yaml-input.js';
 import { ActionsFile, type ActionCatalogue } from '../../schemas/actions.js';
 import { formatValidationErrors } from '../../schemas/validation.js';
 
 /** Parses an actions file (YAML 1.2, so JSON too); Left lists every problem, one `path: message` per line. */
 export function parseActionsFile(source: string): Either<readonly string[], ActionCatalogue> {
-  const doc = parseDocument(source, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) return left(doc.errors.map((e) => `yaml: ${e.message.split('\n')[0]!.replace(/:$/, '')}`));
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    return left([`yaml: ${error instanceof Error ? error.message : String(error)}`]);
-  }
-  const decoded = ActionsFile.decode(raw);
+  const raw = parseYamlInput(source);
+  if (isLeft(raw)) return raw;
+  const decoded = ActionsFile.decode(raw.right);
   if (isLeft(decoded)) return left(formatValidationErrors(decoded.left));
   return right(new Map(Object.entries(decoded.right.actions)));
 }
