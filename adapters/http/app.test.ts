@@ -346,8 +346,19 @@ ledger('stream pages follow nextRevision to the end', async () => {
 ledger('healthz, readyz, metrics and openapi answer', async () => {
   assert.is((await api.call('GET', '/healthz')).status, 200);
   assert.equal((await api.call('GET', '/readyz')).body, { status: 'ready' });
+  assert.is((await api.call('GET', '/v1/ledger/keys')).status, 200);
+  assert.is((await api.call('POST', '/v1/commands/graph.node.upsert', { body: {} })).status, 401);
   const metrics = await api.call('GET', '/metrics');
   assert.match(metrics.body, /companyos_http_requests_total\{[^}]*route="\/v1\/commands\/:type"[^}]*status="201"\} \d+/);
+  // A public route is labelled with its own pattern, not the authenticated routes' wildcard.
+  assert.match(metrics.body, /companyos_http_requests_total\{[^}]*route="\/v1\/ledger\/keys"[^}]*status="200"\} \d+/);
+  // A refusal by middleware (here the missing token) counts under the route the request was for.
+  assert.match(metrics.body, /companyos_http_requests_total\{[^}]*route="\/v1\/commands\/:type"[^}]*status="401"\} \d+/);
+  assert.not.match(metrics.body, /route="\/v1\/\*"/);
+  // The standard process and Node.js figures, under the names Prometheus clients use.
+  for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_p99_seconds']) {
+    assert.match(metrics.body, new RegExp(`^${name} \\d`, 'm'), name);
+  }
   assert.match(metrics.body, /companyos_commands_total\{outcome="appended",type="graph.node.upsert"\} \d+/);
   const doc = await api.call('GET', '/openapi.json');
   assert.is(doc.body.openapi, '3.1.0');

@@ -1,5 +1,6 @@
 // Prometheus text exposition for the few figures operators watch: requests, command outcomes, latency.
 // Small on purpose: counters and a fixed-bucket histogram, no client library.
+import { renderProcessMetrics } from './process-metrics.js';
 
 const BUCKETS_MS = [1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500, 5000] as const;
 
@@ -69,7 +70,7 @@ export class Metrics {
     return (
       [this.httpRequests, this.httpDuration, this.commands, this.revisionConflicts]
         .map((m) => m.render())
-        .concat(process_, this.#collectors.map((c) => c()).filter((text) => text.length > 0))
+        .concat(process_, renderProcessMetrics(), this.#collectors.map((c) => c()).filter((text) => text.length > 0))
         .join('\n') + '\n'
     );
   }
