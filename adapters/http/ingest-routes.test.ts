@@ -99,8 +99,15 @@ signatures('ping answers 200 and unmapped events 202, writing nothing; the signa
 
 signatures('bad requests with a good signature: content type, event header, JSON, fields', async () => {
   const before = await total();
-  const wrongType = await deliver('push', 'payload=%7B%7D', { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const wrongType = await deliver('push', '{}', { headers: { 'content-type': 'text/plain' } });
   assert.is(wrongType.status, 415);
+  const form = { headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+  const noPayload = await deliver('push', 'other=%7B%7D', form);
+  assert.is(noPayload.status, 400);
+  assert.is(noPayload.body.code, 'validation');
+  const formMalformed = await deliver('push', `payload=${encodeURIComponent('{"ref":')}`, form);
+  assert.is(formMalformed.status, 400);
+  assert.is(formMalformed.body.code, 'malformed-json');
   const noEvent = await api.call('POST', '/v1/ingest/github', { rawBody: '{}', headers: { 'x-hub-signature-256': githubSignature('{}', ACME_SECRET) } });
   assert.is(noEvent.status, 400);
   assert.is(noEvent.body.code, 'bad-event-header');
@@ -142,6 +149,14 @@ github('push: a Commit node per commit, sealed as the tenant webhook service, at
   assert.is(event.meta.effectiveAt, '2019-05-15T15:24:10.000Z');
   assert.is(event.meta.correlationId, 'github-delivery:d-push-1');
   assert.equal(event.meta.decision.determiningPolicies, ['service-graph-ingest']);
+});
+
+github('a form-encoded delivery (GitHub\'s other content type) carries the same facts as its JSON', async () => {
+  // The push test above delivered this push as JSON; as a form it maps to the same commands, which replay.
+  const asForm = await deliver('push', `payload=${encodeURIComponent(fixtureText('github/push'))}`, { delivery: 'd-push-form', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  assert.is(asForm.status, 200, JSON.stringify(asForm.body));
+  assert.is(asForm.body.commands.length, 2);
+  assert.ok(asForm.body.commands.every((c: any) => c.type === 'graph.node.upsert' && c.outcome === 'replayed'), JSON.stringify(asForm.body));
 });
 
 github('a redelivered push writes nothing (200), even under a new delivery id', async () => {

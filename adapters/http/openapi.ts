@@ -246,7 +246,15 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
         { name: 'X-GitHub-Event', in: 'header', required: true, schema: { type: 'string' } },
         { name: 'X-GitHub-Delivery', in: 'header', schema: { type: 'string' }, description: "sealed as the events' correlationId" },
       ],
-      requestBody: { required: true, content: json({ type: 'object', description: 'the webhook payload as GitHub sends it' }) },
+      requestBody: {
+        required: true,
+        content: {
+          ...json({ type: 'object', description: 'the webhook payload as GitHub sends it' }),
+          'application/x-www-form-urlencoded': {
+            schema: { type: 'object', required: ['payload'], properties: { payload: { type: 'string', description: 'the webhook payload as JSON text' } } },
+          },
+        },
+      },
       responses: { ...ingestResponses, '200': ok('Nothing new (redelivery), or ping', ref('IngestSummary')), '202': ok('Event not mapped; nothing written') },
     },
   },

@@ -18,6 +18,7 @@ import { ingestBodyLimit, parseJson, sendIngestOutcome, sendInvalidPayload } fro
 export const GITHUB_WEBHOOK_ACTOR = 'service:github-webhook';
 
 const EVENT_NAME = /^[a-z_]{1,64}$/;
+const isFormContentType = (type: string | undefined): boolean => /^application\/x-www-form-urlencoded\s*(;|$)/i.test(type ?? '');
 const DELIVERY = /^[A-Za-z0-9-]{1,64}$/;
 
 export interface GithubIngestDeps {
@@ -38,8 +39,10 @@ export function githubIngestRoutes(deps: GithubIngestDeps): Hono<AppEnv> {
       }[signed.kind];
       return sendProblem(c, problem('unauthenticated', detail));
     }
-    if (!isJsonContentType(c.req.header('content-type'))) {
-      return sendProblem(c, problem('unsupported-media-type', "set the webhook's content type to application/json"));
+    // GitHub sends either content type a hook is set to: the JSON itself, or a form whose `payload` field holds it.
+    const form = isFormContentType(c.req.header('content-type'));
+    if (!form && !isJsonContentType(c.req.header('content-type'))) {
+      return sendProblem(c, problem('unsupported-media-type', 'send application/json or application/x-www-form-urlencoded (payload=<JSON>), as GitHub does'));
     }
     const event = c.req.header('x-github-event') ?? '';
     if (!EVENT_NAME.test(event)) {
@@ -54,7 +57,10 @@ export function githubIngestRoutes(deps: GithubIngestDeps): Hono<AppEnv> {
       return c.json({ ...about, ignored: true, detail: `${event} events are not mapped; mapped: ${GITHUB_EVENTS.join(', ')}` }, 202);
     }
 
-    const parsed = parseJson(c, new TextDecoder().decode(raw));
+    const text = new TextDecoder().decode(raw);
+    const json = form ? new URLSearchParams(text).get('payload') : text;
+    if (json === null) return sendProblem(c, problem('validation', 'a form-encoded delivery carries its JSON in the payload field'));
+    const parsed = parseJson(c, json);
     if (!parsed.ok) return parsed.response;
     const mapped = mapGithubEvent(event, parsed.value, { region: signed.region });
     if (mapped._tag === 'Left') return sendInvalidPayload(c, mapped.left);
