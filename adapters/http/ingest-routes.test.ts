@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { openTestApi, type ApiResponse, type TestApi } from '../../test/api-harness.js';
 import { openMemoryLog, type TestLog } from '../../test/logs.js';
 import { githubSignature } from '../ingest/github-signature.js';
+import { datasetNodeId } from '../ingest/openlineage.js';
 
 const ACME_SECRET = 'acme-github-webhook-secret-1';
 const GLOBEX_SECRET = 'globex:secret:with:colons!';
@@ -294,6 +295,20 @@ lineage('COMPLETE: the output, PRODUCES and DERIVED_FROM; a redelivery writes no
   assert.is(again.status, 200, JSON.stringify(again.body));
   assert.is(again.body.appended, 0);
   assert.is(await total(), before);
+});
+
+lineage('static lineage (the 2-0-x DatasetEvent and JobEvent) in one batch: datasets and what outputs derive from', async () => {
+  const at = '2026-03-02T08:00:00Z';
+  const raw = { namespace: 'postgres://db:5432', name: 'shop.public.payments' };
+  const mart = { namespace: 'bigquery', name: 'finance.daily_payments' };
+  const producer = 'https://github.com/dbt-labs/dbt-core';
+  const res = await post([
+    { eventTime: at, producer, schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent', dataset: raw },
+    { eventTime: at, producer, schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent', job: { namespace: 'dbt', name: 'daily_payments' }, inputs: [raw], outputs: [mart] },
+  ]);
+  assert.is(res.status, 201, JSON.stringify(res.body));
+  const derived = await lastOf(edgeStream('lin', datasetNodeId(mart), 'DERIVED_FROM', datasetNodeId(raw)));
+  assert.equal([derived.type, derived.data.fromType, derived.data.toType], ['graph.edge.asserted', 'Dataset', 'Dataset']);
 });
 
 lineage('a late START after COMPLETE is accepted and sealed with its earlier effectiveAt', async () => {

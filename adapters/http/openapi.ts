@@ -9,11 +9,10 @@ import { EDGE_TYPES, NodeId } from '../../schemas/graph.js';
 import { ChangesQuery, EdgePath, ImpactQuery, NodePath, NodeQuery, ProvenanceQuery, RelatedQuery, SurfaceQuery } from '../../schemas/graph-queries.js';
 import { jsonSchemaOf, type JsonSchema } from '../../schemas/json-schema.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MeteringIngestBody, MeteringRecord } from '../../schemas/metering.js';
-import { RunEvent } from '../../schemas/openlineage.js';
+import { DatasetEvent, JobEvent, RunEvent } from '../../schemas/openlineage.js';
 import { Region, Timestamp } from '../../schemas/primitives.js';
 import { Provenance } from '../../schemas/provenance.js';
 import { StreamName } from '../../schemas/streams.js';
-import { MAX_RUN_EVENTS } from '../ingest/openlineage.js';
 import { COMMAND_EXAMPLES } from './openapi-examples.js';
 import { MAX_BODY_BYTES as MAX_COMMAND_BYTES } from './routes/commands.js';
 import { MAX_INGEST_BODY_BYTES } from './routes/ingest-response.js';
@@ -27,7 +26,7 @@ type Codec = t.Decoder<unknown, unknown>;
 
 // Codecs published once under components/schemas and referenced wherever they occur.
 const named: readonly (readonly [string, Codec])[] = [
-  ['NodeId', NodeId], ['Region', Region], ['Timestamp', Timestamp], ['Provenance', Provenance], ['MeteringRecord', MeteringRecord], ['RunEvent', RunEvent],
+  ['NodeId', NodeId], ['Region', Region], ['Timestamp', Timestamp], ['Provenance', Provenance], ['MeteringRecord', MeteringRecord], ['RunEvent', RunEvent], ['DatasetEvent', DatasetEvent], ['JobEvent', JobEvent],
 ];
 const refs = new Map(named.map(([name, codec]) => [codec, `#/components/schemas/${name}`]));
 const schemaOf = (codec: Codec): JsonSchema => jsonSchemaOf(codec, { refs });
@@ -262,9 +261,17 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
     post: {
       operationId: 'ingestOpenLineage',
       tags: ['Ingest'],
-      summary: `OpenLineage RunEvent, or an array of at most ${MAX_RUN_EVENTS}, into the graph (in the token region)`,
+      summary: 'OpenLineage events (RunEvent, DatasetEvent, JobEvent), one or an array, into the graph (in the token region)',
       description: `Fields beyond those described are allowed and ignored (facets). At most ${MAX_INGEST_BODY_BYTES} bytes.`,
-      requestBody: { required: true, content: json({ oneOf: [ref('RunEvent'), { type: 'array', minItems: 1, maxItems: MAX_RUN_EVENTS, items: ref('RunEvent') }] }) },
+      requestBody: {
+        required: true,
+        content: json({
+          oneOf: [
+            ref('RunEvent'), ref('DatasetEvent'), ref('JobEvent'),
+            { type: 'array', minItems: 1, items: { anyOf: [ref('RunEvent'), ref('DatasetEvent'), ref('JobEvent')] }, description: 'bounded by the body size, not counted' },
+          ],
+        }),
+      },
       responses: ingestResponses,
     },
   },

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import { commandTarget, type GraphCommand } from './graph-command.js';
-import { MAX_RUN_EVENTS, datasetNodeId, mapOpenLineageEvents, runNodeId } from './openlineage.js';
+import { datasetNodeId, mapOpenLineageEvents, runNodeId } from './openlineage.js';
 
 const fixture = (name: string): Record<string, any> =>
   JSON.parse(readFileSync(new URL(`../../test/fixtures/openlineage/${name}.json`, import.meta.url), 'utf8'));
@@ -93,9 +93,28 @@ test('errors name the field (and the event, in an array)', () => {
   assert.match(errorsOf([fixture('start'), { ...fixture('complete'), eventTime: 'late' }])[0]!, /^\[1\]\.eventTime: expected Timestamp/);
   assert.match(errorsOf({ ...fixture('start'), inputs: [{ namespace: 'x' }] })[0]!, /^inputs\[0\]\.name: missing/);
   assert.equal(errorsOf([]), ['(root): expected at least one RunEvent']);
-  assert.match(errorsOf(Array.from({ length: MAX_RUN_EVENTS + 1 }, () => fixture('start')))[0]!, /at most 100 RunEvents/);
+  assert.match(errorsOf({ eventTime: '2026-01-01T00:00:00Z', producer: 'p' })[0]!, /^\(root\): expected a RunEvent, DatasetEvent or JobEvent \(an object with run, dataset or job\), got /);
   assert.equal(errorsOf('hello'), ['(root): expected a RunEvent object or an array of them']);
   assert.equal(errorsOf([fixture('start'), 7]), ['[1]: expected a RunEvent object']);
+});
+
+test('events are bounded by size, not counted: a dbt-sized batch of 186 run events maps', () => {
+  const batch = Array.from({ length: 186 }, (_, i) => ({ ...fixture('start'), run: { runId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` } }));
+  assert.is(rightOf(mapOpenLineageEvents(batch, ctx)).length, 186 * 3);
+});
+
+test('static lineage: a DatasetEvent states its dataset; a JobEvent its datasets and what its outputs derive from', () => {
+  const at = '2026-03-01T10:00:00Z';
+  const orders = { namespace: 'postgres://db:5432', name: 'shop.public.orders' };
+  const daily = { namespace: 'bigquery', name: 'analytics.daily_orders' };
+  const dataset = rightOf(mapOpenLineageEvents({ eventTime: at, producer: 'https://github.com/dbt-labs/dbt-core', schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent', dataset: orders }, ctx));
+  assert.equal(dataset.map((c) => [c.type, c.type === 'graph.node.upsert' ? c.payload.id : '']), [['graph.node.upsert', datasetNodeId(orders)]]);
+  const job = rightOf(mapOpenLineageEvents({ eventTime: at, producer: 'https://github.com/dbt-labs/dbt-core', job: { namespace: 'dbt', name: 'daily_orders' }, inputs: [orders], outputs: [daily] }, ctx));
+  assert.equal(
+    job.map((c) => (c.type === 'graph.node.upsert' ? ['node', c.payload.id] : ['edge', c.payload.type, c.payload.from, c.payload.to])),
+    [['node', datasetNodeId(orders)], ['node', datasetNodeId(daily)], ['edge', 'DERIVED_FROM', datasetNodeId(daily), datasetNodeId(orders)]],
+  );
+  assert.match(errorsOf({ eventTime: at, producer: 'p', job: { namespace: 'dbt' } })[0]!, /^job\.name: missing/);
 });
 
 test.run();

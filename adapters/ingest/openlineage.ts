@@ -1,4 +1,5 @@
-// OpenLineage RunEvent(s) → the ordered graph commands that record them. Pure and clock-free: both
+// OpenLineage events (RunEvent, and the static DatasetEvent and JobEvent) → the ordered graph commands that
+// record them. Pure and clock-free: both
 // times are the event's eventTime, so a late event lands at its own instant in the bitemporal history.
 //
 // | RunEvent part               | graph                                                              |
@@ -8,6 +9,9 @@
 // | each input / output         | CONSUMES(Run→input), PRODUCES(Run→output)                          |
 // | eventType COMPLETE          | DERIVED_FROM(output→input) for each output × input pair (not a     |
 // |                             | dataset to itself). Column-lineage facets are not read (yet).      |
+// | DatasetEvent.dataset        | Dataset node                                                       |
+// | JobEvent inputs / outputs   | Dataset nodes, DERIVED_FROM(output→input): the lineage a job       |
+// |                             | declares, without a run                                            |
 //
 // Namespace and name are percent-encoded (idPart) and joined with '#', since node ids forbid '/'; an id
 // longer than 256 characters becomes `dataset:sha256:<hex>` (namespace and name stay in the attributes).
@@ -16,13 +20,15 @@
 import { chain, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
-import { RunEvent, type LineageDataset } from '../../schemas/openlineage.js';
+import { LineageEvent, type DatasetEvent, type JobEvent, type LineageDataset, type RunEvent } from '../../schemas/openlineage.js';
 import { formatValidationErrors } from '../../schemas/validation.js';
 import { boundedId, checkedCommands, edgeAssert, idPart, nodeUpsert, utc, type GraphCommand, type IngestProvenance } from './graph-command.js';
 
 export const OPENLINEAGE_SOURCE = 'openlineage';
-/** Events per request, and commands per request (output × input pairs grow fast). */
-export const MAX_RUN_EVENTS = 100;
+/**
+ * Graph commands per request: the work one request may ask for (output × input pairs grow fast). Events
+ * per request are bounded by the body's size, not counted: a dbt run sends hundreds of small events at once.
+ */
 export const MAX_LINEAGE_COMMANDS = 2000;
 
 export interface LineageMappingContext {
@@ -33,7 +39,7 @@ export interface LineageMappingContext {
 export const runNodeId = (runId: string): string => `run:${runId.toLowerCase()}`;
 export const datasetNodeId = (d: LineageDataset): string => boundedId('dataset:', `${idPart(d.namespace)}#${idPart(d.name)}`);
 
-const provenanceOf = (e: RunEvent, externalId: string | undefined): IngestProvenance => ({
+const provenanceOf = (e: { readonly eventTime: string; readonly producer: string }, externalId: string | undefined): IngestProvenance => ({
   sourceSystem: OPENLINEAGE_SOURCE,
   observedAt: utc(e.eventTime),
   effectiveAt: utc(e.eventTime),
@@ -55,7 +61,6 @@ function mapRunEvent(e: RunEvent, region: string): GraphCommand[] {
   const inputs = distinct(e.inputs);
   const outputs = distinct(e.outputs);
   const datasets = distinct([...(e.inputs ?? []), ...(e.outputs ?? [])]);
-  const datasetKey = (d: LineageDataset) => `${d.namespace}/${d.name}`;
   return [
     nodeUpsert(run, 'Run', region, { runId, jobNamespace: e.job.namespace, jobName: e.job.name, state: e.eventType, stateAt: utc(e.eventTime) }, prov),
     ...datasets.map(({ id, dataset }) =>
@@ -69,17 +74,37 @@ function mapRunEvent(e: RunEvent, region: string): GraphCommand[] {
   ];
 }
 
-/** A body is one RunEvent or a non-empty array of at most MAX_RUN_EVENTS. */
-function decodeBody(body: unknown): Either<readonly string[], readonly RunEvent[]> {
-  if (Array.isArray(body)) {
-    if (body.length === 0) return left(['(root): expected at least one RunEvent']);
-    if (body.length > MAX_RUN_EVENTS) return left([`(root): at most ${MAX_RUN_EVENTS} RunEvents per request, got ${body.length}`]);
-  }
+const datasetKey = (d: LineageDataset) => `${d.namespace}/${d.name}`;
+
+function mapDatasetEvent(e: DatasetEvent, region: string): GraphCommand[] {
+  const { dataset } = e;
+  return [nodeUpsert(datasetNodeId(dataset), 'Dataset', region, { namespace: dataset.namespace, name: dataset.name }, provenanceOf(e, datasetKey(dataset).length <= 256 ? datasetKey(dataset) : undefined))];
+}
+
+function mapJobEvent(e: JobEvent, region: string): GraphCommand[] {
+  const job = `${e.job.namespace}/${e.job.name}`;
+  const prov = provenanceOf(e, job.length <= 256 ? job : undefined);
+  const inputs = distinct(e.inputs);
+  const outputs = distinct(e.outputs);
+  return [
+    ...distinct([...(e.inputs ?? []), ...(e.outputs ?? [])]).map(({ id, dataset }) =>
+      nodeUpsert(id, 'Dataset', region, { namespace: dataset.namespace, name: dataset.name }, provenanceOf(e, datasetKey(dataset).length <= 256 ? datasetKey(dataset) : undefined)),
+    ),
+    ...outputs.flatMap((o) => inputs.filter((i) => i.id !== o.id).map((i) => edgeAssert('DERIVED_FROM', o.id, i.id, region, prov))),
+  ];
+}
+
+const mapEvent = (e: LineageEvent, region: string): GraphCommand[] =>
+  'run' in e ? mapRunEvent(e, region) : 'dataset' in e ? mapDatasetEvent(e, region) : mapJobEvent(e, region);
+
+/** A body is one event (RunEvent, DatasetEvent or JobEvent) or a non-empty array of them. */
+function decodeBody(body: unknown): Either<readonly string[], readonly LineageEvent[]> {
+  if (Array.isArray(body) && body.length === 0) return left(['(root): expected at least one RunEvent']);
   const isObject = (u: unknown) => typeof u === 'object' && u !== null && !Array.isArray(u);
   if (!Array.isArray(body) && !isObject(body)) return left(['(root): expected a RunEvent object or an array of them']);
   const notObjects = Array.isArray(body) ? body.flatMap((u, i) => (isObject(u) ? [] : [`[${i}]: expected a RunEvent object`])) : [];
   if (notObjects.length > 0) return left(notObjects);
-  const r = t.readonlyArray(RunEvent).decode(Array.isArray(body) ? body : [body]);
+  const r = t.readonlyArray(LineageEvent).decode(Array.isArray(body) ? body : [body]);
   if (r._tag === 'Right') return right(r.right);
   // A single event was wrapped for decoding: drop the "[0]" its paths would otherwise start with.
   const errors = formatValidationErrors(r.left);
@@ -91,7 +116,7 @@ export function mapOpenLineageEvents(body: unknown, ctx: LineageMappingContext):
   return pipe(
     decodeBody(body),
     chain((events) => {
-      const commands = events.flatMap((e) => mapRunEvent(e, ctx.region));
+      const commands = events.flatMap((e) => mapEvent(e, ctx.region));
       return commands.length > MAX_LINEAGE_COMMANDS
         ? left([`(root): the events map to ${commands.length} graph commands, at most ${MAX_LINEAGE_COMMANDS} per request; send fewer events`])
         : right(commands);
