@@ -172,6 +172,8 @@ lifecycle('replay: two runs give the same digests; --check matches the live read
   const a = JSON.parse(first.stdout).readModels[0];
   assert.is(a.name, 'graph');
   assert.ok(a.rows > 40, `rows ${a.rows}`);
+  // Progress goes to stderr, stdout stays the report: where each rebuild got to, of which head, how fast.
+  assert.match(first.stderr, new RegExp(`^replay: graph at position ${a.position} of \\d+, \\d+ events applied in [\\d.]+ s \\(\\d+ events/s\\)$`, 'm'));
   const b = JSON.parse((await cli(['replay', '--json'])).stdout).readModels[0];
   assert.is(b.digest, a.digest);
 

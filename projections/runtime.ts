@@ -238,7 +238,13 @@ export async function resetProjection(store: ReadStore, schema: string, projecti
 export async function projectUntil(
   deps: ProjectorDeps,
   projection: Projection,
-  options: { readonly schema: string; readonly until?: bigint; readonly maxBatch?: number },
+  options: {
+    readonly schema: string;
+    readonly until?: bigint;
+    readonly maxBatch?: number;
+    /** Called after each committed batch with the position reached and the events in it (a rebuild's progress). */
+    readonly onBatch?: (through: bigint, events: number) => void;
+  },
 ): Promise<bigint | undefined> {
   const { store, log } = deps;
   const schema = options.schema;
@@ -272,6 +278,7 @@ export async function projectUntil(
       }
       await applyBatch(store, schema, projection, events, checkpoint, through, { bulk, unreadable });
       checkpoint = through;
+      options.onBatch?.(through, events.length + unreadable.length);
     }
   }
   if (bulk || underWay) await finishBulkLoad(store, schema, projection);

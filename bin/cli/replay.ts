@@ -46,7 +46,9 @@ export async function replayCommand(config: Config, argv: readonly string[]): Pr
         // With --check, the live digest first: its checkpoint (same snapshot) is where the replay stops.
         const live = o.check === true ? await readModelDigest(store, store.schema, projection) : undefined;
         const until = o['to-position'] !== undefined ? BigInt(o['to-position']) : live !== undefined ? live.checkpoint : head;
-        const reached = until === undefined ? undefined : await projectUntil({ log: opened.log, store }, projection, { schema, until, maxBatch: REPLAY_BATCH });
+        const progress = replayProgress(projection.name, until);
+        const reached = until === undefined ? undefined : await projectUntil({ log: opened.log, store }, projection, { schema, until, maxBatch: REPLAY_BATCH, onBatch: progress.batch });
+        progress.done();
         const replayed = await readModelDigest(store, schema, projection);
         const report: ReadModelReport = { name: projection.name, digest: replayed.digest, rows: replayed.rows, position: reached?.toString() ?? null };
         reports.push(
@@ -64,6 +66,33 @@ export async function replayCommand(config: Config, argv: readonly string[]): Pr
   } finally {
     await opened.close();
   }
+}
+
+/**
+ * Progress of one read model's rebuild on stderr (stdout stays the report, --json included): at most a line a
+ * second while it runs, and one at the end, with the position reached, the head it goes to and the rate.
+ */
+function replayProgress(name: string, head: bigint | undefined): { readonly batch: (through: bigint, events: number) => void; readonly done: () => void } {
+  const started = performance.now();
+  let printed = started;
+  let events = 0;
+  let at: bigint | undefined;
+  const line = () => {
+    const seconds = (performance.now() - started) / 1000;
+    const rate = seconds > 0 ? Math.round(events / seconds) : events;
+    console.error(`replay: ${name} at position ${at ?? 'start'} of ${head ?? 'an empty log'}, ${events} events applied in ${seconds.toFixed(1)} s (${rate} events/s)`);
+  };
+  return {
+    batch: (through, count) => {
+      at = through;
+      events += count;
+      if (performance.now() - printed >= 1000) {
+        printed = performance.now();
+        line();
+      }
+    },
+    done: line,
+  };
 }
 
 function print(reports: readonly ReadModelReport[], json: boolean, log: string): void {
