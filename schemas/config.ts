@@ -125,6 +125,18 @@ export const Environment = t.partial({
   COMPANYOS_ALLOW_ROOT_ACTIONS: Flag('COMPANYOS_ALLOW_ROOT_ACTIONS'),
   COMPANYOS_EGRESS_ALLOW: EgressAllow,
   COMPANYOS_EGRESS_FOLLOW_REDIRECTS: Flag('COMPANYOS_EGRESS_FOLLOW_REDIRECTS'),
+  COMPANYOS_LOG_ORIGIN: new t.Type<string, string, unknown>(
+    'COMPANYOS_LOG_ORIGIN (a host-like name: lower-case letters, digits, dots, hyphens and slashes, no "+" or space)',
+    (u): u is string => typeof u === 'string',
+    (u, c) => (typeof u === 'string' && /^[a-z0-9][a-z0-9.-]{0,200}(\/[a-z0-9][a-z0-9.-]{0,100}){0,4}$/.test(u) ? t.success(u) : t.failure(u, c)),
+    t.identity,
+  ),
+  COMPANYOS_CHECKPOINT_INTERVAL: new t.Type<number, string, unknown>(
+    'COMPANYOS_CHECKPOINT_INTERVAL (seconds, 0.01-3600)',
+    (u): u is number => typeof u === 'number',
+    (u, c) => (typeof u === 'string' && /^\d{1,4}(\.\d{1,3})?$/.test(u) && +u >= 0.01 && +u <= 3600 ? t.success(Math.round(+u * 1000)) : t.failure(u, c)),
+    (ms) => String(ms / 1000),
+  ),
   COMPANYOS_PG_SCHEMA: new t.Type<string, string, unknown>(
     'COMPANYOS_PG_SCHEMA (lower-case SQL identifier)',
     (u): u is string => typeof u === 'string',
@@ -154,6 +166,13 @@ export interface Config {
   readonly policyFile: string | undefined;
   /** PostgreSQL schema of the log and read models (several systems can share one database). */
   readonly pgSchema: string;
+  /** The tenant trees' signed checkpoints (projections/tree, commands/checkpointer.ts). */
+  readonly ledger: {
+    /** A tenant's checkpoints name the origin `<logOrigin>/<tenant>`; also the name of the log's note key. */
+    readonly logOrigin: string;
+    /** A tenant whose tree grew gets a checkpoint at most this often (ms). */
+    readonly checkpointIntervalMs: number;
+  };
   /** Secrets that authenticate GitHub webhook deliveries, one or more per tenant; empty: the route answers 401. */
   readonly githubWebhooks: readonly GithubWebhookSecret[];
   /** NATS ingest dead-letters messages without a bearer token (else NATS permissions authenticate them). */
@@ -193,6 +212,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     },
     policyFile: e.COMPANYOS_POLICY_FILE,
     pgSchema: e.COMPANYOS_PG_SCHEMA ?? 'companyos',
+    ledger: { logOrigin: e.COMPANYOS_LOG_ORIGIN ?? 'companyos.local', checkpointIntervalMs: e.COMPANYOS_CHECKPOINT_INTERVAL ?? 1000 },
     githubWebhooks: e.COMPANYOS_GITHUB_WEBHOOKS ?? [],
     ingestRequiresToken: e.COMPANYOS_INGEST_REQUIRE_TOKEN === 'true',
     maestro: {
