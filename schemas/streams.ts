@@ -3,13 +3,16 @@
 import { patternString } from './primitives.js';
 
 export type StreamCategory = 'graph.node' | 'graph.edge' | 'audit' | 'maestro.plan' | 'maestro.run'
-  | 'metering' | 'pricing' | 'finops.budget' | 'finops.anomaly';
+  | 'metering' | 'pricing' | 'finops.budget' | 'finops.anomaly' | 'ledger';
 
 export const streamName = (tenant: string, category: StreamCategory, id?: string): string =>
   id === undefined ? `${tenant}/${category}` : `${tenant}/${category}/${id}`;
 
 /** The tenant's audit stream: denied attempts and other security records. */
 export const auditStream = (tenant: string): string => streamName(tenant, 'audit');
+
+/** The tenant's ledger stream: its signed checkpoints (schemas/checkpoint-event.ts). */
+export const ledgerStream = (tenant: string): string => streamName(tenant, 'ledger');
 
 /** Prefix that selects every stream of a tenant. */
 export const tenantStreamPrefix = (tenant: string): string => `${tenant}/`;
