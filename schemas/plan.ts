@@ -1,16 +1,16 @@
-// Maestro plan spec (`mcplan.yaml`, seed §2.1/§2.4): a DAG of steps with policy, timeouts, retries and
-// compensations; validation names every problem at once. Also the plan aggregate's command and event.
+// Maestro plan spec (`mcplan.yaml`, seed §2.1/§2.4): the shape of a DAG of steps with policy, timeouts,
+// retries and compensations, every problem named at once; the plan aggregate's command body and event.
+// Shape only: the rules across steps (ids, needs, cycles, approvals) are the Maestro domain's
+// (domain/maestro/plan-rules.ts), which plugs them into planSpecCodec so they answer together.
 import * as t from 'io-ts';
-import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
+import { isLeft } from 'fp-ts/lib/Either.js';
 import { eventCodec, eventUnion } from './event-body.js';
 import { JsonValueC, type JsonObject } from './json.js';
 import { describedAs } from './json-schema.js';
-import { findUnstorable } from './json-input.js';
-import { parseYamlInput } from './yaml-input.js';
-import { Region, Sha256Hex, patternString, unstorableText } from './primitives.js';
+import { Region, Sha256Hex, patternString } from './primitives.js';
 import { text } from './provenance.js';
 import { strictRecord } from './strict-record.js';
-import { closedObject, formatValidationErrors } from './validation.js';
+import { closedObject } from './validation.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Names and durations
@@ -199,20 +199,24 @@ export interface PlanSpec {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Rules across fields: checked on the raw input too, so a step with a bad field still has its other
-// problems reported, and a plan whose steps do not decode still has its graph checked.
+// The action's shape, and where the Maestro domain's rules plug in. Both are checked on the raw input,
+// so a step with a bad field still has its other problems reported, and a plan whose steps do not
+// decode still has its graph checked (domain/maestro/plan-rules.ts holds the rules).
 
-type Path = readonly (string | number)[];
-interface Problem {
-  readonly path: Path;
+export type PlanPath = readonly (string | number)[];
+/** One problem a rule found, at a path into the raw plan. */
+export interface PlanProblem {
+  readonly path: PlanPath;
   readonly message: string;
 }
 
-const renderPath = (path: Path): string =>
-  path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s === '' ? k : `${s}.${k}`), '') || '(root)';
+/** `steps[0].needs[1]: …`, as formatValidationErrors renders a codec's errors. */
+export const describePlanProblem = (p: PlanProblem): string =>
+  `${p.path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s === '' ? k : `${s}.${k}`), '') || '(root)'}: ${p.message}`;
 
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u);
-const field = (u: unknown, k: string): unknown => (isRecord(u) && Object.hasOwn(u, k) ? u[k] : undefined);
+/** A field of raw input, if it is an object that has it: what rules read before anything decodes. */
+export const rawField = (u: unknown, k: string): unknown => (isRecord(u) && Object.hasOwn(u, k) ? u[k] : undefined);
 
 const REQUIRED_PARAMS: { readonly [A in ActionType]: string } = {
   http: 'method and url',
@@ -222,108 +226,52 @@ const REQUIRED_PARAMS: { readonly [A in ActionType]: string } = {
 };
 
 /** The parameter block matches `action_type`, and the success condition fits the action. */
-function actionProblems(raw: unknown, at: Path): Problem[] {
-  const type = field(raw, 'action_type');
+function actionProblems(raw: unknown, at: PlanPath): PlanProblem[] {
+  const type = rawField(raw, 'action_type');
   if (typeof type !== 'string' || !(ACTION_TYPES as readonly string[]).includes(type)) return [];
-  const problems: Problem[] = [];
-  if (field(raw, type) === undefined) {
+  const problems: PlanProblem[] = [];
+  if (rawField(raw, type) === undefined) {
     problems.push({ path: [...at, type], message: `missing, action_type ${type} needs ${type === 'http' ? 'an' : 'a'} ${type} block with ${REQUIRED_PARAMS[type as ActionType]}` });
   }
   for (const other of ACTION_TYPES) {
-    if (other !== type && field(raw, other) !== undefined) problems.push({ path: [...at, other], message: `not allowed for action_type ${type}` });
+    if (other !== type && rawField(raw, other) !== undefined) problems.push({ path: [...at, other], message: `not allowed for action_type ${type}` });
   }
-  const condition = field(raw, 'success_condition');
+  const condition = rawField(raw, 'success_condition');
   if (condition !== undefined) {
-    if (type !== 'http' && field(condition, 'status') !== undefined) {
+    if (type !== 'http' && rawField(condition, 'status') !== undefined) {
       problems.push({ path: [...at, 'success_condition', 'status'], message: `only http actions have a status, not ${type}` });
     }
-    if (type !== 'script' && field(condition, 'exit_code') !== undefined) {
+    if (type !== 'script' && rawField(condition, 'exit_code') !== undefined) {
       problems.push({ path: [...at, 'success_condition', 'exit_code'], message: `only script actions have an exit code, not ${type}` });
     }
   }
   return problems;
 }
 
-function stepRuleProblems(raw: unknown, at: Path): Problem[] {
-  const problems = actionProblems(raw, at);
-  if (field(raw, 'sensitivity') === 'high' && (field(raw, 'approval_policy') ?? 'none') === 'none') {
-    problems.push({ path: [...at, 'approval_policy'], message: 'a high-sensitivity step needs an approval policy other than none' });
-  }
-  const compensation = field(raw, 'compensation');
-  if (isRecord(compensation)) problems.push(...actionProblems(compensation, [...at, 'compensation']));
-  return problems;
+/**
+ * Rules a plan obeys beyond its shape, checked by the codec on the raw input so their problems come
+ * with the field errors in one answer. The Maestro domain supplies them (domain/maestro/plan-rules.ts);
+ * the log's events decode with none, since a fact is read as it was written.
+ */
+export interface PlanRules {
+  /** One raw step, at its path. */
+  readonly step: (raw: unknown, at: PlanPath) => PlanProblem[];
+  /** The raw `steps` as a whole (ids, needs, the graph). */
+  readonly steps: (rawSteps: unknown) => PlanProblem[];
+}
+export const NO_PLAN_RULES: PlanRules = Object.freeze({ step: () => [], steps: () => [] });
+
+/** A raw step's problems besides its fields: its action's shape, the step rules, its compensation's shape. */
+export function stepProblems(raw: unknown, at: PlanPath, rules: PlanRules): PlanProblem[] {
+  const compensation = rawField(raw, 'compensation');
+  return [...actionProblems(raw, at), ...rules.step(raw, at), ...(isRecord(compensation) ? actionProblems(compensation, [...at, 'compensation']) : [])];
 }
 
-/** Duplicate ids, unknown or self `needs`, and every cycle, named by its path. */
-function graphProblems(rawSteps: unknown): Problem[] {
-  if (!Array.isArray(rawSteps)) return [];
-  const problems: Problem[] = [];
-  const steps = rawSteps.map((s: unknown, i) => {
-    const id = field(s, 'id');
-    const needs = field(s, 'needs');
-    return { i, id: typeof id === 'string' ? id : undefined, needs: Array.isArray(needs) ? (needs as readonly unknown[]) : [] };
-  });
-  const firstIndex = new Map<string, number>();
-  for (const s of steps) {
-    if (s.id === undefined) continue;
-    const first = firstIndex.get(s.id);
-    if (first === undefined) firstIndex.set(s.id, s.i);
-    else problems.push({ path: ['steps', s.i, 'id'], message: `duplicate step id "${s.id}" (first used by steps[${first}])` });
-  }
-  const edges = new Map<string, string[]>();
-  for (const s of steps) {
-    const seen = new Set<string>();
-    s.needs.forEach((n, j) => {
-      if (typeof n !== 'string') return;
-      if (n === s.id) problems.push({ path: ['steps', s.i, 'needs', j], message: `step "${n}" cannot need itself` });
-      else if (!firstIndex.has(n)) problems.push({ path: ['steps', s.i, 'needs', j], message: `unknown step id "${n}"` });
-      else if (seen.has(n)) problems.push({ path: ['steps', s.i, 'needs', j], message: `"${n}" is listed twice` });
-      else if (s.id !== undefined && firstIndex.get(s.id) === s.i) edges.set(s.id, [...(edges.get(s.id) ?? []), n]);
-      seen.add(n);
-    });
-  }
-  for (const cycle of cyclesOf([...firstIndex.keys()], edges)) {
-    problems.push({ path: ['steps'], message: `cycle in needs: ${[...cycle, cycle[0]].join(' → ')} (each step needs the next)` });
-  }
-  return problems;
-}
-
-/** One cycle per back edge of a depth-first search, each reported once (rotated to its earliest step). */
-function cyclesOf(ids: readonly string[], edges: ReadonlyMap<string, readonly string[]>): string[][] {
-  const rank = new Map(ids.map((id, i) => [id, i]));
-  const state = new Map<string, 'open' | 'done'>();
-  const stack: string[] = [];
-  const found = new Map<string, string[]>();
-  const visit = (id: string): void => {
-    state.set(id, 'open');
-    stack.push(id);
-    for (const next of edges.get(id) ?? []) {
-      if (state.get(next) === 'open') {
-        const cycle = stack.slice(stack.indexOf(next));
-        const start = cycle.reduce((best, s, i) => (rank.get(s)! < rank.get(cycle[best]!)! ? i : best), 0);
-        const rotated = [...cycle.slice(start), ...cycle.slice(0, start)];
-        found.set(rotated.join('\u0000'), rotated);
-      } else if (state.get(next) === undefined) visit(next);
-    }
-    stack.pop();
-    state.set(id, 'done');
-  };
-  for (const id of ids) if (state.get(id) === undefined) visit(id);
-  return [...found.values()];
-}
-
-const problemErrors = (c: t.Context, problems: readonly Problem[]): t.ValidationError[] =>
+const problemErrors = (c: t.Context, problems: readonly PlanProblem[]): t.ValidationError[] =>
   problems.map((p) => {
     const context = p.path.reduce<t.Context>((ctx, k) => t.appendContext(ctx, String(k), t.never, undefined), c);
     return { value: undefined, context, message: p.message };
   });
-
-/** Every rule of a decoded (or hand-built) spec that its field codecs cannot see, one line each. */
-export function planProblems(spec: PlanSpec): string[] {
-  return [...graphProblems(spec.steps), ...spec.steps.flatMap((s, i) => stepRuleProblems(s, ['steps', i]))].map(
-    (p) => `${renderPath(p.path)}: ${p.message}`,
-  );
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Codecs
@@ -373,7 +321,7 @@ function actionOf(f: ActionFields): ActionSpec {
 function checkedObject<F, O, A>(
   name: string,
   fields: t.Type<F, O, unknown>,
-  rules: (u: unknown) => Problem[],
+  rules: (u: unknown) => PlanProblem[],
   build: (f: F) => A,
 ): t.Type<A, O, unknown> {
   const type: t.Type<A, O, unknown> = new t.Type<A, O, unknown>(
@@ -397,7 +345,7 @@ const compensationOf = (f: ActionFields): CompensationSpec => ({
   retries: withRetryDefaults(f.retries),
 });
 
-export const Step = checkedObject('Step', StepFields, (u) => stepRuleProblems(u, []), (f): StepSpec => ({
+const stepOf = (f: t.TypeOf<typeof StepFields>): StepSpec => ({
   ...actionOf(f),
   id: f.id,
   needs: f.needs ?? [],
@@ -409,48 +357,39 @@ export const Step = checkedObject('Step', StepFields, (u) => stepRuleProblems(u,
   on_failure: f.on_failure ?? 'rollback',
   ...(f.compensation === undefined ? {} : { compensation: compensationOf(f.compensation) }),
   ...(f.runbook === undefined ? {} : { runbook: f.runbook }),
-}));
+});
 
 const MAX_STEPS = 200;
-const Steps = new t.Type<readonly StepSpec[], readonly unknown[], unknown>(
-  `list of 1-${MAX_STEPS} steps`,
-  (u): u is readonly StepSpec[] => Array.isArray(u) && u.length > 0 && u.length <= MAX_STEPS && u.every((s) => Step.is(s)),
-  (u, c) => {
-    if (!Array.isArray(u) || u.length === 0 || u.length > MAX_STEPS) return t.failure(u, c);
-    return t.readonlyArray(Step).validate(u, c);
-  },
-  (a) => a.map((s) => Step.encode(s)),
-);
+const PlanOptional = { version: text(64), description: text(2000) };
+type PlanOutput = { readonly name: string; readonly steps: readonly unknown[]; readonly version?: string; readonly description?: string };
 
-const PlanFields = closedObject('Plan', { name: PlanName, steps: Steps }, { version: text(64), description: text(2000) });
-
-/** A whole plan: fields, per-step rules and the graph (ids, needs, cycles), every problem at once. */
-export const PlanSpec: t.Type<PlanSpec, t.OutputOf<typeof PlanFields>, unknown> = checkedObject(
-  'Plan',
-  PlanFields,
-  (u) => graphProblems(field(u, 'steps')),
-  (f): PlanSpec => f,
-);
-
-/** Parses `mcplan.yaml` (YAML 1.2, so JSON too) and validates it; Left lists every problem, one per line. */
-export function parsePlanYaml(source: string): Either<readonly string[], PlanSpec> {
-  // The source is sealed into the log as it is, and YAML escapes ("\0", "\ud800") can make unstorable strings.
-  const unstorableSource = unstorableText(source);
-  if (unstorableSource !== undefined) return left([`source: the text ${unstorableSource}`]);
-  const parsed = parseYamlInput(source);
-  if (isLeft(parsed)) return parsed;
-  const raw = parsed.right;
-  const unstorable = findUnstorable(raw);
-  if (unstorable !== undefined) return left([unstorable]);
-  const decoded = PlanSpec.decode(raw);
-  return isLeft(decoded) ? left(formatValidationErrors(decoded.left)) : right(decoded.right);
+/**
+ * The plan codec under `rules`: fields, each step's action shape and rules, and the rules over the
+ * steps, every problem at once, with defaults filled in.
+ */
+export function planSpecCodec(rules: PlanRules): t.Type<PlanSpec, PlanOutput, unknown> {
+  const step = checkedObject('Step', StepFields, (u) => stepProblems(u, [], rules), stepOf);
+  const steps = new t.Type<readonly StepSpec[], readonly unknown[], unknown>(
+    `list of 1-${MAX_STEPS} steps`,
+    (u): u is readonly StepSpec[] => Array.isArray(u) && u.length > 0 && u.length <= MAX_STEPS && u.every((s) => step.is(s)),
+    (u, c) => {
+      if (!Array.isArray(u) || u.length === 0 || u.length > MAX_STEPS) return t.failure(u, c);
+      return t.readonlyArray(step).validate(u, c);
+    },
+    (a) => a.map((s) => step.encode(s)),
+  );
+  const fields = closedObject('Plan', { name: PlanName, steps }, PlanOptional);
+  return checkedObject('Plan', fields, (u) => rules.steps(rawField(u, 'steps')), (f): PlanSpec => f);
 }
 
+/** A plan's shape alone: what the log's events carry (registration checked the rules when it was written). */
+export const PlanSpec = planSpecCodec(NO_PLAN_RULES);
+
 // ---------------------------------------------------------------------------------------------------
-// The plan aggregate's command and event
+// The plan aggregate's command body and event
 
 const MAX_SOURCE = 256 * 1024;
-const PlanSource = new t.Type<string, string, unknown>(
+export const PlanSource = new t.Type<string, string, unknown>(
   `plan source (mcplan.yaml text, at most ${MAX_SOURCE} characters)`,
   (u): u is string => typeof u === 'string' && u.length > 0 && u.length <= MAX_SOURCE,
   (u, c) => (typeof u === 'string' && u.length > 0 && u.length <= MAX_SOURCE ? t.success(u) : t.failure(u, c)),
@@ -458,26 +397,14 @@ const PlanSource = new t.Type<string, string, unknown>(
 );
 describedAs(PlanSource, { type: 'string', minLength: 1, maxLength: MAX_SOURCE, description: 'the mcplan.yaml text (YAML 1.2, so JSON too)' });
 
-const PlanRegisterFields = closedObject('PlanRegister', { region: Region, source: PlanSource });
-
-/** `plan.register`: the YAML text (an SDK may send JSON, which is YAML) and the region the plan lives in. */
-export type PlanRegister = t.TypeOf<typeof PlanRegisterFields> & { readonly spec: PlanSpec };
-export const PlanRegister = new t.Type<PlanRegister, t.OutputOf<typeof PlanRegisterFields>, unknown>(
-  'PlanRegister',
-  (u): u is PlanRegister => PlanRegisterFields.is(u) && PlanSpec.is((u as { spec?: unknown }).spec),
-  (u, c) => {
-    const fields = PlanRegisterFields.validate(u, c);
-    if (isLeft(fields)) return fields;
-    const parsed = parsePlanYaml(fields.right.source);
-    if (isLeft(parsed)) {
-      const at = t.appendContext(c, 'source', PlanSource, fields.right.source);
-      return t.failures(parsed.left.map((message) => ({ value: undefined, context: at, message })));
-    }
-    return t.success({ ...fields.right, spec: parsed.right });
-  },
-  (a) => PlanRegisterFields.encode(a),
-);
-describedAs(PlanRegister, (of) => of(PlanRegisterFields));
+/**
+ * `plan.register`'s body as sent: the YAML text (an SDK may send JSON, which is YAML) and the region the
+ * plan lives in. The command's codec (domain/maestro/plan-source.ts) parses the source into a checked spec.
+ */
+export const PlanRegisterBody = closedObject('PlanRegister', { region: Region, source: PlanSource });
+export type PlanRegisterBody = t.TypeOf<typeof PlanRegisterBody>;
+/** The command the plan decider takes: the body and the spec its source holds. */
+export type PlanRegister = PlanRegisterBody & { readonly spec: PlanSpec };
 
 export const PLAN_SCHEMA_VERSION = 1;
 

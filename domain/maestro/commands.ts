@@ -1,7 +1,7 @@
 // Maestro's commands as the pipeline sees them: body codec, stream, region, Cedar resource and the
 // decision. Plans live in `<tenant>/maestro.plan/<name>`, runs in `<tenant>/maestro.run/<runId>`.
 import { NO_ACTIONS, type ActionCatalogue } from '../../schemas/actions.js';
-import { PlanEvent, PlanRegister, type Sensitivity } from '../../schemas/plan.js';
+import { PlanEvent, type Sensitivity } from '../../schemas/plan.js';
 import type { JsonObject, JsonValue } from '../../schemas/json.js';
 import {
   AttemptFail,
@@ -21,6 +21,7 @@ import {
 import { streamName } from '../../schemas/streams.js';
 import { foldWith, type CommandHandler, type DecideContext, type NoRelated } from '../command-handler.js';
 import { evolvePlan, initialPlanState, registerPlan, type PlanState } from './plan.js';
+import { PlanRegister } from './plan-source.js';
 import * as run from './run.js';
 import { evolveRun, initialRunState, stepSpecOf, type RunState } from './run-state.js';
 

@@ -8,6 +8,8 @@ export const maestroCommandHandlers: readonly (readonly [string, AnyCommandHandl
 
 export { EXECUTOR_COMMANDS, foldPlan, foldRun, maestroCommands, planRegisterHandler, planStream, runStream } from './commands.js';
 export { planDigest } from './digest.js';
+export { CheckedPlanSpec, planProblems } from './plan-rules.js';
+export { PlanRegister, parsePlanYaml } from './plan-source.js';
 export { evolvePlan, initialPlanState, planDecider, planVersion } from './plan.js';
 export type { PlanCommand, PlanContext, PlanState, PlanVersion } from './plan.js';
 export { runDecider } from './run.js';

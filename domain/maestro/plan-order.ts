@@ -4,7 +4,7 @@
 /**
  * Step ids in an order where every step comes after the steps it needs; among steps free to go, the
  * one declared first goes first, so the order is stable. Precondition: planProblems(spec) is empty
- * (schemas/plan.ts; every decoded spec passes it).
+ * (plan-rules.ts; every registered spec passed it).
  */
 export function topologicalOrder(steps: readonly { readonly id: string; readonly needs: readonly string[] }[]): readonly string[] {
   const placed = new Set<string>();
