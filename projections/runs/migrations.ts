@@ -87,4 +87,11 @@ export const runMigrations: readonly Migration[] = [
       await sql`CREATE INDEX maestro_runs_by_status ON ${t('maestro_runs')} (tenant, status, started_position DESC)`.execute(db);
     },
   },
+  {
+    // What a run waits for a person about and who may act (domain/maestro/run-waits.ts), for GET /v1/runs.
+    id: 'runs_0002_waiting_for',
+    async up(db, { schema }) {
+      await sql`ALTER TABLE ${sql.id(schema, 'maestro_runs')} ADD COLUMN waiting_for jsonb NOT NULL DEFAULT '[]'::jsonb`.execute(db);
+    },
+  },
 ];

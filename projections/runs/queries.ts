@@ -1,6 +1,7 @@
 // RunQueries: the read side of the run-state read model (GET /v1/runs…). Every statement is parameterized
 // and filtered by the caller's tenant; lists page by keyset (the position of run.started), newest first.
 import type { ReadStore } from '../../adapters/read-store/read-store.js';
+import type { Wait } from '../../domain/maestro/run-waits.js';
 
 export interface AttemptView {
   readonly kind: 'action' | 'compensation';
@@ -31,6 +32,8 @@ export interface StepView {
   readonly result: unknown;
   readonly updatedAt: string;
   readonly history: readonly AttemptView[];
+  /** What this step waits for a person about, and who may act; null when it waits for nobody. */
+  readonly waitingFor: Wait | null;
 }
 
 export interface RunSummary {
@@ -42,6 +45,8 @@ export interface RunSummary {
   readonly startedAt: string;
   readonly updatedAt: string;
   readonly endedAt: string | null;
+  /** Every step the run waits for a person about (also approvals pending while another branch runs). */
+  readonly waitingFor: readonly Wait[];
 }
 
 export interface RunView extends RunSummary {
@@ -84,6 +89,7 @@ interface RunRow {
   updated_at: Date;
   ended_at: Date | null;
   started_position: bigint;
+  waiting_for: Wait[];
 }
 
 const summary = (r: RunRow): RunSummary => ({
@@ -95,6 +101,7 @@ const summary = (r: RunRow): RunSummary => ({
   startedAt: r.started_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),
   endedAt: iso(r.ended_at),
+  waitingFor: r.waiting_for,
 });
 
 export class RunQueries {
@@ -130,6 +137,7 @@ export class RunQueries {
             kind: a.kind, attempt: a.attempt, idempotencyKey: a.idempotency_key, startedAt: a.started_at.toISOString(), deadline: a.deadline.toISOString(),
             endedAt: iso(a.ended_at), outcome: a.outcome, cause: a.cause, error: a.error, retryAt: iso(a.retry_at), result: a.result,
           })),
+          waitingFor: run.waiting_for.find((w) => w.stepId === st.step_id) ?? null,
         })),
       };
     });
@@ -139,7 +147,7 @@ export class RunQueries {
   async list(tenant: string, options: { readonly status?: string; readonly limit: number; readonly after?: string }): Promise<Page<RunSummary>> {
     const rows = await this.store.withSession((s) =>
       s.query<RunRow>(
-        `SELECT run_id, status, plan_name, plan_version, plan_digest, requester, region, started_at, updated_at, ended_at, started_position
+        `SELECT run_id, status, plan_name, plan_version, plan_digest, requester, region, started_at, updated_at, ended_at, started_position, waiting_for
          FROM maestro_runs WHERE tenant = $1 AND ($2::text IS NULL OR status = $2) AND ($3::bigint IS NULL OR started_position < $3::bigint)
          ORDER BY started_position DESC LIMIT $4::int`,
         [tenant, options.status ?? null, options.after ?? null, String(options.limit + 1)],

@@ -76,22 +76,31 @@ test('a rolled-back run: run, steps, attempts and a timeline line per event', as
   assert.is(await queries.run('other-tenant', 'p1'), undefined);
 });
 
-test('waiting for approval, then listing by state with a cursor', async ({ bed }) => {
-  await bed.register(`name: gate\nsteps:\n  - id: ok\n    action_type: manual\n    manual: { instructions: say so }`);
+test('waiting for approval: the run reads waiting_manual with what it waits for, also when projected event by event; listing by state with a cursor', async ({ bed }) => {
+  await bed.register(`name: gate\nsteps:\n  - id: ok\n    action_type: manual\n    manual: { instructions: say so }\n    approval_policy: role:release-manager`);
   bed.start(() => 'ok');
   for (const id of ['g1', 'g2', 'g3']) await bed.run(id, 'gate');
   await bed.drive(async () => (await bed.state('g3')).status === 'running');
+  // One event per batch: the step that run.admitted promotes without naming it must not stay pending.
+  for (const e of await bed.events('g2')) await projectUntil({ log: bed.system.log, store: storeOf(bed) }, runsProjection, { schema: storeOf(bed).schema, until: e.position });
   await bed.command('run.step.approve', { runId: 'g1', region: REGION, stepId: 'ok', comment: 'fine' }, BOB);
   await bed.drive(ended(bed, 'g1'));
   await project(bed);
   const queries = new RunQueries(storeOf(bed));
   const g1 = await queries.run('acme', 'g1');
-  assert.equal(g1?.steps.map((s) => [s.status, s.approvals]), [['succeeded', ['user:bob']]]);
+  assert.equal([g1?.status, g1?.waitingFor], ['success', []]);
+  assert.equal(g1?.steps.map((s) => [s.status, s.approvals, s.waitingFor]), [['succeeded', ['user:bob'], null]]);
   const g2 = await queries.run('acme', 'g2');
+  assert.equal([g2?.status, g2?.blockedOn, g2?.resumeTo], ['waiting_manual', ['ok'], 'running']);
   assert.equal(g2?.steps.map((s) => [s.status, s.approvals]), [['waiting_approval', []]]);
-  const first = await queries.list('acme', { status: 'running', limit: 1 });
-  assert.equal(first.items.map((r) => r.runId), ['g3']);
-  const second = await queries.list('acme', { status: 'running', limit: 1, after: first.next! });
+  assert.equal(g2?.steps[0]?.waitingFor, {
+    stepId: 'ok', for: 'approval', detail: 'confirmation that the manual task is done by a holder of role release-manager', actions: ['approve', 'cancel'],
+    roles: ['release-manager'], notBy: [], approvals: [], approvalsNeeded: 1, instructions: 'say so',
+  });
+  assert.equal((await queries.list('acme', { status: 'running', limit: 10 })).items, []);
+  const first = await queries.list('acme', { status: 'waiting_manual', limit: 1 });
+  assert.equal(first.items.map((r) => [r.runId, r.waitingFor.map((w) => w.stepId)]), [['g3', ['ok']]]);
+  const second = await queries.list('acme', { status: 'waiting_manual', limit: 1, after: first.next! });
   assert.equal(second.items.map((r) => r.runId), ['g2']);
   assert.is(second.next, undefined);
 });

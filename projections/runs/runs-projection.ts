@@ -1,8 +1,11 @@
 // RunsProjection: the run-state read model from run.* events. Per batch: load the folded state of the
 // touched runs, evolve it with the run aggregate's own evolve (one definition of every transition), then
-// upsert runs and steps, insert attempts and timeline rows, all set-based.
+// upsert runs and steps, insert attempts and timeline rows, all set-based. A run that cannot move until a
+// person acts reads `waiting_manual`, with what it waits for and who may act (domain/maestro/run-waits.ts).
+import { isDeepStrictEqual } from 'node:util';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { evolveRun, initialRunState, type RunState, type StepState } from '../../domain/index.js';
+import { visibleStatus, waitsOf, type Wait } from '../../domain/maestro/run-waits.js';
 import type { JsonObject } from '../../schemas/json.js';
 import type { SqlSession } from '../../adapters/read-store/read-store.js';
 import { RunEvent } from '../../schemas/run.js';
@@ -23,6 +26,7 @@ interface RunRow {
   readonly status: string;
   readonly resume_to: string | null;
   readonly blocked_on: readonly string[];
+  readonly waiting_for: readonly Wait[];
   readonly inputs: JsonObject;
   readonly reason: string | null;
   readonly started_at: string;
@@ -115,6 +119,14 @@ function attemptsOf(s: StepState): number {
 
 const key = (tenant: string, runId: string) => `${tenant}\u0000${runId}`;
 
+/** Steps whose state this event changed (also those it promoted without naming them: run.admitted, a need that succeeded). */
+function changedSteps(before: RunState | undefined, after: RunState): readonly string[] {
+  if (after.status === 'absent') return [];
+  const prior = before === undefined || before.status === 'absent' ? undefined : before.steps;
+  // The stored fold went through jsonb: compare values, not key order or identity.
+  return Object.keys(after.steps).filter((id) => prior === undefined || !isDeepStrictEqual(JSON.parse(JSON.stringify(prior[id] ?? null)), JSON.parse(JSON.stringify(after.steps[id]))));
+}
+
 export interface RunBatch {
   readonly runs: RunRow[];
   readonly steps: StepRow[];
@@ -152,6 +164,7 @@ export function runBatch(events: readonly ProjectedEvent[], stored: ReadonlyMap<
     const steps = touchedSteps.get(k) ?? new Map();
     touchedSteps.set(k, steps);
     if (stepId !== null) steps.set(stepId, { ...steps.get(stepId), at });
+    for (const id of changedSteps(before?.state, state)) steps.set(id, { ...steps.get(id), at });
     switch (e.type) {
       case 'run.started':
         for (const s of e.data.spec.steps) steps.set(s.id, { at });
@@ -181,6 +194,8 @@ export function runBatch(events: readonly ProjectedEvent[], stored: ReadonlyMap<
       steps.set(e.data.stepId, { ...steps.get(e.data.stepId)!, approvals: list });
     }
     const ended = ['success', 'failed', 'canceled', 'rolled_back'].includes(state.status);
+    const status = visibleStatus(state);
+    const waits = waitsOf(state);
     runs.set(k, {
       ...ref,
       region: state.region,
@@ -188,9 +203,10 @@ export function runBatch(events: readonly ProjectedEvent[], stored: ReadonlyMap<
       plan_version: state.plan.version,
       plan_digest: state.plan.digest,
       requester: state.requester,
-      status: state.status,
-      resume_to: state.status === 'waiting_manual' ? state.resumeTo : null,
-      blocked_on: state.status === 'waiting_manual' ? state.blockedOn : [],
+      status,
+      resume_to: state.status === 'waiting_manual' ? state.resumeTo : status === 'waiting_manual' ? 'running' : null,
+      blocked_on: state.status === 'waiting_manual' ? state.blockedOn : status === 'waiting_manual' ? waits.map((w) => w.stepId) : [],
+      waiting_for: waits,
       inputs: state.inputs,
       reason: e.type === 'run.started' ? (e.data.reason ?? null) : (before?.reason ?? null),
       started_at: before?.started_at ?? at,
@@ -243,10 +259,10 @@ async function loadStored(session: SqlSession, s: string, events: readonly Proje
   );
 }
 
-const RUN_COLUMNS = `tenant, run_id, region, plan_name, plan_version, plan_digest, requester, status, resume_to, blocked_on, inputs, reason,
+const RUN_COLUMNS = `tenant, run_id, region, plan_name, plan_version, plan_digest, requester, status, resume_to, blocked_on, waiting_for, inputs, reason,
   started_at, updated_at, ended_at, started_position, last_position, last_revision, state`;
 const RUN_RECORD = `tenant text, run_id text, region text, plan_name text, plan_version integer, plan_digest text, requester text, status text,
-  resume_to text, blocked_on jsonb, inputs jsonb, reason text, started_at timestamptz, updated_at timestamptz, ended_at timestamptz,
+  resume_to text, blocked_on jsonb, waiting_for jsonb, inputs jsonb, reason text, started_at timestamptz, updated_at timestamptz, ended_at timestamptz,
   started_position bigint, last_position bigint, last_revision bigint, state jsonb`;
 const STEP_COLUMNS = `tenant, run_id, step_id, ordinal, action_type, needs, sensitivity, approval_policy, runbook, status, attempts,
   next_attempt_at, approvals, last_error, result, updated_at`;
@@ -311,7 +327,8 @@ async function write(session: SqlSession, s: string, b: RunBatch): Promise<void>
 
 export const runsProjection: Projection = Object.freeze({
   name: 'runs',
-  version: 1,
+  // 2: waiting_manual also for runs waiting on approvals, waiting_for, steps promoted without being named.
+  version: 2,
   eventTypes: ['run.'],
   migrations: runMigrations,
   tables: [
