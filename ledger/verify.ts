@@ -4,6 +4,7 @@ import { verify } from 'node:crypto';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { RecordedEvent } from '../schemas/log-record.js';
 import { GENESIS_HASH, type SealedEvent } from '../schemas/sealed-event.js';
+import { ed25519EncodingProblem } from './ed25519.js';
 import type { Keyring } from './keyring.js';
 import { envelopeOf, fromRecordedEvent } from './log-codec.js';
 import { hashBytes, signingMessage } from './seal.js';
@@ -26,6 +27,8 @@ export function verifyEvent(e: SealedEvent, keyring: Keyring): string | null {
   if (!SIGNATURE_B64.test(e.signature)) return 'signature invalid';
   const signature = Buffer.from(e.signature, 'base64');
   if (signature.toString('base64') !== e.signature) return 'signature invalid';
+  // The offline verifier applies the same RFC 8032 encoding rules, so both judge every signature alike.
+  if (ed25519EncodingProblem(key.entry.publicKey, signature) !== null) return 'signature invalid';
   if (!verify(null, signingMessage(digest), key.publicKeyObject, signature)) return 'signature invalid';
   const at = Date.parse(e.sealedAt);
   if (!(key.notBeforeMs <= at && at < key.notAfterMs)) return 'signed outside key validity window';
