@@ -55,7 +55,8 @@ function canonicalPoint(e: Uint8Array): boolean {
 
 type Backend = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => Promise<boolean>;
 
-const webKeys = new Map<string, Promise<CryptoKey>>();
+type WebKey = Awaited<ReturnType<typeof globalThis.crypto.subtle.importKey>>;
+const webKeys = new Map<string, Promise<WebKey>>();
 
 const webCrypto: Backend = async (publicKey, message, signature) => {
   const hex = toHex(publicKey);
