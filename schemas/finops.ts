@@ -6,7 +6,7 @@ import { describedAs } from './json-schema.js';
 import { AnalyticsTimestamp, Region, patternString } from './primitives.js';
 import { MeterName } from './metering.js';
 import { Currency, MoneyAmount, Period } from './pricing.js';
-import { closedObject } from './validation.js';
+import { closedObject, completed, fieldContext } from './validation.js';
 
 export const FINOPS_SCHEMA_VERSION = 1;
 export const BUDGET_THRESHOLDS = [75, 90, 100] as const;
@@ -65,3 +65,67 @@ export const BudgetEvent = eventUnion('BudgetEvent', [BudgetChanged, BudgetThres
 export type BudgetEvent = t.TypeOf<typeof BudgetEvent>;
 export const AnomalyEvent = eventUnion('AnomalyEvent', [AnomalyDetected]);
 export type AnomalyEvent = t.TypeOf<typeof AnomalyEvent>;
+
+// ---------------------------------------------------------------------------------------------------
+// GET /v1/finops/costs: a closed codec, so an unknown or malformed parameter is a 400 naming it
+
+/** What costs can be grouped by, besides `tag:<key>`. */
+export const COST_DIMENSIONS = ['service', 'team', 'meter', 'day', 'hour'] as const;
+export type CostDimension = (typeof COST_DIMENSIONS)[number] | `tag:${string}`;
+const TAG_DIMENSION = /^tag:[^\u0000-\u001f,]{1,64}$/u;
+const isCostDimension = (d: string): d is CostDimension => (COST_DIMENSIONS as readonly string[]).includes(d) || TAG_DIMENSION.test(d);
+
+/** `groupBy=service,tag:env`: distinct dimensions, comma-separated; every unknown one is named. */
+export const CostGroupBy = describedAs(
+  new t.Type<readonly CostDimension[], string, unknown>(
+    'groupBy (comma-separated dimensions)',
+    (u): u is readonly CostDimension[] => Array.isArray(u) && u.every((d) => typeof d === 'string' && isCostDimension(d)) && new Set(u).size === u.length,
+    (u, c) => {
+      if (typeof u !== 'string') return t.failure(u, c);
+      const groupBy = u.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const errors: t.ValidationError[] = groupBy
+        .filter((d) => !isCostDimension(d))
+        .map((d) => ({ value: u, context: c, message: `unknown dimension ${JSON.stringify(d)}, expected ${COST_DIMENSIONS.join(', ')} or tag:<key>` }));
+      if (new Set(groupBy).size !== groupBy.length) errors.push({ value: u, context: c, message: 'a dimension is repeated' });
+      return errors.length > 0 ? t.failures(errors) : t.success(groupBy as CostDimension[]);
+    },
+    (a) => a.join(','),
+  ),
+  { type: 'string', default: 'service', description: `distinct dimensions, comma-separated: ${COST_DIMENSIONS.join(', ')} or tag:<key> (1-64 characters)` },
+);
+
+/** A date is its midnight in UTC; either way the one timestamp grammar decides, within what the usage table holds. */
+const instantOf = (u: unknown): string | undefined => {
+  if (typeof u !== 'string') return undefined;
+  const instant = /^\d{4}-\d{2}-\d{2}$/.test(u) ? `${u}T00:00:00Z` : u;
+  return AnalyticsTimestamp.is(instant) ? new Date(instant).toISOString() : undefined;
+};
+/** An RFC 3339 time or a date, answered as the instant in ISO form (UTC, milliseconds). */
+export const CostInstant = describedAs(
+  new t.Type<string, string, unknown>(
+    'an RFC 3339 time or a date (YYYY-MM-DD, UTC) in years 1900-2299',
+    (u): u is string => instantOf(u) === u,
+    (u, c) => {
+      const instant = instantOf(u);
+      return instant === undefined ? t.failure(u, c) : t.success(instant);
+    },
+    t.identity,
+  ),
+  { type: 'string', anyOf: [{ format: 'date' }, { format: 'date-time' }], description: 'RFC 3339 time or date (YYYY-MM-DD, its midnight in UTC), years 1900-2299' },
+);
+
+/** Longest range one query may cover: a year of hourly rows is already 8,760 groups per key. */
+export const MAX_COST_RANGE_DAYS = 366;
+
+/** `[from, to)`, at most 366 days, grouped by `groupBy` (default service). */
+const CostsQueryFields = closedObject('CostsQuery', { from: CostInstant, to: CostInstant }, { groupBy: CostGroupBy });
+export const CostsQuery = completed(
+  CostsQueryFields,
+  (q, c): t.Validation<t.TypeOf<typeof CostsQueryFields>> => {
+    const span = Date.parse(q.to) - Date.parse(q.from);
+    if (span <= 0) return t.failure(q.to, fieldContext(c, 'to', CostInstant, q.to), 'must be later than from');
+    if (span > MAX_COST_RANGE_DAYS * 86_400_000) return t.failure(q.to, fieldContext(c, 'to', CostInstant, q.to), `the range may cover at most ${MAX_COST_RANGE_DAYS} days`);
+    return t.success(q);
+  },
+);
+export type CostsQuery = t.TypeOf<typeof CostsQuery>;

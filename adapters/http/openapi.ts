@@ -5,6 +5,7 @@
 import type * as t from 'io-ts';
 import { commandHandlers } from '../../domain/index.js';
 import { AUDIT_ENTRY_FIELDS, AuditEventsQuery, AuditExportQuery } from '../../schemas/audit.js';
+import { CostsQuery } from '../../schemas/finops.js';
 import { EDGE_TYPES, NodeId } from '../../schemas/graph.js';
 import { ChangesQuery, EdgePath, ImpactQuery, NodePath, NodeQuery, ProvenanceQuery, RelatedQuery, SurfaceQuery } from '../../schemas/graph-queries.js';
 import { jsonSchemaOf, type JsonSchema } from '../../schemas/json-schema.js';
@@ -12,11 +13,11 @@ import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MeteringIngestBody, MeteringRecord 
 import { DatasetEvent, JobEvent, RunEvent } from '../../schemas/openlineage.js';
 import { Region, Timestamp } from '../../schemas/primitives.js';
 import { Provenance } from '../../schemas/provenance.js';
+import { LedgerVerifyQuery, StreamPageQuery } from '../../schemas/ledger-queries.js';
 import { StreamName } from '../../schemas/streams.js';
 import { COMMAND_EXAMPLES } from './openapi-examples.js';
 import { MAX_BODY_BYTES as MAX_COMMAND_BYTES } from './routes/commands.js';
 import { MAX_INGEST_BODY_BYTES } from './routes/ingest-response.js';
-import { StreamPageQuery } from './routes/ledger.js';
 import {
   ApproveRequest, CancelRequest, RunListQuery, RunPath, RunStartRequest, StepPath, TimelineQuery,
 } from './routes/runs.js';
@@ -224,7 +225,6 @@ const ingestResponses = {
   ...problems(400, 401, 403, 409, 413, 415, 422, 503),
 };
 
-const costDimensions = 'service, team, meter, day, hour or tag:<key>';
 const auditFilterDescriptions = {
   actor: 'principal id', resource: 'stream name (denials of an aggregate are filed under its stream)', action: 'event type, or the denied action',
   from: 'inclusive', to: 'exclusive; not before from',
@@ -295,11 +295,7 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
       operationId: 'getCosts',
       tags: ['FinOps'],
       summary: "The tenant's costs in [from, to) as exact decimal strings, with shared pools apportioned per service",
-      parameters: [
-        { name: 'groupBy', in: 'query', schema: { type: 'string', default: 'service' }, description: `comma list of distinct ${costDimensions}` },
-        { name: 'from', in: 'query', required: true, schema: { type: 'string' }, description: 'RFC 3339 or YYYY-MM-DD (UTC), inclusive' },
-        { name: 'to', in: 'query', required: true, schema: { type: 'string' }, description: 'RFC 3339 or YYYY-MM-DD (UTC), exclusive; later than from, at most 366 days after it' },
-      ],
+      parameters: query(CostsQuery, { from: 'inclusive', to: 'exclusive; later than from, at most 366 days after it', groupBy: 'default service' }),
       responses: { '200': ok('rows (group, currency, cost, records), unpriced usage, shared pools, totals per currency', { type: 'object' }), ...problems(400, 401, 403) },
     },
   },
@@ -350,7 +346,7 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
       operationId: 'verifyLedger',
       tags: ['Ledger'],
       summary: "Verify the tenant's whole log, or one stream",
-      parameters: [{ name: 'stream', in: 'query', schema: schemaOf(StreamName), description: 'a stream name; default the whole tenant log' }],
+      parameters: query(LedgerVerifyQuery, { stream: 'a stream name; default the whole tenant log' }),
       responses: { '200': ok('Report (ok=false names each broken event)', ref('VerifyReport')), ...problems(400, 401, 403, 404, 503) },
     },
   },

@@ -3,8 +3,10 @@
 // ClickHouse path (cost-queries.ts) aggregates usage in SQL and finishes with the same functions.
 import { add, apportion, formatDecimal, fromMicros, mul, parseDecimal, toMicros, ZERO, type Decimal } from './decimal.js';
 
-export const DIMENSIONS = ['service', 'team', 'meter', 'day', 'hour'] as const;
-export type Dimension = (typeof DIMENSIONS)[number] | `tag:${string}`;
+import type { CostDimension } from '../../schemas/finops.js';
+
+/** What a cost report groups by (schemas/finops.ts, where the query's codec names them). */
+export type Dimension = CostDimension;
 
 export interface UsageRecord {
   readonly eventId: string;

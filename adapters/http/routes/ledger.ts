@@ -1,31 +1,16 @@
 // Reading and verifying the log: a stream's sealed events (paged) and the integrity verification
 // endpoint. Both are privileged reads: authorized by policy, denials recorded.
 import { Hono } from 'hono';
-import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { authorize, type AccessDeps } from '../../../commands/access.js';
 import { verifyLog } from '../../../commands/verify-log.js';
 import { fromRecordedEvent } from '../../../ledger/index.js';
+import { LedgerVerifyQuery, STREAM_PAGE_DEFAULT_LIMIT, StreamPageQuery } from '../../../schemas/ledger-queries.js';
 import { StreamName, parseStream } from '../../../schemas/streams.js';
-import { formatValidationErrors } from '../../../schemas/validation.js';
-import { describedAs } from '../../../schemas/json-schema.js';
 import type { AppEnv } from '../env.js';
+import { validate } from '../middleware/validate.js';
 import { problem, problemOf, sendProblem } from '../problem.js';
 import { requestInfo } from '../request-info.js';
-
-const DecimalString = (name: string, max: bigint) =>
-  describedAs(new t.Type<bigint, string, unknown>(
-    name,
-    (u): u is bigint => typeof u === 'bigint',
-    (u, c) => (typeof u === 'string' && /^\d{1,19}$/.test(u) && BigInt(u) <= max ? t.success(BigInt(u)) : t.failure(u, c)),
-    String,
-  ), { type: 'integer', minimum: 0, ...(max <= BigInt(Number.MAX_SAFE_INTEGER) ? { maximum: Number(max) } : {}) });
-
-export const StreamPageQuery = t.partial({
-  fromRevision: DecimalString('fromRevision (a revision number)', 2n ** 63n - 1n),
-  // 0 passes the codec and is refused by the route: the schema says what is accepted.
-  limit: describedAs(DecimalString('limit (1-1000)', 1000n), { type: 'integer', minimum: 1, maximum: 1000 }),
-});
 
 /** A stream name no stream can have (a control character, a NUL from `%00`): 400, not a query. */
 const badStream = (stream: string) =>
@@ -33,13 +18,10 @@ const badStream = (stream: string) =>
 
 export function ledgerRoutes(deps: AccessDeps): Hono<AppEnv> {
   return new Hono<AppEnv>()
-    .get('/v1/streams/:stream{.+}', async (c) => {
+    .get('/v1/streams/:stream{.+}', validate('query', StreamPageQuery), async (c) => {
       const stream = c.req.param('stream');
       if (!StreamName.is(stream)) return sendProblem(c, badStream(stream));
-      const query = StreamPageQuery.decode(c.req.query());
-      if (isLeft(query)) {
-        return sendProblem(c, problem('bad-query', formatValidationErrors(query.left).join('; ')));
-      }
+      const query = c.req.valid('query');
       const parsed = parseStream(stream);
       if (parsed === undefined) return sendProblem(c, problem('stream-not-found', `no stream named ${stream}`));
       const access = await authorize(
@@ -54,9 +36,8 @@ export function ledgerRoutes(deps: AccessDeps): Hono<AppEnv> {
         requestInfo(c),
       );
       if (!access.allowed) return sendProblem(c, problemOf(access.failure));
-      const limit = Number(query.right.limit ?? 100n);
-      if (limit < 1) return sendProblem(c, problem('bad-query', 'limit: must be 1-1000'));
-      const fromRevision = query.right.fromRevision ?? 0n;
+      const limit = query.limit ?? STREAM_PAGE_DEFAULT_LIMIT;
+      const fromRevision = query.fromRevision ?? 0n;
       const page = await deps.log.readStream(stream, { fromRevision, maxCount: limit + 1 });
       if (page.length === 0 && fromRevision === 0n) {
         return sendProblem(c, problem('stream-not-found', `no stream named ${stream}`));
@@ -73,11 +54,9 @@ export function ledgerRoutes(deps: AccessDeps): Hono<AppEnv> {
         ...(next !== undefined ? { nextRevision: Number(next), next: `/v1/streams/${encodeURIComponent(stream)}?fromRevision=${next}&limit=${limit}` } : {}),
       });
     })
-    .get('/v1/ledger/verify', async (c) => {
+    .get('/v1/ledger/verify', validate('query', LedgerVerifyQuery), async (c) => {
       const principal = c.get('principal');
-      const stream = c.req.query('stream');
-      const unknown = Object.keys(c.req.query()).filter((k) => k !== 'stream');
-      if (unknown.length > 0) return sendProblem(c, problem('bad-query', `unknown parameter ${unknown.join(', ')}`));
+      const { stream } = c.req.valid('query');
       if (stream !== undefined && !StreamName.is(stream)) return sendProblem(c, badStream(stream));
       const tenant = stream === undefined ? principal.tenant : parseStream(stream)?.tenant;
       if (tenant === undefined) return sendProblem(c, problem('stream-not-found', `no stream named ${stream}`));
