@@ -1,0 +1,192 @@
+// TreeQueries: the read side of the tenant trees. Roots, inclusion and consistency proofs at any size the
+// tree has reached, each from the perfect subtrees its plan names (ledger/merkle.ts), fetched in ONE
+// indexed query (primary key (tenant, level, index)); the leaf of an event; the tenant's signed checkpoints.
+// Every statement is parameterized and filtered by the caller's tenant.
+import type { ReadStore, SqlSession } from '../../adapters/read-store/read-store.js';
+import { assembleProof, consistencyProofPlan, inclusionProofPlan, rootOf, rootPlan, type Hash, type Subtree } from '../../ledger/merkle.js';
+
+export interface TreeHead {
+  readonly tenant: string;
+  readonly size: number;
+  /** Leaves up to the last one that is not a checkpoint event. */
+  readonly settledSize: number;
+}
+
+export interface LeafView {
+  readonly leafIndex: number;
+  readonly eventId: string;
+  readonly position: bigint;
+  readonly sealedAt: string;
+}
+
+export interface StoredCheckpoint {
+  readonly treeSize: number;
+  readonly root: Hash;
+  /** The signed note, as signed. */
+  readonly note: string;
+  readonly keyId: string;
+  readonly eventId: string;
+  readonly position: bigint;
+}
+
+/** A size the tenant's tree has not reached (or a proof that does not exist, e.g. from 0). */
+export class TreeRangeError extends RangeError {
+  override readonly name = 'TreeRangeError';
+}
+
+const coordinates = (nodes: readonly Subtree[]) => {
+  const unique = new Map(nodes.map((n) => [`${n.level}/${n.index}`, n]));
+  return [`{${[...unique.values()].map((n) => n.level).join(',')}}`, `{${[...unique.values()].map((n) => n.index).join(',')}}`];
+};
+
+/** The hashes of `nodes` (perfect subtrees of `tenant`'s tree) in their order, in one query. */
+async function subtreeHashes(session: SqlSession, s: string, tenant: string, nodes: readonly Subtree[]): Promise<Hash[]> {
+  if (nodes.length === 0) return [];
+  const [levels, indexes] = coordinates(nodes);
+  const rows = await session.query<{ level: number; index: bigint; hash: Uint8Array }>(
+    `SELECT level, index, hash FROM ${s}.tree_nodes
+     WHERE tenant = $1 AND (level, index) IN (SELECT * FROM unnest($2::smallint[], $3::bigint[]))`,
+    [tenant, levels!, indexes!],
+  );
+  const byKey = new Map(rows.map((r) => [`${r.level}/${r.index}`, Uint8Array.from(r.hash)]));
+  return nodes.map((n) => {
+    const hash = byKey.get(`${n.level}/${n.index}`);
+    if (hash === undefined) throw new Error(`tree of ${tenant}: perfect subtree (${n.level}, ${n.index}) is missing`);
+    return hash;
+  });
+}
+
+export class TreeQueries {
+  readonly #store: ReadStore;
+  readonly #s: string;
+
+  constructor(store: ReadStore, schema: string = store.schema) {
+    this.#store = store;
+    this.#s = `"${schema}"`;
+  }
+
+  /** The tenant's tree as projected; size 0 for a tenant without events. */
+  async head(tenant: string): Promise<TreeHead> {
+    const rows = await this.#store.withSession((s) =>
+      s.query<{ size: bigint; settled_size: bigint }>(`SELECT size, settled_size FROM ${this.#s}.tree_tenants WHERE tenant = $1`, [tenant]),
+    );
+    const r = rows[0];
+    return { tenant, size: Number(r?.size ?? 0n), settledSize: Number(r?.settled_size ?? 0n) };
+  }
+
+  /** Tenants whose settled leaves reach past their last checkpoint (none yet: past 0): what the checkpointer signs. */
+  async unanchored(): Promise<readonly (TreeHead & { readonly checkpointed: number })[]> {
+    const rows = await this.#store.withSession((s) =>
+      s.query<{ tenant: string; size: bigint; settled_size: bigint; checkpointed: bigint | null }>(
+        `SELECT t.tenant, t.size, t.settled_size, c.checkpointed FROM ${this.#s}.tree_tenants t
+         LEFT JOIN LATERAL (SELECT max(tree_size) AS checkpointed FROM ${this.#s}.tree_checkpoints WHERE tenant = t.tenant) c ON true
+         WHERE t.settled_size > COALESCE(c.checkpointed, 0) ORDER BY t.tenant`,
+      ),
+    );
+    return rows.map((r) => ({ tenant: r.tenant, size: Number(r.size), settledSize: Number(r.settled_size), checkpointed: Number(r.checkpointed ?? 0n) }));
+  }
+
+  /** The root of the tenant's tree at `size` (≤ its size now). */
+  async rootAt(tenant: string, size: number): Promise<Hash> {
+    await this.#reached(tenant, size);
+    return this.#store.withSession(async (s) => rootOf(await subtreeHashes(s, this.#s, tenant, rootPlan(size))));
+  }
+
+  /** The RFC 9162 inclusion proof (audit path, leaf to root) of leaf `leafIndex` in the tree of `treeSize`. */
+  async inclusionProof(tenant: string, leafIndex: number, treeSize: number): Promise<Hash[]> {
+    await this.#reached(tenant, treeSize);
+    if (leafIndex >= treeSize) throw new TreeRangeError(`leaf ${leafIndex} is not in the tree of size ${treeSize}`);
+    const plan = inclusionProofPlan(leafIndex, treeSize);
+    return this.#store.withSession(async (s) => assembleProof(plan, await subtreeHashes(s, this.#s, tenant, plan.nodes)));
+  }
+
+  /** Inclusion proofs of many leaves in the tree of `treeSize`, their subtrees fetched in one query. */
+  async inclusionProofs(tenant: string, leafIndexes: readonly number[], treeSize: number): Promise<Map<number, Hash[]>> {
+    await this.#reached(tenant, treeSize);
+    const plans = leafIndexes.map((i) => {
+      if (i >= treeSize) throw new TreeRangeError(`leaf ${i} is not in the tree of size ${treeSize}`);
+      return [i, inclusionProofPlan(i, treeSize)] as const;
+    });
+    const all = plans.flatMap(([, p]) => p.nodes);
+    return this.#store.withSession(async (s) => {
+      const hashes = await subtreeHashes(s, this.#s, tenant, all);
+      const byKey = new Map(all.map((n, i) => [`${n.level}/${n.index}`, hashes[i]!]));
+      return new Map(plans.map(([i, p]) => [i, assembleProof(p, p.nodes.map((n) => byKey.get(`${n.level}/${n.index}`)!))]));
+    });
+  }
+
+  /** The RFC 9162 consistency proof from size `from` to size `to` (0 < from ≤ to ≤ the tree's size). */
+  async consistencyProof(tenant: string, from: number, to: number): Promise<Hash[]> {
+    await this.#reached(tenant, to);
+    if (from === 0 || from > to) throw new TreeRangeError(`a consistency proof needs 0 < from ≤ to, got ${from} and ${to}`);
+    const plan = consistencyProofPlan(from, to);
+    return this.#store.withSession(async (s) => assembleProof(plan, await subtreeHashes(s, this.#s, tenant, plan.nodes)));
+  }
+
+  /** The leaf of event `eventId` in the tenant's tree; undefined when the tree does not hold it (yet). */
+  async leaf(tenant: string, eventId: string): Promise<LeafView | undefined> {
+    const rows = await this.#store.withSession((s) =>
+      s.query<{ leaf_index: bigint; event_id: string; position: bigint; sealed_at: Date }>(
+        `SELECT leaf_index, event_id, position, sealed_at FROM ${this.#s}.tree_leaves WHERE event_id = $1::uuid AND tenant = $2`,
+        [eventId, tenant],
+      ),
+    );
+    return rows.map(leafView)[0];
+  }
+
+  /** The leaves of `eventIds` the tenant's tree holds, by event id (one query). */
+  async leaves(tenant: string, eventIds: readonly string[]): Promise<Map<string, LeafView>> {
+    if (eventIds.length === 0) return new Map();
+    const rows = await this.#store.withSession((s) =>
+      s.query<{ leaf_index: bigint; event_id: string; position: bigint; sealed_at: Date }>(
+        `SELECT leaf_index, event_id, position, sealed_at FROM ${this.#s}.tree_leaves
+         WHERE event_id IN (SELECT jsonb_array_elements_text($1::jsonb)::uuid) AND tenant = $2`,
+        [JSON.stringify(eventIds), tenant],
+      ),
+    );
+    return new Map(rows.map((r) => [r.event_id, leafView(r)]));
+  }
+
+  /** The leaves sealed in [from, to), in leaf order, at most `limit`. */
+  async leavesSealedBetween(tenant: string, from: string, to: string, limit: number): Promise<LeafView[]> {
+    const rows = await this.#store.withSession((s) =>
+      s.query<{ leaf_index: bigint; event_id: string; position: bigint; sealed_at: Date }>(
+        `SELECT leaf_index, event_id, position, sealed_at FROM ${this.#s}.tree_leaves
+         WHERE tenant = $1 AND sealed_at >= $2::timestamptz AND sealed_at < $3::timestamptz ORDER BY leaf_index LIMIT $4::int`,
+        [tenant, from, to, String(limit)],
+      ),
+    );
+    return rows.map(leafView);
+  }
+
+  /** The tenant's latest checkpoint; undefined before the first. */
+  async latestCheckpoint(tenant: string): Promise<StoredCheckpoint | undefined> {
+    return (await this.#checkpoints(tenant, 'ORDER BY tree_size DESC LIMIT 1', []))[0];
+  }
+
+  /** The tenant's checkpoints of size ≥ `fromSize`, smallest first, at most `limit`. */
+  checkpoints(tenant: string, fromSize: number, limit: number): Promise<StoredCheckpoint[]> {
+    return this.#checkpoints(tenant, 'AND tree_size >= $2::bigint ORDER BY tree_size LIMIT $3::int', [String(fromSize), String(limit)]);
+  }
+
+  async #checkpoints(tenant: string, tail: string, params: readonly string[]): Promise<StoredCheckpoint[]> {
+    const rows = await this.#store.withSession((s) =>
+      s.query<{ tree_size: bigint; root: Uint8Array; note: string; key_id: string; event_id: string; position: bigint }>(
+        `SELECT tree_size, root, note, key_id, event_id, position FROM ${this.#s}.tree_checkpoints WHERE tenant = $1 ${tail}`,
+        [tenant, ...params],
+      ),
+    );
+    return rows.map((r) => ({
+      treeSize: Number(r.tree_size), root: Uint8Array.from(r.root), note: r.note, keyId: r.key_id, eventId: r.event_id, position: r.position,
+    }));
+  }
+
+  async #reached(tenant: string, size: number): Promise<void> {
+    const head = await this.head(tenant);
+    if (size > head.size) throw new TreeRangeError(`the tree of ${tenant} has ${head.size} leaves, not ${size}`);
+  }
+}
+
+function leafView(r: { leaf_index: bigint; event_id: string; position: bigint; sealed_at: Date }): LeafView {
+  return { leafIndex: Number(r.leaf_index), eventId: r.event_id, position: r.position, sealedAt: r.sealed_at.toISOString() };
+}
