@@ -2,8 +2,10 @@
 FROM node:20-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+# No scripts yet: `prepare` compiles the source, which the next step brings.
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
 COPY . .
+RUN node bin/build.js
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8080
