@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { ChdbConnection } from 'chdb/connection';
 import type { ClickHouseStore, ParamValue, QueryParams } from '../analytics-store.js';
+import { restoreFatalSignalDefaults } from './fatal-signals.js';
 
 export type { ClickHouseStore, ParamValue, QueryParams } from '../analytics-store.js';
 
@@ -102,6 +103,8 @@ async function openChdb(path: string, database: string): Promise<ClickHouseStore
     }
     throw new Error(`embedded ClickHouse (chDB) at ${path}: ${message} (one data directory per process)`, { cause: err });
   }
+  // The engine has installed ClickHouse's fatal-signal handlers now; they hang the process on a crash.
+  restoreFatalSignalDefaults();
   // `createClient({ database })` is an HTTP parameter that chDB ignores; USE is sticky on its session.
   const client = createClient({ connection: connection as never, clickhouse_settings: SETTINGS, json });
   try {
