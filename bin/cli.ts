@@ -1,50 +1,188 @@
-// The `companyos` CLI: one subcommand per job. Errors print as one line and exit non-zero
-// (2 for a usage mistake, 1 for a failure); no stack traces reach the terminal.
-import { isLeft } from 'fp-ts/lib/Either.js';
-import { loadConfig, type Config } from '../schemas/config.js';
-import { ingestCommand, relayCommand } from './cli/bus.js';
-import { demoCommand } from './cli/demo.js';
-import { faultsCommand } from './cli/faults.js';
-import { keysCommand } from './cli/keys.js';
-import { planCommand } from './cli/plan.js';
-import { projectCommand } from './cli/project.js';
-import { replayCommand } from './cli/replay.js';
-import { runCommand } from './cli/run.js';
-import { serveCommand } from './cli/serve.js';
-import { tokenCommand } from './cli/token.js';
-import { ExitCode, UsageError } from './cli/usage.js';
-import { verifyCommand } from './cli/verify.js';
+// The `companyos` CLI: one subcommand per job. A subcommand's module (and through it the stores, Cedar,
+// NATS…) is imported only when that subcommand runs, so `--help` and `token` start in a fraction of a second.
+// `companyos <command> --help` prints the command's usage and an example. Errors print as one line and exit
+// non-zero (2 for a usage mistake, 1 for a failure); no stack traces reach the terminal.
+import { readFileSync } from 'node:fs';
+import type { Config } from '../schemas/config.js';
+import { ExitCode, UsageError } from './cli/failures.js';
 
-const COMMANDS: Record<string, { summary: string; run: (config: Config, argv: readonly string[]) => Promise<void> }> = {
-  serve: { summary: 'run the HTTP API on PORT (default 8080) and the projectors [--no-projectors]', run: serveCommand },
-  replay: { summary: 'rebuild every read model from the log into a fresh schema and print digests [--to-position P] [--check] [--json]', run: replayCommand },
-  project: { summary: 'run the projectors alone, one active instance per read model [--rebuild]', run: projectCommand },
-  faults: { summary: 'events projections skipped: faults [--all] [--json] | faults ack --projection P [--position N]', run: faultsCommand },
-  token: { summary: 'print a development token: --tenant T --roles a,b [--region R] [--subject S] [--ttl SECONDS]', run: tokenCommand },
-  verify: { summary: 'verify the stored log: [--tenant T] [--stream S] [--json]; exit 1 on a broken link', run: verifyCommand },
-  relay: { summary: 'publish committed events to NATS JetStream until stopped (NATS_URL, shared log)', run: relayCommand },
-  ingest: { summary: 'turn ingest.<tenant>.<command> NATS messages into commands until stopped', run: ingestCommand },
-  keys: { summary: 'keys generate [--rotate]: make a new signing key (--rotate: retire the dev key and use the new one)', run: keysCommand },
-  plan: { summary: 'plan submit FILE: register a Maestro plan (mcplan.yaml) via the API (COMPANYOS_URL, COMPANYOS_TOKEN)', run: planCommand },
-  run: { summary: 'run start PLAN [--input k=v]... [--run-id ID] | run status RUN [--timeline]: Maestro runs via the API', run: runCommand },
-  demo: { summary: 'demo canary: a canary rollout that fails at 50% and rolls back, in a throwaway embedded store | demo token [--roles a,b]: the demo tenant\'s token again', run: demoCommand },
+type Run = (config: Config, argv: readonly string[]) => Promise<void>;
+
+interface Usage {
+  /** What follows `companyos `: the subcommand and its arguments; `|` between alternative forms. */
+  readonly usage: string;
+  /** One command line that works as written (given the servers its help names). */
+  readonly example: string;
+}
+
+interface Command extends Usage {
+  readonly summary: string;
+  /** Lines of help that come from the code, such as the list of roles. */
+  readonly details?: () => Promise<readonly string[]>;
+  /** Subcommands with a help of their own: `companyos run approve --help`. */
+  readonly subcommands?: Readonly<Record<string, Usage>>;
+  readonly load: () => Promise<Run>;
+}
+
+const PLAN_ENV = 'COMPANYOS_URL=http://127.0.0.1:8080 COMPANYOS_TOKEN=$(companyos token --tenant acme --roles plan-author,operator --region us-east)';
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  serve: {
+    summary: 'run the HTTP API on PORT (default 8080) and the projectors',
+    usage: 'serve [--no-projectors]',
+    example: 'PORT=8080 companyos serve',
+    load: async () => (await import('./cli/serve.js')).serveCommand,
+  },
+  replay: {
+    summary: 'rebuild every read model from the log into a fresh schema and print digests; --check compares with the live ones',
+    usage: 'replay [--to-position P] [--check] [--json]',
+    example: 'companyos replay --check',
+    load: async () => (await import('./cli/replay.js')).replayCommand,
+  },
+  project: {
+    summary: 'run the projectors alone, one active instance per read model',
+    usage: 'project [--rebuild]',
+    example: 'DATABASE_URL=postgres://postgres@127.0.0.1:5432/companyos companyos project',
+    load: async () => (await import('./cli/project.js')).projectCommand,
+  },
+  faults: {
+    summary: 'list the events projections skipped, or acknowledge them',
+    usage: 'faults [--all] [--json] | faults ack --projection P [--position N]',
+    example: 'companyos faults --all',
+    subcommands: { ack: { usage: 'faults ack --projection P [--position N]', example: 'companyos faults ack --projection graph --position 42' } },
+    load: async () => (await import('./cli/faults.js')).faultsCommand,
+  },
+  token: {
+    summary: 'print a development token signed with the development secret',
+    usage: 'token --tenant T --roles a,b [--region R] [--subject S] [--ttl SECONDS]',
+    example: 'companyos token --tenant acme --roles editor --region us-east',
+    details: async () => [`roles: ${Object.keys((await import('../adapters/auth/jwt.js')).Role.keys).join(', ')}`],
+    load: async () => (await import('./cli/token.js')).tokenCommand,
+  },
+  verify: {
+    summary: 'verify the stored log (a stream, a tenant, or all of it); exit 1 on a broken link',
+    usage: 'verify [--tenant T | --stream S] [--json]',
+    example: 'companyos verify --tenant demo',
+    load: async () => (await import('./cli/verify.js')).verifyCommand,
+  },
+  relay: {
+    summary: 'publish committed events to NATS JetStream until stopped (needs NATS_URL and a shared log)',
+    usage: 'relay',
+    example: 'NATS_URL=nats://127.0.0.1:4222 DATABASE_URL=postgres://postgres@127.0.0.1:5432/companyos companyos relay',
+    load: async () => (await import('./cli/bus.js')).relayCommand,
+  },
+  ingest: {
+    summary: 'turn ingest.<tenant>.<command> NATS messages into commands until stopped (needs NATS_URL and a shared log)',
+    usage: 'ingest',
+    example: 'NATS_URL=nats://127.0.0.1:4222 DATABASE_URL=postgres://postgres@127.0.0.1:5432/companyos companyos ingest',
+    load: async () => (await import('./cli/bus.js')).ingestCommand,
+  },
+  keys: {
+    summary: 'make a new signing key (--rotate: retire the development key and use the new one)',
+    usage: 'keys generate [--rotate]',
+    example: 'companyos keys generate --rotate',
+    subcommands: { generate: { usage: 'keys generate [--rotate]', example: 'companyos keys generate' } },
+    load: async () => (await import('./cli/keys.js')).keysCommand,
+  },
+  plan: {
+    summary: 'register a Maestro plan (mcplan.yaml) through the API (COMPANYOS_URL, COMPANYOS_TOKEN)',
+    usage: 'plan submit FILE',
+    example: `${PLAN_ENV} companyos plan submit mcplan.yaml`,
+    subcommands: { submit: { usage: 'plan submit FILE', example: `${PLAN_ENV} companyos plan submit mcplan.yaml` } },
+    load: async () => (await import('./cli/plan.js')).planCommand,
+  },
+  run: {
+    summary: 'start, follow, approve and cancel Maestro runs through the API (COMPANYOS_URL, COMPANYOS_TOKEN)',
+    usage: 'run start PLAN [--input k=v]... [--run-id ID] [--json] | run status RUN [--timeline] [--json] | run approve RUN STEP [--comment TEXT] | run cancel RUN [--reason TEXT]',
+    example: 'companyos run status canary-1 --timeline',
+    subcommands: {
+      start: { usage: 'run start PLAN [--input k=v]... [--run-id ID] [--json]', example: 'companyos run start deploy --input version=1.4.2 --run-id deploy-1' },
+      status: { usage: 'run status RUN [--timeline] [--json]', example: 'companyos run status deploy-1 --timeline' },
+      approve: { usage: 'run approve RUN STEP [--comment TEXT]', example: 'companyos run approve deploy-1 sign-off --comment "checked the dashboards"' },
+      cancel: { usage: 'run cancel RUN [--reason TEXT]', example: 'companyos run cancel deploy-1 --reason "wrong version"' },
+    },
+    load: async () => (await import('./cli/run.js')).runCommand,
+  },
+  demo: {
+    summary: "a canary rollout that fails at 50% and rolls back, in a throwaway embedded store; or the demo tenant's token again",
+    usage: 'demo canary [--json] | demo token [--roles a,b]',
+    example: 'companyos demo canary',
+    subcommands: {
+      canary: { usage: 'demo canary [--json]', example: 'companyos demo canary --json' },
+      token: { usage: 'demo token [--roles a,b]', example: 'companyos demo token --roles viewer' },
+    },
+    load: async () => (await import('./cli/demo.js')).demoCommand,
+  },
 };
 
-function help(): string {
-  return ['usage: companyos <command> [options]', '', ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)].join('\n');
+function overview(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  return [
+    'usage: companyos <command> [options]',
+    '',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'companyos <command> --help prints its usage and an example.',
+  ].join('\n');
+}
+
+async function commandHelp(command: Command, sub: string | undefined): Promise<string> {
+  const subcommand = sub === undefined ? undefined : command.subcommands?.[sub];
+  const shown = subcommand ?? command;
+  const forms = shown.usage.split(' | ');
+  return [
+    `usage: ${forms.map((f, i) => `${i === 0 ? '' : '       '}companyos ${f}`).join('\n')}`,
+    '',
+    command.summary,
+    ...(command.details === undefined ? [] : await command.details()),
+    '',
+    'example:',
+    `  ${shown.example}`,
+  ].join('\n');
+}
+
+/** `--help` or `-h` among a command's arguments, before a `--` that ends the options. */
+function asksForHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+function version(): string {
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const compiled = import.meta.url.endsWith('.js');
+  const from = compiled ? `compiled JavaScript, ${new URL('..', import.meta.url).pathname.replace(/\/$/, '')}` : 'TypeScript source through tsx';
+  return `companyos ${version} (${from})`;
+}
+
+function lookUp(name: string): Command {
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command === undefined) throw new UsageError(`unknown command "${name}"; try: ${Object.keys(COMMANDS).join(', ')}`);
+  return command;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    console.log(help());
+  if (name === undefined || name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
+    console.log(overview());
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
-  if (command === undefined) throw new UsageError(`unknown command "${name}"; try: ${Object.keys(COMMANDS).join(', ')}`);
+  if (name === '--version' || name === 'version') {
+    console.log(version());
+    return 0;
+  }
+  if (name === 'help') {
+    console.log(await commandHelp(lookUp(rest[0]!), rest[1]));
+    return 0;
+  }
+  const command = lookUp(name);
+  if (asksForHelp(rest)) {
+    console.log(await commandHelp(command, rest[0]));
+    return 0;
+  }
+  const [{ loadConfig }, run] = await Promise.all([import('../schemas/config.js'), command.load()]);
   const config = loadConfig(process.env);
-  if (isLeft(config)) throw new UsageError(`bad configuration: ${config.left.join('; ')}`);
-  await command.run(config.right, rest);
+  if (config._tag === 'Left') throw new UsageError(`bad configuration: ${config.left.join('; ')}`);
+  await run(config.right, rest);
   return 0;
 }
 

@@ -3,18 +3,10 @@ import { parseArgs } from 'node:util';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { formatValidationErrors } from '../../schemas/validation.js';
+import { UsageError } from './failures.js';
 
-/** A user mistake: printed as one line, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-/** A command that ran and found a problem (e.g. a broken chain): exit code 1, message already printed. */
-export class ExitCode extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
+/** Re-exported: every subcommand takes its errors from here. */
+export { ExitCode, UsageError } from './failures.js';
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 

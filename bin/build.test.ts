@@ -1,0 +1,46 @@
+// The compiled build: bin/companyos.js runs the JavaScript in dist/<fingerprint>/ once it is built, with the
+// files the code reads beside itself; a changed source file names another build.
+import { execFile } from 'node:child_process';
+import { existsSync, statSync, utimesSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { build, currentEntry, fingerprint } from './build.js';
+
+const CLI = resolve(import.meta.dirname, 'companyos.js');
+const run = promisify(execFile);
+
+const compiled = suite('compiled build');
+
+compiled('after a build, `companyos` runs the compiled CLI of that build; COMPANYOS_FROM_SOURCE=1 runs the source', async () => {
+  const target = await build();
+  assert.ok(currentEntry()?.endsWith(`${target}/bin/cli.js`), currentEntry());
+  const { stdout } = await run(process.execPath, [CLI, '--version']);
+  assert.match(stdout, new RegExp(`^companyos \\d+\\.\\d+\\.\\d+ \\(compiled JavaScript, ${target}\\)$`, 'm'));
+  const source = await run(process.execPath, [CLI, '--version'], { env: { ...process.env, COMPANYOS_FROM_SOURCE: '1' } });
+  assert.match(source.stdout, /\(TypeScript source through tsx\)/);
+});
+
+compiled('the build holds the files the code reads at run time: Cedar policies, the demo plan, package.json', async () => {
+  const target = await build();
+  for (const file of ['commands/policies/default.cedar', 'bin/demo/canary-plan.yaml', 'package.json', 'bin/cli/token.js', 'bin/system.js']) {
+    assert.ok(existsSync(join(target, file)), `${file} missing from ${target}`);
+  }
+  assert.not.ok(existsSync(join(target, 'bin', 'build.test.js')), 'tests are not compiled');
+});
+
+compiled('a source file modified names another build; restored, the same one again', () => {
+  const file = resolve(import.meta.dirname, 'cli', 'failures.ts');
+  const { atime, mtime } = statSync(file);
+  const before = fingerprint();
+  try {
+    utimesSync(file, atime, new Date(mtime.getTime() + 1000));
+    assert.is.not(fingerprint(), before);
+  } finally {
+    utimesSync(file, atime, mtime);
+  }
+  assert.is(fingerprint(), before);
+});
+
+compiled.run();
