@@ -1,19 +1,23 @@
 // The outbound relay: follows the log from its checkpoint and publishes every committed event to the bus, many
 // in flight, acknowledged in order; the checkpoint only passes acknowledged events, in batches. After a crash
 // the events since it are re-sent with the same message id, which the bus's duplicate window drops.
-// One active relay per name: a supervised follower (adapters/read-store/follower.ts). Built on ports only (log,
-// bus, checkpoints, lock, message shape); adapters/nats/relay.ts composes it with PostgreSQL and NATS.
+// One active relay per name: a supervised follower (adapters/read-store/follower.ts) under the lock `relay:<name>`,
+// its checkpoint moved by compare-and-set, so a relay that lost its lock stops at its next save instead of
+// writing over its successor's. Built on ports only (log, bus, checkpoints, lock, message shape);
+// adapters/nats/relay.ts composes it with PostgreSQL and NATS.
 import type { EventFilter, EventLog, RecordedEvent } from '../adapters/event-log/index.js';
 import type { Bus, PublishAck } from '../adapters/nats/bus.js';
+import { FencedError } from '../adapters/read-store/checkpoints.js';
 import { startFollower, type Follower, type FollowerTerm } from '../adapters/read-store/follower.js';
 import type { ReadStore } from '../adapters/read-store/read-store.js';
 import { Signal } from './signal.js';
 
-/** Where the relay keeps its position: saves never move it backwards. */
+/** Where the relay keeps its position (adapters/read-store/checkpoints.ts): compare-and-set. */
 export interface RelayCheckpoints {
   /** undefined: nothing published yet (start from the beginning of the log). */
   load(name: string): Promise<bigint | undefined>;
-  save(name: string, position: bigint): Promise<void>;
+  /** Moves it from `expected` to `next`; false when it was not at `expected` (another relay moved it). */
+  advance(name: string, expected: bigint | undefined, next: bigint): Promise<boolean>;
 }
 
 /** One event as published. */
@@ -28,7 +32,7 @@ export interface RelayPorts {
   readonly log: EventLog;
   readonly bus: Bus;
   readonly checkpoints: RelayCheckpoints;
-  /** The lock that keeps one relay of a name active. */
+  /** The followers' lock (ReadStore.tryLock), taken as `relay:<name>`: one relay of a name active. */
   readonly lock: Pick<ReadStore, 'tryLock'>;
   /** The message an event is published as. */
   readonly message: (event: RecordedEvent) => RelayMessage;
@@ -47,16 +51,16 @@ export interface OutboundRelayOptions {
   readonly checkpointIntervalMs?: number;
   /** First pause after a failure; doubles up to 30 s (default 500 ms). */
   readonly retryDelayMs?: number;
-  /** A standby relay tries to take the lease this often (default 5 s). */
-  readonly leaseRetryMs?: number;
+  /** A standby relay tries to take the lock this often (default 5 s). */
+  readonly lockRetryMs?: number;
   /** Failures (bus, log, database) are retried; this hears about them. Default: one line on stderr. */
   readonly onError?: (error: unknown) => void;
 }
 
 export interface RelayStats {
-  /** Holds the lease and is publishing. */
+  /** Holds the lock and is publishing. */
   readonly active: boolean;
-  /** Times this relay took the lease. */
+  /** Times this relay took the lock. */
   readonly activations: number;
   /** Highest log position the bus has acknowledged (with every position before it). */
   readonly acknowledged: bigint | undefined;
@@ -113,8 +117,8 @@ class Relay implements RelayHandle {
     this.#follower = startFollower(
       this.#deps.lock,
       {
-        lockName: this.#name,
-        lockRetryMs: this.#options.leaseRetryMs ?? 5000,
+        lockName: `relay:${this.#name}`,
+        lockRetryMs: this.#options.lockRetryMs ?? 5000,
         retryDelayMs: this.#options.retryDelayMs ?? 500,
         onFailure: (error, during) => {
           if (during === 'term') this.#failures++;
@@ -170,7 +174,7 @@ class Relay implements RelayHandle {
       void subscription.close();
       space.notify();
     };
-    // At once if close() came while the lease or the checkpoint was being taken.
+    // At once if close() came while the lock or the checkpoint was being taken.
     term.onStop(stop);
 
     let readingDone = false;
@@ -179,7 +183,9 @@ class Relay implements RelayHandle {
     const save = async () => {
       const position = this.#acknowledged;
       if (position === undefined || position === this.#checkpoint) return;
-      await this.#store.save(this.#name, position);
+      if (!(await this.#store.advance(this.#name, this.#checkpoint, position))) {
+        throw new FencedError(`relay ${this.#name}: checkpoint is no longer at ${String(this.#checkpoint)}`);
+      }
       this.#checkpoint = position;
       unsaved = 0;
       savedAt = Date.now();

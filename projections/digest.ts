@@ -1,6 +1,7 @@
 // Read-model digests: SHA-256 over a read model's rows in primary-key order, rendered as JSON by
 // PostgreSQL in UTC. Two stores holding the same rows give the same digest, whatever wrote them.
 import { createHash } from 'node:crypto';
+import { readCheckpoint } from '../adapters/read-store/checkpoints.js';
 import type { SqlSession, ReadStore } from '../adapters/read-store/read-store.js';
 import type { Projection } from './projection.js';
 
@@ -21,9 +22,7 @@ export async function readModelDigest(store: ReadStore, schema: string, projecti
     try {
       // Rendering of timestamptz follows the session's time zone: pin it.
       await session.query("SET LOCAL TimeZone = 'UTC'");
-      const checkpoint = (
-        await session.query<{ position: bigint | null }>(`SELECT position FROM "${schema}".projection_checkpoints WHERE name = $1`, [projection.name])
-      )[0]?.position ?? undefined;
+      const checkpoint = await readCheckpoint(session, schema, projection.name);
       const hash = createHash('sha256');
       let rows = 0;
       for (const table of projection.tables) {

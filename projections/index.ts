@@ -3,7 +3,7 @@ export { graphProjection } from './graph/graph-projection.js';
 export { runsProjection } from './runs/runs-projection.js';
 export { AUDIT_PROJECTION, auditProjection, auditRowOf } from './audit/audit-projection.js';
 export type { AuditIndex, AuditIndexReader, AuditIndexWriter, AuditRow, AuditSearch } from './audit/audit-index.js';
-export { checkpointMigrations } from './checkpoints.js';
+export { projectorMigrations } from './migrations.js';
 export { readModelDigest } from './digest.js';
 export { acknowledgeFaults, listFaults, type ProjectionFault, type StoredProjectionFault } from './faults.js';
 export { UnreadableEventError, type ProjectedEvent, type Projection, type ReadModelTable } from './projection.js';
@@ -19,7 +19,7 @@ export {
   type ProjectorStatus,
 } from './runtime.js';
 
-import { checkpointMigrations } from './checkpoints.js';
+import { projectorMigrations } from './migrations.js';
 import { graphProjection } from './graph/graph-projection.js';
 import { runsProjection } from './runs/runs-projection.js';
 import type { Projection } from './projection.js';
@@ -28,4 +28,4 @@ import type { Projection } from './projection.js';
 export const READ_MODELS: readonly Projection[] = Object.freeze([graphProjection, runsProjection]);
 
 /** The migrations of the checkpoint table and of every read model, in order. */
-export const readModelMigrations = Object.freeze([...checkpointMigrations, ...READ_MODELS.flatMap((p) => p.migrations)]);
+export const readModelMigrations = Object.freeze([...projectorMigrations, ...READ_MODELS.flatMap((p) => p.migrations)]);

@@ -8,7 +8,7 @@ import type { EventLog, RecordedEvent } from '../adapters/event-log/index.js';
 import { startFollower, type Follower, type FollowerTerm } from '../adapters/read-store/follower.js';
 import type { ReadStore, SqlSession } from '../adapters/read-store/read-store.js';
 import { bulkLoadUnderWay, finishBulkLoad, startBulkLoad } from './bulk-load.js';
-import { advanceCheckpoint, loadCheckpoint, resetCheckpoint, type Checkpoint } from './checkpoints.js';
+import { advanceCheckpoint, FencedError, loadCheckpoint, resetCheckpoint, type Checkpoint } from '../adapters/read-store/checkpoints.js';
 import { isDeterministicFailure } from './failure-kind.js';
 import { clearFaults, faultOf, listFaults, recordFault, type ProjectionFault } from './faults.js';
 import { inTransaction } from './in-transaction.js';
@@ -112,10 +112,7 @@ export function decodeRecords(records: readonly RecordedEvent[], projection?: Pr
   return { events, unreadable };
 }
 
-/** The projection's checkpoint moved under us: another instance is active. Nothing was written. */
-export class FencedError extends Error {
-  override readonly name = 'FencedError';
-}
+export { FencedError };
 
 export interface ApplyBatchOptions {
   /** The batch belongs to a bulk load under way (bulk-load.ts) and goes through Projection.bulkLoad. */

@@ -22,5 +22,4 @@ export type { RejectedRecords } from './ingest-metering.js';
 export { POSITION_HEADER, outboundMessage } from './event-message.js';
 export { INGEST_SOURCES, deadLetterSubject, eventSubject, ingestSubject, parseIngestSubject, type IngestSource } from './subjects.js';
 export { decodeToken, encodeToken } from './subject-token.js';
-export { natsMigrations } from './migrations.js';
 export { startNatsSide, type NatsSide, type NatsSideDeps, type NatsSideOptions } from './wiring.js';

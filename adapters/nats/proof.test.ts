@@ -32,8 +32,8 @@ const ingest: IngestOptions = {
   ackWaitMs: 3000,
 };
 const events = { stream: `P${run}_EVENTS`, subjects: [`p${run}.companyos.>`] };
-// The killed worker's relay lease must expire before the restarted worker's relay takes over.
-const relay: RelayOptions = { name: `proof-${run}`, subjectPrefix: `p${run}.companyos`, leaseTtlMs: 3000, leaseRetryMs: 500 };
+// The killed worker's relay lock frees when its connection closes; the restarted worker's relay retries often.
+const relay: RelayOptions = { name: `proof-${run}`, subjectPrefix: `p${run}.companyos`, lockRetryMs: 500 };
 
 const isInvalid = (i: number) => i % 100 === 99;
 const msgId = (i: number) => `m-${i}`;

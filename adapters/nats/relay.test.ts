@@ -7,7 +7,6 @@ import { makeChain, testSigningKey } from '../../test/test-events.js';
 import { SealedEvent } from '../../schemas/sealed-event.js';
 import type { Bus, BusMessage, PublishAck, PublishOptions } from './bus.js';
 import { POSITION_HEADER } from './event-message.js';
-import { tryAcquireLease } from './lease.js';
 import { MemoryBus } from './memory-bus.js';
 import { startRelay } from './relay.js';
 import { openTestStore, runId, waitFor, type TestStore } from '../../test/nats-support.js';
@@ -122,50 +121,52 @@ test('a checkpoint lost in a crash means re-sends, not losses or duplicates', as
   assert.is(relay.stats().duplicates, ids.length);
 });
 
-test('only one relay of a name is active: a standby waits for the lease', async () => {
+test('only one relay of a name is active: a standby waits for the followers\' lock relay:<name>', async () => {
   const name = `r5-${run}`;
-  const lease = await tryAcquireLease(store.database, name, { holder: 'someone-else' });
-  assert.ok(lease);
-  assert.is(await tryAcquireLease(store.database, name), undefined, 'a second holder cannot take it');
+  // Another relay of the name (PostgreSQL: another connection; PGlite: the process's one lock table).
+  const other = await store.database.tryLock(`relay:${name}`);
+  assert.ok(other);
   const tenant = `r5${run}`;
   const ids = await seed(tenant, 1, 3, 5000);
   const bus = new MemoryBus();
   const got: BusMessage[] = [];
   bus.subscribe(`companyos.${tenant}.>`, (m) => got.push(m));
-  const relay = await startRelay({ log: store.log, database: store.database, bus }, { name, filter: { streamPrefixes: [`${tenant}/`] }, leaseRetryMs: 20, onError: quiet });
-  await new Promise((r) => setTimeout(r, 100)); // several lease attempts (every 20 ms)
-  assert.is(relay.stats().active, false, 'standby while another holds the lease');
+  const relay = await startRelay({ log: store.log, database: store.database, bus }, { name, filter: { streamPrefixes: [`${tenant}/`] }, lockRetryMs: 20, onError: quiet });
+  await new Promise((r) => setTimeout(r, 100)); // several lock attempts (every 20 ms)
+  assert.is(relay.stats().active, false, 'standby while another holds the lock');
   assert.is(got.length, 0);
-  await lease!.release();
+  await other!.release();
   await waitFor('standby takes over and publishes', () => got.length >= ids.length);
   assert.is(relay.stats().active, true);
   await relay.close();
-  const again = await tryAcquireLease(store.database, name, { holder: 'someone-else' });
+  const again = await store.database.tryLock(`relay:${name}`);
   assert.ok(again, 'released on close');
   await again!.release();
 });
 
-test('a relay that loses its lease stops publishing, and resumes once it can take the lease again', async () => {
+test('a relay whose checkpoint another relay moved writes nothing over it, and resumes from there', async () => {
   const tenant = `r6${run}`;
   const name = `r6-${run}`;
   const bus = new MemoryBus();
   const got: BusMessage[] = [];
   bus.subscribe(`companyos.${tenant}.>`, (m) => got.push(m));
-  const relay = await startRelay({ log: store.log, database: store.database, bus }, { name, filter: { streamPrefixes: [`${tenant}/`] }, leaseTtlMs: 300, leaseRetryMs: 20, onError: quiet });
-  const first = await seed(tenant, 1, 3, 6000);
-  await waitFor('first events', () => got.length >= first.length);
-  // Another instance took over (as after our lease expired during a long pause).
-  await store.database.withSession((s) =>
-    s.query(`UPDATE nats_relay_leases SET holder = 'usurper', expires_at = now() + interval '1 hour' WHERE name = $1`, [name]),
+  const errors: unknown[] = [];
+  const relay = await startRelay(
+    { log: store.log, database: store.database, bus },
+    { name, filter: { streamPrefixes: [`${tenant}/`] }, checkpointIntervalMs: 10, retryDelayMs: 1, lockRetryMs: 20, onError: (e) => errors.push(e) },
   );
-  await waitFor('the relay to notice and stand by', () => !relay.stats().active);
-  const second = await seed(tenant, 1, 2, 6100);
-  await new Promise((r) => setTimeout(r, 100));
-  assert.is(got.length, first.length, 'a standby publishes nothing');
-  await store.database.withSession((s) => s.query(`UPDATE nats_relay_leases SET expires_at = now() - interval '1 second' WHERE name = $1`, [name]));
-  await waitFor('the lease taken again and the rest published', () => relay.stats().activations >= 2 && got.length >= first.length + second.length);
+  const first = await seed(tenant, 1, 3, 6000);
+  await waitFor('first events published and checkpointed', () => got.length >= first.length && relay.stats().checkpoint !== undefined && relay.stats().checkpoint === relay.stats().acknowledged);
+  const before = relay.stats().checkpoint!;
+  // As a successor would after this relay lost its lock unnoticed (a long pause): it published further.
+  const ahead = before + 1_000_000n;
+  await store.database.withSession((s) => s.query(`UPDATE projection_checkpoints SET position = $2::bigint WHERE name = $1`, [`relay:${name}`, ahead.toString()]));
+  await seed(tenant, 1, 2, 6100);
+  await waitFor('the stale save refused, the relay active again from the moved checkpoint', () => relay.stats().failures >= 1 && relay.stats().activations >= 2 && relay.stats().checkpoint === ahead);
   await relay.close();
-  assert.equal(got.map((m) => m.headers['Nats-Msg-Id']), [...first, ...second]);
+  assert.ok(errors.some((e) => e instanceof Error && e.name === 'FencedError'), 'the refusal was reported');
+  const stored = await store.database.withSession((s) => s.query<{ position: bigint | string }>(`SELECT position FROM projection_checkpoints WHERE name = $1`, [`relay:${name}`]));
+  assert.is(BigInt(stored[0]!.position), ahead, "the successor's checkpoint stands");
 });
 
 /** Wraps a bus: counts publishes and fails the ones `fail` picks. */

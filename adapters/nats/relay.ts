@@ -1,22 +1,19 @@
-// The outbound relay on PostgreSQL and NATS: the application's relay (commands/relay.ts) composed with its
-// checkpoint in the followers' checkpoint table, the lease as its lock, and the sealed-event message shape.
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+// The outbound relay on PostgreSQL and NATS: the application's relay (commands/relay.ts) composed with the
+// followers' lock and checkpoint table of the database it is given (adapters/read-store: the lock
+// `relay:<name>`, the checkpoint row `relay:<name>`), and the sealed-event message shape.
 import type { EventLog } from '../event-log/index.js';
+import { advanceCheckpoint, checkpointMigrations, loadCheckpoint } from '../read-store/checkpoints.js';
 import { migrate, type PostgresDatabase } from '../read-store/postgres/database.js';
-import { startOutboundRelay, type OutboundRelayOptions, type RelayHandle, type RelayStats } from '../../commands/relay.js';
+import { startOutboundRelay, type OutboundRelayOptions, type RelayCheckpoints, type RelayHandle, type RelayStats } from '../../commands/relay.js';
 import type { Bus } from './bus.js';
-import { CheckpointStore } from './checkpoint-store.js';
 import { outboundMessage } from './event-message.js';
 import { EVENTS_SUBJECT_PREFIX } from './jetstream-bus.js';
-import { tryAcquireLease } from './lease.js';
-import { natsMigrations } from './migrations.js';
 
 export type { RelayHandle, RelayStats };
 
 export interface RelayDeps {
   readonly log: EventLog;
-  /** Holds the checkpoint table (and the lease on a server). */
+  /** Holds the relay's lock and checkpoint. */
   readonly database: PostgresDatabase<any>;
   readonly bus: Bus;
 }
@@ -24,22 +21,29 @@ export interface RelayDeps {
 export interface RelayOptions extends OutboundRelayOptions {
   /** First subject token (default 'companyos'). */
   readonly subjectPrefix?: string;
-  /** Lease lifetime without renewal (default 15 s): how long a crashed relay's standby waits. */
-  readonly leaseTtlMs?: number;
+}
+
+/** The relay checkpoint's row name in projection_checkpoints. */
+export const relayCheckpointName = (name: string): string => `relay:${name}`;
+
+/** The relay's checkpoints in the followers' table; version 0: a relay has no code version that would reset it. */
+function relayCheckpoints(database: PostgresDatabase<any>): RelayCheckpoints {
+  const { schema } = database;
+  return {
+    load: (name) => database.withSession((s) => loadCheckpoint(s, schema, relayCheckpointName(name), 0)).then((c) => c.position),
+    advance: (name, expected, next) => database.withSession((s) => advanceCheckpoint(s, schema, relayCheckpointName(name), expected, next)),
+  };
 }
 
 export async function startRelay(deps: RelayDeps, options: RelayOptions = {}): Promise<RelayHandle> {
-  await migrate(deps.database, natsMigrations);
+  await migrate(deps.database, checkpointMigrations);
   const prefix = options.subjectPrefix ?? EVENTS_SUBJECT_PREFIX;
-  // Stable per relay, so it may re-take its own lease at once after a failure.
-  const lease = { holder: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, ...(options.leaseTtlMs !== undefined ? { ttlMs: options.leaseTtlMs } : {}) };
   return startOutboundRelay(
     {
       log: deps.log,
       bus: deps.bus,
-      checkpoints: new CheckpointStore(deps.database),
-      // The lease, not the read store's advisory lock: its tests drive the lease row (lease.ts).
-      lock: { tryLock: (name) => tryAcquireLease(deps.database, name, lease) },
+      checkpoints: relayCheckpoints(deps.database),
+      lock: deps.database,
       message: (event) => outboundMessage(prefix, event),
     },
     options,

@@ -20,7 +20,7 @@ export interface NatsSideDeps {
   readonly pipeline: CommandPipeline;
   /** Runs `ingest.<tenant>.metering` messages (System's, shared with POST /v1/metering/events). */
   readonly meteringIngest?: MeteringRecorder;
-  /** Where the relay keeps its checkpoint and lease when the log is not PostgreSQL (the read store). */
+  /** Where the relay keeps its checkpoint and takes its lock when the log is not PostgreSQL (the read store). */
   readonly readStore?: PostgresDatabase<any>;
   /** Verifies bearer tokens on ingest messages (System's, the same as the HTTP API's). */
   readonly tokens?: TokenVerifier;
