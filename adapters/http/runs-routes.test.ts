@@ -152,4 +152,28 @@ test('approve: the requester may not approve a two-person step; two others can; 
   assert.is(g2.body.status, 'canceled');
 });
 
+test('GET /v1/runs?state=waiting_manual: runs waiting for an approval, with what for and who may act; the step reads waiting_approval', async (ctx) => {
+  assert.is((await ctx.api.call('POST', '/v1/runs', { token: ctx.operator, body: { plan: 'gated', runId: 'w1' } })).status, 201);
+  await until('w1 to be admitted', async () => (await lastType(ctx, 'w1')) === 'run.admitted');
+  await project(ctx);
+  const list = await ctx.api.call('GET', '/v1/runs?state=waiting_manual', { token: ctx.viewer });
+  assert.is(list.status, 200);
+  assert.equal(list.body.items.map((r: { runId: string; waitingFor: { stepId: string; approvalsNeeded: number; notBy: string[] }[] }) => [r.runId, r.waitingFor.map((w) => [w.stepId, w.approvalsNeeded, w.notBy])]), [
+    ['w1', [['go', 2, ['user:alice']]]],
+  ]);
+  assert.equal((await ctx.api.call('GET', '/v1/runs?state=running', { token: ctx.viewer })).body.items, []);
+  const run = await ctx.api.call('GET', '/v1/runs/w1', { token: ctx.viewer });
+  assert.equal([run.body.status, run.body.blockedOn, run.body.resumeTo], ['waiting_manual', ['go'], 'running']);
+  assert.equal([run.body.steps[0].status, run.body.steps[0].waitingFor.roles, run.body.steps[0].waitingFor.actions], ['waiting_approval', ['operator', 'release-manager', 'admin'], ['approve', 'cancel']]);
+  // One approval of two: still waiting, for one more, not from who already approved.
+  assert.is((await ctx.api.call('POST', '/v1/runs/w1/steps/go/approve', { token: ctx.approver })).status, 201);
+  await project(ctx);
+  const half = await ctx.api.call('GET', '/v1/runs/w1', { token: ctx.viewer });
+  assert.equal([half.body.status, half.body.waitingFor[0].approvalsNeeded, half.body.waitingFor[0].notBy], ['waiting_manual', 1, ['user:alice', 'user:bob']]);
+  assert.is((await ctx.api.call('POST', '/v1/runs/w1/cancel', { token: ctx.operator })).status, 201);
+  await project(ctx);
+  const canceled = await ctx.api.call('GET', '/v1/runs/w1', { token: ctx.viewer });
+  assert.equal([canceled.body.status, canceled.body.waitingFor, canceled.body.steps[0].waitingFor], ['canceled', [], null]);
+});
+
 test.run();

@@ -1,6 +1,7 @@
 // `companyos demo canary`: the seed's Maestro demo (§2.5) in one process. A throwaway embedded store (PGlite
 // in a temp dir, whatever DATABASE_URL says), the canary target on a free port, the plan registered and
-// run through the HTTP API as real tokens, the approval given, then the run's timeline and graph printed.
+// run through the HTTP API as real tokens, the approval given, then the run's timeline and graph printed
+// (with --json: one JSON document on stdout, the progress lines on stderr).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,12 +51,13 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60
   }
 }
 
-const USAGE = 'usage: companyos demo canary | companyos demo token [--roles a,b]';
+const USAGE = 'usage: companyos demo canary | companyos demo token [--roles a,b] (demo canary --json prints one JSON document)';
 
 export async function demoCommand(config: Config, argv: readonly string[]): Promise<void> {
   if (argv[0] === 'token') return demoToken(config, argv.slice(1));
-  if (argv[0] !== 'canary' || argv.length > 1) throw new UsageError(USAGE);
-  return demoCanary();
+  if (argv[0] !== 'canary') throw new UsageError(USAGE);
+  const o = parseOptions(argv.slice(1), { json: { type: 'boolean' } }, t.partial({ json: t.boolean }));
+  return demoCanary(o.json === true);
 }
 
 /**
@@ -71,7 +73,9 @@ async function demoToken(config: Config, argv: readonly string[]): Promise<void>
   console.log(await issueDevelopmentToken(secret, config.jwt, { tenant: DEMO_TENANT, roles: o.roles ?? ['viewer'], region: DEMO_REGION }, Math.floor(Date.now() / 1000)));
 }
 
-async function demoCanary(): Promise<void> {
+async function demoCanary(asJson: boolean): Promise<void> {
+  // With --json, stdout carries the one document; the progress goes to stderr.
+  const say = (line: string) => (asJson ? console.error(line) : console.log(line));
   const dataDir = await mkdtemp(join(tmpdir(), 'companyos-demo-'));
   const target = await startCanaryTarget();
   // The target listens on loopback, which egress refuses by default: the demo allows exactly that address, as an operator would.
@@ -84,27 +88,35 @@ async function demoCanary(): Promise<void> {
     const dana = await token('user:dana', ['plan-author', 'operator']);
     const rita = await token('user:rita', ['release-manager']);
     const call = caller(system);
-    console.log(`demo: canary target at ${target.url} (health fails at ≥ 50% traffic); embedded store in ${dataDir}`);
+    say(`demo: canary target at ${target.url} (health fails at ≥ 50% traffic); embedded store in ${dataDir}`);
 
     const source = (await readFile(PLAN_FILE, 'utf8')).replaceAll('${TARGET}', target.url);
     const plan = await call('POST', '/v1/plans', dana, { yaml: source });
-    console.log(`demo: user:dana registered plan ${String(plan['name'])} v${String(plan['version'])} (${String(plan['steps'])} steps)`);
+    say(`demo: user:dana registered plan ${String(plan['name'])} v${String(plan['version'])} (${String(plan['steps'])} steps)`);
     await call('POST', '/v1/runs', dana, { json: { plan: plan['name'], runId: RUN_ID, reason: 'release checkout 2.4.0' } });
-    console.log(`demo: user:dana started run ${RUN_ID}; it waits for a release manager's approval`);
+    say(`demo: user:dana started run ${RUN_ID}; it waits for a release manager's approval`);
     await until('the approval step', async () => (await lastEvent(system))?.type === 'run.admitted');
+    for (const p of READ_MODELS.filter((m) => m.name === 'runs')) await projectUntil({ log: system.log, store: system.readStore }, p, { schema: system.readStore.schema });
+    const waiting = await call('GET', `/v1/runs/${RUN_ID}`, dana);
+    for (const w of waiting['waitingFor'] as { stepId: string; detail: string }[]) say(`demo: run ${RUN_ID} is ${String(waiting['status'])}: step ${w.stepId} needs ${w.detail}`);
     await call('POST', `/v1/runs/${RUN_ID}/steps/approve-release/approve`, rita, { json: { comment: 'error budget ok' } });
-    console.log('demo: user:rita (release-manager) approved; traffic moves');
+    say('demo: user:rita (release-manager) approved; traffic moves');
     await until('the run to end', async () => (await lastEvent(system))?.type === 'run.completed');
     await until('the run in the graph', async () => executor.status().runs === 0);
 
     for (const p of READ_MODELS) await projectUntil({ log: system.log, store: system.readStore }, p, { schema: system.readStore.schema });
     const run = await call('GET', `/v1/runs/${RUN_ID}`, dana);
     const timeline = await call('GET', `/v1/runs/${RUN_ID}/timeline?limit=1000`, dana);
+    const related = await call('GET', `/v1/graph/related?id=${encodeURIComponent(`run:${RUN_ID}`)}&direction=both`, dana);
+    if (asJson) {
+      const traffic = { url: target.url, weight: target.weight(), shifts: target.shifts.map((s) => s.weight) };
+      console.log(JSON.stringify({ run, timeline: timeline['items'], graph: related['items'], target: traffic }, null, 2));
+      return;
+    }
     console.log('');
     console.log(formatRun(run));
     console.log('timeline:');
     console.log(formatTimeline(timeline['items'] as { at: string; actor: string; summary: string }[]));
-    const related = await call('GET', `/v1/graph/related?id=${encodeURIComponent(`run:${RUN_ID}`)}&direction=both`, dana);
     console.log('graph:');
     for (const item of related['items'] as { node: { id: string; type: string }; edge: { type: string; from: string; to: string } }[]) {
       console.log(`  ${item.edge.from} -[${item.edge.type}]-> ${item.edge.to}   (${item.node.type})`);
