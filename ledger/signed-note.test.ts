@@ -53,11 +53,28 @@ test('verifier strings parse only when the id matches the name and key', () => {
     'PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW',
     'PeterNeuman+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW',
     'PeterNeumann+c74f20a3',
+    'PeterNeumann+c74f20a3+',
+    'PeterNeumann++ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW',
     'PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T',
     'Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW',
   ]) {
     assert.not.ok(parseVerifierString(bad).ok, bad);
   }
+});
+
+test('a verifier string whose base64 holds a + parses', () => {
+  // The first seeds whose key encodes with a '+': the name and id end at the first two.
+  let found = 0;
+  for (let b = 0; b < 64 && found < 3; b++) {
+    const key = nacl.sign.keyPair.fromSeed(new Uint8Array(32).fill(b)).publicKey;
+    const vkey = verifierString('example.com/log', ED25519_NOTE, key);
+    if (vkey.split('+').length <= 3) continue;
+    found++;
+    const parsed = parseVerifierString(vkey);
+    assert.ok(parsed.ok && parsed.value.name === 'example.com/log', vkey);
+    if (parsed.ok) assert.equal(parsed.value.publicKey, key);
+  }
+  assert.is(found, 3);
 });
 
 test('opening: a changed text fails, unknown signatures are kept but not trusted, no known signature fails', async () => {

@@ -78,9 +78,13 @@ export function verifierString(name: string, type: number, publicKey: Uint8Array
 
 /** A verifier string's parts, the key id checked against the name and key it names. */
 export function parseVerifierString(text: string): Checked<{ name: string; keyId: number; type: number; publicKey: Uint8Array }> {
-  const parts = text.split('+');
-  if (parts.length !== 3) return fail('a verifier key is <name>+<hex id>+<base64 key>');
-  const [name, hex, key64] = parts as [string, string, string];
+  // The base64 key may itself hold '+': split at the first two only.
+  const first = text.indexOf('+');
+  const second = first < 0 ? -1 : text.indexOf('+', first + 1);
+  if (second < 0) return fail('a verifier key is <name>+<hex id>+<base64 key>');
+  const name = text.slice(0, first);
+  const hex = text.slice(first + 1, second);
+  const key64 = text.slice(second + 1);
   if (!isKeyName(name)) return fail(`verifier key: invalid name ${JSON.stringify(name)}`);
   const id = /^[0-9a-fA-F]{8}$/.test(hex) ? fromHex(hex.toLowerCase()) : undefined;
   const key = fromBase64(key64);
