@@ -1,0 +1,259 @@
+// The offline verifier: checks what this ledger hands out (sealed events, a stream's chain, receipts,
+// checkpoint notes, inclusion and consistency proofs) with nothing but this module and the bytes. No Node
+// API and no io-ts: it runs in a browser (bundled well under 30 KB gzipped), in Node, and behind
+// `companyos verify-receipt`. Its rules are the server's: RFC 8785 hashing, the strict Ed25519 of
+// ledger/ed25519.ts, RFC 6962 proofs, C2SP notes. Trust comes from keys the caller pins; keys that travel
+// inside a receipt only prove the receipt consistent with itself (the report says which).
+import { fromBase64, fromHex, toHex, utf8 } from './bytes.js';
+import { canonicalizeUnknown } from './canonical-json.js';
+import { parseCheckpoint, type Checkpoint } from './checkpoint-note.js';
+import { COSIGNATURE_V1, cosignatureVerifier } from './cosignature.js';
+import { verifyEd25519 } from './ed25519.js';
+import { leafHash, verifyConsistency, verifyInclusion } from './merkle.js';
+import { sha256 } from './sha256.js';
+import { ED25519_NOTE, ed25519NoteVerifier, openNote, parseVerifierString, type NoteVerifier } from './signed-note.js';
+
+export { verifyEd25519 } from './ed25519.js';
+export type { Checkpoint } from './checkpoint-note.js';
+
+/** Prefix of the message an event signature covers (ledger/seal.ts SIGNING_DOMAIN), then 0x00 and the 32 hash bytes. */
+export const EVENT_SIGNING_DOMAIN = 'companyos.event.v1';
+
+/** An event-signing key: the id events name ('ed25519:' + 16 hex of SHA-256 of the key) and the raw key, base64. */
+export interface EventKey {
+  readonly keyId: string;
+  readonly publicKey: string;
+}
+
+type Json = { readonly [key: string]: unknown };
+
+const isObject = (u: unknown): u is Json => typeof u === 'object' && u !== null && !Array.isArray(u);
+const isSize = (u: unknown): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= 0;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** The event's hash as sealing computes it: SHA-256 over the RFC 8785 form of all but hash, keyId, signature. */
+export function eventHashOf(event: Json): string {
+  const { hash: _h, keyId: _k, signature: _s, ...body } = event;
+  return toHex(sha256(utf8(canonicalizeUnknown(body))));
+}
+
+/** 'ed25519:' + the first 16 hex digits of SHA-256 of the raw public key. */
+export function eventKeyIdOf(publicKey: Uint8Array): string {
+  return 'ed25519:' + toHex(sha256(publicKey)).slice(0, 16);
+}
+
+/** null when `event` is intact and signed by one of `keys` (its id checked against its key); else why not. */
+export async function verifySealedEvent(event: unknown, keys: readonly EventKey[]): Promise<string | null> {
+  if (!isObject(event)) return 'event: not an object';
+  const { hash, keyId, signature } = event;
+  if (typeof hash !== 'string' || !HEX64.test(hash)) return 'event: hash is not 64 lowercase hex digits';
+  if (typeof keyId !== 'string' || typeof signature !== 'string') return 'event: keyId and signature must be strings';
+  if ('position' in event) return 'event: carries position, which the log adds and no seal covers; remove it';
+  let digest: string;
+  try {
+    digest = eventHashOf(event);
+  } catch (err) {
+    return `event: not canonical JSON (${err instanceof Error ? err.message : String(err)})`;
+  }
+  if (digest !== hash) return 'event: hash mismatch (payload or envelope altered)';
+  const key = keys.find((k) => k.keyId === keyId);
+  if (key === undefined) return `event: signed by ${keyId}, a key not given`;
+  const publicKey = fromBase64(key.publicKey);
+  if (publicKey === undefined || publicKey.length !== 32) return `key ${keyId}: not base64 of 32 bytes`;
+  if (eventKeyIdOf(publicKey) !== keyId) return `key ${keyId}: the id does not match the key`;
+  const sig = fromBase64(signature);
+  if (sig === undefined || sig.length !== 64) return 'event: signature is not base64 of 64 bytes';
+  const message = new Uint8Array(EVENT_SIGNING_DOMAIN.length + 1 + 32);
+  message.set(utf8(EVENT_SIGNING_DOMAIN));
+  message.set(fromHex(hash)!, EVENT_SIGNING_DOMAIN.length + 1);
+  return (await verifyEd25519(publicKey, message, sig)) ? null : 'event: signature invalid';
+}
+
+export interface StreamFailure {
+  readonly index: number;
+  readonly revision: unknown;
+  readonly reason: string;
+}
+
+/** One stream's events in revision order: each sealed event valid, revisions 0.. with no gap, each prevHash the previous hash. */
+export async function verifyStream(events: readonly unknown[], keys: readonly EventKey[]): Promise<{ eventsChecked: number; failures: StreamFailure[] }> {
+  const failures: StreamFailure[] = [];
+  const sealed = await Promise.all(events.map((e) => verifySealedEvent(e, keys)));
+  let stream: unknown;
+  events.forEach((e, index) => {
+    const revision = isObject(e) ? e.revision : undefined;
+    const fail = (reason: string) => failures.push({ index, revision, reason });
+    if (!isObject(e)) return fail('not an object');
+    if (index === 0) stream = e.stream;
+    else if (e.stream !== stream) return fail(`stream ${String(e.stream)}, expected ${String(stream)}`);
+    if (revision !== index) return fail(`revision ${String(revision)}, expected ${index}`);
+    const previous = index === 0 ? '0'.repeat(64) : (events[index - 1] as Json).hash;
+    if (e.prevHash !== previous) return fail(index === 0 ? 'revision 0 must start from the genesis hash' : 'broken link: prevHash is not the previous hash');
+    if (sealed[index] !== null) return fail(sealed[index]!);
+  });
+  return { eventsChecked: events.length, failures };
+}
+
+/** Note verifiers for C2SP verifier key strings (Ed25519 and cosignature/v1); undefined for one that does not parse. */
+export function noteVerifierOf(key: string): NoteVerifier | undefined {
+  const parsed = parseVerifierString(key);
+  if (!parsed.ok || parsed.value.publicKey.length !== 32) return undefined;
+  const { name, type, publicKey } = parsed.value;
+  if (type === ED25519_NOTE) return ed25519NoteVerifier(name, publicKey);
+  if (type === COSIGNATURE_V1) return cosignatureVerifier(name, publicKey);
+  return undefined;
+}
+
+export interface OpenedCheckpointNote {
+  readonly checkpoint: Checkpoint;
+  /** `name+id` of each key whose signature verified. */
+  readonly signedBy: readonly string[];
+}
+
+/** Opens a checkpoint note with the given verifier key strings; `origin`, when given, must match. */
+export async function openCheckpointNote(note: string, keys: readonly string[], origin?: string): Promise<{ ok: true; value: OpenedCheckpointNote } | { ok: false; reason: string }> {
+  const verifiers: NoteVerifier[] = [];
+  for (const k of keys) {
+    const v = noteVerifierOf(k);
+    if (v === undefined) return { ok: false, reason: `not a verifier key: ${k}` };
+    verifiers.push(v);
+  }
+  const opened = await openNote(note, verifiers);
+  if (!opened.ok) return opened;
+  const parsed = parseCheckpoint(opened.value.text);
+  if (!parsed.ok) return parsed;
+  if (origin !== undefined && parsed.value.origin !== origin) return { ok: false, reason: `checkpoint of ${parsed.value.origin}, expected ${origin}` };
+  const signedBy = opened.value.verified.map((s) => `${s.name}+${s.keyId.toString(16).padStart(8, '0')}`);
+  return { ok: true, value: { checkpoint: parsed.value, signedBy } };
+}
+
+/** An inclusion proof as the API serves it: leaf hash and path base64 (a 32-byte leaf hash, not the event hash). */
+export function verifyInclusionProof(proof: { leafIndex: number; treeSize: number; leafHash: string; hashes: readonly string[] }, root: Uint8Array): boolean {
+  const leaf = fromBase64(proof.leafHash);
+  const path = proof.hashes.map(fromBase64);
+  if (leaf === undefined || path.some((p) => p === undefined)) return false;
+  return verifyInclusion(leaf, proof.leafIndex, proof.treeSize, path as Uint8Array[], root);
+}
+
+/** A consistency proof as the API serves it, between two roots. */
+export function verifyConsistencyProof(proof: { from: number; to: number; hashes: readonly string[] }, root1: Uint8Array, root2: Uint8Array): boolean {
+  const path = proof.hashes.map(fromBase64);
+  if (path.some((p) => p === undefined)) return false;
+  return verifyConsistency(proof.from, proof.to, path as Uint8Array[], root1, root2);
+}
+
+export interface ReceiptOptions {
+  /**
+   * Keys pinned out of band: C2SP verifier key strings, or raw Ed25519 public keys (base64). With any, the
+   * checkpoint must be signed by one of them; without, the receipt's own keys are used and `pinned` is false.
+   */
+  readonly trustedKeys?: readonly string[];
+}
+
+export interface ReceiptReport {
+  readonly ok: boolean;
+  /** Every problem found; empty when ok. */
+  readonly problems: readonly string[];
+  readonly eventId?: string;
+  readonly tenant?: string;
+  readonly leafIndex?: number;
+  readonly treeSize?: number;
+  readonly origin?: string;
+  /** Keys whose checkpoint signature verified (`name+id`). */
+  readonly checkpointSignedBy: readonly string[];
+  /** Whether the checkpoint was signed by a pinned key (false: checked only against the receipt's own keys). */
+  readonly pinned: boolean;
+  /** Whether the key that sealed the event is itself pinned (a checkpoint by a pinned key vouches for it either way). */
+  readonly eventKeyPinned: boolean;
+}
+
+/** Verifies receipts sharing checkpoints efficiently: each distinct checkpoint note is opened once. */
+export class ReceiptVerifier {
+  readonly #trusted: readonly string[] | undefined;
+  readonly #trustedPublicKeys = new Set<string>();
+  readonly #trustedNoteKeys: string[] = [];
+  readonly #checkpoints = new Map<string, ReturnType<typeof openCheckpointNote>>();
+
+  constructor(options: ReceiptOptions = {}) {
+    this.#trusted = options.trustedKeys;
+    for (const key of options.trustedKeys ?? []) {
+      const parsed = parseVerifierString(key);
+      if (parsed.ok) {
+        this.#trustedNoteKeys.push(key);
+        this.#trustedPublicKeys.add(toHex(parsed.value.publicKey));
+        continue;
+      }
+      const raw = fromBase64(key);
+      if (raw === undefined || raw.length !== 32) throw new RangeError(`trusted key is neither a verifier key nor base64 of 32 bytes: ${key}`);
+      this.#trustedPublicKeys.add(toHex(raw));
+    }
+  }
+
+  async verify(receipt: unknown): Promise<ReceiptReport> {
+    const problems: string[] = [];
+    const base = { checkpointSignedBy: [] as string[], pinned: false, eventKeyPinned: false };
+    if (!isObject(receipt)) return { ok: false, problems: ['receipt: not a JSON object'], ...base };
+    const { event, leafIndex, treeSize, hashes, checkpoint, keys } = receipt;
+    if (!isObject(event) || !isSize(leafIndex) || !isSize(treeSize) || typeof checkpoint !== 'string' || !Array.isArray(hashes) || !hashes.every((h) => typeof h === 'string')) {
+      return { ok: false, problems: ['receipt: needs event, leafIndex, treeSize, hashes (base64 strings) and checkpoint (note text)'], ...base };
+    }
+    const noteKeys = isObject(keys) && Array.isArray(keys.checkpoint) ? keys.checkpoint.filter((k): k is string => typeof k === 'string') : [];
+    const eventKeys = isObject(keys) && Array.isArray(keys.events) ? keys.events.filter((k): k is EventKey => isObject(k) && typeof k.keyId === 'string' && typeof k.publicKey === 'string') : [];
+    const tenant = typeof event.tenant === 'string' ? event.tenant : undefined;
+    const facts = { eventId: typeof event.id === 'string' ? event.id : undefined, tenant, leafIndex, treeSize };
+
+    const eventProblem = verifySealedEvent(event, eventKeys);
+    const key = eventKeys.find((k) => k.keyId === event.keyId);
+    const eventPublicKey = key === undefined ? undefined : fromBase64(key.publicKey);
+    const eventKeyPinned = eventPublicKey !== undefined && this.#trustedPublicKeys.has(toHex(eventPublicKey));
+
+    const pinned = this.#trusted !== undefined && this.#trusted.length > 0;
+    const verifierKeys = pinned ? this.#pinnedNoteKeys(noteKeys) : noteKeys;
+    const opened = await this.#open(checkpoint, verifierKeys);
+    const problem = await eventProblem;
+    if (problem !== null) problems.push(problem);
+    if (!opened.ok) {
+      problems.push(`checkpoint: ${opened.reason}${pinned ? ' (with the pinned keys)' : ''}`);
+      return { ok: false, problems, ...facts, ...base, pinned, eventKeyPinned };
+    }
+    const { checkpoint: c, signedBy } = opened.value;
+    if (c.size !== treeSize) problems.push(`checkpoint is at size ${c.size}, the proof at ${treeSize}`);
+    if (tenant === undefined || !c.origin.endsWith(`/${tenant}`)) problems.push(`checkpoint origin ${c.origin} is not the log of tenant ${String(tenant)}`);
+    const leafInput = typeof event.hash === 'string' && HEX64.test(event.hash) ? fromHex(event.hash) : undefined;
+    const path = hashes.map((h) => fromBase64(h as string));
+    if (leafInput === undefined || path.some((p) => p === undefined || p.length !== 32)) problems.push('inclusion proof: a hash is not base64 of 32 bytes');
+    else if (!verifyInclusion(leafHash(leafInput), leafIndex, treeSize, path as Uint8Array[], c.root)) problems.push(`inclusion proof: event ${String(event.id)} is not leaf ${leafIndex} of the checkpoint's tree`);
+    return { ok: problems.length === 0, problems, ...facts, origin: c.origin, checkpointSignedBy: signedBy, pinned, eventKeyPinned };
+  }
+
+  /** The receipt's note keys whose public key is pinned, plus pinned verifier strings themselves. */
+  #pinnedNoteKeys(noteKeys: readonly string[]): string[] {
+    const out = new Set(this.#trustedNoteKeys);
+    for (const k of noteKeys) {
+      const parsed = parseVerifierString(k);
+      if (parsed.ok && parsed.value.type === ED25519_NOTE && this.#trustedPublicKeys.has(toHex(parsed.value.publicKey))) out.add(k);
+    }
+    return [...out];
+  }
+
+  #open(note: string, keys: readonly string[]): ReturnType<typeof openCheckpointNote> {
+    const cacheKey = keys.join('\n') + '\n\n' + note;
+    let opened = this.#checkpoints.get(cacheKey);
+    if (opened === undefined) {
+      opened = openCheckpointNote(note, keys);
+      this.#checkpoints.set(cacheKey, opened);
+    }
+    return opened;
+  }
+}
+
+/** Verifies one receipt. */
+export function verifyReceipt(receipt: unknown, options: ReceiptOptions = {}): Promise<ReceiptReport> {
+  return new ReceiptVerifier(options).verify(receipt);
+}
+
+/** Verifies many receipts (a bulk export), opening each distinct checkpoint once. */
+export function verifyReceipts(receipts: readonly unknown[], options: ReceiptOptions = {}): Promise<ReceiptReport[]> {
+  const verifier = new ReceiptVerifier(options);
+  return Promise.all(receipts.map((r) => verifier.verify(r)));
+}
