@@ -1,5 +1,5 @@
-// What both ingest routes share: the body limit, the JSON content-type rule, and how an executed
-// mapping is answered (201 something appended, 200 nothing new, or the refused command's problem).
+// What both ingest routes share: the body limit, the answer to a payload the mapping refuses, and how an
+// executed mapping is answered (201 something appended, 200 nothing new, or the refused command's problem).
 import type { Context } from 'hono';
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { ExecutedCommand, RefusedCommand } from '../../../commands/execute-graph-commands.js';
@@ -7,18 +7,11 @@ import type { AppEnv } from '../env.js';
 import type { Metrics } from '../metrics.js';
 import { limitBody } from '../middleware/body-limit.js';
 import { problem, problemOf, sendProblem } from '../problem.js';
-import { parseJsonText } from '../json-body.js';
 
 /** GitHub caps webhook payloads at 25 MB, but a push of 2048 commits is ~2 MB; lineage batches are smaller. */
 export const MAX_INGEST_BODY_BYTES = 5 * 1024 * 1024;
 
 export const ingestBodyLimit = () => limitBody(MAX_INGEST_BODY_BYTES, 'an ingest body');
-
-/** Parses the body as JSON, or the 400 problem saying why it is not. */
-export function parseJson(c: Context<AppEnv>, text: string): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly response: Response } {
-  const parsed = parseJsonText(text);
-  return parsed.ok ? parsed : { ok: false, response: sendProblem(c, parsed.problem) };
-}
 
 /** A payload that does not have the fields the mapping needs: 400, one line per field (as for commands). */
 export const sendInvalidPayload = (c: Context<AppEnv>, errors: readonly string[]): Response =>
