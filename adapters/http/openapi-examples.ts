@@ -1,5 +1,7 @@
-// One realistic body per command type, published as the example of POST /v1/commands/{type}. The
-// OpenAPI test decodes each with its command's codec, so an example cannot drift from what is accepted.
+// The one source of example payloads: one realistic body per command type (the example of POST
+// /v1/commands/{type}), the bodies of the other write routes, and the plan file's per-action blocks. The
+// OpenAPI document and the README's command reference (bin/docs/command-reference.ts) both print these;
+// tests decode every body with its codec and register every plan block, so none can drift from what is accepted.
 const provenance = { sourceSystem: 'github', observedAt: '2026-03-02T09:15:00Z', reason: 'deployment 42 finished', externalId: 'deployment/42' };
 const run = { runId: 'deploy-checkout-20260302', region: 'eu-west' };
 const step = { ...run, stepId: 'canary' };
@@ -66,3 +68,103 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, unknown>> = {
   'finops.budget.threshold.record': { region: 'eu-west', period: '2026-03', threshold: 75, spent: '37812.40', budget: '50000', currency: 'EUR' },
   'finops.anomaly.record': { region: 'eu-west', day: '2026-03-01', service: 'checkout', currency: 'EUR', cost: '912.33', mean: '401.10', stddev: '88.20', direction: 'above' },
 };
+
+/** One line per command type: what it asks for. The README's command reference prints it above the example. */
+export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
+  'graph.node.upsert': "create or change a node; attributes replace the node's whole attribute set (a node's type and region never change)",
+  'graph.node.retire': 'retire a node (it stays in the history; queries as of later times no longer see it)',
+  'graph.edge.assert': "assert an edge; both ends must exist and fit the edge type's rule (else 422 naming the rule)",
+  'graph.edge.retract': 'retract an edge',
+  'plan.register': 'register a Maestro plan (the same content again is the same version); also POST /v1/plans with the YAML itself',
+  'run.start': 'start a run of a registered plan (latest version unless `version`); also POST /v1/runs',
+  'run.step.approve': 'approve a step waiting for approval; also POST /v1/runs/{id}/steps/{step}/approve and `companyos run approve`',
+  'run.step.retry': 'give a step (or compensation) the run is paused on a fresh set of attempts',
+  'run.rollback': 'stop the run and undo what succeeded, in reverse dependency order',
+  'run.cancel': 'stop the run where it is, undoing nothing; also POST /v1/runs/{id}/cancel and `companyos run cancel`',
+  'run.evaluate': "executor only: it took the run and evaluates its gates",
+  'run.admit': 'executor only: every gate passed; with startReady the ready steps start in the same append',
+  'run.reject': 'executor only: a gate failed; the run ends failed',
+  'run.step.start': 'executor only: an attempt of a ready step begins',
+  'run.step.attempt.succeed': 'executor only: the attempt met its success condition',
+  'run.step.attempt.fail': 'executor only: the attempt failed; retryAt while attempts remain',
+  'run.compensation.start': "executor only: an attempt of a step's compensation begins",
+  'run.compensation.succeed': 'executor only: the compensation undid its step',
+  'run.compensation.fail': 'executor only: the compensation attempt failed',
+  'run.complete': 'executor only: every step is settled; the decider works out how the run ended',
+  'metering.batch.record': 'record a batch of usage records on segment n; POST /v1/metering/events takes just {records} and finds the segment',
+  'pricing.price.set': "set a meter's unit price (exact decimal) from effectiveFrom on; a new version, earlier ones stay for the past",
+  'pricing.tag-rule.set': "how tag keys are normalized: lowercased, and aliases mapped to one key",
+  'pricing.shared-cost.set': 'a shared cost pool for a period, apportioned by weighted usage of the meter',
+  'finops.budget.set': "the tenant's monthly budget",
+  'finops.budget.threshold.record': 'the FinOps monitor: spend crossed 75, 90 or 100 % of the budget',
+  'finops.anomaly.record': "the FinOps monitor: a service's daily cost left ±3σ of its trailing 28 days",
+};
+
+/** Bodies of the write routes other than POST /v1/commands/{type} (decoded with their codecs by a test). */
+export const ROUTE_EXAMPLES = {
+  'POST /v1/runs': { plan: 'deploy-checkout', runId: 'deploy-checkout-20260302', inputs: { build: '2026.03.02-1' }, reason: 'weekly release' },
+  'POST /v1/runs/{id}/steps/{step}/approve': { comment: 'dashboard is green' },
+  'POST /v1/runs/{id}/cancel': { reason: 'release postponed' },
+  'POST /v1/metering/events': { records: (COMMAND_EXAMPLES['metering.batch.record'] as { records: unknown[] }).records },
+} as const;
+
+/**
+ * The plan file's blocks, one step each: every action type, then retries with jitter, compensation and
+ * on_failure. A test registers a plan made of all of them (against an actions file offering check-health).
+ */
+export const PLAN_STEP_EXAMPLES: readonly { readonly what: string; readonly yaml: string }[] = [
+  {
+    what: '`http`: one request (GET, HEAD, POST, PUT, PATCH, DELETE; headers and a JSON body optional); success by status, by default any 2xx',
+    yaml: `- id: shift-10
+  action_type: http
+  http:
+    method: POST
+    url: https://deploy.example.com/v1/checkout/traffic
+    headers: { x-team: payments }
+    body: { artifact: "checkout:2.4.0", weight: 10 }
+  success_condition: { status: [200, 202] }
+  timeout: 30s`,
+  },
+  {
+    what: '`script`: an action the operator registered (COMPANYOS_ACTIONS_FILE) and its parameters; never a program or a shell',
+    yaml: `- id: health-10
+  needs: [shift-10]
+  action_type: script
+  script:
+    action: check-health
+    params: { service: checkout, error_budget: "0.1%", window: 5m }
+  success_condition: { exit_code: 0 }
+  timeout: 6m`,
+  },
+  {
+    what: '`wait`: succeeds once the duration has passed (`250ms`, `30s`, `5m`, `1h30m`; at most 30 days)',
+    yaml: `- id: soak
+  needs: [health-10]
+  action_type: wait
+  wait: { duration: 15m }`,
+  },
+  {
+    what: "`manual`: a person's task; it waits for one person to confirm it (`companyos run approve RUN STEP`), or for its approval policy",
+    yaml: `- id: sign-off
+  needs: [soak]
+  action_type: manual
+  manual: { instructions: "Check the checkout dashboard, then approve the full rollout." }
+  sensitivity: high
+  approval_policy: role:release-manager
+  runbook: https://runbooks.example.com/checkout/rollout`,
+  },
+  {
+    what: '`retries` (max retries after the first attempt; the n-th waits min(base_delay·2^(n-1), max_delay), shortened by up to `jitter` (0–1) of itself), `compensation` and `on_failure` (rollback, continue or manual)',
+    yaml: `- id: shift-100
+  needs: [sign-off]
+  action_type: http
+  http: { method: POST, url: https://deploy.example.com/v1/checkout/traffic, body: { weight: 100 } }
+  retries: { max: 3, base_delay: 2s, max_delay: 30s, jitter: 0.2 }
+  on_failure: rollback
+  compensation:
+    action_type: http
+    http: { method: POST, url: https://deploy.example.com/v1/checkout/traffic, body: { weight: 0 } }
+    timeout: 30s
+    retries: { max: 5, base_delay: 1s, jitter: 0.5 }`,
+  },
+];

@@ -15,7 +15,7 @@ import { Region, Timestamp } from '../../schemas/primitives.js';
 import { Provenance } from '../../schemas/provenance.js';
 import { LedgerVerifyQuery, StreamPageQuery } from '../../schemas/ledger-queries.js';
 import { StreamName } from '../../schemas/streams.js';
-import { COMMAND_EXAMPLES } from './openapi-examples.js';
+import { COMMAND_EXAMPLES, ROUTE_EXAMPLES } from './openapi-examples.js';
 import { MAX_BODY_BYTES as MAX_COMMAND_BYTES } from './routes/commands.js';
 import { MAX_INGEST_BODY_BYTES } from './routes/ingest-response.js';
 import {
@@ -176,7 +176,7 @@ const maestroOperations: Readonly<Record<string, Readonly<Record<string, Operati
       summary: "Start a run of a registered plan (run.start); the requester is the token's principal",
       description: 'runId defaults to a new UUID, region to the token region. Location names the run.',
       parameters: [idempotencyKey],
-      requestBody: { required: true, content: json(schemaOf(RunStartRequest), { plan: 'deploy-checkout', runId: 'deploy-checkout-20260302', reason: 'weekly release' }) },
+      requestBody: { required: true, content: json(schemaOf(RunStartRequest), ROUTE_EXAMPLES['POST /v1/runs']) },
       responses: { '201': ok('Started'), '200': ok('Replayed (same idempotency key)'), ...problems(400, 401, 403, 404, 409, 413, 415, 503) },
     },
     get: {
@@ -205,7 +205,7 @@ const maestroOperations: Readonly<Record<string, Readonly<Record<string, Operati
       operationId: 'approveRunStep', tags: ['Maestro'],
       summary: 'Approve a step (run.step.approve); nobody approves a high-sensitivity or two-person step of their own run',
       parameters: path(StepPath),
-      requestBody: { required: false, content: json(schemaOf(ApproveRequest), { comment: 'dashboard is green' }) },
+      requestBody: { required: false, content: json(schemaOf(ApproveRequest), ROUTE_EXAMPLES['POST /v1/runs/{id}/steps/{step}/approve']) },
       responses: { '201': ok('Approved'), '200': ok('Already approved by this principal'), ...problems(400, 401, 403, 404, 409, 413, 415, 503) },
     },
   },
@@ -213,7 +213,7 @@ const maestroOperations: Readonly<Record<string, Readonly<Record<string, Operati
     post: {
       operationId: 'cancelRun', tags: ['Maestro'], summary: 'Cancel a run (run.cancel): stops where it is, undoes nothing',
       parameters: path(RunPath),
-      requestBody: { required: false, content: json(schemaOf(CancelRequest), { reason: 'release postponed' }) },
+      requestBody: { required: false, content: json(schemaOf(CancelRequest), ROUTE_EXAMPLES['POST /v1/runs/{id}/cancel']) },
       responses: { '201': ok('Canceled'), '200': ok('Already canceled'), ...problems(400, 401, 403, 404, 409, 413, 415, 503) },
     },
   },
@@ -283,7 +283,7 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
       description:
         'Invalid records are answered by index with their errors and the valid ones kept; ids already accepted are answered as duplicate. ' +
         'The accepted records become one sealed metering.batch.recorded event. 422 when no record is valid.',
-      requestBody: { required: true, content: json(schemaOf(MeteringIngestBody), { records: (COMMAND_EXAMPLES['metering.batch.record'] as { records: unknown[] }).records }) },
+      requestBody: { required: true, content: json(schemaOf(MeteringIngestBody), ROUTE_EXAMPLES['POST /v1/metering/events']) },
       responses: {
         '200': ok('accepted / duplicates / rejected counts, the batch event, and one result per record (index, eventId, status, errors)', { type: 'object' }),
         ...problems(400, 401, 403, 409, 413, 415, 422, 503),
