@@ -6,8 +6,9 @@ import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { canonicalize } from '../../ledger/index.js';
 import { PlanSpec, type StepSpec } from '../../schemas/plan.js';
 import { topologicalOrder } from './plan-order.js';
-import { planProblems } from './plan-rules.js';
+import { CheckedPlanSpec, planProblems } from './plan-rules.js';
 import { parsePlanYaml } from './plan-source.js';
+import { formatValidationErrors } from '../../schemas/validation.js';
 import { canonicalJson, planDigest } from './digest.js';
 import { canary, chain, planFixture, specOf } from '../../test/maestro-fixtures.js';
 
@@ -146,6 +147,15 @@ test('planProblems checks a hand-built spec (an SDK builds specs without YAML)',
   const cyclic = { ...spec, steps: spec.steps.map((s) => (s.id === 'a' ? { ...s, needs: ['c'] } : s)) };
   assert.equal(planProblems(cyclic), ['steps: cycle in needs: a → c → b → a (each step needs the next)']);
   assert.throws(() => topologicalOrder(cyclic.steps), /cycle/);
+});
+
+test('the rules are the domain\'s: the shape codec (what events carry) reads a spec as written, the checked one refuses it', () => {
+  const spec = chain();
+  const cyclic = PlanSpec.encode({ ...spec, steps: spec.steps.map((s) => (s.id === 'a' ? { ...s, needs: ['c'] } : s)) });
+  assert.ok(isRight(PlanSpec.decode(cyclic)));
+  const checked = CheckedPlanSpec.decode(cyclic);
+  assert.ok(isLeft(checked));
+  if (isLeft(checked)) assert.equal(formatValidationErrors(checked.left), ['steps: cycle in needs: a → c → b → a (each step needs the next)']);
 });
 
 test('the digest is over canonical JSON: formatting and key order do not change it, content does', () => {
