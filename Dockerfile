@@ -1,5 +1,5 @@
 # The API image used by compose.yaml.
-FROM node:20-slim
+FROM node:22-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No scripts yet: `prepare` compiles the source, which the next step brings.
