@@ -1,0 +1,86 @@
+// `companyos verify-receipt`: a receipt and a bulk NDJSON export verified with the offline verifier alone;
+// a forged receipt exits 1 naming the problem; unpinned results say so; bad input is a usage error.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Config } from '../../schemas/config.js';
+import { receiptFixture } from '../../test/receipt-fixtures.js';
+import { OTHER_TEST_SEED, testSigningKey } from '../../test/test-events.js';
+import { ExitCode, UsageError } from './failures.js';
+import { verifyReceiptCommand } from './verify-receipt.js';
+
+const test = suite('companyos verify-receipt');
+const fixture = receiptFixture(2, 3);
+let dir: string;
+
+/** Runs the command, returning its exit code and what it printed. */
+async function run(...argv: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...parts: unknown[]) => void lines.push(parts.join(' '));
+  try {
+    await verifyReceiptCommand({} as Config, argv);
+    return { code: 0, out: lines.join('\n') };
+  } catch (error) {
+    if (error instanceof ExitCode) return { code: error.code, out: lines.join('\n') };
+    if (error instanceof UsageError) return { code: 2, out: error.message };
+    throw error;
+  } finally {
+    console.log = log;
+  }
+}
+
+test.before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'companyos-verify-receipt-'));
+  await writeFile(join(dir, 'one.json'), JSON.stringify(fixture.receipts[2]));
+  await writeFile(join(dir, 'all.ndjson'), fixture.receipts.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const forged = { ...fixture.receipts[4]!, event: { ...fixture.receipts[4]!.event, data: { forged: true } } };
+  await writeFile(join(dir, 'forged.json'), JSON.stringify(forged));
+  await writeFile(join(dir, 'intruder.json'), JSON.stringify(receiptFixture(2, 3, testSigningKey(OTHER_TEST_SEED)).receipts[0]));
+  await writeFile(join(dir, 'garbage.ndjson'), '{}\nnot json\n');
+});
+test.after(() => rm(dir, { recursive: true, force: true }));
+
+test('a receipt verifies against the pinned log key', async () => {
+  const { code, out } = await run(join(dir, 'one.json'), '--trusted-key', fixture.verifierKey);
+  assert.is(code, 0, out);
+  assert.match(out, /^ok: event \S+ is leaf 2 of ledger\.test\/acme at size 6; checkpoint signed by ledger\.test\/acme\+/);
+  assert.not.match(out, /not pinned/);
+});
+
+test('without --trusted-key it verifies but says the keys are not pinned', async () => {
+  const { code, out } = await run(join(dir, 'one.json'));
+  assert.is(code, 0);
+  assert.match(out, /not pinned/);
+});
+
+test('a bulk export verifies; --json reports each receipt', async () => {
+  const { code, out } = await run(join(dir, 'all.ndjson'), '--trusted-key', fixture.verifierKey);
+  assert.is(code, 0, out);
+  assert.match(out, /ok: 6 of 6 receipts verified against ledger\.test\/acme@6/);
+  const json = await run(join(dir, 'all.ndjson'), '--trusted-key', fixture.verifierKey, '--json');
+  const report = JSON.parse(json.out) as { ok: boolean; receipts: number; reports: unknown[] };
+  assert.ok(report.ok);
+  assert.is(report.reports.length, 6);
+});
+
+test('a forged event, or a checkpoint by a key not pinned, exits 1 naming why', async () => {
+  const forged = await run(join(dir, 'forged.json'), '--trusted-key', fixture.verifierKey);
+  assert.is(forged.code, 1);
+  assert.match(forged.out, /invalid: .*hash mismatch/);
+  const intruder = await run(join(dir, 'intruder.json'), '--trusted-key', fixture.verifierKey);
+  assert.is(intruder.code, 1);
+  assert.match(intruder.out, /no signature by a known key/);
+});
+
+test('usage mistakes are one line, exit 2', async () => {
+  assert.is((await run()).code, 2);
+  assert.match((await run(join(dir, 'missing.json'))).out, /no such file/);
+  assert.match((await run(join(dir, 'one.json'), '--trusted-key', 'nonsense')).out, /--trusted-key/);
+  assert.match((await run(join(dir, 'garbage.ndjson'))).out, /line 2 is not JSON/);
+  assert.is((await run(join(dir, 'one.json'), '--bogus')).code, 2);
+});
+
+test.run();
