@@ -37,7 +37,7 @@ const test = suite<Ctx>('checkpointer', {} as Ctx);
 // One log for the suite (PGlite takes seconds to open); each test writes its own tenants.
 test.before(async (ctx) => {
   ctx.log = await openMemoryLog();
-  await migrate(ctx.log.log.database, [...readModelMigrations, ...treeProjection.migrations]);
+  await migrate(ctx.log.log.database, readModelMigrations);
   ctx.trees = new TreeQueries(ctx.log.log.database);
   ctx.next = 0;
 });

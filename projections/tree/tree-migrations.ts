@@ -30,7 +30,8 @@ export const treeMigrations: readonly Migration[] = [
         leaf_index bigint NOT NULL,
         event_id uuid NOT NULL,
         position bigint NOT NULL,
-        sealed_at timestamptz NOT NULL,
+        -- NULL when the sealed instant is one PostgreSQL cannot hold: the leaf is never refused.
+        sealed_at timestamptz,
         PRIMARY KEY (tenant, leaf_index)
       )`.execute(db);
       await sql`CREATE UNIQUE INDEX ${sql.id('tree_leaves_event')} ON ${t('tree_leaves')} (event_id)`.execute(db);

@@ -180,7 +180,7 @@ function treeSuite(title: string, open: () => Promise<Bed>) {
 }
 
 let next = 0;
-const migrations = [...readModelMigrations, ...treeProjection.migrations];
+const migrations = readModelMigrations;
 
 async function openLogWithEvents(): Promise<{ log: TestLog; byTenant: Map<string, SealedEvent[]> }> {
   const log = await openMemoryLog();

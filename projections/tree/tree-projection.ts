@@ -14,6 +14,14 @@ import { treeMigrations } from './tree-migrations.js';
 /** bytea as COPY text and as a SQL literal's input: `\x` and hex. */
 export const byteaText = (bytes: Uint8Array): string => '\\x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
+/** An instant PostgreSQL's timestamptz holds (years 1-9999, UTC), or null: a leaf must never be refused. */
+function storableInstant(instant: string): string | null {
+  const ms = Date.parse(instant);
+  if (!Number.isFinite(ms)) return null;
+  const iso = new Date(ms).toISOString();
+  return /^\d{4}-/.test(iso) && !iso.startsWith('0000') ? iso : null;
+}
+
 interface TenantTree {
   readonly range: CompactRange;
   settled: number;
@@ -68,7 +76,7 @@ async function applyTree(session: SqlSession, s: string, events: readonly Projec
     const tree = trees.get(event.tenant)!;
     const leafIndex = tree.range.size;
     for (const n of tree.range.append(leafHash(Buffer.from(event.hash, 'hex')))) nodes.push(nodeLine(event.tenant, n));
-    leaves.push(`${event.tenant}\t${leafIndex}\t${event.id}\t${position}\t${copyField(event.sealedAt)}\n`);
+    leaves.push(`${event.tenant}\t${leafIndex}\t${event.id}\t${position}\t${copyField(storableInstant(event.sealedAt))}\n`);
     const checkpoint = event.type === CHECKPOINT_EVENT_TYPE ? CheckpointSignedEvent.decode(event) : undefined;
     if (checkpoint !== undefined && !isLeft(checkpoint)) {
       const d = checkpoint.right.data;

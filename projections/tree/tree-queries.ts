@@ -16,7 +16,8 @@ export interface LeafView {
   readonly leafIndex: number;
   readonly eventId: string;
   readonly position: bigint;
-  readonly sealedAt: string;
+  /** null when the sealed instant is beyond what PostgreSQL holds. */
+  readonly sealedAt: string | null;
 }
 
 export interface StoredCheckpoint {
@@ -126,7 +127,7 @@ export class TreeQueries {
   /** The leaf of event `eventId` in the tenant's tree; undefined when the tree does not hold it (yet). */
   async leaf(tenant: string, eventId: string): Promise<LeafView | undefined> {
     const rows = await this.#store.withSession((s) =>
-      s.query<{ leaf_index: bigint; event_id: string; position: bigint; sealed_at: Date }>(
+      s.query<{ leaf_index: bigint; event_id: string; position: bigint; sealed_at: Date | null }>(
         `SELECT leaf_index, event_id, position, sealed_at FROM ${this.#s}.tree_leaves WHERE event_id = $1::uuid AND tenant = $2`,
         [eventId, tenant],
       ),
@@ -138,7 +139,7 @@ export class TreeQueries {
   async leaves(tenant: string, eventIds: readonly string[]): Promise<Map<string, LeafView>> {
     if (eventIds.length === 0) return new Map();
     const rows = await this.#store.withSession((s) =>
-      s.query<{ leaf_index: bigint; event_id: string; position: bigint; sealed_at: Date }>(
+      s.query<{ leaf_index: bigint; event_id: string; position: bigint; sealed_at: Date | null }>(
         `SELECT leaf_index, event_id, position, sealed_at FROM ${this.#s}.tree_leaves
          WHERE event_id IN (SELECT jsonb_array_elements_text($1::jsonb)::uuid) AND tenant = $2`,
         [JSON.stringify(eventIds), tenant],
@@ -150,7 +151,7 @@ export class TreeQueries {
   /** The leaves sealed in [from, to), in leaf order, at most `limit`. */
   async leavesSealedBetween(tenant: string, from: string, to: string, limit: number): Promise<LeafView[]> {
     const rows = await this.#store.withSession((s) =>
-      s.query<{ leaf_index: bigint; event_id: string; position: bigint; sealed_at: Date }>(
+      s.query<{ leaf_index: bigint; event_id: string; position: bigint; sealed_at: Date | null }>(
         `SELECT leaf_index, event_id, position, sealed_at FROM ${this.#s}.tree_leaves
          WHERE tenant = $1 AND sealed_at >= $2::timestamptz AND sealed_at < $3::timestamptz ORDER BY leaf_index LIMIT $4::int`,
         [tenant, from, to, String(limit)],
@@ -187,6 +188,6 @@ export class TreeQueries {
   }
 }
 
-function leafView(r: { leaf_index: bigint; event_id: string; position: bigint; sealed_at: Date }): LeafView {
-  return { leafIndex: Number(r.leaf_index), eventId: r.event_id, position: r.position, sealedAt: r.sealed_at.toISOString() };
+function leafView(r: { leaf_index: bigint; event_id: string; position: bigint; sealed_at: Date | null }): LeafView {
+  return { leafIndex: Number(r.leaf_index), eventId: r.event_id, position: r.position, sealedAt: r.sealed_at?.toISOString() ?? null };
 }
