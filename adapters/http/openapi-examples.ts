@@ -72,7 +72,7 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, unknown>> = {
 /** One line per command type: what it asks for. The README's command reference prints it above the example. */
 export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
   'graph.node.upsert': "create or change a node; attributes replace the node's whole attribute set (a node's type and region never change)",
-  'graph.node.retire': 'retire a node (it stays in the history; queries as of later times no longer see it)',
+  'graph.node.retire': 'retire a node; its id keeps naming the same thing (type and region) forever',
   'graph.edge.assert': "assert an edge; both ends must exist and fit the edge type's rule (else 422 naming the rule)",
   'graph.edge.retract': 'retract an edge',
   'plan.register': 'register a Maestro plan (the same content again is the same version); also POST /v1/plans with the YAML itself',
@@ -94,7 +94,7 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
   'metering.batch.record': 'record a batch of usage records on segment n; POST /v1/metering/events takes just {records} and finds the segment',
   'pricing.price.set': "set a meter's unit price (exact decimal) from effectiveFrom on; a new version, earlier ones stay for the past",
   'pricing.tag-rule.set': "how tag keys are normalized: lowercased, and aliases mapped to one key",
-  'pricing.shared-cost.set': 'a shared cost pool for a period, apportioned by weighted usage of the meter',
+  'pricing.shared-cost.set': "a shared cost pool for a period, shared by services in proportion to their usage of `meter`",
   'finops.budget.set': "the tenant's monthly budget",
   'finops.budget.threshold.record': 'the FinOps monitor: spend crossed 75, 90 or 100 % of the budget',
   'finops.anomaly.record': "the FinOps monitor: a service's daily cost left ±3σ of its trailing 28 days",
