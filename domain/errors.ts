@@ -27,6 +27,8 @@ const CATALOGUE = {
   'not-found': { status: 404, title: 'No such resource' },
   'unknown-command': { status: 404, title: 'Unknown command type' },
   'stream-not-found': { status: 404, title: 'Stream not found' },
+  'tree-size-not-reached': { status: 404, title: "The tenant's tree has not reached that size" },
+  'not-anchored': { status: 409, title: 'No signed checkpoint covers it yet' },
   conflict: { status: 409, title: 'The request conflicts with the current state' },
   'revision-conflict': { status: 409, title: 'Concurrent change' },
   'idempotency-key-reused': { status: 422, title: 'Idempotency key reused with a different request' },
