@@ -1,6 +1,8 @@
 // Cedar (cedar-wasm, in process) behind the Authorizer port. Policies are split into parts so each
 // keeps its @id as its Cedar policy id; @reason annotations become the explanations callers see.
 import { createHash } from 'node:crypto';
+// First: V8 aborts on a lazy deoptimization inside an inlined call to cedar-wasm (see the module).
+import './js-wasm-calls.js';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import type { AuthorizationDecision, AuthorizationRequest, Authorizer } from '../../commands/authorizer.js';
 

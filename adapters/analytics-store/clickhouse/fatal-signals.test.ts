@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { wasmLazyDeoptScript } from '../../../test/wasm-lazy-deopt.js';
 import { caughtFatalSignals, FATAL_SIGNALS, restoreFatalSignalDefaults } from './fatal-signals.js';
 
 const root = resolve(import.meta.dirname, '../../..');
@@ -69,6 +70,14 @@ test('a V8 fatal error (heap out of memory) ends the process with SIGABRT and sa
   assertOpenedWithoutHandlers(ended);
   assert.is(ended.signal, 'SIGABRT', `ended by ${ended.signal ?? `exit ${ended.code}`}, not SIGABRT (SIGKILL: it hung)`);
   assert.match(ended.stderr, /^FATAL ERROR: .*JavaScript heap out of memory$/m);
+});
+
+test("V8's own abort (issue 15's \"unreachable code\") ends the process with SIGTRAP and says why", async () => {
+  // test/wasm-lazy-deopt.ts without adapters/cedar/js-wasm-calls.ts: the fatal error bench:graph hit.
+  const ended = await crashWithChdb(wasmLazyDeoptScript(), ['--allow-natives-syntax']);
+  assertOpenedWithoutHandlers(ended);
+  assert.is(ended.signal, 'SIGTRAP', `ended by ${ended.signal ?? `exit ${ended.code}`}, not SIGTRAP (SIGKILL: it hung)`);
+  assert.match(ended.stderr, /^# unreachable code$/m);
 });
 
 test('a native crash (SIGSEGV) ends the process with SIGSEGV', async () => {
