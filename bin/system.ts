@@ -152,6 +152,7 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
     },
     metrics,
     githubWebhooks: config.githubWebhooks,
+    admission: config.admission,
     readinessDetails: () => (projectors.length === 0 ? {} : { projections: projectionSummary(projectors.map((p) => p.status())) }),
     notReady: async () => {
       const waiting = projectionsNotReady(projectors.map((p) => p.status()));

@@ -20,6 +20,7 @@ const CATALOGUE = {
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'headers-too-large': { status: 431, title: 'Request Header Fields Too Large' },
+  'tenant-busy': { status: 429, title: 'Too many commands in flight for this tenant' },
   // Who asks
   unauthenticated: { status: 401, title: 'Authentication required' },
   forbidden: { status: 403, title: 'The action is not allowed' },
@@ -45,6 +46,8 @@ const CATALOGUE = {
   // The server
   internal: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'Unavailable' },
+  'server-busy': { status: 503, title: 'Too many commands in flight' },
+  'command-timeout': { status: 503, title: 'The command did not finish in time' },
   'log-unavailable': { status: 503, title: 'Event log unavailable' },
   starting: { status: 503, title: 'Starting' },
   'metering-index-behind': { status: 503, title: 'Metering index behind' },

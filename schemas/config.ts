@@ -95,6 +95,14 @@ const ActionUserC = new t.Type<ActionUser, string, unknown>(
   },
   (a) => ('name' in a ? a.name : `${a.uid}:${a.gid}`),
 );
+/** A positive whole number of commands (1-100000). */
+const Count = (name: string) =>
+  new t.Type<number, string, unknown>(
+    `${name} (a whole number, 1-100000)`,
+    (u): u is number => typeof u === 'number',
+    (u, c) => (typeof u === 'string' && /^\d{1,6}$/.test(u) && +u >= 1 && +u <= 100_000 ? t.success(+u) : t.failure(u, c)),
+    String,
+  );
 const Flag = (name: string) => t.keyof({ true: null, false: null }, `${name} ("true" or "false")`);
 
 /** The environment variables the system reads; every one is optional. */
@@ -137,6 +145,14 @@ export const Environment = t.partial({
     (u, c) => (typeof u === 'string' && /^\d{1,4}(\.\d{1,3})?$/.test(u) && +u >= 0.01 && +u <= 3600 ? t.success(Math.round(+u * 1000)) : t.failure(u, c)),
     (ms) => String(ms / 1000),
   ),
+  COMPANYOS_MAX_INFLIGHT: Count('COMPANYOS_MAX_INFLIGHT'),
+  COMPANYOS_MAX_INFLIGHT_PER_TENANT: Count('COMPANYOS_MAX_INFLIGHT_PER_TENANT'),
+  COMPANYOS_COMMAND_TIMEOUT: new t.Type<number, string, unknown>(
+    'COMPANYOS_COMMAND_TIMEOUT (seconds, 0.01-3600)',
+    (u): u is number => typeof u === 'number',
+    (u, c) => (typeof u === 'string' && /^\d{1,4}(\.\d{1,3})?$/.test(u) && +u >= 0.01 && +u <= 3600 ? t.success(Math.round(+u * 1000)) : t.failure(u, c)),
+    (ms) => String(ms / 1000),
+  ),
   COMPANYOS_PG_SCHEMA: new t.Type<string, string, unknown>(
     'COMPANYOS_PG_SCHEMA (lower-case SQL identifier)',
     (u): u is string => typeof u === 'string',
@@ -144,6 +160,12 @@ export const Environment = t.partial({
     t.identity,
   ),
 });
+
+/**
+ * Backpressure defaults: a tenant may hold half the process's slots, so one tenant never shuts out the
+ * rest; 32 commands in flight keep the PostgreSQL pool busy without queueing behind it.
+ */
+export const DEFAULT_ADMISSION = { maxInFlight: 32, maxInFlightPerTenant: 16, commandTimeoutMs: 30_000 } as const;
 
 export interface Config {
   readonly port: number;
@@ -172,6 +194,15 @@ export interface Config {
     readonly logOrigin: string;
     /** A tenant whose tree grew gets a checkpoint at most this often (ms). */
     readonly checkpointIntervalMs: number;
+  };
+  /** Backpressure on the routes that run commands (adapters/http/middleware/command-admission.ts). */
+  readonly admission: {
+    /** Commands in flight in this process; one more is refused with 503 and Retry-After. */
+    readonly maxInFlight: number;
+    /** Commands in flight for one tenant; one more is refused with 429 and Retry-After. */
+    readonly maxInFlightPerTenant: number;
+    /** The longest a command's request waits for its answer (ms); then 503 and Retry-After. */
+    readonly commandTimeoutMs: number;
   };
   /** Secrets that authenticate GitHub webhook deliveries, one or more per tenant; empty: the route answers 401. */
   readonly githubWebhooks: readonly GithubWebhookSecret[];
@@ -213,6 +244,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     policyFile: e.COMPANYOS_POLICY_FILE,
     pgSchema: e.COMPANYOS_PG_SCHEMA ?? 'companyos',
     ledger: { logOrigin: e.COMPANYOS_LOG_ORIGIN ?? 'companyos.local', checkpointIntervalMs: e.COMPANYOS_CHECKPOINT_INTERVAL ?? 1000 },
+    admission: {
+      maxInFlight: e.COMPANYOS_MAX_INFLIGHT ?? DEFAULT_ADMISSION.maxInFlight,
+      maxInFlightPerTenant: e.COMPANYOS_MAX_INFLIGHT_PER_TENANT ?? DEFAULT_ADMISSION.maxInFlightPerTenant,
+      commandTimeoutMs: e.COMPANYOS_COMMAND_TIMEOUT ?? DEFAULT_ADMISSION.commandTimeoutMs,
+    },
     githubWebhooks: e.COMPANYOS_GITHUB_WEBHOOKS ?? [],
     ingestRequiresToken: e.COMPANYOS_INGEST_REQUIRE_TOKEN === 'true',
     maestro: {

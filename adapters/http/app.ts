@@ -13,6 +13,9 @@ import { answerError, type ErrorReport } from './answer-error.js';
 import type { AppEnv } from './env.js';
 import type { Metrics } from './metrics.js';
 import { authenticate } from './middleware/authenticate.js';
+import { admitCommands } from './middleware/command-admission.js';
+import { CommandSlots, renderSlotGauges, type SlotLimits } from './command-slots.js';
+import { DEFAULT_ADMISSION } from '../../schemas/config.js';
 import { limitBodyOfBodilessMethods } from './middleware/body-limit.js';
 import { recordMetrics } from './middleware/metrics.js';
 import { requestId } from './middleware/request-id.js';
@@ -48,6 +51,8 @@ export interface AppDeps {
   readonly readinessDetails?: () => Readonly<Record<string, unknown>>;
   /** Secrets that authenticate GitHub webhooks (POST /v1/ingest/github); none: every delivery gets 401. */
   readonly githubWebhooks?: readonly GithubWebhookSecret[];
+  /** Backpressure on the routes that run commands (COMPANYOS_MAX_INFLIGHT…); default DEFAULT_ADMISSION. */
+  readonly admission?: SlotLimits & { readonly commandTimeoutMs: number };
   /** Where unexpected errors are reported; default console.error. */
   readonly reportError?: ErrorReport;
 }
@@ -56,6 +61,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const report: ErrorReport = deps.reportError ?? ((error, id) => console.error(`request ${id ?? '-'} failed:`, error));
   const document = openApiDocument(deps.pipeline.commandTypes());
+  const limits = deps.admission ?? DEFAULT_ADMISSION;
+  const slots = new CommandSlots(limits);
+  deps.metrics.collect(() => renderSlotGauges(slots));
+  const admit = admitCommands({ slots, timeoutMs: limits.commandTimeoutMs, metrics: deps.metrics });
 
   // Routes that read a body limit it themselves (middleware/body-limit.ts); every other request gets a small limit.
   app.use('*', requestId(), recordMetrics(deps.metrics), limitBodyOfBodilessMethods());
@@ -67,9 +76,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     ...(deps.readinessDetails === undefined ? {} : { readinessDetails: deps.readinessDetails }),
   }));
   app.get('/openapi.json', (c) => c.json(document));
-  // GitHub cannot send a bearer token: its route authenticates by the webhook signature instead.
+  // GitHub cannot send a bearer token: its route authenticates by the webhook signature instead (and
+  // takes a command slot before it is known whose delivery it is: the process bound only).
+  app.use('/v1/ingest/github', admit);
   app.route('/', githubIngestRoutes({ pipeline: deps.pipeline, metrics: deps.metrics, secrets: deps.githubWebhooks ?? [] }));
   app.use('/v1/*', authenticate(deps.tokens));
+  // Every POST below runs a command: a bounded number at once, per process and per tenant.
+  app.use('/v1/*', admit);
   app.route('/', commandRoutes(deps.pipeline, deps.metrics));
   app.route('/', openLineageIngestRoutes(deps.pipeline, deps.metrics));
   app.route('/', ledgerRoutes(deps.access));

@@ -54,6 +54,10 @@ export class Metrics {
   readonly httpDuration = new Histogram('companyos_http_request_duration_seconds', 'HTTP request latency.');
   readonly commands = new Counter('companyos_commands_total', 'Commands by type and outcome.');
   readonly revisionConflicts = new Counter('companyos_revision_conflicts_total', 'Appends retried after a revision conflict.');
+  readonly commandsShed = new Counter(
+    'companyos_commands_shed_total',
+    'Command requests refused by backpressure (reason process: 503, tenant: 429) or answered 503 at the timeout (reason timeout).',
+  );
   readonly #collectors: (() => string)[] = [];
 
   /** Adds figures read at scrape time (gauges of other parts, e.g. projection lag), as exposition text. */
@@ -68,7 +72,7 @@ export class Metrics {
       `companyos_process_resident_memory_bytes ${process.memoryUsage().rss}`,
     ].join('\n');
     return (
-      [this.httpRequests, this.httpDuration, this.commands, this.revisionConflicts]
+      [this.httpRequests, this.httpDuration, this.commands, this.revisionConflicts, this.commandsShed]
         .map((m) => m.render())
         .concat(process_, renderProcessMetrics(), this.#collectors.map((c) => c()).filter((text) => text.length > 0))
         .join('\n') + '\n'

@@ -1,0 +1,30 @@
+// Configuration of backpressure: defaults, seconds to milliseconds, and a bad value naming its variable.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { isLeft, isRight } from 'fp-ts/lib/Either.js';
+import { DEFAULT_ADMISSION, loadConfig } from './config.js';
+
+test('command slots and timeout default, and read from the environment', () => {
+  const defaults = loadConfig({});
+  assert.ok(isRight(defaults));
+  if (isRight(defaults)) assert.equal(defaults.right.admission, DEFAULT_ADMISSION);
+  const set = loadConfig({ COMPANYOS_MAX_INFLIGHT: '64', COMPANYOS_MAX_INFLIGHT_PER_TENANT: '8', COMPANYOS_COMMAND_TIMEOUT: '2.5' });
+  assert.ok(isRight(set));
+  if (isRight(set)) assert.equal(set.right.admission, { maxInFlight: 64, maxInFlightPerTenant: 8, commandTimeoutMs: 2500 });
+});
+
+test('a bad slot count or timeout stops start-up naming the variable', () => {
+  for (const [name, value] of [
+    ['COMPANYOS_MAX_INFLIGHT', '0'],
+    ['COMPANYOS_MAX_INFLIGHT', '1e3'],
+    ['COMPANYOS_MAX_INFLIGHT_PER_TENANT', '-1'],
+    ['COMPANYOS_COMMAND_TIMEOUT', '0'],
+    ['COMPANYOS_COMMAND_TIMEOUT', 'soon'],
+  ] as const) {
+    const loaded = loadConfig({ [name]: value });
+    assert.ok(isLeft(loaded), `${name}=${value}`);
+    if (isLeft(loaded)) assert.match(loaded.left.join('\n'), name);
+  }
+});
+
+test.run();
