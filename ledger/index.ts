@@ -16,3 +16,45 @@ export {
 export { decodeKeyringFile, encodeKeyringFile, KeyringFile, KeyringFileEntry } from './keyring-file.js';
 export { ChainVerifier, verifyChain, verifyEvent, type ChainFailure, type ChainReport } from './verify.js';
 export { envelopeOf, fromRecordedEvent, toEventDraft, type StoredEnvelope } from './log-codec.js';
+// Tenant checkpoints (issue 14): pure modules, also what the offline verifier and a browser run.
+export { fromBase64, fromHex, toBase64, toHex } from './bytes.js';
+export { ed25519EncodingProblem, verifyEd25519 } from './ed25519.js';
+export {
+  assembleProof,
+  CompactRange,
+  consistencyProofPlan,
+  emptyRoot,
+  inclusionProofPlan,
+  leafHash,
+  leavesOf,
+  nodeHash,
+  rootOf,
+  rootPlan,
+  verifyConsistency,
+  verifyInclusion,
+  type CompletedSubtree,
+  type Hash,
+  type ProofPlan,
+  type Subtree,
+} from './merkle.js';
+export {
+  ED25519_NOTE,
+  ed25519NoteSigner,
+  ed25519NoteVerifier,
+  formatNote,
+  noteKeyId,
+  openNote,
+  parseNote,
+  parseVerifierString,
+  signNote,
+  verifierString,
+  type Checked,
+  type Note,
+  type NoteSignature,
+  type NoteSigner,
+  type NoteVerifier,
+  type OpenedNote,
+} from './signed-note.js';
+export { formatCheckpoint, openCheckpoint, parseCheckpoint, type Checkpoint, type OpenedCheckpoint } from './checkpoint-note.js';
+export { COSIGNATURE_V1, cosignatureTime, cosignatureVerifier, cosignedMessage, cosigner } from './cosignature.js';
+export { ReceiptVerifier, verifyReceipt, verifyReceipts, type ReceiptReport } from './offline-verifier.js';
