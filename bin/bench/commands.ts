@@ -1,6 +1,8 @@
 // bench:commands — concurrent clients sending sealed graph commands over HTTP to a server on real
 // PostgreSQL (policy, sealing and append included). The server runs in its own process, as in production.
-// Usage: npm run bench:commands [-- --clients 16 --seconds 20]
+// Usage: npm run bench:commands [-- --clients 16 --seconds 20]; `--clients 16,64` runs one round per count
+// on the same server and prints them side by side: p99 of the accepted commands, and how many were refused
+// by backpressure (429/503 with Retry-After, which a client here honours before its next command).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,7 +12,19 @@ import pg from 'pg';
 import { issueDevelopmentToken } from '../../adapters/auth/jwt.js';
 import { latencySummary, machine, memory, numberArg, round } from './report.js';
 
-const clients = numberArg('clients', 16);
+/** `--clients 16` or `--clients 16,64`: one round per count. */
+function clientsArg(): number[] {
+  const i = process.argv.indexOf('--clients');
+  if (i < 0) return [16];
+  const counts = (process.argv[i + 1] ?? '').split(',').map(Number);
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n <= 0)) {
+    console.error('--clients: expected a positive whole number or a comma-separated list of them');
+    process.exit(2);
+  }
+  return counts;
+}
+
+const clientCounts = clientsArg();
 const seconds = numberArg('seconds', 20);
 const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const port = 20000 + Math.floor(Math.random() * 20000);
@@ -57,42 +71,68 @@ try {
   const send = async (type: string, body: unknown) => {
     const res = await fetch(`${base}/v1/commands/${type}`, { method: 'POST', headers, body: JSON.stringify(body) });
     await res.arrayBuffer();
-    return res.status;
+    const retryAfter = res.headers.get('retry-after');
+    return { status: res.status, retryAfter: retryAfter === null ? undefined : Number(retryAfter) };
   };
 
   // Warm-up: JIT, connection pool, Cedar.
   for (let i = 0; i < 50; i++) for (const [type, body] of commands(9999, i)) await send(type, body);
 
-  const latencies: number[] = [];
-  const statuses = new Map<number, number>();
-  const deadline = performance.now() + seconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
-      for (let i = 0; performance.now() < deadline; i++) {
-        for (const [type, body] of commands(c, i)) {
-          const t0 = performance.now();
-          const status = await send(type, body);
-          latencies.push(performance.now() - t0);
-          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+  // One round: `clients` clients for `seconds`; latency of the accepted (201) commands only, since a
+  // refused one answers at once; a refused client waits its Retry-After, as a well-behaved client does.
+  const round_ = async (clients: number, r: number) => {
+    const latencies: number[] = [];
+    const statuses = new Map<number, number>();
+    const deadline = performance.now() + seconds * 1000;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: clients }, async (_, c) => {
+        for (let i = 0; performance.now() < deadline; i++) {
+          for (const [type, body] of commands(r * 10_000 + c, i)) {
+            const t0 = performance.now();
+            const { status, retryAfter } = await send(type, body);
+            statuses.set(status, (statuses.get(status) ?? 0) + 1);
+            if (status === 201) latencies.push(performance.now() - t0);
+            if (retryAfter !== undefined) {
+              await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+              break;
+            }
+          }
         }
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  const ok = statuses.get(201) ?? 0;
-  const errors = latencies.length - ok;
+      }),
+    );
+    const elapsed = (performance.now() - started) / 1000;
+    const ok = statuses.get(201) ?? 0;
+    const refused = (statuses.get(429) ?? 0) + (statuses.get(503) ?? 0);
+    const errors = [...statuses].reduce((n, [status, count]) => n + (status === 201 ? 0 : count), 0);
+    return { clients, elapsed, ok, refused, errors, statuses, latency: latencySummary(latencies), perSecond: round(ok / elapsed, 0) };
+  };
+
+  const rounds = [];
+  for (const [r, clients] of clientCounts.entries()) rounds.push(await round_(clients, r));
   const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
   const serverRss = Number(/companyos_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1] ?? NaN);
-  const l = latencySummary(latencies);
-  const perSecond = round(ok / elapsed, 0);
+  const shed = (reason: string) => Number(new RegExp(`companyos_commands_shed_total\\{reason="${reason}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
 
   console.log(`machine: ${machine()}`);
-  console.log(`log: PostgreSQL ${new URL(databaseUrl).host} schema ${schema}; ${clients} clients for ${round(elapsed, 1)} s`);
-  console.log(`commands: ${ok} appended (${perSecond}/s), ${errors} not 201 ${JSON.stringify(Object.fromEntries(statuses))}`);
-  console.log(`latency ms: p50 ${l.p50}  p95 ${l.p95}  p99 ${l.p99}  max ${l.max}`);
+  console.log(`log: PostgreSQL ${new URL(databaseUrl).host} schema ${schema}; ${seconds} s per round`);
+  for (const x of rounds) {
+    const l = x.latency;
+    console.log(
+      `${String(x.clients).padStart(4)} clients: ${x.ok} appended (${x.perSecond}/s), ${x.refused} refused (429/503), ${x.errors - x.refused} other errors ${JSON.stringify(Object.fromEntries(x.statuses))}; ` +
+        `accepted latency ms: p50 ${l.p50}  p95 ${l.p95}  p99 ${l.p99}  max ${l.max}`,
+    );
+  }
+  if (rounds.length > 1) {
+    const [first, last] = [rounds[0]!, rounds[rounds.length - 1]!];
+    console.log(`p99 at ${last.clients} clients / p99 at ${first.clients}: ${round(last.latency.p99 / first.latency.p99)}× (target ≤ 2×)`);
+  }
+  console.log(`server: shed process ${shed('process')}, tenant ${shed('tenant')}, timeout ${shed('timeout')}`);
   console.log(`memory: server rss ${(serverRss / 2 ** 20).toFixed(0)} MiB; load generator ${memory()}`);
-  console.log(JSON.stringify({ bench: 'commands', commands_per_s: perSecond, p50_ms: l.p50, p95_ms: l.p95, p99_ms: l.p99, clients, errors }));
+  for (const x of rounds) {
+    const l = x.latency;
+    console.log(JSON.stringify({ bench: 'commands', commands_per_s: x.perSecond, p50_ms: l.p50, p95_ms: l.p95, p99_ms: l.p99, clients: x.clients, refused: x.refused, errors: x.errors - x.refused }));
+  }
 } finally {
   await cleanup();
 }
