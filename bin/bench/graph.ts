@@ -57,6 +57,7 @@ const commandCount = fixtureCommandCount(fixture);
 /** The fixture through the command pipeline (policy, sealing, append), then the graph projector catches up. */
 async function buildThroughPipeline(): Promise<void> {
   const [projector] = system.startProjectors({ maxBatch: 2000 });
+  let lastWritten: bigint | undefined;
   const existing = await store.withSession((s) => s.query<{ n: bigint }>(`SELECT count(*) AS n FROM "${schema}".events`));
   if (existing[0]!.n >= BigInt(commandCount)) {
     console.log(`reusing the fixture in ${schema}: ${existing[0]!.n} events`);
@@ -75,6 +76,9 @@ async function buildThroughPipeline(): Promise<void> {
             if (outcome._tag === 'Left') {
               refused++;
               if (refused <= 3) console.error(`${label} #${i - from} refused: ${outcome.left.detail}`);
+            } else if (outcome.right.body.position !== undefined) {
+              const position = BigInt(outcome.right.body.position);
+              if (lastWritten === undefined || position > lastWritten) lastWritten = position;
             }
             if (performance.now() - lastReport > 10_000) {
               lastReport = performance.now();
@@ -90,7 +94,10 @@ async function buildThroughPipeline(): Promise<void> {
     await run('nodes', 0, fixture.nodes.length);
     await run('edges', fixture.nodes.length, commandCount);
   }
-  const head = (await log.headPosition())!;
+  // The last position written, not only headPosition(): the head stops below any transaction still open (the
+  // projector's own), so it can be short of what the commands just wrote.
+  const visible = await log.headPosition();
+  const head = lastWritten !== undefined && (visible === undefined || lastWritten > visible) ? lastWritten : visible!;
   const waitStarted = performance.now();
   while (!(await projector!.waitFor(head, 60_000))) console.log(`  waiting for the graph projection: at ${projector!.status().checkpoint} of ${head}`);
   console.log(`projection caught up ${round((performance.now() - waitStarted) / 1000, 1)} s after the last command`);
