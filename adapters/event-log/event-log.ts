@@ -61,7 +61,11 @@ export interface EventLog {
   /** Events of all streams in position order: every committed event exactly once, none skipped. */
   readAll(options?: ReadAllOptions): Promise<readonly RecordedEvent[]>;
   subscribe(options?: SubscribeOptions): LogSubscription;
-  /** Position of the last event `readAll` would return now; undefined for an empty log. (Projection lag.) */
+  /**
+   * Position of the last event `readAll` would return now; undefined for an empty log. (Projection lag.)
+   * Not "the last append": on PostgreSQL it stops below any transaction still open, so it can be behind an
+   * append already acknowledged. To wait for your own writes, wait for the positions their appends returned.
+   */
   headPosition(): Promise<bigint | undefined>;
   close(): Promise<void>;
 }
