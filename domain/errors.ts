@@ -42,6 +42,8 @@ const CATALOGUE = {
   'edge-ends-not-allowed': { status: 422, title: 'This edge type does not join these node types' },
   'edge-self-loop': { status: 422, title: 'An edge must join two different nodes' },
   'edge-region-not-allowed': { status: 422, title: "An edge must live in the region of one of its ends" },
+  'policy-invalid': { status: 422, title: 'The policy set does not parse or does not validate against the Cedar schema' },
+  'two-person-rule': { status: 403, title: 'A second person must approve what one proposed' },
   'action-not-offered': { status: 422, title: 'A script step names no action this server offers, or gives it parameters it does not take' },
   // The server
   internal: { status: 500, title: 'Internal error' },
@@ -49,6 +51,7 @@ const CATALOGUE = {
   'server-busy': { status: 503, title: 'Too many commands in flight' },
   'command-timeout': { status: 503, title: 'The command did not finish in time' },
   'log-unavailable': { status: 503, title: 'Event log unavailable' },
+  'analytics-unavailable': { status: 503, title: 'Analytics store unavailable' },
   starting: { status: 503, title: 'Starting' },
   'metering-index-behind': { status: 503, title: 'Metering index behind' },
 } as const;
