@@ -14,6 +14,7 @@ import {
   leafHash,
   leavesOf,
   nodeHash,
+  ProvenTree,
   rootOf,
   rootPlan,
   verifyConsistency,
@@ -174,6 +175,33 @@ test('sizes 1..70: appender roots, root plans, inclusion and consistency proofs 
         assert.not.ok(verifyConsistency(from, size, proof, forged, root), `forged ${from}→${size}`);
         const dropped = proof.slice(0, -1);
         assert.not.ok(verifyConsistency(from, size, dropped, root1, root), `truncated ${from}→${size}`);
+      }
+    }
+  }
+});
+
+test('ProvenTree gives verifyInclusion verdicts for every leaf, genuine and corrupted, in any order', () => {
+  for (let size = 1; size <= 40; size++) {
+    const d = leaves.slice(0, size);
+    const { lookup } = storeOf(size);
+    const root = mth(d);
+    const tree = new ProvenTree(size, root);
+    // Odd order, corrupted proofs interleaved with genuine ones, so corrupted ones meet proven nodes.
+    for (let step = 0; step < size; step++) {
+      const m = (step * 7 + 3) % size;
+      const plan = inclusionProofPlan(m, size);
+      const proof = assembleProof(plan, plan.nodes.map(lookup));
+      const cases: [Hash, number, Hash[]][] = [
+        [d[m]!, m, proof],
+        [d[(m + 1) % size]!, m, proof],
+        [d[m]!, (m + 1) % size, proof],
+        [d[m]!, m, proof.map((p, i) => (i === 0 ? nodeHash(p, p) : p))],
+        [d[m]!, m, [...proof, d[m]!]],
+        [d[m]!, m, proof.slice(1)],
+      ];
+      for (const [leaf, index, path] of cases) {
+        const want = verifyInclusion(leaf, index, size, path, root);
+        assert.is(tree.verifyInclusion(leaf, index, path), want, `size ${size} leaf ${m} case index ${index}`);
       }
     }
   }

@@ -198,6 +198,53 @@ export function verifyConsistency(from: number, to: number, proof: readonly Hash
 }
 
 /**
+ * Many inclusion proofs against one tree (a bulk export of receipts): every node a verified proof
+ * computed is remembered as proven, so a later proof stops as soon as it reaches a proven node (equal:
+ * included; different: refused). Same verdicts as `verifyInclusion`, a fraction of the hashing.
+ */
+export class ProvenTree {
+  readonly #proven = new Map<string, Hash>();
+
+  constructor(
+    readonly size: number,
+    readonly root: Hash,
+  ) {}
+
+  verifyInclusion(leaf: Hash, index: number, proof: readonly Hash[]): boolean {
+    const size = this.size;
+    if (!isSize(index) || !isSize(size) || index >= size) return false;
+    if (leaf.length !== 32 || this.root.length !== 32 || proof.some((p) => p.length !== 32)) return false;
+    // The nodes above the leaf, leaf to root: the range each covers and whether its other child is on the left.
+    const parents: { key: string; siblingLeft: boolean }[] = [];
+    let lo = 0;
+    let hi = size;
+    while (hi - lo > 1) {
+      const k = largestPowerOfTwoBelow(hi - lo);
+      parents.push({ key: `${lo}:${hi}`, siblingLeft: index >= lo + k });
+      if (index < lo + k) hi = lo + k;
+      else lo += k;
+    }
+    if (proof.length !== parents.length) return false;
+    const computed: [string, Hash][] = [];
+    let h = leaf;
+    for (let i = parents.length - 1, p = 0; i >= 0; i--, p++) {
+      const { key, siblingLeft } = parents[i]!;
+      h = siblingLeft ? nodeHash(proof[p]!, h) : nodeHash(h, proof[p]!);
+      const known = this.#proven.get(key);
+      if (known !== undefined) {
+        if (!equalBytes(known, h)) return false;
+        for (const [k, v] of computed) this.#proven.set(k, v);
+        return true;
+      }
+      computed.push([key, h]);
+    }
+    if (!equalBytes(h, this.root)) return false;
+    for (const [k, v] of computed) this.#proven.set(k, v);
+    return true;
+  }
+}
+
+/**
  * The right edge of a growing tree (a compact range): one hash per perfect subtree of [0, size). `append`
  * returns every perfect subtree the new leaf completed, the leaf itself first, for a store to persist.
  */

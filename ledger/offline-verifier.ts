@@ -4,12 +4,12 @@
 // `companyos verify-receipt`. Its rules are the server's: RFC 8785 hashing, the strict Ed25519 of
 // ledger/ed25519.ts, RFC 6962 proofs, C2SP notes. Trust comes from keys the caller pins; keys that travel
 // inside a receipt only prove the receipt consistent with itself (the report says which).
-import { fromBase64, fromHex, toHex, utf8 } from './bytes.js';
+import { fromBase64, fromHex, toBase64, toHex, utf8 } from './bytes.js';
 import { canonicalizeUnknown } from './canonical-json.js';
 import { parseCheckpoint, type Checkpoint } from './checkpoint-note.js';
 import { COSIGNATURE_V1, cosignatureVerifier } from './cosignature.js';
 import { verifyEd25519 } from './ed25519.js';
-import { leafHash, verifyConsistency, verifyInclusion } from './merkle.js';
+import { leafHash, ProvenTree, verifyConsistency, verifyInclusion } from './merkle.js';
 import { sha256 } from './sha256.js';
 import { ED25519_NOTE, ed25519NoteVerifier, openNote, parseVerifierString, type NoteVerifier } from './signed-note.js';
 
@@ -173,6 +173,7 @@ export class ReceiptVerifier {
   readonly #trustedPublicKeys = new Set<string>();
   readonly #trustedNoteKeys: string[] = [];
   readonly #checkpoints = new Map<string, ReturnType<typeof openCheckpointNote>>();
+  readonly #trees = new Map<string, ProvenTree>();
 
   constructor(options: ReceiptOptions = {}) {
     this.#trusted = options.trustedKeys;
@@ -222,8 +223,22 @@ export class ReceiptVerifier {
     const leafInput = typeof event.hash === 'string' && HEX64.test(event.hash) ? fromHex(event.hash) : undefined;
     const path = hashes.map((h) => fromBase64(h as string));
     if (leafInput === undefined || path.some((p) => p === undefined || p.length !== 32)) problems.push('inclusion proof: a hash is not base64 of 32 bytes');
-    else if (!verifyInclusion(leafHash(leafInput), leafIndex, treeSize, path as Uint8Array[], c.root)) problems.push(`inclusion proof: event ${String(event.id)} is not leaf ${leafIndex} of the checkpoint's tree`);
+    else if (c.size !== treeSize || !this.#tree(c).verifyInclusion(leafHash(leafInput), leafIndex, path as Uint8Array[])) problems.push(`inclusion proof: event ${String(event.id)} is not leaf ${leafIndex} of the checkpoint's tree`);
     return { ok: problems.length === 0, problems, ...facts, origin: c.origin, checkpointSignedBy: signedBy, pinned, eventKeyPinned };
+  }
+
+  /** Reports in the receipts' order; a few at a time, as thousands of signature checks queued at once only contend for the same cores. */
+  async verifyAll(receipts: readonly unknown[], concurrency = 4): Promise<ReceiptReport[]> {
+    const reports: ReceiptReport[] = new Array(receipts.length);
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < receipts.length) {
+        const i = next++;
+        reports[i] = await this.verify(receipts[i]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, receipts.length)) }, lane));
+    return reports;
   }
 
   /** The receipt's note keys whose public key is pinned, plus pinned verifier strings themselves. */
@@ -234,6 +249,17 @@ export class ReceiptVerifier {
       if (parsed.ok && parsed.value.type === ED25519_NOTE && this.#trustedPublicKeys.has(toHex(parsed.value.publicKey))) out.add(k);
     }
     return [...out];
+  }
+
+  /** One ProvenTree per checkpoint: receipts against it share the upper levels of their proofs. */
+  #tree(c: Checkpoint): ProvenTree {
+    const key = `${c.size} ${toBase64(c.root)}`;
+    let tree = this.#trees.get(key);
+    if (tree === undefined) {
+      tree = new ProvenTree(c.size, c.root);
+      this.#trees.set(key, tree);
+    }
+    return tree;
   }
 
   #open(note: string, keys: readonly string[]): ReturnType<typeof openCheckpointNote> {
@@ -252,8 +278,7 @@ export function verifyReceipt(receipt: unknown, options: ReceiptOptions = {}): P
   return new ReceiptVerifier(options).verify(receipt);
 }
 
-/** Verifies many receipts (a bulk export), opening each distinct checkpoint once. */
+/** Verifies many receipts (a bulk export), opening each distinct checkpoint once and sharing proven tree nodes. */
 export function verifyReceipts(receipts: readonly unknown[], options: ReceiptOptions = {}): Promise<ReceiptReport[]> {
-  const verifier = new ReceiptVerifier(options);
-  return Promise.all(receipts.map((r) => verifier.verify(r)));
+  return new ReceiptVerifier(options).verifyAll(receipts);
 }

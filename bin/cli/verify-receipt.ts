@@ -35,7 +35,7 @@ export async function verifyReceiptCommand(_config: Config, argv: readonly strin
   } catch (error) {
     throw new UsageError(`--trusted-key: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const reports = await Promise.all(receipts.map((r) => verifier.verify(r)));
+  const reports = await verifier.verifyAll(receipts);
   const failed = reports.filter((r) => !r.ok);
   if (parsed.values.json) console.log(JSON.stringify(reports.length === 1 ? reports[0] : { ok: failed.length === 0, receipts: reports.length, failed: failed.length, reports }));
   else print(reports);
