@@ -1,9 +1,15 @@
 // Opens the event log configuration selects: EventStoreDB when EVENTSTORE_URL is set, else PostgreSQL
 // (DATABASE_URL), else embedded PGlite under the data directory. Each client is imported only when chosen:
-// the EventStoreDB client alone takes a noticeable part of a CLI call's start.
+// the EventStoreDB client alone takes a noticeable part of a CLI call's start. A new embedded store starts
+// from the PGlite template when there is one (see pglite-template.ts).
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../schemas/config.js';
 import type { EventLog } from '../adapters/event-log/index.js';
+import { loadTemplate } from './pglite-template.js';
+
+/** One line for people per step of start-up that takes time ("opening the log: …"). */
+export type Progress = (step: string) => void;
 
 export interface OpenedLog {
   readonly log: EventLog;
@@ -19,14 +25,16 @@ const withoutCredentials = (url: string): string => {
   return u.toString();
 };
 
-export async function openLog(config: Config): Promise<OpenedLog> {
+export async function openLog(config: Config, progress: Progress = () => {}): Promise<OpenedLog> {
   if (config.eventStoreUrl !== undefined) {
+    progress(`opening the log: EventStoreDB at ${withoutCredentials(config.eventStoreUrl)}`);
     const { openEventStoreLog } = await import('../adapters/event-log/eventstore/index.js');
     const log = await openEventStoreLog(config.eventStoreUrl);
     return { log, description: `EventStoreDB at ${withoutCredentials(config.eventStoreUrl)}`, close: () => log.close() };
   }
   const { openPostgresEventLog } = await import('../adapters/event-log/postgres/index.js');
   if (config.databaseUrl !== undefined) {
+    progress(`opening the log and migrating it: PostgreSQL at ${withoutCredentials(config.databaseUrl)}`);
     const log = await openPostgresEventLog({ url: config.databaseUrl, schema: config.pgSchema });
     return { log, description: `PostgreSQL at ${withoutCredentials(config.databaseUrl)} (schema ${config.pgSchema})`, close: () => log.close() };
   }
@@ -34,7 +42,13 @@ export async function openLog(config: Config): Promise<OpenedLog> {
   const dataDir = join(config.dataDir, 'pglite');
   const lock = await lockDataDir(config.dataDir);
   try {
-    const log = await openPostgresEventLog({ dataDir, schema: config.pgSchema });
+    const fresh = await access(join(dataDir, 'PG_VERSION')).then(() => false, () => true);
+    const template = fresh ? await loadTemplate() : undefined;
+    progress(
+      `opening the log and migrating it: embedded PGlite in ${dataDir}` +
+        (!fresh ? '' : template !== undefined ? ' (new, from the PGlite template)' : " (new: PGlite's initdb, no template; `npm ci` makes one)"),
+    );
+    const log = await openPostgresEventLog({ dataDir, schema: config.pgSchema, ...(template !== undefined ? { template } : {}) });
     return {
       log,
       description: `embedded PGlite in ${dataDir}`,

@@ -8,13 +8,15 @@ import { PostgresEventLog } from '../adapters/event-log/postgres/index.js';
 import { readModelMigrations } from '../projections/index.js';
 import type { Config } from '../schemas/config.js';
 import type { EventLog } from '../adapters/event-log/index.js';
+import type { Progress } from './open-log.js';
 
 export interface OpenedReadStore {
   readonly store: PostgresDatabase<any>;
   close(): Promise<void>;
 }
 
-export async function openReadStore(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgSchema'>, log: EventLog): Promise<OpenedReadStore> {
+export async function openReadStore(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgSchema'>, log: EventLog, progress: Progress = () => {}): Promise<OpenedReadStore> {
+  progress('migrating the read models');
   if (log instanceof PostgresEventLog) {
     await migrate(log.database, readModelMigrations);
     return { store: log.database, close: async () => {} };

@@ -34,7 +34,7 @@ import { MeteringIngest } from '../commands/metering-ingest.js';
 import { costProjection } from '../projections/costs/cost-projection.js';
 import { CostQueries } from '../projections/costs/cost-queries.js';
 import { costMigrations } from '../projections/costs/cost-schema.js';
-import { openLog } from './open-log.js';
+import { openLog, type Progress } from './open-log.js';
 import { openAnalyticsStore, openReadStore } from './read-store.js';
 
 export const DEFAULT_POLICY_FILE = fileURLToPath(new URL('../commands/policies/default.cedar', import.meta.url));
@@ -83,6 +83,8 @@ export interface SystemOverrides {
    * project nor read the audit index (chDB allows one data directory per process).
    */
   readonly analytics?: ClickHouseStore;
+  /** Told each step of start-up that takes time (`serve` prints them on stderr). */
+  readonly progress?: Progress;
 }
 
 export async function openSystem(config: Config, overrides: SystemOverrides = {}): Promise<System> {
@@ -90,16 +92,21 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
   // First: a bad actions file or action user stops start-up before anything opens.
   const maestro = await actionSettingsOf(config);
   await keepDataDirPrivate(config.dataDir);
-  const keyring = await loadKeyring(
-    { signingKey: config.signingKey, keyringFile: config.keyringFile, dataDir: config.dataDir },
-    clock().toISOString(),
-  );
-  const authorizer = new CedarAuthorizer(await readFile(config.policyFile ?? DEFAULT_POLICY_FILE, 'utf8'));
-  const jwtSecret = config.jwt.jwksUrl !== undefined && config.jwt.secret === undefined ? undefined : await loadJwtSecret(config.jwt.secret, config.dataDir);
+  const progress = overrides.progress ?? (() => {});
+  // The log opens (the slow part of a start) while the keys, the policies and the token secret load.
+  const opening = overrides.log !== undefined ? Promise.resolve({ log: overrides.log, description: 'injected log', close: async () => {} }) : openLog(config, progress);
+  const [keyring, authorizer, jwtSecret] = await Promise.all([
+    loadKeyring({ signingKey: config.signingKey, keyringFile: config.keyringFile, dataDir: config.dataDir }, clock().toISOString()),
+    readFile(config.policyFile ?? DEFAULT_POLICY_FILE, 'utf8').then((policies) => new CedarAuthorizer(policies)),
+    config.jwt.jwksUrl !== undefined && config.jwt.secret === undefined ? undefined : loadJwtSecret(config.jwt.secret, config.dataDir),
+  ]).catch(async (error: unknown) => {
+    await opening.then((o) => o.close(), () => {});
+    throw error;
+  });
   const tokens: TokenVerifier =
     jwtSecret !== undefined ? jwtVerifier(jwtSecret, config.jwt) : jwtVerifier(remoteJwks(config.jwt.jwksUrl!), config.jwt);
-  const opened = overrides.log !== undefined ? { log: overrides.log, description: 'injected log', close: async () => {} } : await openLog(config);
-  const read = await openReadStore(config, opened.log).catch(async (error: unknown) => {
+  const opened = await opening;
+  const read = await openReadStore(config, opened.log, progress).catch(async (error: unknown) => {
     await opened.close();
     throw error;
   });

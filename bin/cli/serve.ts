@@ -15,7 +15,9 @@ export async function serveCommand(config: Config, argv: readonly string[]): Pro
   // they are open, requests get a 503 problem.
   let app: ((request: Request, env: unknown) => Response | Promise<Response>) | undefined;
   const server = await startHttpServer({ fetch: (request, env) => (app === undefined ? starting() : app(request, env)), port: config.port, hostname: '0.0.0.0' });
-  const system = await openSystem(config).catch((error: unknown) => {
+  // Start-up says what it is doing, one line per step that takes time, on stderr (stdout keeps the summary).
+  const progress = (step: string) => console.error(`companyos: ${step}…`);
+  const system = await openSystem(config, { progress }).catch((error: unknown) => {
     server.close();
     throw error;
   });
@@ -24,12 +26,15 @@ export async function serveCommand(config: Config, argv: readonly string[]): Pro
   if (options['no-projectors'] !== true) system.startProjectors();
   // An empty embedded store gets the demo tenant, so a first `npm start` has something to query.
   const embedded = config.databaseUrl === undefined && config.eventStoreUrl === undefined;
-  const seeded = embedded && (await system.log.headPosition()) === undefined ? await seedDemoTenant(system.pipeline) : 0;
+  const empty = embedded && (await system.log.headPosition()) === undefined;
+  if (empty) progress(`seeding the demo tenant "${DEMO_TENANT}" through the command pipeline`);
+  const seeded = empty ? await seedDemoTenant(system.pipeline) : 0;
   // Committed events go out (JetStream with NATS_URL, else an in-process bus); ingest comes in over NATS.
   const nats = await startNatsSide(system, config);
   console.log(
     `companyos: listening on http://localhost:${config.port} (log: ${system.logDescription}; events out: ${nats.description}; ` +
-      `projectors: ${system.projectors().length > 0 ? system.projectors().map((p) => p.name).join(', ') : 'off'}; signing key ${system.keyring.active.keyId})`,
+      `projectors: ${system.projectors().length > 0 ? system.projectors().map((p) => p.name).join(', ') : 'off'}; signing key ${system.keyring.active.keyId}; ` +
+      `started in ${(performance.now() / 1000).toFixed(1)} s)`,
   );
   console.log(`companyos: ${system.maestroDescription}`);
   if (system.jwtSecret !== undefined && config.jwt.secret === undefined) {

@@ -23,6 +23,8 @@ export interface OpenPostgresOptions {
   readonly poolSize?: number;
   /** Run these migrations in `schema` before returning. */
   readonly migrations?: readonly Migration[];
+  /** PGlite only: a new data directory starts from this dump (`dumpDataDir`) instead of running initdb. */
+  readonly template?: Blob;
 }
 
 export interface Listener {
@@ -70,7 +72,7 @@ export async function openPostgres<DB = unknown>(options: OpenPostgresOptions = 
   const schema = assertIdentifier(options.schema ?? 'public');
   const database = options.url
     ? openServer<DB>(options.url, schema, options.poolSize ?? 10)
-    : await openEmbedded<DB>(options.dataDir, schema);
+    : await openEmbedded<DB>(options.dataDir, schema, options.template);
   if (options.migrations?.length) {
     try {
       await migrate(database, options.migrations);
@@ -251,9 +253,10 @@ class PgListener implements Listener {
   }
 }
 
-async function openEmbedded<DB>(dataDir: string | undefined, schema: string): Promise<PostgresDatabase<DB>> {
+async function openEmbedded<DB>(dataDir: string | undefined, schema: string, template: Blob | undefined): Promise<PostgresDatabase<DB>> {
   const pglite = await PGlite.create({
     ...(dataDir ? { dataDir } : {}),
+    ...(template !== undefined ? { loadDataDir: template } : {}),
     parsers: { [pgliteTypes.INT8]: (v: string) => BigInt(v) },
   });
   await pglite.exec(`SET search_path TO ${quoteIdent(schema)}, public`);
