@@ -24,7 +24,7 @@ async function cli(args: string[]) {
 async function listedCommands(): Promise<string[]> {
   const out = await cli(['--help']);
   assert.is(out.code, 0, out.stderr);
-  return [...out.stdout.matchAll(/^ {2}([a-z]+) {2,}\S/gm)].map((m) => m[1]!);
+  return [...out.stdout.matchAll(/^ {2}([a-z][a-z-]*) {2,}\S/gm)].map((m) => m[1]!);
 }
 
 /** Asserts the help of `companyos <words>`: usage naming the words, and an example that runs them. */
@@ -41,7 +41,7 @@ const help = suite('CLI: every command answers --help with its usage and an exam
 
 help('the overview lists every command, exit 0; without a command it is a usage mistake (exit 2)', async () => {
   const names = await listedCommands();
-  for (const known of ['serve', 'replay', 'project', 'faults', 'token', 'verify', 'relay', 'ingest', 'keys', 'plan', 'run', 'demo']) {
+  for (const known of ['serve', 'replay', 'project', 'faults', 'token', 'verify', 'verify-receipt', 'policy', 'relay', 'ingest', 'keys', 'plan', 'run', 'demo']) {
     assert.ok(names.includes(known), `${known} missing from ${names.join(', ')}`);
   }
   assert.is((await cli([])).code, 2);
@@ -54,7 +54,8 @@ help('<command> --help and -h, for every listed command, and <command> <subcomma
     assertHelp([name], out);
     assert.is((await cli([name, '-h'])).stdout, out.stdout);
     // Each form of the usage whose second word is a name, not an option or argument: run approve, faults ack…
-    const forms = [...out.stdout.matchAll(new RegExp(`companyos ${name} ([a-z]+)\\b`, 'g'))].map((m) => m[1]!);
+    const usage = out.stdout.split('\n\n', 1)[0]!;
+    const forms = [...usage.matchAll(new RegExp(`companyos ${name} ([a-z]+)\\b`, 'g'))].map((m) => m[1]!);
     for (const sub of new Set(forms.filter((f) => f !== name))) {
       assertHelp([name, sub], await cli([name, sub, '--help']));
       subcommands++;

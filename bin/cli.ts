@@ -65,6 +65,22 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     example: 'companyos verify --tenant demo',
     load: async () => (await import('./cli/verify.js')).verifyCommand,
   },
+  'verify-receipt': {
+    summary: 'check a receipt (JSON) or a bulk export (NDJSON) offline, with no store or server; exit 1 unless every one verifies',
+    usage: 'verify-receipt FILE [--trusted-key KEY]... [--json]',
+    example: 'companyos verify-receipt receipts.ndjson --json',
+    load: async () => (await import('./cli/verify-receipt.js')).verifyReceiptCommand,
+  },
+  policy: {
+    summary: "run a policy set's golden decisions (coverage included), or validate a policy set against the Cedar schema",
+    usage: 'policy test [FILE] [--policy CEDAR] [--json] | policy validate [CEDAR] [--json]',
+    example: 'companyos policy test',
+    subcommands: {
+      test: { usage: 'policy test [FILE] [--policy CEDAR] [--json]', example: 'companyos policy test commands/policies/golden.json --policy commands/policies/default.cedar' },
+      validate: { usage: 'policy validate [CEDAR] [--json]', example: 'companyos policy validate commands/policies/default.cedar' },
+    },
+    load: async () => (await import('./cli/policy.js')).policyCommand,
+  },
   relay: {
     summary: 'publish committed events to NATS JetStream until stopped (needs NATS_URL and a shared log)',
     usage: 'relay',
