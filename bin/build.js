@@ -51,7 +51,9 @@ function esbuildVersion() {
 export function fingerprint(files = sourceFiles()) {
   const hash = createHash('sha256').update(`format 1\0esbuild ${esbuildVersion()}\0`);
   for (const path of [...files[0], ...files[1]]) {
-    const s = statSync(path);
+    // A file removed since the walk (a checkout under way) is left out: the next start sees the new set.
+    const s = statSync(path, { throwIfNoEntry: false });
+    if (s === undefined) continue;
     hash.update(`${relative(ROOT, path)}\0${s.size}\0${Math.floor(s.mtimeMs)}\n`);
   }
   return hash.digest('hex').slice(0, 16);

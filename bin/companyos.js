@@ -9,9 +9,9 @@ import { build, currentEntry } from './build.js';
 
 async function compiledEntry() {
   if (process.env['COMPANYOS_FROM_SOURCE']) return undefined;
-  const entry = currentEntry();
-  if (entry !== undefined) return entry;
   try {
+    const entry = currentEntry();
+    if (entry !== undefined) return entry;
     if (process.stderr.isTTY) process.stderr.write('companyos: compiling the TypeScript source (once per change)…\n');
     return pathToFileURL(join(await build(), 'bin', 'cli.js')).href;
   } catch (error) {
