@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { issueDevelopmentToken, type DevelopmentTokenClaims } from '../adapters/auth/jwt.js';
-import { openSystem, type System } from '../bin/system.js';
+import { openSystem, type System, type SystemOverrides } from '../bin/system.js';
 import { TEST_SEED } from './test-events.js';
 import { loadConfig } from '../schemas/config.js';
 import type { EventLog } from '../adapters/event-log/index.js';
@@ -34,7 +34,7 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function openTestApi(log: EventLog, env: Record<string, string> = {}): Promise<TestApi> {
+export async function openTestApi(log: EventLog, env: Record<string, string> = {}, overrides: Omit<SystemOverrides, 'log'> = {}): Promise<TestApi> {
   const dataDir = await mkdtemp(join(tmpdir(), 'companyos-api-'));
   const config = loadConfig({
     COMPANYOS_DATA_DIR: dataDir,
@@ -43,7 +43,7 @@ export async function openTestApi(log: EventLog, env: Record<string, string> = {
     ...env,
   });
   if (isLeft(config)) throw new Error(config.left.join('; '));
-  const system = await openSystem(config.right, { log });
+  const system = await openSystem(config.right, { ...overrides, log });
   const secret = new TextEncoder().encode(JWT_SECRET);
   return {
     system,

@@ -33,3 +33,11 @@ export interface ClickHouseMigration {
   readonly id: string;
   readonly statements: readonly string[];
 }
+
+/**
+ * The analytics store cannot be reached (a ClickHouse server that refuses, resets or does not answer): the
+ * moment's failure, never the data's. Projectors retry it with backoff; requests answer 503 with Retry-After.
+ */
+export class AnalyticsUnavailableError extends Error {
+  override readonly name = 'AnalyticsUnavailableError';
+}

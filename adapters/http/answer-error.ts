@@ -6,6 +6,7 @@ import { failure, Refusal, type Failure } from '../../commands/failure.js';
 import { RevisionConflictError } from '../../commands/stream-writer.js';
 import { LogUnavailableError, WrongExpectedRevisionError } from '../event-log/index.js';
 import { AuthenticationError } from '../auth/jwt.js';
+import { AnalyticsUnavailableError } from '../analytics-store/analytics-store.js';
 import type { AppEnv } from './env.js';
 import { problem, problemOf, sendProblem } from './problem.js';
 
@@ -16,6 +17,9 @@ export type ErrorReport = (error: unknown, requestId: string | undefined) => voi
 export function failureOfError(error: unknown): Failure | undefined {
   if (error instanceof Refusal) return error.failure;
   if (error instanceof LogUnavailableError) return failure('log-unavailable', 'the event log cannot be reached; nothing was written; retry');
+  if (error instanceof AnalyticsUnavailableError) {
+    return failure('analytics-unavailable', 'the audit index and cost store (ClickHouse) cannot be reached; retry');
+  }
   if (error instanceof RevisionConflictError || error instanceof WrongExpectedRevisionError) {
     return failure('revision-conflict', `${error.message}; retry`);
   }

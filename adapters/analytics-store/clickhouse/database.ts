@@ -5,7 +5,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { ChdbConnection } from 'chdb/connection';
-import type { ClickHouseStore, ParamValue, QueryParams } from '../analytics-store.js';
+import { AnalyticsUnavailableError, type ClickHouseStore, type ParamValue, type QueryParams } from '../analytics-store.js';
+import { guardConnection, isClickHouseUnreachable } from './connection-guard.js';
 import { restoreFatalSignalDefaults } from './fatal-signals.js';
 
 export type { ClickHouseStore, ParamValue, QueryParams } from '../analytics-store.js';
@@ -69,17 +70,20 @@ async function openServer(url: string, database: string): Promise<ClickHouseStor
   try {
     await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
   } catch (err) {
-    throw new Error(`ClickHouse server ${redact(url)}: ${(err as Error).message}`, { cause: err });
+    // A server that is away is the moment's failure (AnalyticsUnavailableError: retried, answered 503).
+    const Failure = isClickHouseUnreachable(err) ? AnalyticsUnavailableError : Error;
+    throw new Failure(`ClickHouse server ${redact(url)}: ${(err as Error).message}`, { cause: err });
   } finally {
     await bootstrap.close();
   }
   const client = createClient({ url, database, clickhouse_settings: SETTINGS, json });
-  return wrap('server', database, client, {
+  const store = wrap('server', database, client, {
     insert: async (table, rows) => {
       await client.insert({ table, values: rows as object[], format: 'JSONEachRow' });
     },
     afterClose: async () => {},
   });
+  return guardConnection(store);
 }
 
 async function openChdb(path: string, database: string): Promise<ClickHouseStore> {

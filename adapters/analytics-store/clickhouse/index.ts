@@ -13,3 +13,5 @@ export { migrateClickHouse, type ClickHouseMigration } from './migrate.js';
 export { AUDIT_TABLE, auditMigrations, type AuditRow } from './audit-schema.js';
 export { ACTOR_ACTIVITY_SQL, RESOURCE_ACTIVITY_SQL } from './audit-queries.js';
 export { auditSearchSql, clickHouseAuditIndex, lazyAuditIndex, type LazyAuditIndex } from './audit-store.js';
+export { analyticsErrorOf, guardConnection, isClickHouseUnreachable } from './connection-guard.js';
+export { AnalyticsUnavailableError } from '../analytics-store.js';
