@@ -12,11 +12,12 @@ import { Receipt } from '../schemas/receipt.js';
 import { receiptFixture } from '../test/receipt-fixtures.js';
 import { OTHER_TEST_SEED, testSigningKey } from '../test/test-events.js';
 import { toBase64 } from './bytes.js';
-import { assembleProof, consistencyProofPlan, CompactRange, leafHash } from './merkle.js';
+import { assembleProof, consistencyProofPlan, CompactRange, leafHash, rootOf, rootPlan } from './merkle.js';
 import {
   EVENT_SIGNING_DOMAIN,
   eventHashOf,
   openCheckpointNote,
+  verifyCheckpointStep,
   verifyConsistencyProof,
   verifyInclusionProof,
   verifyReceipt,
@@ -121,6 +122,28 @@ test('checkpoint notes and both proof kinds as the API serves them', async () =>
   assert.not.ok(verifyConsistencyProof({ from: 5, to: 12, hashes }, fixture.root, fixture.root));
   const unknown = await openCheckpointNote(fixture.checkpoint, [verifierOfOtherKey()]);
   assert.not.ok(unknown.ok);
+});
+
+test('a checkpoint step: consistent growth passes; a rewrite, a rollback or another log is named', async () => {
+  const older = fixture.signCheckpoint(5, rootOf(rootPlan(5).map(fixture.lookup)));
+  const plan = consistencyProofPlan(5, 12);
+  const hashes = assembleProof(plan, plan.nodes.map(fixture.lookup)).map(toBase64);
+  const keys = [fixture.verifierKey];
+  const step = await verifyCheckpointStep(older, fixture.checkpoint, hashes, keys);
+  assert.ok(step.ok);
+  if (step.ok) assert.equal(step.value, { from: 5, to: 12, origin: 'ledger.test/acme' });
+  // The same key signed a size-5 tree whose first leaf differs: a fork.
+  const forked = fixture.signCheckpoint(5, rootOf([leafHash(new Uint8Array(32)), ...rootPlan(5).slice(1).map(fixture.lookup)]));
+  const fork = await verifyCheckpointStep(forked, fixture.checkpoint, hashes, keys);
+  assert.not.ok(fork.ok);
+  if (!fork.ok) assert.match(fork.reason, /sizes 5 and 12 disagree/);
+  const back = await verifyCheckpointStep(fixture.checkpoint, older, [], keys);
+  assert.not.ok(back.ok);
+  if (!back.ok) assert.match(back.reason, /went back: size 5 after size 12/);
+  const other = receiptFixture(3, 4, testSigningKey(OTHER_TEST_SEED));
+  const foreign = await verifyCheckpointStep(older, other.checkpoint, hashes, keys);
+  assert.not.ok(foreign.ok);
+  if (!foreign.ok) assert.match(foreign.reason, /newer checkpoint: no signature by a known key/);
 });
 
 function verifierOfOtherKey(): string {

@@ -142,6 +142,31 @@ export function verifyConsistencyProof(proof: { from: number; to: number; hashes
   return verifyConsistency(proof.from, proof.to, path as Uint8Array[], root1, root2);
 }
 
+/**
+ * One step of a log's history, as a witness or a client holding an earlier checkpoint checks it: both notes
+ * open with `keys`, name the same log, the newer is no smaller, and the consistency proof joins their roots.
+ * On failure, the reason names both sizes.
+ */
+export async function verifyCheckpointStep(
+  older: string,
+  newer: string,
+  hashes: readonly string[],
+  keys: readonly string[],
+): Promise<{ ok: true; value: { from: number; to: number; origin: string } } | { ok: false; reason: string }> {
+  const a = await openCheckpointNote(older, keys);
+  if (!a.ok) return { ok: false, reason: `older checkpoint: ${a.reason}` };
+  const b = await openCheckpointNote(newer, keys, a.value.checkpoint.origin);
+  if (!b.ok) return { ok: false, reason: `newer checkpoint: ${b.reason}` };
+  const from = a.value.checkpoint.size;
+  const to = b.value.checkpoint.size;
+  if (to < from) return { ok: false, reason: `the log went back: size ${to} after size ${from}` };
+  if (from === 0) return { ok: true, value: { from, to, origin: a.value.checkpoint.origin } };
+  if (!verifyConsistencyProof({ from, to, hashes }, a.value.checkpoint.root, b.value.checkpoint.root)) {
+    return { ok: false, reason: `sizes ${from} and ${to} disagree: the tree at ${to} does not extend the tree at ${from} (a fork or a rewrite)` };
+  }
+  return { ok: true, value: { from, to, origin: a.value.checkpoint.origin } };
+}
+
 export interface ReceiptOptions {
   /**
    * Keys pinned out of band: C2SP verifier key strings, or raw Ed25519 public keys (base64). With any, the
