@@ -6,6 +6,7 @@ import { meteringCommands } from './metering/commands.js';
 import { finopsCommands } from './pricing/guardrail-commands.js';
 import { pricingCommands } from './pricing/commands.js';
 import { maestroCommandHandlers } from './maestro/index.js';
+import { policyCommands } from './policy/commands.js';
 
 export { domainError, validationError, isDomainErrorCode } from './errors.js';
 export type { DomainError, DomainErrorCode, DomainErrorOf, DomainErrorStatus } from './errors.js';
@@ -34,6 +35,10 @@ export { pricingCommands } from './pricing/commands.js';
 export { catalogDecider } from './pricing/catalog.js';
 export { finopsCommands } from './pricing/guardrail-commands.js';
 export { anomalyDecider, budgetDecider } from './pricing/guardrails.js';
+export { foldPolicySet, policyCommandHandlers, policyCommands, policyStream } from './policy/commands.js';
+export type { PolicyCommandDeps } from './policy/commands.js';
+export { evolvePolicySet, inForce, initialPolicySetState, pendingProposal, policySetDecider, policyVersionOf } from './policy/policy-set.js';
+export type { PolicyCommand, PolicyContext, PolicySetState, PolicyVersion } from './policy/policy-set.js';
 
 /** Every command handler by command type: the pipeline's one lookup. Later aggregates add their tables here. */
 export const commandHandlers: ReadonlyMap<string, AnyCommandHandler> = new Map<string, AnyCommandHandler>([
@@ -42,4 +47,5 @@ export const commandHandlers: ReadonlyMap<string, AnyCommandHandler> = new Map<s
   ...Object.entries(meteringCommands),
   ...Object.entries(pricingCommands),
   ...Object.entries(finopsCommands),
+  ...Object.entries(policyCommands),
 ]);

@@ -3,7 +3,7 @@
 import { patternString } from './primitives.js';
 
 export type StreamCategory = 'graph.node' | 'graph.edge' | 'audit' | 'maestro.plan' | 'maestro.run'
-  | 'metering' | 'pricing' | 'finops.budget' | 'finops.anomaly' | 'ledger';
+  | 'metering' | 'pricing' | 'finops.budget' | 'finops.anomaly' | 'ledger' | 'policy';
 
 export const streamName = (tenant: string, category: StreamCategory, id?: string): string =>
   id === undefined ? `${tenant}/${category}` : `${tenant}/${category}/${id}`;

@@ -66,6 +66,12 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, unknown>> = {
   'pricing.shared-cost.set': { region: 'eu-west', pool: 'k8s-control-plane', period: '2026-03', amount: '1250.00', currency: 'EUR', meter: 'cpu.seconds' },
   'finops.budget.set': { region: 'eu-west', amount: '50000', currency: 'EUR' },
   'finops.budget.threshold.record': { region: 'eu-west', period: '2026-03', threshold: 75, spent: '37812.40', budget: '50000', currency: 'EUR' },
+  'policy.set.propose': {
+    region: 'eu-west',
+    text: '@id("tenant-isolation")\n@reason("the resource belongs to another tenant")\nforbid (principal, action, resource)\nunless { resource has tenant && principal.tenant == resource.tenant };\n',
+    reason: 'CHG-1042: start from tenant isolation alone',
+  },
+  'policy.set.publish': { region: 'eu-west', version: '3f0c1b6a1e0f4f4c9a3a6d1f2b7e8c9d0a1b2c3d4e5f60718293a4b5c6d7e8f9', reason: 'reviewed in CHG-1042' },
   'finops.anomaly.record': { region: 'eu-west', day: '2026-03-01', service: 'checkout', currency: 'EUR', cost: '912.33', mean: '401.10', stddev: '88.20', direction: 'above' },
 };
 
@@ -97,6 +103,8 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
   'pricing.shared-cost.set': "a shared cost pool for a period, shared by services in proportion to their usage of `meter`",
   'finops.budget.set': "the tenant's monthly budget",
   'finops.budget.threshold.record': 'the FinOps monitor: spend crossed 75, 90 or 100 % of the budget',
+  'policy.set.propose': "propose a new text for the tenant's Cedar policy set (refused, 422, with the validator's messages unless it parses and validates against the schema); the tenant's first proposal also writes the default set as version 1",
+  'policy.set.publish': 'put a proposed version (the SHA-256 of its text) in force: an admin other than its proposer (two-person rule); every process switches to it as it reads the event',
   'finops.anomaly.record': "the FinOps monitor: a service's daily cost left ±3σ of its trailing 28 days",
 };
 

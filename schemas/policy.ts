@@ -1,0 +1,55 @@
+// A tenant's Cedar policy set as sealed events on `<tenant>/policy`: proposed (the text, its author and
+// why) and published (by a second admin). A version is the SHA-256 of the text, the same value every
+// decision seals as meta.decision.policyVersion, so an event names the exact text it was decided under.
+import * as t from 'io-ts';
+import { eventCodec, eventUnion } from './event-body.js';
+import { describedAs } from './json-schema.js';
+import { FreeText, Region, Sha256Hex } from './primitives.js';
+import { closedObject } from './validation.js';
+
+export const POLICY_SCHEMA_VERSION = 1;
+/** A policy set's text is at most 256 KiB (the default is about 6 KiB). */
+export const MAX_POLICY_TEXT = 256 * 1024;
+
+const PolicyText = describedAs(new t.Type<string, string, unknown>(
+  `Cedar policy text (1-${MAX_POLICY_TEXT} characters)`,
+  (u): u is string => FreeText.is(u) && u.length > 0 && u.length <= MAX_POLICY_TEXT,
+  (u, c) => (FreeText.is(u) && u.length > 0 && u.length <= MAX_POLICY_TEXT ? t.success(u) : t.failure(u, c)),
+  t.identity,
+), { type: 'string', minLength: 1, maxLength: MAX_POLICY_TEXT, description: 'the whole Cedar policy set; it must parse and validate against commands/policies/schema.cedarschema' });
+const Reason = describedAs(new t.Type<string, string, unknown>(
+  'reason (1-1000 characters)',
+  (u): u is string => FreeText.is(u) && u.trim().length > 0 && u.length <= 1000,
+  (u, c) => (FreeText.is(u) && u.trim().length > 0 && u.length <= 1000 ? t.success(u) : t.failure(u, c)),
+  t.identity,
+), { type: 'string', minLength: 1, maxLength: 1000 });
+
+/** `policy.set.propose`: a new text for the tenant's policy set, and why. */
+export const PolicySetPropose = closedObject('PolicySetPropose', { region: Region, text: PolicyText, reason: Reason });
+export type PolicySetPropose = t.TypeOf<typeof PolicySetPropose>;
+
+/** `policy.set.publish`: put a proposed version in force (a different admin than its proposer). */
+export const PolicySetPublish = closedObject('PolicySetPublish', { region: Region, version: Sha256Hex }, { reason: Reason });
+export type PolicySetPublish = t.TypeOf<typeof PolicySetPublish>;
+
+const exact = <P extends t.Props>(props: P) => t.readonly(t.exact(t.type(props)));
+
+export const PolicySetProposed = eventCodec(
+  'policy.set.proposed',
+  POLICY_SCHEMA_VERSION,
+  /** ordinal: 1 for the tenant's first version (the default set), then one more per proposal. */
+  exact({ version: t.string, ordinal: t.number, text: t.string, author: t.string, reason: t.string }),
+);
+export const PolicySetPublished = eventCodec(
+  'policy.set.published',
+  POLICY_SCHEMA_VERSION,
+  exact({ version: t.string, ordinal: t.number, proposer: t.string, approver: t.string, previous: t.union([t.string, t.null]), reason: t.string }),
+);
+export type PolicySetProposed = t.TypeOf<typeof PolicySetProposed>;
+export type PolicySetPublished = t.TypeOf<typeof PolicySetPublished>;
+
+export const PolicyEvent = eventUnion('PolicyEvent', [PolicySetProposed, PolicySetPublished]);
+export type PolicyEvent = t.TypeOf<typeof PolicyEvent>;
+
+/** The principal that writes a tenant's default set as its version 1. */
+export const SYSTEM_POLICY_AUTHOR = 'system';
