@@ -26,6 +26,8 @@ import { projectionSummary, projectionsNotReady, renderProjectionMetrics } from 
 import type { PostgresDatabase } from '../adapters/read-store/postgres/database.js';
 import { GraphQueries } from '../projections/graph/queries.js';
 import { RunQueries } from '../projections/runs/queries.js';
+import { TreeQueries } from '../projections/tree/tree-queries.js';
+import { startCheckpointer, type Checkpointer, type CheckpointerOptions } from '../commands/checkpointer.js';
 import { startExecutor, type Executor, type ExecutorOptions } from '../commands/maestro/executor.js';
 import { systemClock } from '../commands/maestro/clock.js';
 import { READ_MODELS, auditProjection, startProjector, type Projector, type ProjectorOptions } from '../projections/index.js';
@@ -67,6 +69,11 @@ export interface System {
   /** Starts Maestro's executor in this process (standby while another process holds its lock). */
   /** The real actions (the operator's settings) unless `options.perform` says otherwise. */
   startExecutor(options?: Partial<ExecutorOptions>): Executor;
+  /**
+   * Starts the checkpointer in this process (standby while another holds its lock): signs each grown tenant
+   * tree at most every COMPANYOS_CHECKPOINT_INTERVAL and at close. `startProjectors` starts it too.
+   */
+  startCheckpointer(options?: CheckpointerOptions): Checkpointer;
   /** What Maestro's steps may do here (actions, their user, egress), one line for start-up output. */
   readonly maestroDescription: string;
   /** Stops the projectors, then closes the stores. */
@@ -125,6 +132,8 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
   const auditIndex = lazyAuditIndex(analytics, { owned: false });
   const costs = new CostQueries(analytics);
   const metrics = new Metrics();
+  const trees = new TreeQueries(read.store);
+  const checkpointerDeps = { log: opened.log, trees, keyring, lock: read.store, clock, logOrigin: config.ledger.logOrigin };
   metrics.collect(() => renderProjectionMetrics(projectors.map((p) => p.status())));
   const access: AccessDeps = {
     log: opened.log,
@@ -151,6 +160,7 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
     pipeline,
     tokens,
     graph: new GraphQueries(read.store),
+    ledgerTree: { trees, logOrigin: config.ledger.logOrigin },
     runs: new RunQueries(read.store),
     audit: auditIndex,
     finops: {
@@ -172,6 +182,7 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
     },
   });
   let executor: Executor | undefined;
+  let checkpointer: Checkpointer | undefined;
   let stopFinopsMonitor: (() => void) | undefined;
   return {
     config,
@@ -195,6 +206,8 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
         // Migrates at start; a failure here is retried by the projector and shows in its status.
         auditIndex.ready().catch((error: unknown) => (options.onError ?? console.error)(error));
       }
+      // Tenant checkpoints: signed from the tree read model as it grows (one active process, by its lock).
+      checkpointer ??= startCheckpointer(checkpointerDeps, { intervalMs: config.ledger.checkpointIntervalMs, ...(options.onError === undefined ? {} : { onError: options.onError }) });
       // Maestro's executor follows the log beside the projectors (one active process, by its lock).
       executor ??= startExecutor({ log: opened.log, store: read.store, pipeline }, { perform: actionPerformer({ ...maestro.settings, clock: systemClock }) });
       // Budgets and anomalies: evaluated every 15 minutes; each fact has a fixed id, so overlapping monitors are harmless.
@@ -208,6 +221,10 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
       });
       return projectors;
     },
+    startCheckpointer(options = {}) {
+      checkpointer ??= startCheckpointer(checkpointerDeps, { intervalMs: config.ledger.checkpointIntervalMs, ...options });
+      return checkpointer;
+    },
     startExecutor(options = {}) {
       executor ??= startExecutor(
         { log: opened.log, store: read.store, pipeline },
@@ -218,6 +235,8 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
     async close() {
       stopFinopsMonitor?.();
       await executor?.close();
+      // Before the projectors: its last pass signs what the tree holds now.
+      await checkpointer?.close();
       await Promise.all(projectors.map((p) => p.close()));
       await auditIndex.close();
       if (injected === undefined) await (await analyticsOpening?.catch(() => undefined))?.close();

@@ -32,6 +32,7 @@ import { runRoutes } from './routes/runs.js';
 import { githubIngestRoutes } from './routes/ingest-github.js';
 import { openLineageIngestRoutes } from './routes/ingest-openlineage.js';
 import { ledgerRoutes } from './routes/ledger.js';
+import { ledgerProofRoutes, type LedgerProofDeps } from './routes/ledger-proofs.js';
 import { systemRoutes } from './routes/system.js';
 
 export interface AppDeps {
@@ -42,6 +43,8 @@ export interface AppDeps {
   readonly graph: GraphQueries;
   /** The run-state read model's queries (GET /v1/runs/...); absent: the run routes answer 404. */
   readonly runs?: RunQueries;
+  /** The tenant trees: checkpoints, proofs and receipts (GET /v1/ledger/checkpoint…); absent: those routes answer 404. */
+  readonly ledgerTree?: Omit<LedgerProofDeps, 'access'>;
   /** The audit index's reads (GET /v1/audit/...). */
   readonly audit: AuditIndexReader;
   /** Metering ingest (POST /v1/metering/events) and cost reads (GET /v1/finops/costs); absent: 404. */
@@ -71,6 +74,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Public routes first: in hono, a route registered before a middleware answers without it.
   app.route('/', systemRoutes({
     keyring: deps.access.keyring,
+    ...(deps.ledgerTree === undefined ? {} : { logOrigin: deps.ledgerTree.logOrigin }),
     metrics: deps.metrics,
     notReady: deps.notReady,
     ...(deps.readinessDetails === undefined ? {} : { readinessDetails: deps.readinessDetails }),
@@ -86,6 +90,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', commandRoutes(deps.pipeline, deps.metrics));
   app.route('/', openLineageIngestRoutes(deps.pipeline, deps.metrics));
   app.route('/', ledgerRoutes(deps.access));
+  if (deps.ledgerTree !== undefined) app.route('/', ledgerProofRoutes({ access: deps.access, ...deps.ledgerTree }));
   if (deps.finops !== undefined) {
     app.route('/', meteringRoutes(deps.finops.ingest, deps.metrics));
     app.route('/', finopsRoutes({ access: deps.access, costs: deps.finops.costs }));

@@ -14,6 +14,7 @@ import { DatasetEvent, JobEvent, RunEvent } from '../../schemas/openlineage.js';
 import { Region, Timestamp } from '../../schemas/primitives.js';
 import { Provenance } from '../../schemas/provenance.js';
 import { LedgerVerifyQuery, StreamPageQuery } from '../../schemas/ledger-queries.js';
+import { CheckpointsQuery, ConsistencyProofQuery, InclusionProofQuery, ReceiptPath, ReceiptsQuery } from '../../schemas/ledger-proofs.js';
 import { StreamName } from '../../schemas/streams.js';
 import { COMMAND_EXAMPLES, ROUTE_EXAMPLES } from './openapi-examples.js';
 import { MAX_BODY_BYTES as MAX_COMMAND_BYTES } from './routes/commands.js';
@@ -351,7 +352,55 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
     },
   },
   '/v1/ledger/keys': {
-    get: { operationId: 'getSigningKeys', tags: ['Ledger'], summary: 'Published signing keys', security: PUBLIC, responses: { '200': ok('Keys', { type: 'object' }), ...problems() } },
+    get: {
+      operationId: 'getSigningKeys', tags: ['Ledger'], summary: 'Published signing keys', security: PUBLIC,
+      description: "Each key with its id, raw Ed25519 key, JWK and validity window, and `noteVerifier`: the c2sp.org/signed-note verifier string (`<log origin>+<hex id>+<base64 key>`) that checks the tenants' checkpoint notes",
+      responses: { '200': ok('Keys', { type: 'object' }), ...problems() },
+    },
+  },
+  '/v1/ledger/checkpoint': {
+    get: {
+      operationId: 'getLatestCheckpoint', tags: ['Ledger'], summary: "The tenant's latest signed checkpoint",
+      description: 'A c2sp.org/tlog-checkpoint body (`<origin>\\n<size>\\n<base64 root>\\n`, origin `<COMPANYOS_LOG_ORIGIN>/<tenant>`) signed as a c2sp.org/signed-note with the log key (see GET /v1/ledger/keys). 409 not-anchored before the first.',
+      responses: { '200': { description: 'The signed note', content: { 'text/plain': { schema: { type: 'string' } } } }, ...problems(400, 401, 403, 409, 503) },
+    },
+  },
+  '/v1/ledger/checkpoints': {
+    get: {
+      operationId: 'listCheckpoints', tags: ['Ledger'], summary: "The tenant's signed checkpoints from a size on, smallest first",
+      parameters: query(CheckpointsQuery, { fromSize: 'smallest tree size listed (default 0)', limit: 'default 100' }),
+      responses: { '200': ok('Checkpoints, with next while more remain', ref('CheckpointList')), ...problems(400, 401, 403, 503) },
+    },
+  },
+  '/v1/ledger/proofs/inclusion': {
+    get: {
+      operationId: 'getInclusionProof', tags: ['Ledger'], summary: "An event's RFC 9162 inclusion proof in the tenant's tree",
+      parameters: query(InclusionProofQuery, { event: 'the event id', treeSize: "the tree's size to prove against (default: the latest checkpoint's)" }),
+      responses: { '200': ok('The audit path, leaf to root', ref('InclusionProof')), ...problems(400, 401, 403, 404, 409, 503) },
+    },
+  },
+  '/v1/ledger/proofs/consistency': {
+    get: {
+      operationId: 'getConsistencyProof', tags: ['Ledger'], summary: "RFC 9162 consistency proof between two sizes of the tenant's tree",
+      parameters: query(ConsistencyProofQuery, { from: 'the older size (≥ 1)', to: 'the newer size (≥ from, at most the tree size)' }),
+      responses: { '200': ok('The proof', ref('ConsistencyProof')), ...problems(400, 401, 403, 404, 503) },
+    },
+  },
+  '/v1/ledger/receipts/{eventId}': {
+    get: {
+      operationId: 'getReceipt', tags: ['Ledger'], summary: 'A self-contained receipt of one event',
+      description: 'The sealed event (without `position`, which is not sealed), its inclusion proof at the latest checkpoint, that checkpoint note and the keys; checkable offline (ledger/offline-verifier.ts, `companyos verify-receipt`). 409 not-anchored until a checkpoint covers the event.',
+      parameters: path(ReceiptPath, { eventId: 'the event id' }),
+      responses: { '200': ok('The receipt', ref('Receipt')), ...problems(400, 401, 403, 404, 409, 503) },
+    },
+  },
+  '/v1/ledger/receipts': {
+    get: {
+      operationId: 'exportReceipts', tags: ['Ledger'], summary: 'Receipts of a stream, or of a time range, as NDJSON',
+      description: 'Name `stream`, or `from` and `to` (sealed in [from, to)); one receipt per line, in tree order, all against the latest checkpoint. Header `companyos-unanchored` counts selected events no checkpoint covers yet (no receipt for them); `companyos-tree-size` is the checkpoint\'s size.',
+      parameters: query(ReceiptsQuery, { stream: 'a stream of the tenant', from: 'sealed at or after', to: 'sealed before', limit: 'default 10000' }),
+      responses: { '200': { description: 'One receipt per line', content: { 'application/x-ndjson': { schema: ref('Receipt') } } }, ...problems(400, 401, 403, 404, 409, 503) },
+    },
   },
   '/healthz': { get: { operationId: 'getLiveness', tags: ['System'], summary: 'Liveness', security: PUBLIC, responses: { '200': ok('Alive', { type: 'object' }), ...problems() } } },
   '/readyz': {
@@ -417,6 +466,46 @@ const responseSchemas = {
     type: 'object',
     description: 'One sealed event or denial in the audit index',
     properties: Object.fromEntries(AUDIT_ENTRY_FIELDS.map((f) => [f, f === 'outcome' ? { enum: ['allowed', 'denied'] } : { type: 'string' }])),
+  },
+  CheckpointList: {
+    type: 'object',
+    required: ['checkpoints'],
+    properties: {
+      checkpoints: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            treeSize: { type: 'integer' }, rootHash: { type: 'string', description: 'base64' }, note: { type: 'string', description: 'the signed note' },
+            keyId: { type: 'string' }, eventId: { type: 'string', description: 'the ledger.checkpoint.signed event that carries it' }, position: { type: 'string' },
+          },
+        },
+      },
+      next: { type: 'string' },
+    },
+  },
+  InclusionProof: {
+    type: 'object',
+    required: ['leafIndex', 'treeSize', 'leafHash', 'hashes'],
+    properties: {
+      leafIndex: { type: 'integer' }, treeSize: { type: 'integer' }, leafHash: { type: 'string', description: 'base64 SHA-256(0x00 ‖ event hash bytes)' },
+      hashes: { type: 'array', items: { type: 'string' }, description: 'base64, leaf to root' },
+    },
+  },
+  ConsistencyProof: {
+    type: 'object',
+    required: ['from', 'to', 'hashes'],
+    properties: { from: { type: 'integer' }, to: { type: 'integer' }, hashes: { type: 'array', items: { type: 'string' } } },
+  },
+  Receipt: {
+    type: 'object',
+    description: 'schemas/receipt.ts',
+    required: ['event', 'leafIndex', 'treeSize', 'hashes', 'checkpoint', 'keys'],
+    properties: {
+      event: { type: 'object', description: 'the sealed event as sealed' }, leafIndex: { type: 'integer' }, treeSize: { type: 'integer' },
+      hashes: { type: 'array', items: { type: 'string' } }, checkpoint: { type: 'string', description: 'the signed checkpoint note' },
+      keys: { type: 'object', properties: { checkpoint: { type: 'array', items: { type: 'string' } }, events: { type: 'array', items: { type: 'object' } } } },
+    },
   },
   VerifyReport: {
     type: 'object',

@@ -93,6 +93,12 @@ export class TreeQueries {
     return this.#store.withSession(async (s) => rootOf(await subtreeHashes(s, this.#s, tenant, rootPlan(size))));
   }
 
+  /** The leaf hash of leaf `leafIndex` (SHA-256(0x00 ‖ event hash)), as the tree holds it. */
+  async leafHashAt(tenant: string, leafIndex: number): Promise<Hash> {
+    await this.#reached(tenant, leafIndex + 1);
+    return this.#store.withSession(async (s) => (await subtreeHashes(s, this.#s, tenant, [{ level: 0, index: leafIndex }]))[0]!);
+  }
+
   /** The RFC 9162 inclusion proof (audit path, leaf to root) of leaf `leafIndex` in the tree of `treeSize`. */
   async inclusionProof(tenant: string, leafIndex: number, treeSize: number): Promise<Hash[]> {
     await this.#reached(tenant, treeSize);

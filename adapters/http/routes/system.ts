@@ -1,11 +1,14 @@
 // Unauthenticated operational endpoints: liveness, readiness, Prometheus metrics, published keys.
 import { Hono } from 'hono';
+import { noteVerifierString } from '../../../commands/checkpointer.js';
 import { publishedKeys, type Keyring } from '../../../ledger/index.js';
 import type { AppEnv } from '../env.js';
 import type { Metrics } from '../metrics.js';
 
 export interface SystemDeps {
   readonly keyring: Keyring;
+  /** COMPANYOS_LOG_ORIGIN: with it, each key also carries its checkpoint-note verifier string. */
+  readonly logOrigin?: string;
   readonly metrics: Metrics;
   /** Resolves to the names of the dependencies that are not ready; empty when ready. */
   readonly notReady: () => Promise<readonly string[]>;
@@ -24,6 +27,9 @@ export function systemRoutes(deps: SystemDeps): Hono<AppEnv> {
     .get('/metrics', (c) => c.body(deps.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }))
     .get('/v1/ledger/keys', (c) => {
       c.header('cache-control', 'public, max-age=60');
-      return c.json({ keys: publishedKeys(deps.keyring) });
+      const origin = deps.logOrigin;
+      const keys = publishedKeys(deps.keyring).map((k, i) =>
+        origin === undefined ? k : { ...k, noteVerifier: noteVerifierString(origin, deps.keyring.entries[i]!) });
+      return c.json({ keys });
     });
 }

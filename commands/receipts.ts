@@ -1,0 +1,124 @@
+// Receipts: for one event, or many, everything an outsider needs to check with no access to this system
+// that the event is in its tenant's log (schemas/receipt.ts): the sealed event as sealed (no `position`),
+// its RFC 6962 inclusion proof in the tenant's tree at the size of the tenant's latest signed checkpoint,
+// that checkpoint's note, and the keys (the note key's verifier string, the event's signing key). Reads
+// the log and the tree read model, so it is the application's. Many receipts share one checkpoint and one
+// query for all their proofs' subtrees.
+import type { EventLog, RecordedEvent } from '../adapters/event-log/index.js';
+import { fromRecordedEvent, type Keyring } from '../ledger/index.js';
+import { toBase64 } from '../ledger/bytes.js';
+import type { Hash } from '../ledger/merkle.js';
+import type { LeafView, StoredCheckpoint } from '../projections/tree/tree-queries.js';
+import type { Receipt } from '../schemas/receipt.js';
+import { tenantStreamPrefix } from '../schemas/streams.js';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { noteVerifierString } from './checkpointer.js';
+import { failure, Refusal } from './failure.js';
+
+/** What receipts read of the tenant trees (projections/tree/tree-queries.ts TreeQueries). */
+export interface TreeReads {
+  latestCheckpoint(tenant: string): Promise<StoredCheckpoint | undefined>;
+  leaf(tenant: string, eventId: string): Promise<LeafView | undefined>;
+  leaves(tenant: string, eventIds: readonly string[]): Promise<Map<string, LeafView>>;
+  leavesSealedBetween(tenant: string, from: string, to: string, limit: number): Promise<LeafView[]>;
+  inclusionProofs(tenant: string, leafIndexes: readonly number[], treeSize: number): Promise<Map<number, Hash[]>>;
+}
+
+export interface ReceiptDeps {
+  readonly log: EventLog;
+  readonly trees: TreeReads;
+  readonly keyring: Keyring;
+  /** COMPANYOS_LOG_ORIGIN: the note key's name. */
+  readonly logOrigin: string;
+}
+
+/** Which events a bulk export covers: a stream of the tenant, or what was sealed in [from, to). */
+export type ReceiptSelection = { readonly stream: string } | { readonly from: string; readonly to: string };
+
+export interface ReceiptBatch {
+  readonly checkpoint: StoredCheckpoint;
+  readonly receipts: readonly Receipt[];
+  /** Events selected that the latest checkpoint does not cover yet (no receipt for them yet). */
+  readonly unanchored: number;
+}
+
+const PAGE = 5000;
+
+/** The receipt of one event of `tenant`; refuses with not-found, or not-anchored while no checkpoint covers it. */
+export async function receiptOf(deps: ReceiptDeps, tenant: string, eventId: string): Promise<Receipt> {
+  const leaf = await deps.trees.leaf(tenant, eventId);
+  if (leaf === undefined) throw new Refusal(failure('not-found', `no event ${eventId} in this tenant's tree (an event just written joins it within moments)`));
+  const batch = await receiptsFor(deps, tenant, [leaf], await readAt(deps.log, tenant, [leaf]));
+  if (batch.receipts.length === 0) throw new Refusal(failure('not-anchored', `event ${eventId} is leaf ${leaf.leafIndex}; the latest checkpoint covers ${batch.checkpoint.treeSize} leaves`));
+  return batch.receipts[0]!;
+}
+
+/** Receipts of the selected events of `tenant`, in tree order, at most `limit`, against its latest checkpoint. */
+export async function receiptsOf(deps: ReceiptDeps, tenant: string, selection: ReceiptSelection, limit: number): Promise<ReceiptBatch> {
+  if ('stream' in selection) {
+    const records: RecordedEvent[] = [];
+    for (let fromRevision = 0n; records.length < limit; ) {
+      const page = await deps.log.readStream(selection.stream, { fromRevision, maxCount: Math.min(PAGE, limit - records.length) });
+      records.push(...page);
+      if (page.length < PAGE) break;
+      fromRevision = page[page.length - 1]!.revision + 1n;
+    }
+    const leaves = await deps.trees.leaves(tenant, records.map((r) => r.id));
+    const found = records.filter((r) => leaves.has(r.id));
+    return receiptsFor(deps, tenant, found.map((r) => leaves.get(r.id)!), new Map(found.map((r) => [r.id, r])));
+  }
+  const leaves = await deps.trees.leavesSealedBetween(tenant, selection.from, selection.to, limit);
+  return receiptsFor(deps, tenant, leaves, await readAt(deps.log, tenant, leaves));
+}
+
+/** The log's records of `leaves` (of `tenant`), by event id: one pass over the tenant's events between their positions. */
+async function readAt(log: EventLog, tenant: string, leaves: readonly LeafView[]): Promise<Map<string, RecordedEvent>> {
+  const wanted = new Set(leaves.map((l) => l.eventId));
+  const found = new Map<string, RecordedEvent>();
+  if (leaves.length === 0) return found;
+  const positions = leaves.map((l) => l.position);
+  const first = positions.reduce((a, b) => (a < b ? a : b));
+  const last = positions.reduce((a, b) => (a > b ? a : b));
+  const filter = { streamPrefixes: [tenantStreamPrefix(tenant)] };
+  for (let after = first - 1n; found.size < wanted.size; ) {
+    const page = await log.readAll({ after, maxCount: leaves.length === 1 ? 1 : PAGE, filter });
+    for (const r of page) if (r.position <= last && wanted.has(r.id)) found.set(r.id, r);
+    const end = page[page.length - 1];
+    if (end === undefined || end.position >= last) break;
+    after = end.position;
+  }
+  return found;
+}
+
+async function receiptsFor(deps: ReceiptDeps, tenant: string, leaves: readonly LeafView[], records: ReadonlyMap<string, RecordedEvent>): Promise<ReceiptBatch> {
+  const checkpoint = await deps.trees.latestCheckpoint(tenant);
+  if (checkpoint === undefined) throw new Refusal(failure('not-anchored', `no signed checkpoint of tenant ${tenant} yet`));
+  const anchored = leaves.filter((l) => l.leafIndex < checkpoint.treeSize).sort((a, b) => a.leafIndex - b.leafIndex);
+  const proofs = await deps.trees.inclusionProofs(tenant, anchored.map((l) => l.leafIndex), checkpoint.treeSize);
+  const checkpointKey = deps.keyring.find(checkpoint.keyId);
+  const checkpointKeys = checkpointKey === undefined ? [] : [noteVerifierString(deps.logOrigin, checkpointKey)];
+  const eventKeys = new Map<string, Receipt['keys']['events']>();
+  const receipts: Receipt[] = [];
+  for (const leaf of anchored) {
+    const record = records.get(leaf.eventId);
+    const sealed = record === undefined ? undefined : fromRecordedEvent(record);
+    // The log no longer holds it (or holds it damaged): verification names that; a receipt cannot be made.
+    if (sealed === undefined || isLeft(sealed)) continue;
+    const event = sealed.right;
+    let keys = eventKeys.get(event.keyId);
+    if (keys === undefined) {
+      const entry = deps.keyring.find(event.keyId);
+      keys = entry === undefined ? [] : [{ keyId: entry.keyId, publicKey: toBase64(entry.publicKey) }];
+      eventKeys.set(event.keyId, keys);
+    }
+    receipts.push({
+      event,
+      leafIndex: leaf.leafIndex,
+      treeSize: checkpoint.treeSize,
+      hashes: proofs.get(leaf.leafIndex)!.map(toBase64),
+      checkpoint: checkpoint.note,
+      keys: { checkpoint: checkpointKeys, events: keys },
+    });
+  }
+  return { checkpoint, receipts, unanchored: leaves.length - anchored.length };
+}
