@@ -153,6 +153,12 @@ export const Environment = t.partial({
     (u, c) => (typeof u === 'string' && /^\d{1,4}(\.\d{1,3})?$/.test(u) && +u >= 0.01 && +u <= 3600 ? t.success(Math.round(+u * 1000)) : t.failure(u, c)),
     (ms) => String(ms / 1000),
   ),
+  COMPANYOS_PG_QUERY_TIMEOUT: new t.Type<number, string, unknown>(
+    'COMPANYOS_PG_QUERY_TIMEOUT (seconds, 0.01-3600)',
+    (u): u is number => typeof u === 'number',
+    (u, c) => (typeof u === 'string' && /^\d{1,4}(\.\d{1,3})?$/.test(u) && +u >= 0.01 && +u <= 3600 ? t.success(Math.round(+u * 1000)) : t.failure(u, c)),
+    (ms) => String(ms / 1000),
+  ),
   COMPANYOS_PG_SCHEMA: new t.Type<string, string, unknown>(
     'COMPANYOS_PG_SCHEMA (lower-case SQL identifier)',
     (u): u is string => typeof u === 'string',
@@ -165,6 +171,9 @@ export const Environment = t.partial({
  * Backpressure defaults: a tenant may hold half the process's slots, so one tenant never shuts out the
  * rest; 32 commands in flight keep the PostgreSQL pool busy without queueing behind it.
  */
+/** A PostgreSQL statement unanswered this long (ms) fails as unavailable: a partition never holds a request forever. */
+export const DEFAULT_PG_QUERY_TIMEOUT_MS = 60_000;
+
 export const DEFAULT_ADMISSION = { maxInFlight: 32, maxInFlightPerTenant: 16, commandTimeoutMs: 30_000 } as const;
 
 export interface Config {
@@ -195,6 +204,8 @@ export interface Config {
     /** A tenant whose tree grew gets a checkpoint at most this often (ms). */
     readonly checkpointIntervalMs: number;
   };
+  /** PostgreSQL server only: the longest a statement may go unanswered (ms) before it fails as unavailable. */
+  readonly pgQueryTimeoutMs: number;
   /** Backpressure on the routes that run commands (adapters/http/middleware/command-admission.ts). */
   readonly admission: {
     /** Commands in flight in this process; one more is refused with 503 and Retry-After. */
@@ -243,6 +254,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     },
     policyFile: e.COMPANYOS_POLICY_FILE,
     pgSchema: e.COMPANYOS_PG_SCHEMA ?? 'companyos',
+    pgQueryTimeoutMs: e.COMPANYOS_PG_QUERY_TIMEOUT ?? DEFAULT_PG_QUERY_TIMEOUT_MS,
     ledger: { logOrigin: e.COMPANYOS_LOG_ORIGIN ?? 'companyos.local', checkpointIntervalMs: e.COMPANYOS_CHECKPOINT_INTERVAL ?? 1000 },
     admission: {
       maxInFlight: e.COMPANYOS_MAX_INFLIGHT ?? DEFAULT_ADMISSION.maxInFlight,

@@ -92,7 +92,15 @@ export class DuplicateEventIdError extends Error {
 
 /** The log could not be reached; callers may retry. */
 export class LogUnavailableError extends Error {
-  override readonly name = 'LogUnavailableError';
+  override readonly name: string = 'LogUnavailableError';
+}
+
+/**
+ * The log did not answer in time (a partition, a hung server): unlike a refused connection, an append may
+ * have committed before its answer was lost, so a retry must carry the same idempotency key.
+ */
+export class LogTimeoutError extends LogUnavailableError {
+  override readonly name: string = 'LogTimeoutError';
 }
 
 const LOWER_CASE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

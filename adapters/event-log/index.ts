@@ -3,6 +3,7 @@
 // from event-log.contract.ts directly, since they load uvu (a dev dependency).
 export {
   DuplicateEventIdError,
+  LogTimeoutError,
   LogUnavailableError,
   WrongExpectedRevisionError,
   validateAppend,

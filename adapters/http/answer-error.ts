@@ -4,7 +4,7 @@
 import type { Context, ErrorHandler } from 'hono';
 import { failure, Refusal, type Failure } from '../../commands/failure.js';
 import { RevisionConflictError } from '../../commands/stream-writer.js';
-import { LogUnavailableError, WrongExpectedRevisionError } from '../event-log/index.js';
+import { LogTimeoutError, LogUnavailableError, WrongExpectedRevisionError } from '../event-log/index.js';
 import { AuthenticationError } from '../auth/jwt.js';
 import { AnalyticsUnavailableError } from '../analytics-store/analytics-store.js';
 import type { AppEnv } from './env.js';
@@ -16,6 +16,9 @@ export type ErrorReport = (error: unknown, requestId: string | undefined) => voi
 /** The catalogued failure a known error stands for; undefined for an unexpected one. */
 export function failureOfError(error: unknown): Failure | undefined {
   if (error instanceof Refusal) return error.failure;
+  if (error instanceof LogTimeoutError) {
+    return failure('log-unavailable', 'the event log did not answer in time; the write may have been recorded: retry with the same Idempotency-Key');
+  }
   if (error instanceof LogUnavailableError) return failure('log-unavailable', 'the event log cannot be reached; nothing was written; retry');
   if (error instanceof AnalyticsUnavailableError) {
     return failure('analytics-unavailable', 'the audit index and cost store (ClickHouse) cannot be reached; retry');

@@ -1,7 +1,7 @@
 // How the PostgreSQL log classifies driver errors: which mean the server is away (LogUnavailableError,
 // callers may retry), which a lone append retries (races with a writer in another process), and the
 // mapping to the port's errors.
-import { LogUnavailableError } from '../event-log.js';
+import { LogTimeoutError, LogUnavailableError } from '../event-log.js';
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 
@@ -15,15 +15,20 @@ export function isUnavailable(err: unknown): boolean {
       return true;
     }
   }
-  return /Connection terminated|connection error|Client was closed|not queryable/i.test(err.message);
+  return /Connection terminated|connection error|Client was closed|not queryable/i.test(err.message) || isTimeout(err);
 }
+
+/** pg gave up waiting: a statement unanswered past query_timeout, or a connection not made within connectionTimeoutMillis. */
+export const isTimeout = (err: unknown): boolean =>
+  err instanceof Error && /^Query read timeout$|timeout exceeded when trying to connect|due to connection timeout/i.test(err.message);
 
 // unique_violation, deadlock_detected, serialization_failure
 export const isRetryable = (err: unknown): boolean =>
   ['23505', '40P01', '40001'].includes(String((err as { code?: unknown } | undefined)?.code));
 
-/** The error as the port reports it: an unreachable server as LogUnavailableError, anything else as is. */
+/** The error as the port reports it: an unreachable server as LogUnavailableError (LogTimeoutError when it may have run), anything else as is. */
 export function mapError(err: unknown): unknown {
+  if (isTimeout(err)) return new LogTimeoutError(`event log did not answer in time: ${(err as Error).message}`, { cause: err });
   if (isUnavailable(err) && !(err instanceof LogUnavailableError)) {
     return new LogUnavailableError(`event log unavailable: ${(err as Error).message}`, { cause: err });
   }

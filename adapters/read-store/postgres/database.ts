@@ -25,7 +25,18 @@ export interface OpenPostgresOptions {
   readonly migrations?: readonly Migration[];
   /** PGlite only: a new data directory starts from this dump (`dumpDataDir`) instead of running initdb. */
   readonly template?: Blob;
+  /**
+   * Server only: the longest a statement may go unanswered (ms) before the client gives up on it and drops
+   * its connection (a partition or a hung server otherwise holds a request, a pool slot and a lock forever).
+   * Unset: no limit. The statement may still have run: callers treat the failure as "unavailable".
+   */
+  readonly queryTimeoutMs?: number;
+  /** Server only: the longest a new connection may take (ms); default 10 s. */
+  readonly connectTimeoutMs?: number;
 }
+
+/** The default bound on opening a connection to a server: a partition answers within it, not never. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 export interface Listener {
   close(): Promise<void>;
@@ -71,7 +82,7 @@ export function lockKey(text: string): bigint {
 export async function openPostgres<DB = unknown>(options: OpenPostgresOptions = {}): Promise<PostgresDatabase<DB>> {
   const schema = assertIdentifier(options.schema ?? 'public');
   const database = options.url
-    ? openServer<DB>(options.url, schema, options.poolSize ?? 10)
+    ? openServer<DB>(options.url, schema, options.poolSize ?? 10, { connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, queryTimeoutMs: options.queryTimeoutMs })
     : await openEmbedded<DB>(options.dataDir, schema, options.template);
   if (options.migrations?.length) {
     try {
@@ -90,11 +101,18 @@ const int8AsBigint: pg.CustomTypesConfig = {
     oid === 20 ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
 };
 
-function openServer<DB>(url: string, schema: string, poolSize: number): PostgresDatabase<DB> {
+function openServer<DB>(
+  url: string,
+  schema: string,
+  poolSize: number,
+  timeouts: { readonly connectTimeoutMs: number; readonly queryTimeoutMs: number | undefined },
+): PostgresDatabase<DB> {
   const config: pg.ClientConfig = {
     connectionString: url,
     types: int8AsBigint,
     options: `-c search_path=${schema},public`,
+    connectionTimeoutMillis: timeouts.connectTimeoutMs,
+    ...(timeouts.queryTimeoutMs !== undefined ? { query_timeout: timeouts.queryTimeoutMs } : {}),
   };
   const pool = new pg.Pool({ ...config, max: poolSize });
   // An idle client's error (server restart) must not crash the process; the next checkout reconnects.
