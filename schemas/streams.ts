@@ -3,7 +3,7 @@
 import { patternString } from './primitives.js';
 
 export type StreamCategory = 'graph.node' | 'graph.edge' | 'audit' | 'maestro.plan' | 'maestro.run'
-  | 'metering' | 'pricing' | 'finops.budget' | 'finops.anomaly' | 'ledger' | 'policy';
+  | 'metering' | 'pricing' | 'finops.budget' | 'finops.anomaly' | 'ledger' | 'policy' | 'ops';
 
 export const streamName = (tenant: string, category: StreamCategory, id?: string): string =>
   id === undefined ? `${tenant}/${category}` : `${tenant}/${category}/${id}`;
@@ -13,6 +13,9 @@ export const auditStream = (tenant: string): string => streamName(tenant, 'audit
 
 /** The tenant's ledger stream: its signed checkpoints (schemas/checkpoint-event.ts). */
 export const ledgerStream = (tenant: string): string => streamName(tenant, 'ledger');
+
+/** The tenant's operations stream: drills run and their outcomes (schemas/drill.ts). */
+export const opsStream = (tenant: string): string => streamName(tenant, 'ops');
 
 /** Prefix that selects every stream of a tenant. */
 export const tenantStreamPrefix = (tenant: string): string => `${tenant}/`;
