@@ -134,6 +134,15 @@ test('POST /v1/runs: unknown plan 404, bad body 400, wrong role 403', async (ctx
   assert.is((await ctx.api.call('POST', '/v1/runs', { token: ctx.viewer, body: { plan: 'quick' } })).status, 403);
 });
 
+test('run and plan writes check the Idempotency-Key like every command (400 bad-idempotency-key)', async (ctx) => {
+  const headers = { 'idempotency-key': 'has space' };
+  for (const [path, body] of [['/v1/runs', { plan: 'quick' }], ['/v1/runs/r9/cancel', {}], ['/v1/runs/r9/steps/s/approve', {}], ['/v1/plans', { source: PLAN }]] as const) {
+    const res = await ctx.api.call('POST', path, { token: ctx.operator, body, headers });
+    assert.is(res.status, 400, path);
+    assert.is(res.body.type.endsWith('bad-idempotency-key'), true, path);
+  }
+});
+
 test('approve: the requester may not approve a two-person step; two others can; cancel is idempotent', async (ctx) => {
   assert.is((await ctx.api.call('POST', '/v1/runs', { token: ctx.operator, body: { plan: 'gated', runId: 'g1' } })).status, 201);
   const self = await ctx.api.call('POST', '/v1/runs/g1/steps/go/approve', { token: ctx.author, body: {} });

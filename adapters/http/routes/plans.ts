@@ -10,6 +10,7 @@ import { Region } from '../../../schemas/primitives.js';
 import { closedObject, formatValidationErrors } from '../../../schemas/validation.js';
 import type { AppEnv } from '../env.js';
 import { limitBody } from '../middleware/body-limit.js';
+import { idempotencyKey } from '../middleware/idempotency-key.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { problem, problemOf, sendProblem } from '../problem.js';
 import { requestInfo } from '../request-info.js';
@@ -28,7 +29,7 @@ export interface PlanRouteDeps {
 const YAML = /^(application|text)\/(x-)?yaml\b/i;
 
 export function planRoutes(deps: PlanRouteDeps): Hono<AppEnv> {
-  return new Hono<AppEnv>().post('/v1/plans', limitBody(MAX_PLAN_BYTES, 'a plan'), async (c) => {
+  return new Hono<AppEnv>().post('/v1/plans', limitBody(MAX_PLAN_BYTES, 'a plan'), idempotencyKey(), async (c) => {
     const principal = c.get('principal');
     let source: string;
     let region = principal.region;

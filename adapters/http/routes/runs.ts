@@ -20,6 +20,7 @@ import type { RunQueries } from '../../../projections/runs/queries.js';
 import type { AppEnv } from '../env.js';
 import { limitBody } from '../middleware/body-limit.js';
 import { readAuthorization } from '../middleware/authorize.js';
+import { idempotencyKey } from '../middleware/idempotency-key.js';
 import { jsonBody } from '../middleware/json-body.js';
 import { validate } from '../middleware/validate.js';
 import { problem, problemOf, sendProblem } from '../problem.js';
@@ -103,7 +104,7 @@ export function runRoutes(deps: RunRouteDeps): Hono<AppEnv> {
   const authorize = readAuthorization(deps.access);
   const readRun = authorize('run.read', (c) => ({ type: 'Run', id: c.req.valid('param').id }));
   return new Hono<AppEnv>()
-    .post('/v1/runs', limitBody(MAX_BODY_BYTES, 'a run request'), jsonBody(), validate('json', RunStartRequest), async (c) => {
+    .post('/v1/runs', limitBody(MAX_BODY_BYTES, 'a run request'), idempotencyKey(), jsonBody(), validate('json', RunStartRequest), async (c) => {
       const principal = c.get('principal');
       const r = c.req.valid('json');
       const region = r.region ?? principal.region;
@@ -138,6 +139,7 @@ export function runRoutes(deps: RunRouteDeps): Hono<AppEnv> {
     .post(
       '/v1/runs/:id/steps/:step/approve',
       limitBody(MAX_RUN_ACTION_BYTES, 'an approval'),
+      idempotencyKey(),
       validate('param', StepPath),
       jsonBody({ emptyAs: {} }),
       validate('json', ApproveRequest),
@@ -146,6 +148,7 @@ export function runRoutes(deps: RunRouteDeps): Hono<AppEnv> {
     .post(
       '/v1/runs/:id/cancel',
       limitBody(MAX_RUN_ACTION_BYTES, 'a cancellation'),
+      idempotencyKey(),
       validate('param', RunPath),
       jsonBody({ emptyAs: {} }),
       validate('json', CancelRequest),
