@@ -40,16 +40,23 @@ const coordinates = (nodes: readonly Subtree[]) => {
   return [`{${[...unique.values()].map((n) => n.level).join(',')}}`, `{${[...unique.values()].map((n) => n.index).join(',')}}`];
 };
 
-/** The hashes of `nodes` (perfect subtrees of `tenant`'s tree) in their order, in one query. */
-async function subtreeHashes(session: SqlSession, s: string, tenant: string, nodes: readonly Subtree[]): Promise<Hash[]> {
-  if (nodes.length === 0) return [];
+/**
+ * The hashes of `nodes` (perfect subtrees of `tenant`'s tree) in their order, in ONE query that also reads the
+ * tree's size: refused (TreeRangeError) unless the tree has reached `needed` leaves. Perfect subtrees never
+ * change once stored, so nodes and size read together are consistent whatever commits meanwhile.
+ */
+async function subtreeHashes(session: SqlSession, s: string, tenant: string, nodes: readonly Subtree[], needed: number): Promise<Hash[]> {
   const [levels, indexes] = coordinates(nodes);
-  const rows = await session.query<{ level: number; index: bigint; hash: Uint8Array }>(
-    `SELECT level, index, hash FROM ${s}.tree_nodes
-     WHERE tenant = $1 AND (level, index) IN (SELECT * FROM unnest($2::smallint[], $3::bigint[]))`,
+  const rows = await session.query<{ size: bigint; level: number | null; index: bigint | null; hash: Uint8Array | null }>(
+    `SELECT t.size, n.level, n.index, n.hash FROM ${s}.tree_tenants t
+     LEFT JOIN LATERAL (SELECT level, index, hash FROM ${s}.tree_nodes
+       WHERE tenant = t.tenant AND (level, index) IN (SELECT * FROM unnest($2::smallint[], $3::bigint[]))) n ON true
+     WHERE t.tenant = $1`,
     [tenant, levels!, indexes!],
   );
-  const byKey = new Map(rows.map((r) => [`${r.level}/${r.index}`, Uint8Array.from(r.hash)]));
+  const size = Number(rows[0]?.size ?? 0n);
+  if (needed > size) throw new TreeRangeError(`the tree of ${tenant} has ${size} leaves, not ${needed}`);
+  const byKey = new Map(rows.filter((r) => r.hash !== null).map((r) => [`${r.level}/${r.index}`, Uint8Array.from(r.hash!)]));
   return nodes.map((n) => {
     const hash = byKey.get(`${n.level}/${n.index}`);
     if (hash === undefined) throw new Error(`tree of ${tenant}: perfect subtree (${n.level}, ${n.index}) is missing`);
@@ -89,34 +96,30 @@ export class TreeQueries {
 
   /** The root of the tenant's tree at `size` (≤ its size now). */
   async rootAt(tenant: string, size: number): Promise<Hash> {
-    await this.#reached(tenant, size);
-    return this.#store.withSession(async (s) => rootOf(await subtreeHashes(s, this.#s, tenant, rootPlan(size))));
+    return this.#store.withSession(async (s) => rootOf(await subtreeHashes(s, this.#s, tenant, rootPlan(size), size)));
   }
 
   /** The leaf hash of leaf `leafIndex` (SHA-256(0x00 ‖ event hash)), as the tree holds it. */
   async leafHashAt(tenant: string, leafIndex: number): Promise<Hash> {
-    await this.#reached(tenant, leafIndex + 1);
-    return this.#store.withSession(async (s) => (await subtreeHashes(s, this.#s, tenant, [{ level: 0, index: leafIndex }]))[0]!);
+    return this.#store.withSession(async (s) => (await subtreeHashes(s, this.#s, tenant, [{ level: 0, index: leafIndex }], leafIndex + 1))[0]!);
   }
 
   /** The RFC 9162 inclusion proof (audit path, leaf to root) of leaf `leafIndex` in the tree of `treeSize`. */
   async inclusionProof(tenant: string, leafIndex: number, treeSize: number): Promise<Hash[]> {
-    await this.#reached(tenant, treeSize);
     if (leafIndex >= treeSize) throw new TreeRangeError(`leaf ${leafIndex} is not in the tree of size ${treeSize}`);
     const plan = inclusionProofPlan(leafIndex, treeSize);
-    return this.#store.withSession(async (s) => assembleProof(plan, await subtreeHashes(s, this.#s, tenant, plan.nodes)));
+    return this.#store.withSession(async (s) => assembleProof(plan, await subtreeHashes(s, this.#s, tenant, plan.nodes, treeSize)));
   }
 
   /** Inclusion proofs of many leaves in the tree of `treeSize`, their subtrees fetched in one query. */
   async inclusionProofs(tenant: string, leafIndexes: readonly number[], treeSize: number): Promise<Map<number, Hash[]>> {
-    await this.#reached(tenant, treeSize);
     const plans = leafIndexes.map((i) => {
       if (i >= treeSize) throw new TreeRangeError(`leaf ${i} is not in the tree of size ${treeSize}`);
       return [i, inclusionProofPlan(i, treeSize)] as const;
     });
     const all = plans.flatMap(([, p]) => p.nodes);
     return this.#store.withSession(async (s) => {
-      const hashes = await subtreeHashes(s, this.#s, tenant, all);
+      const hashes = await subtreeHashes(s, this.#s, tenant, all, treeSize);
       const byKey = new Map(all.map((n, i) => [`${n.level}/${n.index}`, hashes[i]!]));
       return new Map(plans.map(([i, p]) => [i, assembleProof(p, p.nodes.map((n) => byKey.get(`${n.level}/${n.index}`)!))]));
     });
@@ -124,10 +127,9 @@ export class TreeQueries {
 
   /** The RFC 9162 consistency proof from size `from` to size `to` (0 < from ≤ to ≤ the tree's size). */
   async consistencyProof(tenant: string, from: number, to: number): Promise<Hash[]> {
-    await this.#reached(tenant, to);
     if (from === 0 || from > to) throw new TreeRangeError(`a consistency proof needs 0 < from ≤ to, got ${from} and ${to}`);
     const plan = consistencyProofPlan(from, to);
-    return this.#store.withSession(async (s) => assembleProof(plan, await subtreeHashes(s, this.#s, tenant, plan.nodes)));
+    return this.#store.withSession(async (s) => assembleProof(plan, await subtreeHashes(s, this.#s, tenant, plan.nodes, to)));
   }
 
   /** The leaf of event `eventId` in the tenant's tree; undefined when the tree does not hold it (yet). */
@@ -186,11 +188,6 @@ export class TreeQueries {
     return rows.map((r) => ({
       treeSize: Number(r.tree_size), root: Uint8Array.from(r.root), note: r.note, keyId: r.key_id, eventId: r.event_id, position: r.position,
     }));
-  }
-
-  async #reached(tenant: string, size: number): Promise<void> {
-    const head = await this.head(tenant);
-    if (size > head.size) throw new TreeRangeError(`the tree of ${tenant} has ${head.size} leaves, not ${size}`);
   }
 }
 
