@@ -43,12 +43,18 @@ export async function openLog(config: Config, progress: Progress = () => {}): Pr
   const lock = await lockDataDir(config.dataDir);
   try {
     const fresh = await access(join(dataDir, 'PG_VERSION')).then(() => false, () => true);
-    const template = fresh ? await loadTemplate() : undefined;
+    const template = fresh ? await loadTemplate(config.pgSchema) : undefined;
     progress(
       `opening the log and migrating it: embedded PGlite in ${dataDir}` +
-        (!fresh ? '' : template !== undefined ? ' (new, from the PGlite template)' : " (new: PGlite's initdb, no template; `npm ci` makes one)"),
+        (!fresh
+          ? ''
+          : template === undefined
+            ? " (new: PGlite's initdb, no template; `npm ci` makes one)"
+            : template.migrated
+              ? ' (new, from the migrated PGlite template)'
+              : ' (new, from the PGlite template)'),
     );
-    const log = await openPostgresEventLog({ dataDir, schema: config.pgSchema, ...(template !== undefined ? { template } : {}) });
+    const log = await openPostgresEventLog({ dataDir, schema: config.pgSchema, ...(template !== undefined ? { template: template.dump } : {}) });
     return {
       log,
       description: `embedded PGlite in ${dataDir}`,

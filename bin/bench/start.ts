@@ -5,12 +5,13 @@
 // all its threads, from /proc; Linux only, 10 ms ticks) hardly does, so both are printed, with the load average.
 // Usage: npm run bench:start [-- --runs N]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from '../build.js';
-import { templateFile } from '../pglite-template.js';
+import { loadTemplate } from '../pglite-template.js';
 import { machine, numberArg, percentile, round } from './report.js';
 
 const CLI = resolve(import.meta.dirname, '..', 'companyos.js');
@@ -28,6 +29,15 @@ function cpuOf(pid: number): number {
   }
 }
 
+const freePort = (): Promise<number> =>
+  new Promise((done, fail) => {
+    const probe = createServer().once('error', fail);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => done(port));
+    });
+  });
+
 async function healthy(port: number): Promise<boolean> {
   try {
     return (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200;
@@ -43,7 +53,7 @@ interface Start {
 
 /** Starts serve on dataDir, times it to the first 200 from /healthz, waits for `until` in its output, stops it. */
 async function start(dataDir: string, until: string): Promise<Start> {
-  const port = 30000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const started = performance.now();
   const server: ChildProcess = spawn(process.execPath, [CLI, 'serve'], {
     env: { ...userEnv, COMPANYOS_DATA_DIR: dataDir, PORT: String(port) },
@@ -76,8 +86,8 @@ const mid = (xs: number[]) => round(percentile([...xs].sort((a, b) => a - b), 50
 const shown = (s: Start) => `${s.wall.toFixed(2)} s (cpu ${s.cpu.toFixed(2)} s)`;
 
 const target = await build();
-const file = await templateFile();
-const template = file !== undefined && existsSync(file) ? file : undefined;
+const found = await loadTemplate('companyos');
+const template = found === undefined ? 'none (initdb)' : found.migrated ? 'migrated' : 'initdb only (migrations run)';
 const load = loadavg().map((l) => l.toFixed(2)).join(' ');
 const first: Start[] = [];
 const restart: Start[] = [];
@@ -93,8 +103,8 @@ for (let i = 0; i < runs; i++) {
 const median = (xs: Start[]): Start => ({ wall: mid(xs.map((x) => x.wall)), cpu: mid(xs.map((x) => x.cpu)) });
 const summary = { first: median(first), restart: median(restart) };
 console.log(`machine: ${machine()}; load average before: ${load}, after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`build: ${target}; PGlite template: ${template ?? 'none'}`);
+console.log(`build: ${target}; PGlite template: ${template}`);
 console.log(`median of ${runs} runs: wall time to the first 200 from /healthz (CPU time the server had used by then)`);
 console.log(`  first start  ${shown(summary.first)}   runs: ${first.map(shown).join(', ')}`);
 console.log(`  restart      ${shown(summary.restart)}   runs: ${restart.map(shown).join(', ')}`);
-console.log(JSON.stringify({ bench: 'start', runs, cpu: machine(), loadAverage: load, ...summary, firstRuns: first, restartRuns: restart }));
+console.log(JSON.stringify({ bench: 'start', runs, cpu: machine(), loadAverage: load, template, ...summary, firstRuns: first, restartRuns: restart }));
