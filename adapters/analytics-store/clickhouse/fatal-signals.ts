@@ -21,7 +21,8 @@ const noop = (): void => {};
  *
  * Node has no call to set a signal's action, but libuv resets it to SIG_DFL when the last listener for a
  * signal goes: adding one and removing it again does just that, synchronously. Call it after every chDB
- * connection opens (the engine installs its handlers then, once per process; again is harmless).
+ * connection opens (the engine installs its handlers then, once per process; again is harmless). Node
+ * watches signals on the main thread only, so chDB must be opened there (it is, by every process here).
  *
  * What is lost: V8's WebAssembly trap handler on SIGSEGV, which ClickHouse's handler had already displaced.
  * An out-of-bounds WebAssembly access now ends the process instead of throwing a RuntimeError; before, it
