@@ -78,7 +78,7 @@ export interface StreamFailure {
 /** One stream's events in revision order: each sealed event valid, revisions 0.. with no gap, each prevHash the previous hash. */
 export async function verifyStream(events: readonly unknown[], keys: readonly EventKey[]): Promise<{ eventsChecked: number; failures: StreamFailure[] }> {
   const failures: StreamFailure[] = [];
-  const sealed = await Promise.all(events.map((e) => verifySealedEvent(e, keys)));
+  const sealed = await inLanes(events, (e) => verifySealedEvent(e, keys));
   let stream: unknown;
   events.forEach((e, index) => {
     const revision = isObject(e) ? e.revision : undefined;
@@ -252,18 +252,9 @@ export class ReceiptVerifier {
     return { ok: problems.length === 0, problems, ...facts, origin: c.origin, checkpointSignedBy: signedBy, pinned, eventKeyPinned };
   }
 
-  /** Reports in the receipts' order; a few at a time, as thousands of signature checks queued at once only contend for the same cores. */
-  async verifyAll(receipts: readonly unknown[], concurrency = 4): Promise<ReceiptReport[]> {
-    const reports: ReceiptReport[] = new Array(receipts.length);
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < receipts.length) {
-        const i = next++;
-        reports[i] = await this.verify(receipts[i]);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, receipts.length)) }, lane));
-    return reports;
+  /** Reports in the receipts' order. */
+  verifyAll(receipts: readonly unknown[]): Promise<ReceiptReport[]> {
+    return inLanes(receipts, (r) => this.verify(r));
   }
 
   /** The receipt's note keys whose public key is pinned, plus pinned verifier strings themselves. */
@@ -306,4 +297,18 @@ export function verifyReceipt(receipt: unknown, options: ReceiptOptions = {}): P
 /** Verifies many receipts (a bulk export), opening each distinct checkpoint once and sharing proven tree nodes. */
 export function verifyReceipts(receipts: readonly unknown[], options: ReceiptOptions = {}): Promise<ReceiptReport[]> {
   return new ReceiptVerifier(options).verifyAll(receipts);
+}
+
+/** `fn` over `items`, results in order, a few at a time: thousands of signature checks queued at once only contend for the same cores. */
+async function inLanes<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, lanes = 4): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, items.length)) }, lane));
+  return out;
 }
