@@ -1,8 +1,10 @@
 // `companyos verify-receipt`: a receipt and a bulk NDJSON export verified with the offline verifier alone;
 // a forged receipt exits 1 naming the problem; unpinned results say so; bad input is a usage error.
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Config } from '../../schemas/config.js';
@@ -81,6 +83,18 @@ test('usage mistakes are one line, exit 2', async () => {
   assert.match((await run(join(dir, 'one.json'), '--trusted-key', 'nonsense')).out, /--trusted-key/);
   assert.match((await run(join(dir, 'garbage.ndjson'))).out, /line 2 is not JSON/);
   assert.is((await run(join(dir, 'one.json'), '--bogus')).code, 2);
+});
+
+test('as a user runs it: companyos verify-receipt, exit 0 and 1', async () => {
+  const cli = resolve(import.meta.dirname, '../companyos.js');
+  const { stdout } = await promisify(execFile)(process.execPath, [cli, 'verify-receipt', join(dir, 'one.json'), '--trusted-key', fixture.verifierKey]);
+  assert.match(stdout, /^ok: event .* is leaf 2 of ledger\.test\/acme at size 6/);
+  const forged = await promisify(execFile)(process.execPath, [cli, 'verify-receipt', join(dir, 'forged.json')]).then(
+    () => ({ code: 0, stdout: '' }),
+    (e: { code: number; stdout: string }) => e,
+  );
+  assert.is(forged.code, 1);
+  assert.match(forged.stdout, /hash mismatch/);
 });
 
 test.run();
