@@ -1,0 +1,145 @@
+// Completeness, on a PGlite log with a checkpoint the checkpointer signed: each removal the per-stream chains
+// let pass is caught by rebuilding the tenant's tree against its checkpoints: the last events of a stream, a
+// whole stream, the denials, a reordering, a stream moved to another tenant; a forged checkpoint; and a
+// rollback that also removed the checkpoint, caught by a checkpoint the client kept. Untouched, the log
+// verifies with its tail after the checkpoint reported as unanchored.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { migrate } from '../adapters/read-store/postgres/database.js';
+import { Keyring, sealEvent, signingKeyFromSeed, toEventDraft } from '../ledger/index.js';
+import { readModelMigrations } from '../projections/index.js';
+import { projectUntil } from '../projections/runtime.js';
+import { treeProjection } from '../projections/tree/tree-projection.js';
+import { TreeQueries } from '../projections/tree/tree-queries.js';
+import { GENESIS_HASH } from '../schemas/sealed-event.js';
+import { makeUnsealed, OTHER_TEST_SEED, testSigningKey, testUuid } from '../test/test-events.js';
+import { openMemoryLog, type TestLog } from '../test/logs.js';
+import { noteSigner, startCheckpointer } from './checkpointer.js';
+import { signNote } from '../ledger/signed-note.js';
+import { TreeRebuilder, type TreeReport } from './verify-tree.js';
+
+const ORIGIN = 'ledger.test';
+const key = testSigningKey();
+const keyring = new Keyring([], key);
+const test = suite<{ log: TestLog; note: string; next: number }>('verify: tenant tree against its checkpoints', {} as never);
+
+async function write(ctx: { log: TestLog; next: number }, stream: string, count: number, type = 'graph.node.created'): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const last = (await ctx.log.log.readStream(stream, { direction: 'backwards', maxCount: 1 }))[0];
+    const e = sealEvent(
+      makeUnsealed({
+        id: testUuid(++ctx.next), stream, tenant: stream.split('/')[0]!, type, revision: last === undefined ? 0 : Number(last.revision) + 1,
+        prevHash: last === undefined ? GENESIS_HASH : String((last.metadata as { hash: string }).hash),
+      }),
+      key,
+    );
+    await ctx.log.log.append(stream, last === undefined ? 'no-stream' : last.revision, [toEventDraft(e)]);
+  }
+}
+
+async function verify(ctx: { log: TestLog }, trustedCheckpoint?: string): Promise<TreeReport> {
+  const rebuilder = new TreeRebuilder('acme', keyring, ORIGIN);
+  for (let after: bigint | undefined; ; ) {
+    const page = await ctx.log.log.readAll({ ...(after === undefined ? {} : { after }), maxCount: 1000, filter: { streamPrefixes: ['acme/'] } });
+    for (const r of page) rebuilder.add(r);
+    if (page.length < 1000) break;
+    after = page[page.length - 1]!.position;
+  }
+  return rebuilder.finish(trustedCheckpoint === undefined ? {} : { trustedCheckpoint });
+}
+
+test.before(async (ctx) => {
+  ctx.log = await openMemoryLog();
+  ctx.next = 0;
+  const store = ctx.log.log.database;
+  await migrate(store, readModelMigrations);
+  await write(ctx, 'acme/graph.node/n1', 4);
+  await write(ctx, 'acme/graph.node/n2', 3);
+  await write(ctx, 'acme/audit', 2, 'access.denied');
+  await write(ctx, 'beta/graph.node/n1', 2);
+  const project = () => projectUntil({ log: ctx.log.log, store }, treeProjection, { schema: store.schema });
+  await project();
+  const trees = new TreeQueries(store);
+  const checkpointer = startCheckpointer({ log: ctx.log.log, trees, keyring, lock: store, clock: () => new Date('2026-03-01T00:00:00Z'), logOrigin: ORIGIN }, { intervalMs: 3_600_000, lockRetryMs: 10 });
+  while (!checkpointer.status().active) await new Promise((r) => setTimeout(r, 5));
+  await checkpointer.checkpointNow();
+  await checkpointer.close();
+  await project();
+  ctx.note = (await trees.latestCheckpoint('acme'))!.note;
+  // After the checkpoint: two more events, not anchored yet.
+  await write(ctx, 'acme/graph.node/n1', 2);
+  await ctx.log.sql('CREATE TABLE ${schema}.events_kept AS SELECT * FROM ${schema}.events');
+});
+test.after.each(async ({ log }) => {
+  await log.sql('DELETE FROM ${schema}.events');
+  await log.sql('INSERT INTO ${schema}.events OVERRIDING SYSTEM VALUE SELECT * FROM ${schema}.events_kept');
+});
+test.after(async ({ log }) => log.close());
+
+const caught = (report: TreeReport, pattern: RegExp) => {
+  assert.ok(report.failures.some((f) => pattern.test(f.reason)), JSON.stringify(report.failures));
+  assert.is(report.anchoredSize, 0, 'the checkpoint no longer anchors anything');
+};
+/** Either way the checkpoint at size 9 is named: its leaves differ, or some of them are gone from before it. */
+const COMMITTED = /^checkpoint 9 \(leaf \d+\): (the log's first 9 events of tenant acme are not what it committed to|at least \d+ of the events it committed to are not before it)/;
+
+test('untouched: the checkpoint matches the rebuilt tree; the events after it are an unanchored tail', async (ctx) => {
+  const report = await verify(ctx);
+  assert.equal(report.failures, []);
+  assert.equal({ ...report }, { treeSize: 12, checkpoints: 1, anchoredSize: 9, unanchored: 3, failures: [] });
+  const trusted = await verify(ctx, ctx.note);
+  assert.equal(trusted.trusted, { treeSize: 9, ok: true });
+});
+
+test('the last event of a stream deleted (the chain cannot tell)', async (ctx) => {
+  await ctx.log.sql("DELETE FROM ${schema}.events WHERE stream = 'acme/graph.node/n2' AND revision = 2");
+  caught(await verify(ctx), COMMITTED);
+});
+
+test('a whole stream deleted', async (ctx) => {
+  await ctx.log.sql("DELETE FROM ${schema}.events WHERE stream = 'acme/graph.node/n2'");
+  caught(await verify(ctx), COMMITTED);
+});
+
+test("the tenant's denials deleted", async (ctx) => {
+  await ctx.log.sql("DELETE FROM ${schema}.events WHERE type = 'access.denied'");
+  caught(await verify(ctx), COMMITTED);
+});
+
+test('two events of different streams reordered (each stream keeps its order)', async (ctx) => {
+  // n1's last event before the checkpoint and n2's first trade places in the log's order.
+  await ctx.log.sql(`CREATE TABLE \${schema}.swap AS SELECT * FROM \${schema}.events
+    WHERE (stream, revision) IN (('acme/graph.node/n1', 3), ('acme/graph.node/n2', 0))`);
+  await ctx.log.sql('DELETE FROM ${schema}.events WHERE id IN (SELECT id FROM ${schema}.swap)');
+  await ctx.log.sql(`INSERT INTO \${schema}.events OVERRIDING SYSTEM VALUE
+    SELECT o.position, s.tx_id, s.id, s.stream, s.revision, s.type, s.data, s.metadata, s.recorded_at FROM \${schema}.swap s JOIN \${schema}.swap o ON o.id <> s.id`);
+  await ctx.log.sql('DROP TABLE ${schema}.swap');
+  caught(await verify(ctx), COMMITTED);
+});
+
+test('a stream moved to another tenant', async (ctx) => {
+  await ctx.log.sql("UPDATE ${schema}.events SET stream = 'beta/graph.node/n2' WHERE stream = 'acme/graph.node/n2'");
+  caught(await verify(ctx), COMMITTED);
+});
+
+test('a forged checkpoint (signed by a key the keyring does not hold) is named', async (ctx) => {
+  const forger = signingKeyFromSeed(OTHER_TEST_SEED, '2020-01-01T00:00:00Z');
+  const forged = signNote(ctx.note.slice(0, ctx.note.indexOf('\n\n') + 1), [noteSigner(ORIGIN, forger)]);
+  await ctx.log.sql("UPDATE ${schema}.events SET data = jsonb_set(data, '{note}', to_jsonb($1::text)) WHERE type = 'ledger.checkpoint.signed' AND stream = 'acme/ledger'", [forged]);
+  const report = await verify(ctx);
+  assert.ok(report.failures.some((f) => /checkpoint at leaf 9: its note does not open/.test(f.reason)), JSON.stringify(report.failures));
+  assert.is(report.anchoredSize, 0);
+});
+
+test('a rollback that removed the checkpoint too: only a checkpoint the client kept catches it', async (ctx) => {
+  // Back to a copy from before n2's last event: the checkpoint event and everything after are gone with it.
+  await ctx.log.sql("DELETE FROM ${schema}.events WHERE stream LIKE 'acme/%' AND position >= (SELECT position FROM ${schema}.events WHERE stream = 'acme/graph.node/n2' AND revision = 2)");
+  const internal = await verify(ctx);
+  assert.equal(internal.failures, [], 'nothing inside the log is left to contradict it');
+  assert.is(internal.checkpoints, 0);
+  const report = await verify(ctx, ctx.note);
+  assert.equal(report.trusted, { treeSize: 9, ok: false });
+  assert.match(report.failures[0]!.reason, /trusted checkpoint 9: the log holds 6 events of tenant acme, fewer than it committed to/);
+});
+
+test.run();
