@@ -47,6 +47,10 @@ test('every receipt verifies against the pinned log key (verifier string or raw 
   }
   const raw = await verifyReceipt(fixture.receipts[3], { trustedKeys: [toBase64(fixture.key.publicKey)] });
   assert.ok(raw.ok && raw.pinned);
+  const byId = await verifyReceipt(fixture.receipts[3], { trustedKeys: [fixture.key.keyId] });
+  assert.ok(byId.ok && byId.pinned && byId.eventKeyPinned, 'a key id pins too');
+  const otherId = await verifyReceipt(fixture.receipts[3], { trustedKeys: [testSigningKey(OTHER_TEST_SEED).keyId] });
+  assert.not.ok(otherId.ok);
   const unpinned = await verifyReceipt(fixture.receipts[3]);
   assert.ok(unpinned.ok);
   assert.not.ok(unpinned.pinned, 'keys from the receipt itself are reported as not pinned');

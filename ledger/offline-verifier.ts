@@ -169,8 +169,9 @@ export async function verifyCheckpointStep(
 
 export interface ReceiptOptions {
   /**
-   * Keys pinned out of band: C2SP verifier key strings, or raw Ed25519 public keys (base64). With any, the
-   * checkpoint must be signed by one of them; without, the receipt's own keys are used and `pinned` is false.
+   * Keys pinned out of band: C2SP verifier key strings, raw Ed25519 public keys (base64), or key ids
+   * (`ed25519:<16 hex>`, the weaker pin: 64 bits of SHA-256). With any, the checkpoint must be signed by one
+   * of them; without, the receipt's own keys are used and `pinned` is false.
    */
   readonly trustedKeys?: readonly string[];
 }
@@ -196,6 +197,7 @@ export interface ReceiptReport {
 export class ReceiptVerifier {
   readonly #trusted: readonly string[] | undefined;
   readonly #trustedPublicKeys = new Set<string>();
+  readonly #trustedKeyIds = new Set<string>();
   readonly #trustedNoteKeys: string[] = [];
   readonly #checkpoints = new Map<string, ReturnType<typeof openCheckpointNote>>();
   readonly #trees = new Map<string, ProvenTree>();
@@ -209,8 +211,12 @@ export class ReceiptVerifier {
         this.#trustedPublicKeys.add(toHex(parsed.value.publicKey));
         continue;
       }
+      if (/^ed25519:[0-9a-f]{16}$/.test(key)) {
+        this.#trustedKeyIds.add(key);
+        continue;
+      }
       const raw = fromBase64(key);
-      if (raw === undefined || raw.length !== 32) throw new RangeError(`trusted key is neither a verifier key nor base64 of 32 bytes: ${key}`);
+      if (raw === undefined || raw.length !== 32) throw new RangeError(`trusted key is not a verifier key, base64 of 32 bytes or ed25519:<16 hex>: ${key}`);
       this.#trustedPublicKeys.add(toHex(raw));
     }
   }
@@ -231,7 +237,7 @@ export class ReceiptVerifier {
     const eventProblem = verifySealedEvent(event, eventKeys);
     const key = eventKeys.find((k) => k.keyId === event.keyId);
     const eventPublicKey = key === undefined ? undefined : fromBase64(key.publicKey);
-    const eventKeyPinned = eventPublicKey !== undefined && this.#trustedPublicKeys.has(toHex(eventPublicKey));
+    const eventKeyPinned = eventPublicKey !== undefined && eventPublicKey.length === 32 && this.#isPinned(eventPublicKey);
 
     const pinned = this.#trusted !== undefined && this.#trusted.length > 0;
     const verifierKeys = pinned ? this.#pinnedNoteKeys(noteKeys) : noteKeys;
@@ -262,9 +268,13 @@ export class ReceiptVerifier {
     const out = new Set(this.#trustedNoteKeys);
     for (const k of noteKeys) {
       const parsed = parseVerifierString(k);
-      if (parsed.ok && parsed.value.type === ED25519_NOTE && this.#trustedPublicKeys.has(toHex(parsed.value.publicKey))) out.add(k);
+      if (parsed.ok && parsed.value.type === ED25519_NOTE && this.#isPinned(parsed.value.publicKey)) out.add(k);
     }
     return [...out];
+  }
+
+  #isPinned(publicKey: Uint8Array): boolean {
+    return this.#trustedPublicKeys.has(toHex(publicKey)) || this.#trustedKeyIds.has(eventKeyIdOf(publicKey));
   }
 
   /** One ProvenTree per checkpoint: receipts against it share the upper levels of their proofs. */
