@@ -5,14 +5,15 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { loadJwtSecret } from '../adapters/auth/dev-secret.js';
 import { jwtVerifier, remoteJwks, type TokenVerifier } from '../adapters/auth/jwt.js';
-import { CedarAuthorizer } from '../adapters/cedar/cedar-authorizer.js';
+import { policySetProblems } from '../adapters/cedar/policy-set.js';
+import { TenantPolicies } from '../adapters/cedar/tenant-policies.js';
 import { createApp } from '../adapters/http/app.js';
 import { Metrics } from '../adapters/http/metrics.js';
 import { loadKeyring } from '../adapters/keys/keyring-store.js';
 import type { AccessDeps } from '../commands/access.js';
 import { CommandPipeline } from '../commands/pipeline.js';
 import { DEFAULT_RETRY } from '../commands/stream-writer.js';
-import { commandHandlers, meteringSegmentStream, planRegisterHandler, segmentIdsOf } from '../domain/index.js';
+import { commandHandlers, meteringSegmentStream, planRegisterHandler, policyCommandHandlers, segmentIdsOf } from '../domain/index.js';
 import { NO_ACTIONS } from '../schemas/actions.js';
 import { actionSettingsOf } from '../adapters/maestro/action-catalogue.js';
 import { actionPerformer } from '../adapters/maestro/actions.js';
@@ -42,6 +43,8 @@ import { openAnalyticsStore, openReadStore } from './read-store.js';
 export const DEFAULT_POLICY_FILE = fileURLToPath(new URL('../commands/policies/default.cedar', import.meta.url));
 
 export interface System {
+  /** The policy set in force per tenant, followed from the log (the pipeline's authorizer). */
+  readonly policies: TenantPolicies;
   readonly config: Config;
   readonly log: EventLog;
   readonly keyring: Keyring;
@@ -104,7 +107,7 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
   const opening = overrides.log !== undefined ? Promise.resolve({ log: overrides.log, description: 'injected log', close: async () => {} }) : openLog(config, progress);
   const [keyring, authorizer, jwtSecret] = await Promise.all([
     loadKeyring({ signingKey: config.signingKey, keyringFile: config.keyringFile, dataDir: config.dataDir }, clock().toISOString()),
-    readFile(config.policyFile ?? DEFAULT_POLICY_FILE, 'utf8').then((policies) => new CedarAuthorizer(policies)),
+    readFile(config.policyFile ?? DEFAULT_POLICY_FILE, 'utf8').then((policies) => new TenantPolicies(policies)),
     config.jwt.jwksUrl !== undefined && config.jwt.secret === undefined ? undefined : loadJwtSecret(config.jwt.secret, config.dataDir),
   ]).catch(async (error: unknown) => {
     await opening.then((o) => o.close(), () => {});
@@ -113,6 +116,11 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
   const tokens: TokenVerifier =
     jwtSecret !== undefined ? jwtVerifier(jwtSecret, config.jwt) : jwtVerifier(remoteJwks(config.jwt.jwksUrl!), config.jwt);
   const opened = await opening;
+  // Every tenant's published policy version, before anything is decided (then followed live, below).
+  await authorizer.catchUp(opened.log).catch(async (error: unknown) => {
+    await opened.close();
+    throw error;
+  });
   const read = await openReadStore(config, opened.log, progress).catch(async (error: unknown) => {
     await opened.close();
     throw error;
@@ -146,7 +154,12 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
   const pipeline = new CommandPipeline({
     ...access,
     // Plans are registered against the operator's actions (script steps name one of them).
-    handlers: { ...Object.fromEntries(commandHandlers), 'plan.register': planRegisterHandler(maestro.settings.actions ?? NO_ACTIONS) },
+    // Policy changes are validated against the repo's Cedar schema; a tenant's first one seals the default as version 1.
+    handlers: {
+      ...Object.fromEntries(commandHandlers),
+      'plan.register': planRegisterHandler(maestro.settings.actions ?? NO_ACTIONS),
+      ...policyCommandHandlers({ defaultText: authorizer.defaultText, problems: (text) => policySetProblems(text) }),
+    },
     retry: { ...DEFAULT_RETRY, onConflict: () => metrics.revisionConflicts.inc({ stream: 'aggregate' }) },
   });
   const meteringIngest = new MeteringIngest({
@@ -160,6 +173,7 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
     pipeline,
     tokens,
     graph: new GraphQueries(read.store),
+    policies: authorizer,
     ledgerTree: { trees, logOrigin: config.ledger.logOrigin },
     runs: new RunQueries(read.store),
     audit: auditIndex,
@@ -181,6 +195,8 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
       return waiting;
     },
   });
+  // Every process follows the policy events: a publication switches its decisions without a restart.
+  const policyFollower = authorizer.follow(opened.log, (error) => console.error('policy follower:', error));
   let executor: Executor | undefined;
   let checkpointer: Checkpointer | undefined;
   let stopFinopsMonitor: (() => void) | undefined;
@@ -188,6 +204,7 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
     config,
     log: opened.log,
     keyring,
+    policies: authorizer,
     pipeline,
     meteringIngest,
     tokens,
@@ -233,6 +250,7 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
       return executor;
     },
     async close() {
+      await policyFollower.close();
       stopFinopsMonitor?.();
       await executor?.close();
       // Before the projectors: its last pass signs what the tree holds now.

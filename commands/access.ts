@@ -39,7 +39,7 @@ export async function authorize(deps: AccessDeps, request: AuthorizationRequest,
 }
 
 /** Adds the concrete values to the policy's reason so the caller can see what to change. */
-function explain(request: AuthorizationRequest, decision: AuthorizationDecision): string {
+export function explain(request: AuthorizationRequest, decision: AuthorizationDecision): string {
   const facts: string[] = [];
   if (decision.determiningPolicies.includes('write-region-match')) {
     facts.push(`token region ${request.principal.region ?? '(none)'}, resource region ${String(request.resource.attributes['region'] ?? '(none)')}`);

@@ -9,8 +9,9 @@ import { DuplicateEventIdError, WrongExpectedRevisionError, type AppendResult } 
 import type { SealedEvent } from '../schemas/sealed-event.js';
 import type { JsonValue } from '../schemas/json.js';
 import { formatValidationErrors } from '../schemas/validation.js';
-import { authorize, type AccessDeps } from './access.js';
-import type { AuthorizationDecision, Principal } from './authorizer.js';
+import { authorize, explain, type AccessDeps } from './access.js';
+import type { AuthorizationDecision, AuthorizationRequest, Principal } from './authorizer.js';
+import { commandActionGroups } from './policy-actions.js';
 import { eventMeta, type RequestInfo } from './envelope.js';
 import { dedupedEventId } from './event-ids.js';
 import { FoldedStreams, type CommandEventRef, type FoldedStream, type RecordedCommand } from './folded-streams.js';
@@ -43,6 +44,20 @@ export type CommandOutcome =
   /** The decision produced no events (e.g. re-ingest of facts already recorded). */
   | { readonly kind: 'unchanged'; readonly body: CommandResult & { readonly unchanged: true } };
 
+/** POST /v1/policy/preflight: the decision a command would get now, and (when allowed) what it would do. */
+export interface Preflight {
+  readonly command: string;
+  readonly stream: string;
+  readonly allowed: boolean;
+  /** As it would be sealed (id, policy version, determining policies), with the explanation a 403 gives. */
+  readonly decision: { readonly id: string; readonly policyVersion: string; readonly determiningPolicies: readonly string[]; readonly explanation: string };
+  /** The resource Cedar saw: type, id and attributes. */
+  readonly resource: AuthorizationRequest['resource'];
+  /** When allowed: the events the command would append, nothing to do, or the domain's refusal. */
+  readonly outcome?:
+    | { readonly kind: 'appended' | 'unchanged'; readonly events: readonly string[] }
+    | { readonly kind: 'refused'; readonly status: number; readonly code: string; readonly detail: string };
+}
 
 export class CommandPipeline {
   readonly #deps: PipelineDeps;
@@ -62,6 +77,51 @@ export class CommandPipeline {
   /** The refusal of a type no handler takes (naming the known ones); undefined for a known type. */
   unknownCommand(type: string): Failure | undefined {
     return this.#handlers.has(type) ? undefined : failure('unknown-command', `no command named ${type}; known: ${this.commandTypes().join(', ')}`);
+  }
+
+  /**
+   * What the pipeline would decide on this command for this caller, with nothing appended (no event, no
+   * denial record): decode, load the streams, authorize and decide exactly as `execute` does.
+   */
+  async preflight(type: string, payload: unknown, principal: Principal, info: RequestInfo): Promise<Either<Failure, Preflight>> {
+    const handler = this.#handlers.get(type);
+    if (handler === undefined) return left(this.unknownCommand(type)!);
+    const decoded = handler.codec.decode(payload);
+    if (isLeft(decoded)) {
+      const errors = formatValidationErrors(decoded.left);
+      return left(failure('validation', errors.join('; '), { errors }));
+    }
+    const cmd = decoded.right;
+    const tenant = principal.tenant;
+    const stream = handler.streamOf(tenant, cmd);
+    const relatedStreams = Object.entries(handler.relatedStreams(tenant, cmd) as Record<string, RelatedStream<unknown>>);
+    const [own, ...relatedFolded] = await Promise.all([
+      this.#folded.read(this.#deps.log, stream, handler.fold),
+      ...relatedStreams.map(([, rel]) => this.#folded.read(this.#deps.log, rel.stream, rel.fold)),
+    ]);
+    const related = Object.fromEntries(relatedStreams.map(([key], i) => [key, relatedFolded[i]!.state]));
+    const request = authorizationRequest(type, handler, cmd, own!.state, principal, tenant, info);
+    const decision = this.#deps.authorizer.authorize(request, this.#deps.newId());
+    const answer: Preflight = {
+      command: type,
+      stream,
+      allowed: decision.allowed,
+      decision: {
+        id: decision.id,
+        policyVersion: decision.policyVersion,
+        determiningPolicies: decision.determiningPolicies,
+        explanation: decision.allowed ? decision.explanation : explain(request, decision),
+      },
+      resource: request.resource,
+    };
+    if (!decision.allowed) return right(answer);
+    const decided = handler.decide(cmd, own!.state, { now: this.#deps.clock().toISOString(), related, actor: principal.id });
+    const outcome: Preflight['outcome'] = isLeft(decided)
+      ? { kind: 'refused', status: decided.left.status, code: decided.left.code, detail: decided.left.detail }
+      : decided.right.length === 0
+        ? { kind: 'unchanged', events: [] }
+        : { kind: 'appended', events: decided.right.map((e) => e.type) };
+    return right({ ...answer, outcome });
   }
 
   async execute(type: string, payload: unknown, principal: Principal, info: RequestInfo): Promise<Either<Failure, CommandOutcome>> {
@@ -169,17 +229,7 @@ export class CommandPipeline {
     }
 
     const state = own.state;
-    const request = {
-      principal,
-      action: type,
-      actionGroups: [`${type.split('.')[0]}.write`, 'write'],
-      resource: {
-        type: handler.resourceType,
-        id: handler.resourceId(cmd),
-        attributes: { ...handler.resourceAttributes(cmd, state), tenant: k.tenant },
-      },
-      context: info.context,
-    };
+    const request = authorizationRequest(type, handler, cmd, state, principal, k.tenant, info);
     let decision: AuthorizationDecision;
     if (own.verified) {
       const access = await authorize(this.#deps, request, info);
@@ -257,6 +307,29 @@ export class CommandPipeline {
       sealed,
     });
   }
+}
+
+/** The Cedar request of a command: its action and groups, the aggregate as the resource, the request's context. */
+function authorizationRequest(
+  type: string,
+  handler: AnyCommandHandler,
+  cmd: unknown,
+  state: unknown,
+  principal: Principal,
+  tenant: string,
+  info: RequestInfo,
+): AuthorizationRequest {
+  return {
+    principal,
+    action: type,
+    actionGroups: commandActionGroups(type),
+    resource: {
+      type: handler.resourceType,
+      id: handler.resourceId(cmd),
+      attributes: { ...handler.resourceAttributes(cmd, state), tenant },
+    },
+    context: info.context,
+  };
 }
 
 /** A decision on a remembered stream that only a fresh read can settle. */

@@ -53,3 +53,15 @@ export type PolicyEvent = t.TypeOf<typeof PolicyEvent>;
 
 /** The principal that writes a tenant's default set as its version 1. */
 export const SYSTEM_POLICY_AUTHOR = 'system';
+
+/** POST /v1/policy/preflight: a command as POST /v1/commands/{type} would take it. */
+export const PolicyPreflight = closedObject('PolicyPreflight', {
+  type: describedAs(new t.Type<string, string, unknown>('command type', (u): u is string => typeof u === 'string' && /^[a-z][a-z0-9.-]{0,127}$/.test(u), (u, c) => (typeof u === 'string' && /^[a-z][a-z0-9.-]{0,127}$/.test(u) ? t.success(u) : t.failure(u, c)), t.identity), { type: 'string', pattern: '^[a-z][a-z0-9.-]{0,127}$' }),
+  body: describedAs(t.unknown as t.Type<unknown, unknown, unknown>, { description: 'the command body, as POST /v1/commands/{type} takes it' }),
+});
+export type PolicyPreflight = t.TypeOf<typeof PolicyPreflight>;
+
+/** GET /v1/policy/versions/{v}: an ordinal (1, 2, …) or a version (64 hex digits). */
+export const PolicyVersionParam = closedObject('PolicyVersionParam', {
+  v: describedAs(new t.Type<string, string, unknown>('policy version (ordinal or SHA-256 hex)', (u): u is string => typeof u === 'string' && /^([1-9]\d{0,8}|[0-9a-f]{64})$/.test(u), (u, c) => (typeof u === 'string' && /^([1-9]\d{0,8}|[0-9a-f]{64})$/.test(u) ? t.success(u) : t.failure(u, c)), t.identity), { type: 'string', pattern: '^([1-9][0-9]{0,8}|[0-9a-f]{64})$' }),
+});

@@ -33,6 +33,7 @@ import { githubIngestRoutes } from './routes/ingest-github.js';
 import { openLineageIngestRoutes } from './routes/ingest-openlineage.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { ledgerProofRoutes, type LedgerProofDeps } from './routes/ledger-proofs.js';
+import { policyRoutes, type PoliciesInForce } from './routes/policy.js';
 import { systemRoutes } from './routes/system.js';
 
 export interface AppDeps {
@@ -45,6 +46,8 @@ export interface AppDeps {
   readonly runs?: RunQueries;
   /** The tenant trees: checkpoints, proofs and receipts (GET /v1/ledger/checkpoint…); absent: those routes answer 404. */
   readonly ledgerTree?: Omit<LedgerProofDeps, 'access'>;
+  /** The policy set in force per tenant (GET /v1/policy…, POST /v1/policy/preflight); absent: those routes answer 404. */
+  readonly policies?: PoliciesInForce;
   /** The audit index's reads (GET /v1/audit/...). */
   readonly audit: AuditIndexReader;
   /** Metering ingest (POST /v1/metering/events) and cost reads (GET /v1/finops/costs); absent: 404. */
@@ -99,6 +102,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', planRoutes({ pipeline: deps.pipeline, log: deps.access.log }));
   if (deps.runs !== undefined) app.route('/', runRoutes({ access: deps.access, pipeline: deps.pipeline, runs: deps.runs }));
   app.route('/', auditRoutes({ access: deps.access, audit: deps.audit }));
+  if (deps.policies !== undefined) app.route('/', policyRoutes({ access: deps.access, pipeline: deps.pipeline, policies: deps.policies }));
 
   app.notFound((c) => sendProblem(c, problem('not-found', `no route for ${c.req.method} ${c.req.path}`)));
   app.onError(answerError(report));

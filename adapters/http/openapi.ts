@@ -15,6 +15,7 @@ import { Region, Timestamp } from '../../schemas/primitives.js';
 import { Provenance } from '../../schemas/provenance.js';
 import { LedgerVerifyQuery, StreamPageQuery } from '../../schemas/ledger-queries.js';
 import { CheckpointsQuery, ConsistencyProofQuery, InclusionProofQuery, ReceiptPath, ReceiptsQuery } from '../../schemas/ledger-proofs.js';
+import { PolicyPreflight, PolicyVersionParam } from '../../schemas/policy.js';
 import { StreamName } from '../../schemas/streams.js';
 import { COMMAND_EXAMPLES, ROUTE_EXAMPLES } from './openapi-examples.js';
 import { MAX_BODY_BYTES as MAX_COMMAND_BYTES } from './routes/commands.js';
@@ -300,6 +301,41 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
       responses: { '200': ok('rows (group, currency, cost, records), unpriced usage, shared pools, totals per currency', { type: 'object' }), ...problems(400, 401, 403) },
     },
   },
+  '/v1/policy': {
+    get: {
+      operationId: 'getPolicy',
+      tags: ['Policy'],
+      summary: "The tenant's Cedar policy set as this process decides under it: version (SHA-256 of the text), ordinal, text, and the history of proposals and publications",
+      description: 'Before the tenant changes its policy, the default set is version 1 and the history is empty. Change it with the commands policy.set.propose and policy.set.publish.',
+      responses: {
+        '200': ok('version, ordinal, publishedAt (log position), text, history (ordinal, version, status, author, reason, approver)', { type: 'object' }),
+        ...problems(401, 403),
+      },
+    },
+  },
+  '/v1/policy/versions/{v}': {
+    get: {
+      operationId: 'getPolicyVersion',
+      tags: ['Policy'],
+      summary: 'One version of the tenant\'s policy set with its text, by ordinal (1, 2, …) or by version (SHA-256 hex)',
+      parameters: path(PolicyVersionParam),
+      responses: { '200': ok('ordinal, version, status, author, reason, approver, text', { type: 'object' }), ...problems(400, 401, 403, 404) },
+    },
+  },
+  '/v1/policy/preflight': {
+    post: {
+      operationId: 'preflightCommand',
+      tags: ['Policy'],
+      summary: 'What the pipeline would decide on a command for this caller now, with nothing appended',
+      description:
+        'The same path as POST /v1/commands/{type} up to the decision: the body decoded, the streams read, Cedar asked. ' +
+        'Answers allowed, the decision (id, policyVersion, determiningPolicies, explanation), the resource Cedar saw and, when allowed, ' +
+        "the outcome: the event types it would append, nothing to do, or the domain's refusal. No event and no denial record is written. " +
+        'Asking needs policy.read (403 otherwise, recorded like any denial).',
+      requestBody: { required: true, content: json(schemaOf(PolicyPreflight), { type: 'graph.node.upsert', body: COMMAND_EXAMPLES['graph.node.upsert'] }) },
+      responses: { '200': ok('allowed, decision, resource, outcome', { type: 'object' }), ...problems(400, 401, 403, 404, 413, 415) },
+    },
+  },
   '/v1/audit/events': {
     get: {
       operationId: 'listAuditEvents',
@@ -524,6 +560,7 @@ const TAGS = [
   ['Maestro', 'Plans and runs'],
   ['FinOps', 'Usage metering and costs'],
   ['Audit', 'The audit index of sealed events and denials'],
+  ['Policy', "The tenant's Cedar policy set: versions, history and preflight"],
   ['Ledger', 'The sealed log: streams, verification, signing keys'],
   ['System', 'Health, readiness, metrics and this document'],
 ] as const;
