@@ -83,6 +83,10 @@ admission('full slots refuse at once with Retry-After; another tenant gets in; a
   assert.is(processFull.body.code, 'server-busy');
   assert.is(processFull.headers.get('retry-after'), '1');
   assert.is(processFull.body.maxInFlight, 3);
+  // GitHub's deliveries take a slot before their signature names a tenant: the process bound applies.
+  const webhook = await api.call('POST', '/v1/ingest/github', { body: { zen: 'x' }, headers: { 'x-github-event': 'ping' } });
+  assert.is(webhook.status, 503, JSON.stringify(webhook.body));
+  assert.is(webhook.body.code, 'server-busy');
   // Reads are not commands: they pass while every slot is taken.
   const read = await api.call('GET', `/v1/streams/${encodeURIComponent('initech/graph.node/svc:none')}`, { token: tokens.get('initech')! });
   assert.ok(read.status !== 429 && read.status !== 503, JSON.stringify(read.body));
@@ -95,7 +99,7 @@ admission('full slots refuse at once with Retry-After; another tenant gets in; a
   }
   assert.is(await inFlight(), 3, 'a timed-out command keeps its slot until it finishes');
   assert.is(await shed('tenant'), 1);
-  assert.is(await shed('process'), 1);
+  assert.is(await shed('process'), 2);
   assert.is(await shed('timeout'), 3);
 
   // The appends go through; the slots free as they finish.
