@@ -5,6 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Config } from '../../schemas/config.js';
+import type { Server } from 'node:http';
+import { startHttpServer } from '../../adapters/http/server.js';
+import { openTestApi } from '../../test/api-harness.js';
+import { openMemoryLog } from '../../test/logs.js';
 import { ExitCode, UsageError } from './failures.js';
 import { policyCommand } from './policy.js';
 
@@ -55,6 +59,55 @@ cli('policy validate names what the schema refuses, exit 1; usage mistakes are u
   assert.instance((await run(['what'])).error, UsageError);
   assert.instance((await run(['test', '--nope'])).error, UsageError);
   assert.instance((await run(['test', join(dir, 'missing.json')])).error, UsageError);
+});
+
+cli('policy propose, publish (by another admin), show and preflight through the API', async () => {
+  const memory = await openMemoryLog();
+  const api = await openTestApi(memory.log);
+  const server: Server = await startHttpServer({ fetch: api.system.app.fetch, port: 0, hostname: '127.0.0.1' });
+  const address = server.address();
+  const saved = { url: process.env['COMPANYOS_URL'], token: process.env['COMPANYOS_TOKEN'] };
+  try {
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    process.env['COMPANYOS_URL'] = `http://127.0.0.1:${address.port}`;
+    const as = async (subject: string, roles: Parameters<typeof api.token>[0]['roles']) =>
+      void (process.env['COMPANYOS_TOKEN'] = await api.token({ subject, tenant: 'acme', roles, region: 'eu-west' }));
+    const dir = await mkdtemp(join(tmpdir(), 'policy-api-'));
+    const cedar = join(dir, 'next.cedar');
+    await writeFile(cedar, (await readFile(DEFAULT, 'utf8')).replace(/@id\("editor-graph-write"\)[\s\S]*?;\n/, ''));
+
+    await as('user:alice', ['admin']);
+    assert.instance((await run(['propose', cedar, '--reason', 'x'])).error, UsageError);
+    const proposed = await run(['propose', cedar, '--region', 'eu-west', '--reason', 'CHG-7: editors lose graph writes']);
+    assert.is(proposed.error, undefined);
+    const version = /proposed version ([0-9a-f]{64})/.exec(proposed.out)?.[1];
+    assert.ok(version !== undefined, proposed.out);
+    const own = await run(['publish', version!, '--region', 'eu-west']);
+    assert.instance(own.error, Error);
+    assert.match((own.error as Error).message, /policy-two-person|different admin/);
+
+    await as('user:bob', ['admin']);
+    const published = await run(['publish', version!, '--region', 'eu-west', '--reason', 'reviewed']);
+    assert.match(published.out, new RegExp(`published version ${version}: in force from log position \\d+`));
+    await api.system.policies.whenInForce('acme', version!);
+    const shown = await run(['show']);
+    assert.match(shown.out, new RegExp(`^version 2 \\(${version}\\) in force for acme`));
+    assert.match(shown.out, /2 {2}[0-9a-f]{12} {2}published +by user:alice, approved by user:bob: CHG-7/);
+
+    await as('user:ed', ['editor']);
+    const body = JSON.stringify({ id: 'svc:x', type: 'Service', region: 'eu-west', attributes: {}, provenance: { sourceSystem: 't', observedAt: '2026-03-02T09:15:00Z', reason: 't', externalId: 'x' } });
+    const denied = await run(['preflight', 'graph.node.upsert', body]);
+    assert.instance(denied.error, ExitCode);
+    assert.match(denied.out, new RegExp(`^denied under ${version!.slice(0, 12)} by \\[\\]: denied: no policy permits roles \\[editor\\]`));
+  } finally {
+    process.env['COMPANYOS_URL'] = saved.url;
+    process.env['COMPANYOS_TOKEN'] = saved.token;
+    if (saved.url === undefined) delete process.env['COMPANYOS_URL'];
+    if (saved.token === undefined) delete process.env['COMPANYOS_TOKEN'];
+    await new Promise((r) => server.close(r));
+    await api.close();
+    await memory.close();
+  }
 });
 
 cli.run();

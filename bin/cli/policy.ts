@@ -3,6 +3,10 @@
 // table names); prints schema problems, the failing cases and the coverage, exit 1 on a problem or a failure.
 // `companyos policy validate [CEDAR]`: parses the set and validates it against the repo's Cedar schema,
 // one line per problem, exit 1 on any.
+// Through the API (COMPANYOS_URL, COMPANYOS_TOKEN), as `plan submit`: `policy show` (the version in force and
+// the history), `policy propose CEDAR --region R --reason TEXT`, `policy publish VERSION --region R` (another
+// admin than the proposer), `policy preflight TYPE BODY` (what a command would get, nothing appended).
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -12,12 +16,15 @@ import { argumentMistake, ExitCode, UsageError } from './usage.js';
 const GOLDEN_FILE = fileURLToPath(new URL('../../commands/policies/golden.json', import.meta.url));
 const DEFAULT_POLICY = fileURLToPath(new URL('../../commands/policies/default.cedar', import.meta.url));
 
-export const POLICY_USAGE = 'policy test [FILE] [--policy CEDAR] [--json] | policy validate [CEDAR] [--json]';
+export const POLICY_USAGE =
+  'policy test [FILE] [--policy CEDAR] [--json] | policy validate [CEDAR] [--json] | policy show [--json] | ' +
+  'policy propose CEDAR --region R --reason TEXT [--json] | policy publish VERSION --region R [--reason TEXT] [--json] | policy preflight TYPE BODY [--json]';
 
 export async function policyCommand(_config: Config, argv: readonly string[]): Promise<void> {
   const [sub, ...rest] = argv;
   if (sub === 'test') return policyTest(rest);
   if (sub === 'validate') return policyValidate(rest);
+  if (sub === 'show' || sub === 'propose' || sub === 'publish' || sub === 'preflight') return policyApi(sub, rest);
   throw new UsageError(`policy needs a subcommand: ${POLICY_USAGE}`);
 }
 
@@ -71,4 +78,67 @@ async function policyValidate(argv: readonly string[]): Promise<void> {
   if (values.json) console.log(JSON.stringify({ ok: problems.length === 0, problems }));
   else console.log(problems.length === 0 ? `${file}: valid against the Cedar schema` : problems.join('\n'));
   if (problems.length > 0) throw new ExitCode(1);
+}
+
+async function policyApi(sub: 'show' | 'propose' | 'publish' | 'preflight', argv: readonly string[]): Promise<void> {
+  let parsed: { values: { region?: string; reason?: string; json?: boolean }; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: [...argv], options: { region: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } }, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError(argumentMistake(error, argv));
+  }
+  const { values, positionals } = parsed;
+  const { apiFromEnv, apiRequest } = await import('./run.js');
+  const print = (human: string, body: unknown) => console.log(values.json ? JSON.stringify(body) : human);
+  if (sub === 'show') {
+    if (positionals.length > 0) throw new UsageError('policy show takes no argument');
+    const { body } = await apiRequest(apiFromEnv(), 'GET', '/v1/policy');
+    const history = (body['history'] as readonly Record<string, unknown>[]).map(
+      (h) => `  ${String(h['ordinal'])}  ${String(h['version']).slice(0, 12)}  ${String(h['status']).padEnd(10)}  by ${String(h['author'])}${h['approver'] === undefined ? '' : `, approved by ${String(h['approver'])}`}: ${String(h['reason'])}`,
+    );
+    print([`version ${String(body['ordinal'])} (${String(body['version'])}) in force for ${String(body['tenant'])}`, ...history].join('\n'), body);
+    return;
+  }
+  if (sub === 'preflight') {
+    const [type, json, ...extra] = positionals;
+    if (type === undefined || json === undefined || extra.length > 0) throw new UsageError('policy preflight takes TYPE and BODY (the command body as JSON)');
+    let commandBody: unknown;
+    try {
+      commandBody = JSON.parse(json);
+    } catch {
+      throw new UsageError('policy preflight: BODY is not JSON');
+    }
+    const { body } = await apiRequest(apiFromEnv(), 'POST', '/v1/policy/preflight', { json: { type, body: commandBody } });
+    const decision = body['decision'] as Record<string, unknown>;
+    const outcome = body['outcome'] as Record<string, unknown> | undefined;
+    const what = outcome === undefined ? '' : outcome['kind'] === 'refused' ? `; the command would be refused: ${String(outcome['detail'])}` : `; it would append: ${(outcome['events'] as string[]).join(', ') || 'nothing'}`;
+    print(`${body['allowed'] ? 'allowed' : 'denied'} under ${String(decision['policyVersion']).slice(0, 12)} by [${(decision['determiningPolicies'] as string[]).join(', ')}]: ${String(decision['explanation'])}${what}`, body);
+    if (body['allowed'] !== true) throw new ExitCode(1);
+    return;
+  }
+  const [target, ...extra] = positionals;
+  if (target === undefined || extra.length > 0) throw new UsageError(`policy ${sub} takes ${sub === 'propose' ? 'one CEDAR file' : 'one VERSION'}`);
+  if (values.region === undefined) throw new UsageError(`policy ${sub} needs --region R (the region the policy events are sealed in; your token's region)`);
+  if (sub === 'propose') {
+    if (values.reason === undefined) throw new UsageError('policy propose needs --reason TEXT (why; sealed with the proposal)');
+    let text: string;
+    try {
+      text = await readFile(target, 'utf8');
+    } catch (error) {
+      throw new UsageError(`${target}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error)}`);
+    }
+    const { status, body } = await apiRequest(apiFromEnv(), 'POST', '/v1/commands/policy.set.propose', { json: { region: values.region, text, reason: values.reason } });
+    const version = createHash('sha256').update(text).digest('hex');
+    print(
+      status === 201
+        ? `proposed version ${version}; another admin publishes it with: companyos policy publish ${version} --region ${values.region}`
+        : `version ${version} is already proposed and waits for another admin`,
+      body,
+    );
+    return;
+  }
+  const { status, body } = await apiRequest(apiFromEnv(), 'POST', '/v1/commands/policy.set.publish', {
+    json: { region: values.region, version: target, ...(values.reason === undefined ? {} : { reason: values.reason }) },
+  });
+  print(status === 201 ? `published version ${target}: in force from log position ${String(body['position'])}` : `version ${target} is already in force`, body);
 }
