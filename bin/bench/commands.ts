@@ -2,7 +2,7 @@
 // PostgreSQL (policy, sealing and append included). The server runs in its own process, as in production.
 // Usage: npm run bench:commands [-- --clients 16 --seconds 20]; `--clients 16,64` runs one round per count
 // on the same server and prints them side by side: p99 of the accepted commands, and how many were refused
-// by backpressure (429/503 with Retry-After, which a client here honours before its next command).
+// by backpressure (429/503 with Retry-After, which a client here honours, jittered, before its next command).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -94,7 +94,8 @@ try {
             statuses.set(status, (statuses.get(status) ?? 0) + 1);
             if (status === 201) latencies.push(performance.now() - t0);
             if (retryAfter !== undefined) {
-              await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+              // Jittered (1–2× Retry-After), as clients should: refused clients must not return in one burst.
+              await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000 * (1 + Math.random())));
               break;
             }
           }
