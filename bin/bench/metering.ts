@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { AUDIT_TABLE, auditMigrations, clickHouseAuditIndex, migrateClickHouse } from '../../adapters/analytics-store/clickhouse/index.js';
 import { issueDevelopmentToken } from '../../adapters/auth/jwt.js';
-import { dropSchema } from '../../adapters/read-store/postgres/database.js';
+import { dropSchema, openPostgres } from '../../adapters/read-store/postgres/database.js';
 import { PostgresEventLog } from '../../adapters/event-log/postgres/index.js';
 import { CostQueries } from '../../projections/costs/cost-queries.js';
 import { loadConfig } from '../../schemas/config.js';
@@ -162,8 +162,14 @@ console.log(memory());
 console.log(
   JSON.stringify({ bench: 'metering', records_per_s: recordsPerSecond, lost, duplicated, audit_query_p95_ms: audit.p95, audit_rows: Number(auditRows) }),
 );
-if (system.log instanceof PostgresEventLog) await dropSchema(system.log.database, schema);
+// Stopped first: projectors still following a dropped schema would print errors on their way out.
+const onServer = system.log instanceof PostgresEventLog;
 await system.close();
 await analytics.close();
+if (onServer) {
+  const database = await openPostgres({ url: databaseUrl });
+  await dropSchema(database, schema);
+  await database.close();
+}
 await rm(dataDir, { recursive: true, force: true });
 
