@@ -1,12 +1,11 @@
 // Opens the event log configuration selects: EventStoreDB when EVENTSTORE_URL is set, else PostgreSQL
 // (DATABASE_URL), else embedded PGlite under the data directory. Each client is imported only when chosen:
-// the EventStoreDB client alone takes a noticeable part of a CLI call's start. A new embedded store starts
-// from the PGlite template when there is one (see pglite-template.ts).
-import { access } from 'node:fs/promises';
+// the EventStoreDB client alone takes a noticeable part of a CLI call's start. A new embedded store is a copy
+// of the PGlite template when there is one (see pglite-template.ts).
 import { join } from 'node:path';
 import type { Config } from '../schemas/config.js';
 import type { EventLog } from '../adapters/event-log/index.js';
-import { loadTemplate } from './pglite-template.js';
+import { copyTemplate } from './pglite-template.js';
 
 /** One line for people per step of start-up that takes time ("opening the log: …"). */
 export type Progress = (step: string) => void;
@@ -42,19 +41,12 @@ export async function openLog(config: Config, progress: Progress = () => {}): Pr
   const dataDir = join(config.dataDir, 'pglite');
   const lock = await lockDataDir(config.dataDir);
   try {
-    const fresh = await access(join(dataDir, 'PG_VERSION')).then(() => false, () => true);
-    const template = fresh ? await loadTemplate(config.pgSchema) : undefined;
+    const template = await copyTemplate(dataDir, config.pgSchema);
     progress(
       `opening the log and migrating it: embedded PGlite in ${dataDir}` +
-        (!fresh
-          ? ''
-          : template === undefined
-            ? " (new: PGlite's initdb, no template; `npm ci` makes one)"
-            : template.migrated
-              ? ' (new, from the migrated PGlite template)'
-              : ' (new, from the PGlite template)'),
+        { existing: '', migrated: ' (new: a copy of the migrated template)', initdb: ' (new: a copy of the initdb template)', none: " (new: PGlite's initdb; `npm ci` makes a template)" }[template],
     );
-    const log = await openPostgresEventLog({ dataDir, schema: config.pgSchema, ...(template !== undefined ? { template: template.dump } : {}) });
+    const log = await openPostgresEventLog({ dataDir, schema: config.pgSchema });
     return {
       log,
       description: `embedded PGlite in ${dataDir}`,

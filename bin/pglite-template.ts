@@ -1,16 +1,16 @@
 // A fresh embedded store's first seconds went to PGlite's initdb (a second wasm instance, run, dumped and
 // loaded again) and then to the migrations of the log and the read models. Both results are the same for every
 // data directory of one PGlite version, schema and set of migrations, so they are made once (at install: npm
-// ci's postinstall runs this file) and kept under node_modules/.cache/companyos; a new data directory starts from
-// the migrated dump when its migrations are the current ones, else from the bare initdb one, else runs initdb.
-// A migration's id is its identity (`migrate` applies each id once), so the ids name the migrated dump.
+// ci's postinstall runs this file) and kept as data directories under node_modules/.cache/companyos; a new store
+// is a copy of the migrated one when its migrations are the current ones, else of the bare initdb one, else
+// PGlite runs initdb. A copy is a plain file copy, so a first start costs what a restart does.
+// A migration's id is its identity (`migrate` applies each id once), so the ids name the migrated template.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Where the installed PGlite's dumps live and what they are called; undefined when its version cannot be read. */
+/** Where the installed PGlite's templates live and its version; undefined when its version cannot be read. */
 async function cacheOf(): Promise<{ readonly dir: string; readonly version: string } | undefined> {
   try {
     // node_modules/@electric-sql/pglite/dist/index.js → node_modules/@electric-sql/pglite (from source or dist/).
@@ -22,13 +22,13 @@ async function cacheOf(): Promise<{ readonly dir: string; readonly version: stri
   }
 }
 
-/** The file of the bare initdb dump, or (with schema and migration ids) of the dump with those applied. */
-export async function templateFile(migrated?: { readonly schema: string; readonly ids: readonly string[] }): Promise<string | undefined> {
+/** The bare initdb template's directory, or (with schema and migration ids) the one with those applied. */
+export async function templateDir(migrated?: { readonly schema: string; readonly ids: readonly string[] }): Promise<string | undefined> {
   const cache = await cacheOf();
   if (cache === undefined) return undefined;
-  if (migrated === undefined) return join(cache.dir, `pglite-${cache.version}.tar.gz`);
+  if (migrated === undefined) return join(cache.dir, `pglite-${cache.version}`);
   const digest = createHash('sha256').update(migrated.ids.join('\0')).digest('hex').slice(0, 16);
-  return join(cache.dir, `pglite-${cache.version}-${migrated.schema}-${digest}.tar.gz`);
+  return join(cache.dir, `pglite-${cache.version}-${migrated.schema}-${digest}`);
 }
 
 /** The migration ids a store of the system is opened with: the log's, then the read models'. */
@@ -40,52 +40,64 @@ async function systemMigrationIds(): Promise<string[]> {
   return [...eventLogMigrations, ...readModelMigrations].map((m) => m.id);
 }
 
-const read = async (file: string | undefined): Promise<Blob | undefined> => {
-  if (file === undefined) return undefined;
-  try {
-    return new Blob([await readFile(file)]);
-  } catch {
-    return undefined;
-  }
-};
+const isStore = (dir: string | undefined): Promise<boolean> =>
+  dir === undefined ? Promise.resolve(false) : stat(join(dir, 'PG_VERSION')).then(() => true, () => false);
 
-/** The best dump for a new data directory of `schema`, and whether the system's migrations are in it. */
-export async function loadTemplate(schema: string): Promise<{ readonly dump: Blob; readonly migrated: boolean } | undefined> {
-  const migrated = await read(await templateFile({ schema, ids: await systemMigrationIds() }));
-  if (migrated !== undefined) return { dump: migrated, migrated: true };
-  const bare = await read(await templateFile());
-  return bare === undefined ? undefined : { dump: bare, migrated: false };
+/**
+ * Makes `dataDir`, when it does not exist yet, a copy of the best template for `schema`. Says what it found:
+ * 'existing' (a store is there: nothing done), 'migrated' (copied, the system's migrations applied), 'initdb'
+ * (copied, a bare cluster), or 'none' (no template: PGlite will run initdb).
+ */
+export async function copyTemplate(dataDir: string, schema: string): Promise<'existing' | 'migrated' | 'initdb' | 'none'> {
+  if (await stat(dataDir).then(() => true, () => false)) return 'existing';
+  const migrated = await templateDir({ schema, ids: await systemMigrationIds() });
+  const bare = await templateDir();
+  const [kind, from] = (await isStore(migrated)) ? (['migrated', migrated!] as const) : (await isStore(bare)) ? (['initdb', bare!] as const) : (['none', undefined] as const);
+  if (from === undefined) return kind;
+  // Copied beside it and renamed into place, so a failed copy leaves nothing behind.
+  const copying = `${dataDir}.copying-${process.pid}`;
+  try {
+    await cp(from, copying, { recursive: true });
+    await rename(copying, dataDir);
+    return kind;
+  } catch {
+    await rm(copying, { recursive: true, force: true });
+    return 'none';
+  }
 }
 
-const keep = async (file: string, dump: Blob): Promise<void> => {
-  await mkdir(dirname(file), { recursive: true });
-  const partial = `${file}.${process.pid}.partial`;
-  await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
-  await rename(partial, file);
+/** Puts a finished directory in place; another process that made the same one first wins. */
+const keep = async (made: string, dir: string): Promise<void> => {
+  await mkdir(dirname(dir), { recursive: true });
+  await rename(made, dir).catch(async (error: NodeJS.ErrnoException) => {
+    if (!(await isStore(dir))) throw error;
+  });
 };
 
-/** Makes both dumps for `schema`; returns their files, or undefined where PGlite cannot be found. */
+/** Makes both templates for `schema`; returns their directories, or undefined where PGlite cannot be found. */
 export async function makeTemplates(schema: string): Promise<readonly string[] | undefined> {
-  const bareFile = await templateFile();
-  if (bareFile === undefined) return undefined;
-  const { PGlite } = await import('@electric-sql/pglite');
-  const fresh = await PGlite.create();
-  const bare = await fresh.dumpDataDir('gzip').finally(() => fresh.close());
-  await keep(bareFile, bare);
-  // The migrations run as at a start (the log's, then the read models'), in a scratch directory made from the dump.
-  const { openPostgresEventLog } = await import('../adapters/event-log/postgres/index.js');
-  const { migrate } = await import('../adapters/read-store/postgres/database.js');
-  const { readModelMigrations } = await import('../projections/index.js');
-  const scratch = await mkdtemp(join(tmpdir(), 'companyos-pglite-template-'));
+  const bareDir = await templateDir();
+  if (bareDir === undefined) return undefined;
+  const migratedDir = (await templateDir({ schema, ids: await systemMigrationIds() }))!;
+  await mkdir(dirname(bareDir), { recursive: true });
+  const scratch = await mkdtemp(join(dirname(bareDir), '.making-'));
   try {
-    const dataDir = join(scratch, 'pglite');
-    const log = await openPostgresEventLog({ dataDir, schema, template: bare });
+    if (!(await isStore(bareDir))) {
+      const { PGlite } = await import('@electric-sql/pglite');
+      const fresh = await PGlite.create({ dataDir: join(scratch, 'bare') });
+      await fresh.close();
+      await keep(join(scratch, 'bare'), bareDir);
+    }
+    // The migrations run as at a start (the log's, then the read models'), on a copy of the bare cluster.
+    const { openPostgresEventLog } = await import('../adapters/event-log/postgres/index.js');
+    const { migrate } = await import('../adapters/read-store/postgres/database.js');
+    const { readModelMigrations } = await import('../projections/index.js');
+    const made = join(scratch, 'migrated');
+    await cp(bareDir, made, { recursive: true });
+    const log = await openPostgresEventLog({ dataDir: made, schema });
     await migrate(log.database, readModelMigrations).finally(() => log.close());
-    const again = await PGlite.create({ dataDir });
-    const migrated = await again.dumpDataDir('gzip').finally(() => again.close());
-    const migratedFile = (await templateFile({ schema, ids: await systemMigrationIds() }))!;
-    await keep(migratedFile, migrated);
-    return [bareFile, migratedFile];
+    await keep(made, migratedDir);
+    return [bareDir, migratedDir];
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -94,7 +106,7 @@ export async function makeTemplates(schema: string): Promise<readonly string[] |
 // `node --import tsx bin/pglite-template.ts`: make them now (npm ci's postinstall); never fails the install.
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   makeTemplates(process.env['COMPANYOS_PG_SCHEMA'] ?? 'companyos').then(
-    (files) => console.error(files === undefined ? 'companyos: no PGlite template (PGlite not found)' : `companyos: PGlite templates: ${files.join(', ')}`),
+    (dirs) => console.error(dirs === undefined ? 'companyos: no PGlite template (PGlite not found)' : `companyos: PGlite templates: ${dirs.join(', ')}`),
     (error: unknown) => console.error(`companyos: no PGlite template: ${error instanceof Error ? error.message : String(error)}`),
   );
 }

@@ -23,8 +23,6 @@ export interface OpenPostgresOptions {
   readonly poolSize?: number;
   /** Run these migrations in `schema` before returning. */
   readonly migrations?: readonly Migration[];
-  /** PGlite only: a new data directory starts from this dump (`dumpDataDir`) instead of running initdb. */
-  readonly template?: Blob;
   /**
    * Server only: the longest a statement may go unanswered (ms) before the client gives up on it and drops
    * its connection (a partition or a hung server otherwise holds a request, a pool slot and a lock forever).
@@ -83,7 +81,7 @@ export async function openPostgres<DB = unknown>(options: OpenPostgresOptions = 
   const schema = assertIdentifier(options.schema ?? 'public');
   const database = options.url
     ? openServer<DB>(options.url, schema, options.poolSize ?? 10, { connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, queryTimeoutMs: options.queryTimeoutMs })
-    : await openEmbedded<DB>(options.dataDir, schema, options.template);
+    : await openEmbedded<DB>(options.dataDir, schema);
   if (options.migrations?.length) {
     try {
       await migrate(database, options.migrations);
@@ -271,10 +269,9 @@ class PgListener implements Listener {
   }
 }
 
-async function openEmbedded<DB>(dataDir: string | undefined, schema: string, template: Blob | undefined): Promise<PostgresDatabase<DB>> {
+async function openEmbedded<DB>(dataDir: string | undefined, schema: string): Promise<PostgresDatabase<DB>> {
   const pglite = await PGlite.create({
     ...(dataDir ? { dataDir } : {}),
-    ...(template !== undefined ? { loadDataDir: template } : {}),
     parsers: { [pgliteTypes.INT8]: (v: string) => BigInt(v) },
   });
   await pglite.exec(`SET search_path TO ${quoteIdent(schema)}, public`);
