@@ -2,8 +2,8 @@
 // as a child process on it, as an operator would see them:
 // - PostgreSQL stopped (a crash: immediate mode) for ~8 s under 8 writers, then started: while it is down
 //   commands answer 503 with Retry-After and /readyz names the event log; afterwards every acknowledged
-//   write is in the log exactly once (writers retry with the same Idempotency-Key), writes succeed again
-//   and every projection catches up to the log's head by itself.
+//   write is in the log exactly once (writers retry with the same Idempotency-Key), writes succeed again,
+//   and every projection, the relay and the checkpointer catch up by themselves.
 // - The server killed with SIGKILL under 16 writers, then started again: every acknowledged write is in
 //   the log, once.
 // Detect and recover times and the counts are printed for the README's figures; none is asserted.
@@ -102,9 +102,20 @@ outage('PostgreSQL down for ~8 s under 8 writers: 503 with Retry-After and /read
     return r.status === 200 && projections.length > 0 && projections.every((p) => p.checkpoint !== null && BigInt(p.checkpoint) >= head);
   }, 120_000);
   const caughtUpMs = performance.now() - up;
+  // So do the relay (its checkpoint at the head) and the checkpointer (a signed checkpoint of the tenant's
+  // tree covering every acknowledged write; the tree's leaves are the tenant's events, checkpoints too).
+  await until('the relay at the head and a checkpoint covering every acknowledged write', async () => {
+    const [relay] = await sql<{ position: string | null }>(`SELECT position::text FROM companyos.projection_checkpoints WHERE name LIKE 'relay:%'`);
+    const [signed] = await sql<{ size: string | null }>(
+      `SELECT max((data->>'treeSize')::bigint)::text AS size FROM companyos.events WHERE stream = $1 AND type = 'ledger.checkpoint.signed'`,
+      [`${tenant}/ledger`],
+    );
+    return relay?.position != null && BigInt(relay.position) >= head && signed?.size != null && Number(signed.size) >= t.acked.length;
+  }, 120_000);
+  const followersMs = performance.now() - up;
   console.log(
     `  figures: PostgreSQL down ${((up - down) / 1000).toFixed(1)} s under 8 writers: detected (/readyz) in ${detectedMs.toFixed(0)} ms; ` +
-      `${unavailableWhileDown} answers 503 + Retry-After; writes again ${recoveredMs.toFixed(0)} ms after it returned; projections at the head (${head}) after ${(caughtUpMs / 1000).toFixed(1)} s; ` +
+      `${unavailableWhileDown} answers 503 + Retry-After; writes again ${recoveredMs.toFixed(0)} ms after it returned; projections at the head (${head}) after ${(caughtUpMs / 1000).toFixed(1)} s, relay and checkpointer after ${(followersMs / 1000).toFixed(1)} s; ` +
       `acknowledged ${t.acked.length}, in the log ${counts.size} (each once); slowest answer ${t.slowestMs.toFixed(0)} ms`,
   );
 });
