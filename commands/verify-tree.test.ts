@@ -16,7 +16,7 @@ import { makeUnsealed, OTHER_TEST_SEED, testSigningKey, testUuid } from '../test
 import { openMemoryLog, type TestLog } from '../test/logs.js';
 import { noteSigner, startCheckpointer } from './checkpointer.js';
 import { signNote } from '../ledger/signed-note.js';
-import { TreeRebuilder, type TreeReport } from './verify-tree.js';
+import { verifyTenantTree, type TreeReport } from './verify-tree.js';
 
 const ORIGIN = 'ledger.test';
 const key = testSigningKey();
@@ -37,16 +37,8 @@ async function write(ctx: { log: TestLog; next: number }, stream: string, count:
   }
 }
 
-async function verify(ctx: { log: TestLog }, trustedCheckpoint?: string): Promise<TreeReport> {
-  const rebuilder = new TreeRebuilder('acme', keyring, ORIGIN);
-  for (let after: bigint | undefined; ; ) {
-    const page = await ctx.log.log.readAll({ ...(after === undefined ? {} : { after }), maxCount: 1000, filter: { streamPrefixes: ['acme/'] } });
-    for (const r of page) rebuilder.add(r);
-    if (page.length < 1000) break;
-    after = page[page.length - 1]!.position;
-  }
-  return rebuilder.finish(trustedCheckpoint === undefined ? {} : { trustedCheckpoint });
-}
+const verify = (ctx: { log: TestLog }, trustedCheckpoint?: string): Promise<TreeReport> =>
+  verifyTenantTree(ctx.log.log, keyring, 'acme', ORIGIN, trustedCheckpoint === undefined ? {} : { trustedCheckpoint });
 
 test.before(async (ctx) => {
   ctx.log = await openMemoryLog();

@@ -7,7 +7,7 @@
 // reported as an unanchored tail (their count), not as verified. A checkpoint the caller kept (a client's,
 // a witness's) is checked the same way and catches a rollback of everything, checkpoints included.
 import { isLeft } from 'fp-ts/lib/Either.js';
-import type { RecordedEvent } from '../adapters/event-log/index.js';
+import type { EventLog, RecordedEvent } from '../adapters/event-log/index.js';
 import { toBase64, equalBytes } from '../ledger/bytes.js';
 import { openCheckpoint } from '../ledger/checkpoint-note.js';
 import { envelopeOf, type Keyring } from '../ledger/index.js';
@@ -15,7 +15,7 @@ import { CompactRange, leafHash, rootOf, rootPlan, type Hash } from '../ledger/m
 import { ed25519NoteVerifier } from '../ledger/signed-note.js';
 import { CHECKPOINT_EVENT_TYPE, CheckpointSignedData } from '../schemas/checkpoint-event.js';
 import { formatValidationErrors } from '../schemas/validation.js';
-import { ledgerStream } from '../schemas/streams.js';
+import { ledgerStream, tenantStreamPrefix } from '../schemas/streams.js';
 import { tenantOrigin } from './checkpointer.js';
 
 export interface TreeFailure {
@@ -150,4 +150,28 @@ export class TreeRebuilder {
     if (!opened.ok) return `its note does not open: ${opened.reason}`;
     return { size: opened.value.checkpoint.size, root: opened.value.checkpoint.root };
   }
+}
+
+const PAGE = 1000;
+
+/**
+ * Reads `tenant`'s events in log order and holds its tree against every checkpoint its log carries (and
+ * `trustedCheckpoint`, a note the caller kept, when given).
+ */
+export async function verifyTenantTree(
+  log: EventLog,
+  keyring: Keyring,
+  tenant: string,
+  logOrigin: string,
+  options: { readonly trustedCheckpoint?: string } = {},
+): Promise<TreeReport> {
+  const rebuilder = new TreeRebuilder(tenant, keyring, logOrigin);
+  const filter = { streamPrefixes: [tenantStreamPrefix(tenant)] };
+  for (let after: bigint | undefined; ; ) {
+    const page = await log.readAll({ ...(after === undefined ? {} : { after }), maxCount: PAGE, filter });
+    for (const r of page) rebuilder.add(r);
+    if (page.length < PAGE) break;
+    after = page[page.length - 1]!.position;
+  }
+  return rebuilder.finish(options);
 }

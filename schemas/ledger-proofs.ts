@@ -54,3 +54,17 @@ export const ReceiptsQuery = closedObject('ReceiptsQuery', {}, {
   limit: integerIn(`limit (integer 1-${RECEIPTS_MAX_LIMIT})`, 1, RECEIPTS_MAX_LIMIT),
 });
 export type ReceiptsQuery = t.TypeOf<typeof ReceiptsQuery>;
+
+/** POST /v1/ledger/verify: a checkpoint note the client saved earlier; the log must still hold what it committed to. */
+export const TrustedCheckpointBody = closedObject('TrustedCheckpointBody', {
+  checkpoint: describedAs(
+    new t.Type<string, string, unknown>(
+      'checkpoint (a signed checkpoint note, at most 8 KiB)',
+      (u): u is string => typeof u === 'string' && u.length > 0 && u.length <= 8192,
+      (u, c) => (typeof u === 'string' && u.length > 0 && u.length <= 8192 ? t.success(u) : t.failure(u, c)),
+      t.identity,
+    ),
+    { type: 'string', minLength: 1, maxLength: 8192 },
+  ),
+});
+export type TrustedCheckpointBody = t.TypeOf<typeof TrustedCheckpointBody>;

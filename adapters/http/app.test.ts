@@ -305,8 +305,9 @@ ledger('verify covers the whole tenant and reports the shape the API promises', 
   await post('graph.node.upsert', node('svc:b', 'Service'));
   const res = await api.call('GET', '/v1/ledger/verify', { token: viewer });
   assert.is(res.status, 200);
-  assert.equal(Object.keys(res.body).sort(), ['eventsChecked', 'failures', 'ok', 'streamsChecked']);
-  assert.equal(res.body, { ok: true, eventsChecked: 2, streamsChecked: 2, failures: [] });
+  assert.equal(Object.keys(res.body).sort(), ['eventsChecked', 'failures', 'ok', 'streamsChecked', 'tree']);
+  // No checkpoint yet (no checkpointer runs here): both events are an unanchored tail.
+  assert.equal(res.body, { ok: true, eventsChecked: 2, streamsChecked: 2, failures: [], tree: { treeSize: 2, checkpoints: 0, anchoredSize: 0, unanchored: 2, failures: [] } });
 });
 
 ledger('verify of a stream that does not exist → 404', async () => {

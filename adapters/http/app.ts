@@ -92,7 +92,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/v1/*', admit);
   app.route('/', commandRoutes(deps.pipeline, deps.metrics));
   app.route('/', openLineageIngestRoutes(deps.pipeline, deps.metrics));
-  app.route('/', ledgerRoutes(deps.access));
+  app.route('/', ledgerRoutes(deps.access, deps.ledgerTree));
   if (deps.ledgerTree !== undefined) app.route('/', ledgerProofRoutes({ access: deps.access, ...deps.ledgerTree }));
   if (deps.finops !== undefined) {
     app.route('/', meteringRoutes(deps.finops.ingest, deps.metrics));

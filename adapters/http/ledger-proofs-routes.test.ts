@@ -155,4 +155,22 @@ test('refusals: another tenant, sizes not reached, not anchored yet, malformed q
   assert.is((await ctx.bed.api.call('GET', '/v1/ledger/checkpoint')).status, 401);
 });
 
+test('verify holds the tenant tree against its checkpoints, and against a note the client kept', async (ctx) => {
+  const kept = (await get(ctx, '/v1/ledger/checkpoint')).body as string;
+  const report = await get(ctx, '/v1/ledger/verify');
+  assert.is(report.status, 200);
+  assert.ok(report.body.ok, JSON.stringify(report.body));
+  assert.is(report.body.tree.anchoredSize, 6);
+  assert.is(report.body.tree.unanchored, report.body.tree.treeSize - 6);
+  const posted = await ctx.bed.api.call('POST', '/v1/ledger/verify', { token: ctx.bed.token, body: { checkpoint: kept } });
+  assert.is(posted.status, 200);
+  assert.equal(posted.body.tree.trusted, { treeSize: 6, ok: true });
+  // A note signed for another tenant's origin does not vouch for this one.
+  const betaNote = (await get(ctx, '/v1/ledger/checkpoint', ctx.beta)).body as string;
+  const foreign = await ctx.bed.api.call('POST', '/v1/ledger/verify', { token: ctx.bed.token, body: { checkpoint: betaNote } });
+  assert.is(foreign.body.ok, false);
+  assert.equal(foreign.body.tree.trusted, { treeSize: null, ok: false });
+  assert.is((await ctx.bed.api.call('POST', '/v1/ledger/verify', { token: ctx.bed.token, body: {} })).status, 400);
+});
+
 test.run();

@@ -14,7 +14,7 @@ import { DatasetEvent, JobEvent, RunEvent } from '../../schemas/openlineage.js';
 import { Region, Timestamp } from '../../schemas/primitives.js';
 import { Provenance } from '../../schemas/provenance.js';
 import { LedgerVerifyQuery, StreamPageQuery } from '../../schemas/ledger-queries.js';
-import { CheckpointsQuery, ConsistencyProofQuery, InclusionProofQuery, ReceiptPath, ReceiptsQuery } from '../../schemas/ledger-proofs.js';
+import { CheckpointsQuery, ConsistencyProofQuery, InclusionProofQuery, ReceiptPath, ReceiptsQuery, TrustedCheckpointBody } from '../../schemas/ledger-proofs.js';
 import { PolicyPreflight, PolicyVersionParam } from '../../schemas/policy.js';
 import { StreamName } from '../../schemas/streams.js';
 import { COMMAND_EXAMPLES, ROUTE_EXAMPLES } from './openapi-examples.js';
@@ -384,7 +384,16 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
       tags: ['Ledger'],
       summary: "Verify the tenant's whole log, or one stream",
       parameters: query(LedgerVerifyQuery, { stream: 'a stream name; default the whole tenant log' }),
+      description: "For the whole tenant, `tree` also holds the tenant's Merkle tree, rebuilt from the events read, against every checkpoint the log carries: a removed, inserted, reordered or moved event before a checkpoint fails it; `unanchored` counts the events after the last verified checkpoint",
       responses: { '200': ok('Report (ok=false names each broken event)', ref('VerifyReport')), ...problems(400, 401, 403, 404, 503) },
+    },
+    post: {
+      operationId: 'verifyLedgerAgainstCheckpoint',
+      tags: ['Ledger'],
+      summary: "Verify the tenant's whole log, and that it still holds exactly what a checkpoint the client kept committed to",
+      description: 'A rollback, a truncation or a deletion before that checkpoint fails (`tree.trusted.ok` false, a failure naming it)',
+      requestBody: { required: true, content: json(schemaOf(TrustedCheckpointBody)) },
+      responses: { '200': ok('Report', ref('VerifyReport')), ...problems(400, 401, 403, 404, 413, 415, 503) },
     },
   },
   '/v1/ledger/keys': {
@@ -548,6 +557,15 @@ const responseSchemas = {
     required: ['ok', 'eventsChecked', 'streamsChecked', 'failures'],
     properties: {
       ok: { type: 'boolean' }, eventsChecked: { type: 'integer' }, streamsChecked: { type: 'integer' },
+      tree: {
+        type: 'object',
+        description: "the whole tenant only: its tree rebuilt from the events against the log's checkpoints (and the client's)",
+        properties: {
+          treeSize: { type: 'integer' }, checkpoints: { type: 'integer' }, anchoredSize: { type: 'integer' }, unanchored: { type: 'integer' },
+          failures: { type: 'array', items: { type: 'object', properties: { treeSize: { type: ['integer', 'null'] }, eventId: { type: 'string' }, reason: { type: 'string' } } } },
+          trusted: { type: 'object', properties: { treeSize: { type: ['integer', 'null'] }, ok: { type: 'boolean' } } },
+        },
+      },
       failures: { type: 'array', items: { type: 'object', properties: { stream: { type: 'string' }, revision: { type: 'integer' }, eventId: { type: 'string' }, reason: { type: 'string' } } } },
     },
   },

@@ -4,6 +4,10 @@ import { Hono } from 'hono';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { authorize, type AccessDeps } from '../../../commands/access.js';
 import { verifyLog } from '../../../commands/verify-log.js';
+import { verifyTenantTree } from '../../../commands/verify-tree.js';
+import { TrustedCheckpointBody } from '../../../schemas/ledger-proofs.js';
+import { limitBody } from '../middleware/body-limit.js';
+import { jsonBody } from '../middleware/json-body.js';
 import { fromRecordedEvent } from '../../../ledger/index.js';
 import { LedgerVerifyQuery, STREAM_PAGE_DEFAULT_LIMIT, StreamPageQuery } from '../../../schemas/ledger-queries.js';
 import { StreamName, parseStream } from '../../../schemas/streams.js';
@@ -16,7 +20,20 @@ import { requestInfo } from '../request-info.js';
 const badStream = (stream: string) =>
   problem('bad-stream', `expected ${StreamName.name}, got ${JSON.stringify(stream.slice(0, 100))}`);
 
-export function ledgerRoutes(deps: AccessDeps): Hono<AppEnv> {
+/** What completeness needs: the log's origin (its checkpoints' note key name); absent, verification checks chains only. */
+export interface LedgerTreeOptions {
+  readonly logOrigin: string;
+}
+
+export function ledgerRoutes(deps: AccessDeps, tree?: LedgerTreeOptions): Hono<AppEnv> {
+  /** The tenant's chains, and with the tree its checkpoints (and the client's, if given): one report, ok only if both hold. */
+  const verifyTenant = async (tenant: string, trustedCheckpoint?: string) => {
+    const report = await verifyLog(deps.log, deps.keyring, { tenant });
+    if (tree === undefined) return { ok: report.failures.length === 0, ...report };
+    const treeReport = await verifyTenantTree(deps.log, deps.keyring, tenant, tree.logOrigin, trustedCheckpoint === undefined ? {} : { trustedCheckpoint });
+    return { ok: report.failures.length === 0 && treeReport.failures.length === 0, ...report, tree: treeReport };
+  };
+  const theLedger = (c: { get(key: 'principal'): AppEnv['Variables']['principal'] }) => c.get('principal').tenant;
   return new Hono<AppEnv>()
     .get('/v1/streams/:stream{.+}', validate('query', StreamPageQuery), async (c) => {
       const stream = c.req.param('stream');
@@ -72,10 +89,23 @@ export function ledgerRoutes(deps: AccessDeps): Hono<AppEnv> {
         requestInfo(c),
       );
       if (!access.allowed) return sendProblem(c, problemOf(access.failure));
-      const report = await verifyLog(deps.log, deps.keyring, stream === undefined ? { tenant } : { tenant, stream });
+      if (stream === undefined) return c.json(await verifyTenant(tenant));
+      const report = await verifyLog(deps.log, deps.keyring, { tenant, stream });
       if (stream !== undefined && report.eventsChecked === 0) {
         return sendProblem(c, problem('stream-not-found', `no stream named ${stream}`));
       }
       return c.json({ ok: report.failures.length === 0, ...report });
+    })
+    // The same for the whole tenant, and proves the log still holds exactly what a checkpoint the client kept committed to.
+    .post('/v1/ledger/verify', limitBody(16 * 1024, 'a checkpoint note'), jsonBody(), validate('json', TrustedCheckpointBody), async (c) => {
+      const tenant = theLedger(c);
+      const access = await authorize(
+        deps,
+        { principal: c.get('principal'), action: 'ledger.verify', actionGroups: ['read'], resource: { type: 'Ledger', id: tenant, attributes: { tenant } }, context: {} },
+        requestInfo(c),
+      );
+      if (!access.allowed) return sendProblem(c, problemOf(access.failure));
+      if (tree === undefined) return sendProblem(c, problem('not-found', 'this server keeps no tenant trees'));
+      return c.json(await verifyTenant(tenant, c.req.valid('json').checkpoint));
     });
 }
