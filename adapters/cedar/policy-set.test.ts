@@ -4,7 +4,7 @@ import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { policyActions } from '../../commands/policy-actions.js';
-import { policiesOf, policySchemaText, policySetProblems } from './policy-set.js';
+import { policiesOf, policyChanges, policySchemaText, policySetProblems } from './policy-set.js';
 
 const DEFAULT = fileURLToPath(new URL('../../commands/policies/default.cedar', import.meta.url));
 const policySet = suite('policy set and schema');
@@ -48,6 +48,16 @@ policySet('the schema declares every action of the code, in its groups, on its r
     // Each group's parent is the next group, as the authorizer builds the hierarchy.
     for (const [i, g] of a.groups.entries()) assert.equal(declared[g]?.memberOf?.map((m) => m.id) ?? [], a.groups.slice(i + 1, i + 2), `group ${g}`);
   }
+});
+
+policySet('policyChanges names the policies a new text adds, removes and changes', async () => {
+  const text = await readFile(DEFAULT, 'utf8');
+  const next = text
+    .replace(/@id\("editor-graph-write"\)[\s\S]*?;\n/, '')
+    .replace('principal.roles.contains("service") };', 'principal.roles.contains("service") && principal has region };')
+    .concat('\n@id("viewer-nothing")\nforbid (principal, action in CompanyOS::Action::"write", resource) when { principal.roles.contains("viewer") };\n');
+  assert.equal(policyChanges(text, next), { added: ['viewer-nothing'], removed: ['editor-graph-write'], changed: ['service-graph-ingest'] });
+  assert.equal(policyChanges(text, text.replaceAll('\n', '\n\n')), { added: [], removed: [], changed: [] });
 });
 
 policySet.run();

@@ -55,3 +55,26 @@ export function policySetProblems(policyText: string, schema: string = policySch
   if (answer.type === 'failure') return answer.errors.map((e) => `schema: ${e.message}`);
   return answer.validationErrors.map((e) => `${e.policyId}: ${e.error.message}${e.error.help ? ` (${e.error.help})` : ''}`);
 }
+
+export interface PolicyChanges {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  /** Same @id, different text (whitespace aside). */
+  readonly changed: readonly string[];
+}
+
+/** What a new text alters against an old one, by policy id: what an approver reviews. */
+export function policyChanges(beforeText: string, afterText: string): PolicyChanges {
+  const texts = (text: string): Map<string, string> => {
+    const parts = cedar.policySetTextToParts(text);
+    if (parts.type === 'failure') return new Map();
+    return new Map(parts.policies.map((p, i) => [/@id\("([^"]+)"\)/.exec(p)?.[1] ?? `policy${i}`, p.replace(/\s+/g, ' ').trim()]));
+  };
+  const before = texts(beforeText);
+  const after = texts(afterText);
+  return {
+    added: [...after.keys()].filter((id) => !before.has(id)),
+    removed: [...before.keys()].filter((id) => !after.has(id)),
+    changed: [...after.keys()].filter((id) => before.has(id) && before.get(id) !== after.get(id)),
+  };
+}

@@ -319,7 +319,10 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
       tags: ['Policy'],
       summary: 'One version of the tenant\'s policy set with its text, by ordinal (1, 2, …) or by version (SHA-256 hex)',
       parameters: path(PolicyVersionParam),
-      responses: { '200': ok('ordinal, version, status, author, reason, approver, text', { type: 'object' }), ...problems(400, 401, 403, 404) },
+      responses: {
+        '200': ok('ordinal, version, status, author, reason, approver, replaced, changes (policy ids added, removed and changed against the version it replaced, or for a proposal the one in force), text', { type: 'object' }),
+        ...problems(400, 401, 403, 404),
+      },
     },
   },
   '/v1/policy/preflight': {

@@ -120,7 +120,10 @@ test('GET /v1/policy: version 2 in force, its text, and the history of who propo
   );
   const byHash = await api.call('GET', `/v1/policy/versions/${V1}`, { token: viewer });
   assert.is(byHash.body.text, DEFAULT_TEXT);
-  assert.is((await api.call('GET', '/v1/policy/versions/2', { token: viewer })).body.text, WITHOUT_EDITORS);
+  const v2 = await api.call('GET', '/v1/policy/versions/2', { token: viewer });
+  assert.is(v2.body.text, WITHOUT_EDITORS);
+  assert.is(v2.body.replaced, V1);
+  assert.equal(v2.body.changes, { against: V1, added: [], removed: ['editor-graph-write'], changed: [] });
   assert.is((await api.call('GET', '/v1/policy/versions/9', { token: viewer })).status, 404);
   assert.is((await api.call('GET', '/v1/policy/versions/latest', { token: viewer })).status, 400);
 });

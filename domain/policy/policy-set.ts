@@ -27,6 +27,8 @@ export interface PolicyVersion {
   /** proposed: waiting for a second admin; published: in force now; superseded: was in force. */
   readonly status: 'proposed' | 'published' | 'superseded';
   readonly approver?: string;
+  /** The version it replaced when published (undefined for the first). */
+  readonly replaced?: string;
 }
 
 export interface PolicySetState {
@@ -59,7 +61,7 @@ export function evolvePolicySet(state: PolicySetState, event: PolicyEvent): Poli
     case 'policy.set.published': {
       const d = event.data;
       const versions = state.versions.map((v): PolicyVersion => {
-        if (v.ordinal === d.ordinal) return { ...v, status: 'published', approver: d.approver };
+        if (v.ordinal === d.ordinal) return { ...v, status: 'published', approver: d.approver, ...(d.previous === null ? {} : { replaced: d.previous }) };
         if (v.ordinal === state.current) return { ...v, status: 'superseded' };
         return v;
       });

@@ -7,7 +7,8 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import type { AccessDeps } from '../../../commands/access.js';
 import { bodyOf } from '../../../commands/folded-streams.js';
 import type { CommandPipeline } from '../../../commands/pipeline.js';
-import { foldPolicySet, policyStream, type PolicySetState, type PolicyVersion } from '../../../domain/index.js';
+import { policyChanges } from '../../cedar/policy-set.js';
+import { foldPolicySet, inForce, policyStream, type PolicySetState, type PolicyVersion } from '../../../domain/index.js';
 import { PolicyPreflight, PolicyVersionParam } from '../../../schemas/policy.js';
 import type { AppEnv } from '../env.js';
 import { limitBody } from '../middleware/body-limit.js';
@@ -66,7 +67,12 @@ export function policyRoutes(deps: PolicyRouteDeps): Hono<AppEnv> {
       const state = await history(tenant);
       const byOrdinal = /^\d+$/.test(v);
       const found = [...state.versions].reverse().find((x) => (byOrdinal ? x.ordinal === Number(v) : x.version === v));
-      if (found !== undefined) return c.json({ ...summary(found), text: found.text });
+      if (found !== undefined) {
+        // What it alters: against the version it replaced, or (still proposed) against the one in force.
+        const against = found.status === 'proposed' ? inForce(state) : state.versions.find((x) => x.version === found.replaced);
+        const changes = against === undefined ? {} : { changes: { against: against.version, ...policyChanges(against.text, found.text) } };
+        return c.json({ ...summary(found), ...(found.replaced === undefined ? {} : { replaced: found.replaced }), ...changes, text: found.text });
+      }
       // Before the tenant's first change its stream is empty and the default set, version 1, is in force.
       const here = deps.policies.inForce(tenant);
       if (state.versions.length === 0 && (byOrdinal ? v === '1' : v === here.version)) {
