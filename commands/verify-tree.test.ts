@@ -5,7 +5,8 @@
 // verifies with its tail after the checkpoint reported as unanchored.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { migrate } from '../adapters/read-store/postgres/database.js';
+import { dropSchema, migrate } from '../adapters/read-store/postgres/database.js';
+import { openPostgresEventLog } from '../adapters/event-log/postgres/index.js';
 import { Keyring, sealEvent, signingKeyFromSeed, toEventDraft } from '../ledger/index.js';
 import { readModelMigrations } from '../projections/index.js';
 import { projectUntil } from '../projections/runtime.js';
@@ -21,7 +22,6 @@ import { verifyTenantTree, type TreeReport } from './verify-tree.js';
 const ORIGIN = 'ledger.test';
 const key = testSigningKey();
 const keyring = new Keyring([], key);
-const test = suite<{ log: TestLog; note: string; next: number }>('verify: tenant tree against its checkpoints', {} as never);
 
 async function write(ctx: { log: TestLog; next: number }, stream: string, count: number, type = 'graph.node.created'): Promise<void> {
   for (let i = 0; i < count; i++) {
@@ -37,101 +37,139 @@ async function write(ctx: { log: TestLog; next: number }, stream: string, count:
   }
 }
 
+/** Waits until the log's readers see `count` events. */
+async function visible(log: TestLog, count: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while ((await log.log.readAll({ maxCount: count })).length < count) {
+    if (Date.now() > deadline) throw new Error(`the log shows fewer than ${count} events after 30 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 const verify = (ctx: { log: TestLog }, trustedCheckpoint?: string): Promise<TreeReport> =>
   verifyTenantTree(ctx.log.log, keyring, 'acme', ORIGIN, trustedCheckpoint === undefined ? {} : { trustedCheckpoint });
 
-test.before(async (ctx) => {
-  ctx.log = await openMemoryLog();
-  ctx.next = 0;
-  const store = ctx.log.log.database;
-  await migrate(store, readModelMigrations);
-  await write(ctx, 'acme/graph.node/n1', 4);
-  await write(ctx, 'acme/graph.node/n2', 3);
-  await write(ctx, 'acme/audit', 2, 'access.denied');
-  await write(ctx, 'beta/graph.node/n1', 2);
-  const project = () => projectUntil({ log: ctx.log.log, store }, treeProjection, { schema: store.schema });
-  await project();
-  const trees = new TreeQueries(store);
-  const checkpointer = startCheckpointer({ log: ctx.log.log, trees, keyring, lock: store, clock: () => new Date('2026-03-01T00:00:00Z'), logOrigin: ORIGIN }, { intervalMs: 3_600_000, lockRetryMs: 10 });
-  while (!checkpointer.status().active) await new Promise((r) => setTimeout(r, 5));
-  await checkpointer.checkpointNow();
-  await checkpointer.close();
-  await project();
-  ctx.note = (await trees.latestCheckpoint('acme'))!.note;
-  // After the checkpoint: two more events, not anchored yet.
-  await write(ctx, 'acme/graph.node/n1', 2);
-  await ctx.log.sql('CREATE TABLE ${schema}.events_kept AS SELECT * FROM ${schema}.events');
-});
-test.after.each(async ({ log }) => {
-  await log.sql('DELETE FROM ${schema}.events');
-  await log.sql('INSERT INTO ${schema}.events OVERRIDING SYSTEM VALUE SELECT * FROM ${schema}.events_kept');
-});
-test.after(async ({ log }) => log.close());
+function verifySuite(title: string, open: () => Promise<TestLog>) {
+  const test = suite<{ log: TestLog; note: string; next: number }>(title, {} as never);
+  test.before(async (ctx) => {
+    ctx.log = await open();
+    ctx.next = 0;
+    const store = ctx.log.log.database;
+    await migrate(store, readModelMigrations);
+    await write(ctx, 'acme/graph.node/n1', 4);
+    await write(ctx, 'acme/graph.node/n2', 3);
+    await write(ctx, 'acme/audit', 2, 'access.denied');
+    await write(ctx, 'beta/graph.node/n1', 2);
+    // On a shared server a commit becomes readable once older transactions end: wait until all 11 are (then 13 with both tenants' checkpoints, 15 with the tail).
+    await visible(ctx.log, 11);
+    const project = () => projectUntil({ log: ctx.log.log, store }, treeProjection, { schema: store.schema });
+    await project();
+    const trees = new TreeQueries(store);
+    const checkpointer = startCheckpointer({ log: ctx.log.log, trees, keyring, lock: store, clock: () => new Date('2026-03-01T00:00:00Z'), logOrigin: ORIGIN }, { intervalMs: 3_600_000, lockRetryMs: 10 });
+    while (!checkpointer.status().active) await new Promise((r) => setTimeout(r, 5));
+    await checkpointer.checkpointNow();
+    await checkpointer.close();
+    await visible(ctx.log, 13);
+    await project();
+    ctx.note = (await trees.latestCheckpoint('acme'))!.note;
+    // After the checkpoint: two more events, not anchored yet.
+    await write(ctx, 'acme/graph.node/n1', 2);
+    await visible(ctx.log, 15);
+    await ctx.log.sql('CREATE TABLE ${schema}.events_kept AS SELECT * FROM ${schema}.events');
+  });
+  test.after.each(async ({ log }) => {
+    await log.sql('DELETE FROM ${schema}.events');
+    await log.sql('INSERT INTO ${schema}.events OVERRIDING SYSTEM VALUE SELECT * FROM ${schema}.events_kept');
+  });
+  test.after(async ({ log }) => log.close());
 
-const caught = (report: TreeReport, pattern: RegExp) => {
-  assert.ok(report.failures.some((f) => pattern.test(f.reason)), JSON.stringify(report.failures));
-  assert.is(report.anchoredSize, 0, 'the checkpoint no longer anchors anything');
-};
-/** Either way the checkpoint at size 9 is named: its leaves differ, or some of them are gone from before it. */
-const COMMITTED = /^checkpoint 9 \(leaf \d+\): (the log's first 9 events of tenant acme are not what it committed to|at least \d+ of the events it committed to are not before it)/;
+  const caught = (report: TreeReport, pattern: RegExp) => {
+    assert.ok(report.failures.some((f) => pattern.test(f.reason)), JSON.stringify(report.failures));
+    assert.is(report.anchoredSize, 0, 'the checkpoint no longer anchors anything');
+  };
+  /** Either way the checkpoint at size 9 is named: its leaves differ, or some of them are gone from before it. */
+  const COMMITTED = /^checkpoint 9 \(leaf \d+\): (the log's first 9 events of tenant acme are not what it committed to|at least \d+ of the events it committed to are not before it)/;
 
-test('untouched: the checkpoint matches the rebuilt tree; the events after it are an unanchored tail', async (ctx) => {
-  const report = await verify(ctx);
-  assert.equal(report.failures, []);
-  assert.equal({ ...report }, { treeSize: 12, checkpoints: 1, anchoredSize: 9, unanchored: 3, failures: [] });
-  const trusted = await verify(ctx, ctx.note);
-  assert.equal(trusted.trusted, { treeSize: 9, ok: true });
-});
+  test('untouched: the checkpoint matches the rebuilt tree; the events after it are an unanchored tail', async (ctx) => {
+    const report = await verify(ctx);
+    assert.equal(report.failures, []);
+    assert.equal({ ...report }, { treeSize: 12, checkpoints: 1, anchoredSize: 9, unanchored: 3, failures: [] });
+    const trusted = await verify(ctx, ctx.note);
+    assert.equal(trusted.trusted, { treeSize: 9, ok: true });
+  });
 
-test('the last event of a stream deleted (the chain cannot tell)', async (ctx) => {
-  await ctx.log.sql("DELETE FROM ${schema}.events WHERE stream = 'acme/graph.node/n2' AND revision = 2");
-  caught(await verify(ctx), COMMITTED);
-});
+  test('the last event of a stream deleted (the chain cannot tell)', async (ctx) => {
+    await ctx.log.sql("DELETE FROM ${schema}.events WHERE stream = 'acme/graph.node/n2' AND revision = 2");
+    caught(await verify(ctx), COMMITTED);
+  });
 
-test('a whole stream deleted', async (ctx) => {
-  await ctx.log.sql("DELETE FROM ${schema}.events WHERE stream = 'acme/graph.node/n2'");
-  caught(await verify(ctx), COMMITTED);
-});
+  test('a whole stream deleted', async (ctx) => {
+    await ctx.log.sql("DELETE FROM ${schema}.events WHERE stream = 'acme/graph.node/n2'");
+    caught(await verify(ctx), COMMITTED);
+  });
 
-test("the tenant's denials deleted", async (ctx) => {
-  await ctx.log.sql("DELETE FROM ${schema}.events WHERE type = 'access.denied'");
-  caught(await verify(ctx), COMMITTED);
-});
+  test("the tenant's denials deleted", async (ctx) => {
+    await ctx.log.sql("DELETE FROM ${schema}.events WHERE type = 'access.denied'");
+    caught(await verify(ctx), COMMITTED);
+  });
 
-test('two events of different streams reordered (each stream keeps its order)', async (ctx) => {
-  // n1's last event before the checkpoint and n2's first trade places in the log's order.
-  await ctx.log.sql(`CREATE TABLE \${schema}.swap AS SELECT * FROM \${schema}.events
-    WHERE (stream, revision) IN (('acme/graph.node/n1', 3), ('acme/graph.node/n2', 0))`);
-  await ctx.log.sql('DELETE FROM ${schema}.events WHERE id IN (SELECT id FROM ${schema}.swap)');
-  await ctx.log.sql(`INSERT INTO \${schema}.events OVERRIDING SYSTEM VALUE
-    SELECT o.position, s.tx_id, s.id, s.stream, s.revision, s.type, s.data, s.metadata, s.recorded_at FROM \${schema}.swap s JOIN \${schema}.swap o ON o.id <> s.id`);
-  await ctx.log.sql('DROP TABLE ${schema}.swap');
-  caught(await verify(ctx), COMMITTED);
-});
+  test('two events of different streams reordered (each stream keeps its order)', async (ctx) => {
+    // n1's last event before the checkpoint and n2's first trade places in the log's order.
+    await ctx.log.sql(`CREATE TABLE \${schema}.swap AS SELECT * FROM \${schema}.events
+      WHERE (stream, revision) IN (('acme/graph.node/n1', 3), ('acme/graph.node/n2', 0))`);
+    await ctx.log.sql('DELETE FROM ${schema}.events WHERE id IN (SELECT id FROM ${schema}.swap)');
+    await ctx.log.sql(`INSERT INTO \${schema}.events OVERRIDING SYSTEM VALUE
+      SELECT o.position, s.tx_id, s.id, s.stream, s.revision, s.type, s.data, s.metadata, s.recorded_at FROM \${schema}.swap s JOIN \${schema}.swap o ON o.id <> s.id`);
+    await ctx.log.sql('DROP TABLE ${schema}.swap');
+    caught(await verify(ctx), COMMITTED);
+  });
 
-test('a stream moved to another tenant', async (ctx) => {
-  await ctx.log.sql("UPDATE ${schema}.events SET stream = 'beta/graph.node/n2' WHERE stream = 'acme/graph.node/n2'");
-  caught(await verify(ctx), COMMITTED);
-});
+  test('a stream moved to another tenant', async (ctx) => {
+    await ctx.log.sql("UPDATE ${schema}.events SET stream = 'beta/graph.node/n2' WHERE stream = 'acme/graph.node/n2'");
+    caught(await verify(ctx), COMMITTED);
+  });
 
-test('a forged checkpoint (signed by a key the keyring does not hold) is named', async (ctx) => {
-  const forger = signingKeyFromSeed(OTHER_TEST_SEED, '2020-01-01T00:00:00Z');
-  const forged = signNote(ctx.note.slice(0, ctx.note.indexOf('\n\n') + 1), [noteSigner(ORIGIN, forger)]);
-  await ctx.log.sql("UPDATE ${schema}.events SET data = jsonb_set(data, '{note}', to_jsonb($1::text)) WHERE type = 'ledger.checkpoint.signed' AND stream = 'acme/ledger'", [forged]);
-  const report = await verify(ctx);
-  assert.ok(report.failures.some((f) => /checkpoint at leaf 9: its note does not open/.test(f.reason)), JSON.stringify(report.failures));
-  assert.is(report.anchoredSize, 0);
-});
+  test('a forged checkpoint (signed by a key the keyring does not hold) is named', async (ctx) => {
+    const forger = signingKeyFromSeed(OTHER_TEST_SEED, '2020-01-01T00:00:00Z');
+    const forged = signNote(ctx.note.slice(0, ctx.note.indexOf('\n\n') + 1), [noteSigner(ORIGIN, forger)]);
+    await ctx.log.sql("UPDATE ${schema}.events SET data = jsonb_set(data, '{note}', to_jsonb($1::text)) WHERE type = 'ledger.checkpoint.signed' AND stream = 'acme/ledger'", [forged]);
+    const report = await verify(ctx);
+    assert.ok(report.failures.some((f) => /checkpoint at leaf 9: its note does not open/.test(f.reason)), JSON.stringify(report.failures));
+    assert.is(report.anchoredSize, 0);
+  });
 
-test('a rollback that removed the checkpoint too: only a checkpoint the client kept catches it', async (ctx) => {
-  // Back to a copy from before n2's last event: the checkpoint event and everything after are gone with it.
-  await ctx.log.sql("DELETE FROM ${schema}.events WHERE stream LIKE 'acme/%' AND position >= (SELECT position FROM ${schema}.events WHERE stream = 'acme/graph.node/n2' AND revision = 2)");
-  const internal = await verify(ctx);
-  assert.equal(internal.failures, [], 'nothing inside the log is left to contradict it');
-  assert.is(internal.checkpoints, 0);
-  const report = await verify(ctx, ctx.note);
-  assert.equal(report.trusted, { treeSize: 9, ok: false });
-  assert.match(report.failures[0]!.reason, /trusted checkpoint 9: the log holds 6 events of tenant acme, fewer than it committed to/);
-});
+  test('a rollback that removed the checkpoint too: only a checkpoint the client kept catches it', async (ctx) => {
+    // Back to a copy from before n2's last event: the checkpoint event and everything after are gone with it.
+    await ctx.log.sql("DELETE FROM ${schema}.events WHERE stream LIKE 'acme/%' AND position >= (SELECT position FROM ${schema}.events WHERE stream = 'acme/graph.node/n2' AND revision = 2)");
+    const internal = await verify(ctx);
+    assert.equal(internal.failures, [], 'nothing inside the log is left to contradict it');
+    assert.is(internal.checkpoints, 0);
+    const report = await verify(ctx, ctx.note);
+    assert.equal(report.trusted, { treeSize: 9, ok: false });
+    assert.match(report.failures[0]!.reason, /trusted checkpoint 9: the log holds 6 events of tenant acme, fewer than it committed to/);
+  });
+  return test;
+}
 
-test.run();
+verifySuite('verify: tenant tree against its checkpoints (PGlite)', openMemoryLog).run();
+
+const url = process.env['DATABASE_URL'];
+if (url !== undefined) {
+  verifySuite('verify: tenant tree against its checkpoints (PostgreSQL)', async () => {
+    const schema = `verify_tree_${process.pid}`;
+    const log = await openPostgresEventLog({ url, schema });
+    await dropSchema(log.database, schema);
+    await log.close();
+    const fresh = await openPostgresEventLog({ url, schema });
+    return {
+      log: fresh,
+      sql: (text, params = []) => fresh.database.withSession((s) => s.query(text.replaceAll('${schema}', `"${schema}"`), params)),
+      close: async () => {
+        await dropSchema(fresh.database, schema);
+        await fresh.close();
+      },
+    };
+  }).run();
+} else {
+  console.log('skipped: verify tree on PostgreSQL (DATABASE_URL not set)');
+}
