@@ -98,4 +98,20 @@ test('before any publication every tenant decides under the default set, version
   assert.ok(policies.authorize(request('globex'), 'd2').allowed);
 });
 
+test('a policy event it cannot read is reported and passed over; the tenant keeps the set in force', async () => {
+  const log = await openPostgresEventLog({ schema: 'companyos' });
+  try {
+    await log.append('acme/policy', 'no-stream', [{ id: '00000000-0000-4000-8000-000000000001', type: 'policy.set.published', data: { version: 'x' }, metadata: {} }]);
+    const policies = new TenantPolicies(DEFAULT_TEXT);
+    const errors: unknown[] = [];
+    await policies.catchUp(log, (error) => errors.push(error));
+    assert.is(errors.length, 1);
+    assert.match(String(errors[0]), /policy event at \d+ on acme\/policy cannot be read/);
+    assert.ok(policies.position !== undefined);
+    assert.is(policies.inForce('acme').version, V1);
+  } finally {
+    await log.close();
+  }
+});
+
 test.run();

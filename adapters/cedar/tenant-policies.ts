@@ -106,11 +106,24 @@ export class TenantPolicies implements Authorizer {
     return this.inForce(tenant);
   }
 
+  /**
+   * Applies a record; one it cannot apply is reported and passed over (its tenant keeps the set in force),
+   * so one unreadable event does not stop every tenant's policy from following the log.
+   */
+  #applyOrReport(record: RecordedEvent, onError: (error: unknown) => void): void {
+    try {
+      this.apply(record);
+    } catch (error) {
+      onError(error);
+      this.#position = record.position;
+    }
+  }
+
   /** Reads every policy event to the log's end (call before serving); then `follow` goes on live. */
-  async catchUp(log: EventLog): Promise<void> {
+  async catchUp(log: EventLog, onError: (error: unknown) => void = (error) => console.error('policy:', error)): Promise<void> {
     for (;;) {
       const page = await log.readAll({ ...(this.#position === undefined ? {} : { after: this.#position }), maxCount: PAGE, filter: POLICY_EVENTS });
-      for (const record of page) this.apply(record);
+      for (const record of page) this.#applyOrReport(record, onError);
       if (page.length < PAGE) return;
     }
   }
@@ -123,7 +136,7 @@ export class TenantPolicies implements Authorizer {
       while (!closed) {
         try {
           subscription = log.subscribe({ ...(this.#position === undefined ? {} : { after: this.#position }), filter: POLICY_EVENTS });
-          for await (const record of subscription) this.apply(record);
+          for await (const record of subscription) this.#applyOrReport(record, onError);
           if (!closed) throw new Error('the policy subscription ended');
         } catch (error) {
           if (closed) return;
