@@ -2,7 +2,8 @@
 // `npm start` runs, embedded stores in a temp directory, a free port) seeds the demo tenant; the blocks then run
 // in README order in one `bash -e -o pipefail` (variables carry over, as in a reader's shell), with
 // `localhost:8080` pointed at that port and curl failing on an HTTP error. Output the README shows as `# {…}`
-// must be printed. Blocks marked `server stopped` run after it stops; skipped ones are named on the output.
+// must be printed (an object shown may leave out fields, such as the store's own key ids). Blocks marked
+// `server stopped` run after it stops; skipped ones are named on the output.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -50,10 +51,14 @@ test('the extractor finds the blocks, their markers and their shown output', () 
 });
 
 test('a block that fails, or does not print what it shows, is named by its README line', () => {
-  const [ok, shown, failing] = shellBlocks(['```sh', 'echo \'{"a": 1}\'', '# {"a":1}', '```', '```sh', 'echo \'{"a":1}\'', '# {"a":2}', '```', '```sh', 'false', '```'].join('\n'));
+  const [ok, shown, failing] = shellBlocks(
+    ['```sh', 'echo \'{"a": 1, "b": [1], "more": {"x": 1}}\'', '# {"a":1,"b":[1]}', '```', '```sh', 'echo \'{"a":1}\'', '# {"a":2}', '```', '```sh', 'false', '```'].join('\n'),
+  );
   const env = { PATH: process.env['PATH'] };
   assert.is(runBlocks([ok!], env, 8080), undefined);
   assert.match(runBlocks([ok!, shown!], env, 8080) ?? '', /^README block at line 5 shows \{"a":2\} but printed:\n\{"a":1\}/);
+  const [partial] = shellBlocks(['```sh', 'echo \'{"a":1,"b":[1,2]}\'', '# {"b":[1]}', '```'].join('\n'));
+  assert.match(runBlocks([partial!], env, 8080) ?? '', /shows \{"b":\[1\]\}/, 'an array shown is the whole array');
   assert.match(runBlocks([ok!, failing!, shown!], env, 8080) ?? '', /^README block at line 9 failed \(exit 1\)/);
 });
 
