@@ -65,10 +65,22 @@ export function toHex(bytes: Uint8Array): string {
 
 /** Decodes lowercase hex; undefined for anything else (uppercase, odd length, other characters). */
 export function fromHex(text: string): Uint8Array | undefined {
-  if (text.length % 2 !== 0 || !/^[0-9a-f]*$/.test(text)) return undefined;
+  if (text.length % 2 !== 0) return undefined;
   const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const hi = nibble(text.charCodeAt(i * 2));
+    const lo = nibble(text.charCodeAt(i * 2 + 1));
+    if (hi < 0 || lo < 0) return undefined;
+    out[i] = (hi << 4) | lo;
+  }
   return out;
+}
+
+/** 0-15 for 0-9 and a-f; -1 for anything else. */
+function nibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
 }
 
 export function utf8(text: string): Uint8Array {

@@ -74,6 +74,8 @@ test('each forged part of a receipt is caught and named', async () => {
   assert.match(await problemsOf((r) => ({ ...r, treeSize: 13 })), /size 12, the proof at 13/);
   assert.match(await problemsOf((r) => ({ ...r, event: { ...r.event, tenant: 'other' } })), /hash mismatch/);
   assert.match(await problemsOf((r) => ({ ...r, keys: { ...r.keys, events: [] } })), /a key not given/);
+  const relabelled = { keyId: fixture.key.keyId, publicKey: toBase64(testSigningKey(OTHER_TEST_SEED).publicKey) };
+  assert.match(await problemsOf((r) => ({ ...r, keys: { ...r.keys, events: [relabelled] } })), /id does not match the key/);
   assert.match(await problemsOf(() => 'not a receipt'), /not a JSON object/);
 });
 

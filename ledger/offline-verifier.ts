@@ -58,15 +58,27 @@ export async function verifySealedEvent(event: unknown, keys: readonly EventKey[
   if (digest !== hash) return 'event: hash mismatch (payload or envelope altered)';
   const key = keys.find((k) => k.keyId === keyId);
   if (key === undefined) return `event: signed by ${keyId}, a key not given`;
-  const publicKey = fromBase64(key.publicKey);
-  if (publicKey === undefined || publicKey.length !== 32) return `key ${keyId}: not base64 of 32 bytes`;
-  if (eventKeyIdOf(publicKey) !== keyId) return `key ${keyId}: the id does not match the key`;
+  const publicKey = eventKeyBytes(key);
+  if (publicKey === undefined) return `key ${keyId}: not base64 of 32 bytes, or its id does not match the key`;
   const sig = fromBase64(signature);
   if (sig === undefined || sig.length !== 64) return 'event: signature is not base64 of 64 bytes';
   const message = new Uint8Array(EVENT_SIGNING_DOMAIN.length + 1 + 32);
   message.set(utf8(EVENT_SIGNING_DOMAIN));
   message.set(fromHex(hash)!, EVENT_SIGNING_DOMAIN.length + 1);
   return (await verifyEd25519(publicKey, message, sig)) ? null : 'event: signature invalid';
+}
+
+// Keys decoded and their ids checked once per distinct key, not once per event.
+const checkedKeys = new Map<string, Uint8Array | undefined>();
+
+/** The key's 32 bytes when its id is the one derived from them; undefined otherwise. */
+function eventKeyBytes(key: EventKey): Uint8Array | undefined {
+  const cacheKey = `${key.keyId} ${key.publicKey}`;
+  if (checkedKeys.has(cacheKey)) return checkedKeys.get(cacheKey);
+  const raw = fromBase64(key.publicKey);
+  const ok = raw !== undefined && raw.length === 32 && eventKeyIdOf(raw) === key.keyId ? raw : undefined;
+  if (checkedKeys.size < 1024) checkedKeys.set(cacheKey, ok);
+  return ok;
 }
 
 export interface StreamFailure {
@@ -198,6 +210,7 @@ export class ReceiptVerifier {
   readonly #trusted: readonly string[] | undefined;
   readonly #trustedPublicKeys = new Set<string>();
   readonly #trustedKeyIds = new Set<string>();
+  readonly #pinned = new Map<string, boolean>();
   readonly #trustedNoteKeys: string[] = [];
   readonly #checkpoints = new Map<string, ReturnType<typeof openCheckpointNote>>();
   readonly #trees = new Map<string, ProvenTree>();
@@ -274,7 +287,13 @@ export class ReceiptVerifier {
   }
 
   #isPinned(publicKey: Uint8Array): boolean {
-    return this.#trustedPublicKeys.has(toHex(publicKey)) || this.#trustedKeyIds.has(eventKeyIdOf(publicKey));
+    const hex = toHex(publicKey);
+    let pinned = this.#pinned.get(hex);
+    if (pinned === undefined) {
+      pinned = this.#trustedPublicKeys.has(hex) || this.#trustedKeyIds.has(eventKeyIdOf(publicKey));
+      this.#pinned.set(hex, pinned);
+    }
+    return pinned;
   }
 
   /** One ProvenTree per checkpoint: receipts against it share the upper levels of their proofs. */
