@@ -3,7 +3,11 @@ import { fileURLToPath } from 'node:url';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { isLeft } from 'fp-ts/lib/Either.js';
 import { policyActions } from '../../commands/policy-actions.js';
+import { commandHandlers, evolveRun, initialRunState } from '../../domain/index.js';
+import { COMMAND_EXAMPLES } from '../http/openapi-examples.js';
+import { admitted, canary } from '../../test/maestro-fixtures.js';
 import { policiesOf, policyChanges, policySchemaText, policySetProblems } from './policy-set.js';
 
 const DEFAULT = fileURLToPath(new URL('../../commands/policies/default.cedar', import.meta.url));
@@ -58,6 +62,32 @@ policySet('policyChanges names the policies a new text adds, removes and changes
     .concat('\n@id("viewer-nothing")\nforbid (principal, action in CompanyOS::Action::"write", resource) when { principal.roles.contains("viewer") };\n');
   assert.equal(policyChanges(text, next), { added: ['viewer-nothing'], removed: ['editor-graph-write'], changed: ['service-graph-ingest'] });
   assert.equal(policyChanges(text, text.replaceAll('\n', '\n\n')), { added: [], removed: [], changed: [] });
+});
+
+policySet('the entities the pipeline gives Cedar conform to the schema: every command resource, a run step, the principal', () => {
+  const schema = policySchemaText();
+  const conforms = (type: string, attrs: Record<string, unknown>, what: string) => {
+    const answer = cedar.checkParseEntities({ entities: [{ uid: { type: `CompanyOS::${type}`, id: 'x' }, attrs: attrs as Record<string, cedar.CedarValueJson>, parents: [] }], schema });
+    assert.is(answer.type, 'success', `${what}: ${answer.type === 'failure' ? answer.errors.map((e) => e.message).join('; ') : ''}`);
+  };
+  for (const [type, handler] of commandHandlers) {
+    const decoded = handler.codec.decode(COMMAND_EXAMPLES[type]);
+    assert.ok(!isLeft(decoded), type);
+    if (isLeft(decoded)) continue;
+    conforms(handler.resourceType, { ...handler.resourceAttributes(decoded.right, handler.initialState), tenant: 'acme' }, type);
+  }
+  // A run past admission, asked about a step: the step's approval facts.
+  const run = admitted(canary()).reduce(evolveRun, initialRunState);
+  const approve = commandHandlers.get('run.step.approve')!;
+  const steps = Object.keys((run as { steps?: Record<string, unknown> }).steps ?? {});
+  assert.ok(steps.length > 0);
+  for (const stepId of steps) {
+    const attrs = approve.resourceAttributes({ runId: 'run-1', region: 'us-east', stepId }, run);
+    assert.ok('step' in attrs, stepId);
+    conforms('Run', { ...attrs, tenant: 'acme' }, `run.step.approve ${stepId}`);
+  }
+  conforms('Principal', { id: 'user:alice', tenant: 'acme', roles: ['admin'], region: 'eu-west', authTime: 1_700_000_000 }, 'principal');
+  conforms('Principal', { id: 'user:alice', tenant: 'acme', roles: [] }, 'principal without region');
 });
 
 policySet.run();
