@@ -80,6 +80,7 @@ cli('policy propose, publish (by another admin), show and preflight through the 
     assert.instance((await run(['propose', cedar, '--reason', 'x'])).error, UsageError);
     const proposed = await run(['propose', cedar, '--region', 'eu-west', '--reason', 'CHG-7: editors lose graph writes']);
     assert.is(proposed.error, undefined);
+    assert.match(proposed.out, /\nagainst the version in force it removes editor-graph-write$/);
     const version = /proposed version ([0-9a-f]{64})/.exec(proposed.out)?.[1];
     assert.ok(version !== undefined, proposed.out);
     const own = await run(['publish', version!, '--region', 'eu-west']);

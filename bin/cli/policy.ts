@@ -129,11 +129,21 @@ async function policyApi(sub: 'show' | 'propose' | 'publish' | 'preflight', argv
     }
     const { status, body } = await apiRequest(apiFromEnv(), 'POST', '/v1/commands/policy.set.propose', { json: { region: values.region, text, reason: values.reason } });
     const version = createHash('sha256').update(text).digest('hex');
+    const proposal = (await apiRequest(apiFromEnv(), 'GET', `/v1/policy/versions/${version}`)).body;
+    const changes = proposal['changes'] as { added: string[]; removed: string[]; changed: string[] } | undefined;
+    const alters =
+      changes === undefined
+        ? ''
+        : `\nagainst the version in force it ${[
+            changes.added.length > 0 ? `adds ${changes.added.join(', ')}` : '',
+            changes.removed.length > 0 ? `removes ${changes.removed.join(', ')}` : '',
+            changes.changed.length > 0 ? `changes ${changes.changed.join(', ')}` : '',
+          ].filter((x) => x !== '').join('; ') || 'alters no policy (text only)'}`;
     print(
-      status === 201
+      (status === 201
         ? `proposed version ${version}; another admin publishes it with: companyos policy publish ${version} --region ${values.region}`
-        : `version ${version} is already proposed and waits for another admin`,
-      body,
+        : `version ${version} is already proposed and waits for another admin`) + alters,
+      { ...body, ...(changes === undefined ? {} : { changes }) },
     );
     return;
   }
