@@ -1,8 +1,11 @@
 // The offline verifier on receipts made by the real sealing code: every part of a receipt that can be
 // forged is caught, pinned keys decide trust, streams and both proof kinds verify; and the module bundles
 // for a browser with no Node import, under 30 KB gzipped.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { resolve } from 'node:path';
 import { build } from 'esbuild';
 import { isRight } from 'fp-ts/lib/Either.js';
 import nacl from 'tweetnacl';
@@ -157,7 +160,7 @@ function verifierOfOtherKey(): string {
   return receiptFixture(1, 1, testSigningKey(other.secretKey.slice(0, 32))).verifierKey;
 }
 
-test('bundles for a browser: no Node import, under 30 KB gzipped', async () => {
+test('bundles for a browser: no Node import, under 30 KB gzipped, and the bundle alone verifies a receipt', async () => {
   const result = await build({
     entryPoints: [resolve(import.meta.dirname, 'offline-verifier.ts')],
     bundle: true,
@@ -175,6 +178,18 @@ test('bundles for a browser: no Node import, under 30 KB gzipped', async () => {
   const gzipped = gzipSync(code).length;
   assert.ok(gzipped < 30 * 1024, `bundle is ${gzipped} bytes gzipped`);
   console.log(`  offline verifier bundle: ${code.length} bytes minified, ${gzipped} gzipped; inputs: ${inputs.length}`);
+  // The bundle alone (no tsx, no project files) verifies a receipt and refuses a forged one.
+  const dir = mkdtempSync(join(tmpdir(), 'companyos-offline-verifier-'));
+  try {
+    const file = join(dir, 'offline-verifier.mjs');
+    writeFileSync(file, code);
+    const bundled = (await import(pathToFileURL(file).href)) as typeof import('./offline-verifier.js');
+    assert.ok((await bundled.verifyReceipt(fixture.receipts[1], pinned)).ok);
+    const forged = { ...fixture.receipts[1]!, leafIndex: 2 };
+    assert.not.ok((await bundled.verifyReceipt(forged, pinned)).ok);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();
