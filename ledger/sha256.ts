@@ -27,22 +27,26 @@ const H = new Int32Array(8);
 /** The 32-byte SHA-256 digest of `data`. */
 export function sha256(data: Uint8Array): Uint8Array {
   const length = data.length;
-  // Message, a 0x80 byte, zero padding, then the bit length as 64-bit big-endian: a multiple of 64 bytes.
-  const padded = new Uint8Array((((length + 8) >>> 6) + 1) << 6);
-  padded.set(data);
-  padded[length] = 0x80;
-  const bits = length * 8;
-  const end = padded.length;
-  padded[end - 8] = Math.floor(bits / 0x100000000000000) & 0xff;
-  padded[end - 7] = Math.floor(bits / 0x1000000000000) & 0xff;
-  padded[end - 6] = Math.floor(bits / 0x10000000000) & 0xff;
-  padded[end - 5] = Math.floor(bits / 0x100000000) & 0xff;
-  padded[end - 4] = (bits >>> 24) & 0xff;
-  padded[end - 3] = (bits >>> 16) & 0xff;
-  padded[end - 2] = (bits >>> 8) & 0xff;
-  padded[end - 1] = bits & 0xff;
   H.set(IV);
-  for (let offset = 0; offset < end; offset += 64) compress(padded, offset);
+  // Whole blocks straight from the input; only the tail is copied, then a 0x80 byte, zero padding and
+  // the bit length as 64-bit big-endian, which fill one or two more blocks.
+  const whole = length - (length % 64);
+  for (let offset = 0; offset < whole; offset += 64) compress(data, offset);
+  const rest = length - whole;
+  const tail = new Uint8Array(rest < 56 ? 64 : 128);
+  tail.set(data.subarray(whole));
+  tail[rest] = 0x80;
+  const bits = length * 8;
+  const end = tail.length;
+  tail[end - 8] = Math.floor(bits / 0x100000000000000) & 0xff;
+  tail[end - 7] = Math.floor(bits / 0x1000000000000) & 0xff;
+  tail[end - 6] = Math.floor(bits / 0x10000000000) & 0xff;
+  tail[end - 5] = Math.floor(bits / 0x100000000) & 0xff;
+  tail[end - 4] = (bits >>> 24) & 0xff;
+  tail[end - 3] = (bits >>> 16) & 0xff;
+  tail[end - 2] = (bits >>> 8) & 0xff;
+  tail[end - 1] = bits & 0xff;
+  for (let offset = 0; offset < end; offset += 64) compress(tail, offset);
   const out = new Uint8Array(32);
   for (let i = 0; i < 8; i++) {
     const h = H[i]!;
