@@ -140,9 +140,13 @@ lifecycle('verify reads the store the server wrote: exit 0 and a summary; --json
   const out = await cli(['verify', '--tenant', 'acme']);
   assert.is(out.code, 0, out.stderr);
   // The command's event, and the checkpoint the server signed at shutdown (acme/ledger).
-  assert.match(out.stdout, /^ok: 2 events in 2 streams verified/);
+  assert.match(out.stdout, /^ok: 2 events in 2 streams verified/, out.stdout);
   const json = await cli(['verify', '--stream', 'acme/graph.node/svc:cli', '--json']);
-  assert.equal(JSON.parse(json.stdout), { ok: true, eventsChecked: 1, streamsChecked: 1, failures: [] });
+  const { trust, ...chains } = JSON.parse(json.stdout);
+  assert.equal(chains, { ok: true, eventsChecked: 1, streamsChecked: 1, failures: [] });
+  // Nothing pinned: it says whose key it trusts on first use.
+  assert.is(trust.mode, 'first-use');
+  assert.match(out.stdout, /^keys: no trusted key configured: trusting the key of the log's first event, ed25519:[0-9a-f]{16}, on first use/m);
   // Both options are optional: without them, the whole log (the demo tenant's 20 events, acme's 1 and more).
   const all = await cli(['verify', '--json']);
   assert.is(all.code, 0, all.stderr);
@@ -150,21 +154,37 @@ lifecycle('verify reads the store the server wrote: exit 0 and a summary; --json
   assert.ok(report.ok && report.eventsChecked >= 21, all.stdout);
 });
 
-lifecycle('keys generate prints a usable key; --rotate retires the old key, which still verifies old events', async () => {
+lifecycle('keys generate prints a usable key; --rotate seals the rotation, leaves no retired seed, and the chain verifies', async () => {
   const generated = await cli(['keys', 'generate']);
   assert.is(generated.code, 0);
   const seed = /COMPANYOS_SIGNING_KEY=(\S+)/.exec(generated.stdout)?.[1];
   assert.is(Buffer.from(seed!, 'base64').length, 32);
 
   const before = JSON.parse(await readFile(join(dataDir, 'keyring.json'), 'utf8'));
+  const first = before.keys[0];
   const rotated = await cli(['keys', 'generate', '--rotate']);
   assert.is(rotated.code, 0, rotated.stderr);
-  const after = JSON.parse(await readFile(join(dataDir, 'keyring.json'), 'utf8'));
+  assert.match(rotated.stdout, `retired ${first.keyId} at `);
+  const text = await readFile(join(dataDir, 'keyring.json'), 'utf8');
+  assert.is((await stat(join(dataDir, 'keyring.json'))).mode & 0o777, 0o600);
+  const after = JSON.parse(text);
   assert.is(after.keys.length, 2);
   const old = after.keys.find((k: { keyId: string }) => k.keyId === before.keys[0].keyId);
   assert.type(old.notAfter, 'string');
-  const verified = await cli(['verify', '--tenant', 'acme']);
+  // The retired key's seed is nowhere in the file; only the new key has one.
+  assert.not.ok(text.includes(first.privateKey), 'retired seed still in keyring.json');
+  assert.is(after.keys.filter((k: { privateKey?: string }) => k.privateKey !== undefined).length, 1);
+  // Pinned on the first key, the chain reaches the new one through the sealed rotation.
+  const verified = await cli(['verify', '--tenant', 'acme', '--trusted-key', first.publicKey, '--json']);
   assert.is(verified.code, 0, verified.stdout + verified.stderr);
+  const report = JSON.parse(verified.stdout);
+  assert.is(report.trust.mode, 'pinned');
+  assert.equal(report.trust.keys.map((k: { keyId: string }) => k.keyId), [first.keyId, after.keys.find((k: { privateKey?: string }) => k.privateKey !== undefined).keyId]);
+  // Pinned on the new key only, the history before it is not reached: it fails, naming the key.
+  const active = after.keys.find((k: { privateKey?: string }) => k.privateKey !== undefined);
+  const other = await cli(['verify', '--tenant', 'acme', '--trusted-key', active.publicKey]);
+  assert.is(other.code, 1);
+  assert.match(other.stdout, `unknown signing key ${first.keyId}: the key chain from the pinned key(s) does not reach it`);
 });
 
 lifecycle('replay: two runs give the same digests; --check matches the live read models and exits 1 once a live row differs', async () => {

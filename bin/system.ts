@@ -106,7 +106,7 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
   // The log opens (the slow part of a start) while the keys, the policies and the token secret load.
   const opening = overrides.log !== undefined ? Promise.resolve({ log: overrides.log, description: 'injected log', close: async () => {} }) : openLog(config, progress);
   const [keyring, authorizer, jwtSecret] = await Promise.all([
-    loadKeyring({ signingKey: config.signingKey, keyringFile: config.keyringFile, dataDir: config.dataDir }, clock().toISOString()),
+    loadKeyring({ signingKey: config.signingKey, keyringFile: config.keyringFile, dataDir: config.dataDir, trustedKeys: config.trustedKeys }, clock().toISOString()),
     readFile(config.policyFile ?? DEFAULT_POLICY_FILE, 'utf8').then((policies) => new TenantPolicies(policies)),
     config.jwt.jwksUrl !== undefined && config.jwt.secret === undefined ? undefined : loadJwtSecret(config.jwt.secret, config.dataDir),
   ]).catch(async (error: unknown) => {

@@ -1,26 +1,47 @@
 // Verification of what the log actually holds: one stream, every stream of a tenant, or the whole log, read
 // in pages through the event-log port and fed to the ledger's ChainVerifier (memory grows with streams, not
 // events). It reads the log, so it is the application's, beside the pure checks in ledger/.
-import type { EventLog } from '../adapters/event-log/index.js';
+//
+// Signatures count only from keys the key chain reaches (ledger/key-chain.ts): it starts at the keys the
+// operator pinned (COMPANYOS_TRUSTED_KEYS, `--trusted-key`) or, with none pinned, at the key of the log's
+// first event (trust on first use, said in the report), and follows the rotations on `_system/keys`, which
+// every scope reads: a tenant's events are signed by the log's keys, not the tenant's.
+import { isLeft } from 'fp-ts/lib/Either.js';
+import type { EventLog, RecordedEvent } from '../adapters/event-log/index.js';
 import { tenantStreamPrefix } from '../schemas/streams.js';
-import { ChainVerifier, type ChainReport, type Keyring } from '../ledger/index.js';
+import { KEY_ROTATED_EVENT_TYPE, KEYS_STREAM } from '../schemas/key-rotation-event.js';
+import { ChainVerifier, envelopeOf, fromRecordedEvent, keyIdOf, type ChainFailure, type ChainReport, type Keyring } from '../ledger/index.js';
+import { KeyChain, type ChainedKey, type TrustAnchor } from '../ledger/key-chain.js';
 
 /** A stream (of its tenant), a tenant's streams, or with neither the whole log. */
 export type VerifyScope = { readonly tenant?: string; readonly stream?: string };
 
+/** Where the key chain started and which keys it reached. */
+export interface TrustReport {
+  /** `pinned`: from the keys the operator pinned; `first-use`: none pinned, from the log's first key. */
+  readonly mode: 'pinned' | 'first-use';
+  /** The key ids the chain started from. */
+  readonly anchors: readonly string[];
+  readonly keys: readonly ChainedKey[];
+  /** Said when the trust is weaker than a pin. */
+  readonly warning?: string;
+}
+
+export interface VerifyReport extends ChainReport {
+  readonly trust: TrustReport;
+}
+
 const PAGE = 1000;
 
-export async function verifyLog(log: EventLog, keyring: Keyring, scope: VerifyScope): Promise<ChainReport> {
-  const verifier = new ChainVerifier(keyring);
+export async function verifyLog(log: EventLog, keyring: Keyring, scope: VerifyScope): Promise<VerifyReport> {
+  const rotations = await readWholeStream(log, KEYS_STREAM);
+  const { chain, trust, chainFailures } = await keyChainOf(log, keyring, rotations);
+  const verifier = new ChainVerifier(keyring, chain);
   if (scope.stream !== undefined) {
-    let fromRevision = 0n;
-    for (;;) {
-      const page = await log.readStream(scope.stream, { fromRevision, maxCount: PAGE });
-      for (const e of page) verifier.add(e);
-      if (page.length < PAGE) break;
-      fromRevision = page[page.length - 1]!.revision + 1n;
-    }
+    await verifier.addAll(scope.stream === KEYS_STREAM ? rotations : pagedStream(log, scope.stream));
   } else {
+    // A tenant's verification covers the keys' chain its events depend on; the whole log reads it anyway.
+    if (scope.tenant !== undefined) await verifier.addAll(rotations);
     const filter = scope.tenant === undefined ? undefined : { streamPrefixes: [tenantStreamPrefix(scope.tenant)] };
     let after: bigint | undefined;
     for (;;) {
@@ -30,5 +51,87 @@ export async function verifyLog(log: EventLog, keyring: Keyring, scope: VerifySc
       after = page[page.length - 1]!.position;
     }
   }
-  return verifier.finish();
+  const report = verifier.finish();
+  const reported = new Set(report.failures.map((f) => f.eventId));
+  const walked = scope.stream === undefined || scope.stream === KEYS_STREAM;
+  const failures = walked ? [...report.failures, ...chainFailures.filter((f) => !reported.has(f.eventId))] : report.failures;
+  return { ...report, failures, trust };
+}
+
+/** The key chain from the pinned keys (or the log's first key) through the rotations in `rotations`. */
+async function keyChainOf(log: EventLog, keyring: Keyring, rotations: readonly RecordedEvent[]) {
+  const known = knownPublicKeys(keyring, rotations);
+  let anchors: TrustAnchor[];
+  let mode: TrustReport['mode'];
+  let warning: string | undefined;
+  if (keyring.trustedKeys.length > 0) {
+    mode = 'pinned';
+    anchors = [];
+    const unknown: string[] = [];
+    for (const spec of keyring.trustedKeys) {
+      if (!spec.startsWith('ed25519:')) {
+        const publicKey = Buffer.from(spec, 'base64');
+        anchors.push({ keyId: keyIdOf(publicKey), publicKey });
+        continue;
+      }
+      const publicKey = known.get(spec);
+      if (publicKey === undefined) unknown.push(spec);
+      else anchors.push({ keyId: spec, publicKey });
+    }
+    // A pin whose public key is nowhere to be found starts no chain; what only it would reach fails.
+    if (unknown.length > 0) warning = `trusted key ${unknown.join(', ')}: no public key for it in the keyring or the key chain, so it verifies nothing; pin its base64 public key instead`;
+  } else {
+    mode = 'first-use';
+    const [first] = await log.readAll({ maxCount: 1 });
+    const keyId: unknown = first === undefined ? undefined : envelopeOf(first).keyId;
+    const publicKey = typeof keyId === 'string' ? known.get(keyId) : undefined;
+    anchors = typeof keyId === 'string' && publicKey !== undefined ? [{ keyId, publicKey }] : [];
+    warning = first === undefined
+      ? 'no trusted key configured and the log is empty'
+      : anchors.length === 0
+        ? `no trusted key configured, and the key of the log's first event (${String(keyId)}) is not known: nothing verifies`
+        : `no trusted key configured: trusting the key of the log's first event, ${anchors[0]!.keyId}, on first use; pin it (COMPANYOS_TRUSTED_KEYS or --trusted-key) to check it`;
+  }
+  const chain = new KeyChain(anchors);
+  const chainFailures: ChainFailure[] = [];
+  for (const r of rotations) {
+    const sealed = fromRecordedEvent(r);
+    // A rotation that does not decode is named by the chain verification of its stream.
+    if (isLeft(sealed) || sealed.right.type !== KEY_ROTATED_EVENT_TYPE) continue;
+    const reason = chain.follow(sealed.right);
+    if (reason !== null) chainFailures.push({ stream: r.stream, revision: Number(r.revision), eventId: r.id, reason });
+  }
+  const trust: TrustReport = { mode, anchors: anchors.map((a) => a.keyId), keys: chain.keys(), ...(warning === undefined ? {} : { warning }) };
+  return { chain, trust, chainFailures };
+}
+
+/** Public keys by id, from the keyring and the rotations (each checked against its id). */
+function knownPublicKeys(keyring: Keyring, rotations: readonly RecordedEvent[]): Map<string, Uint8Array> {
+  const known = new Map<string, Uint8Array>();
+  for (const e of keyring.entries) known.set(e.keyId, e.publicKey);
+  for (const r of rotations) {
+    const data = r.data as { retiredPublicKey?: unknown; nextPublicKey?: unknown } | null;
+    for (const text of [data?.retiredPublicKey, data?.nextPublicKey]) {
+      if (typeof text !== 'string') continue;
+      const publicKey = Buffer.from(text, 'base64');
+      if (publicKey.length === 32 && !known.has(keyIdOf(publicKey))) known.set(keyIdOf(publicKey), publicKey);
+    }
+  }
+  return known;
+}
+
+async function readWholeStream(log: EventLog, stream: string): Promise<RecordedEvent[]> {
+  const events: RecordedEvent[] = [];
+  for await (const e of pagedStream(log, stream)) events.push(e);
+  return events;
+}
+
+async function* pagedStream(log: EventLog, stream: string): AsyncIterable<RecordedEvent> {
+  let fromRevision = 0n;
+  for (;;) {
+    const page = await log.readStream(stream, { fromRevision, maxCount: PAGE });
+    yield* page;
+    if (page.length < PAGE) return;
+    fromRevision = page[page.length - 1]!.revision + 1n;
+  }
 }

@@ -107,8 +107,14 @@ export class Keyring {
   readonly #signing: ReadonlyMap<string, SigningKey>;
   readonly #active: SigningKey | undefined;
   readonly entries: readonly KeyEntry[];
+  /**
+   * The keys an operator pinned out of band (COMPANYOS_TRUSTED_KEYS: base64 public keys or key ids) that
+   * verification starts the key chain from (ledger/key-chain.ts); empty: trust on first use.
+   */
+  readonly trustedKeys: readonly string[];
 
-  constructor(entries: readonly KeyEntry[], active?: SigningKey) {
+  constructor(entries: readonly KeyEntry[], active?: SigningKey, trustedKeys: readonly string[] = []) {
+    this.trustedKeys = Object.freeze([...trustedKeys]);
     const all = active !== undefined && !entries.some((e) => e.keyId === active.keyId) ? [...entries, active] : entries;
     const keys = new Map<string, ResolvedKey>();
     const signing = new Map<string, SigningKey>();

@@ -6,6 +6,7 @@ import type { RecordedEvent } from '../schemas/log-record.js';
 import { GENESIS_HASH, type SealedEvent } from '../schemas/sealed-event.js';
 import { ed25519EncodingProblem } from './ed25519.js';
 import type { Keyring } from './keyring.js';
+import type { KeyChain } from './key-chain.js';
 import { envelopeOf, fromRecordedEvent } from './log-codec.js';
 import { hashBytes, signingMessage } from './seal.js';
 
@@ -63,12 +64,18 @@ interface Tail {
  */
 export class ChainVerifier {
   readonly #keyring: Keyring;
+  readonly #keyChain: KeyChain | undefined;
   readonly #tails = new Map<string, Tail>();
   readonly #failures: ChainFailure[] = [];
   #eventsChecked = 0;
 
-  constructor(keyring: Keyring) {
-    this.#keyring = keyring;
+  /**
+   * With `keyChain` (ledger/key-chain.ts), only the keys it reaches verify, each at the log positions it
+   * allows, and `keyring` is ignored; without it, any key of `keyring` within its validity window.
+   */
+  constructor(keyring: Keyring, keyChain?: KeyChain) {
+    this.#keyChain = keyChain;
+    this.#keyring = keyChain === undefined ? keyring : keyChain.keyring();
   }
 
   add(r: RecordedEvent): void {
@@ -112,7 +119,8 @@ export class ChainVerifier {
     } else if (tail?.hash !== undefined && e.prevHash !== tail.hash) {
       return fail(`broken link: prevHash does not match revision ${revision - 1}`);
     }
-    return { reason: verifyEvent(e, this.#keyring), hash: e.hash };
+    const untrusted = this.#keyChain?.judge(e.keyId, r.position, e.id) ?? null;
+    return { reason: untrusted ?? verifyEvent(e, this.#keyring), hash: e.hash };
   }
 }
 

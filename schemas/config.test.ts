@@ -27,4 +27,16 @@ test('a bad slot count or timeout stops start-up naming the variable', () => {
   }
 });
 
+test('COMPANYOS_TRUSTED_KEYS: comma-separated public keys or key ids; none by default; a bad entry is named', () => {
+  const none = loadConfig({});
+  assert.ok(isRight(none) && none.right.trustedKeys.length === 0);
+  const key = Buffer.alloc(32, 7).toString('base64');
+  const set = loadConfig({ COMPANYOS_TRUSTED_KEYS: `${key}, ed25519:0123456789abcdef` });
+  assert.ok(isRight(set));
+  if (isRight(set)) assert.equal(set.right.trustedKeys, [key, 'ed25519:0123456789abcdef']);
+  const bad = loadConfig({ COMPANYOS_TRUSTED_KEYS: `${key},ed25519:XYZ` });
+  assert.ok(isLeft(bad));
+  if (isLeft(bad)) assert.match(bad.left.join('\n'), 'COMPANYOS_TRUSTED_KEYS: entry 2 is neither');
+});
+
 test.run();

@@ -3,6 +3,7 @@ import * as t from 'io-ts';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { DEFAULT_EGRESS, EgressAllow, type EgressPolicy } from './egress.js';
 import { formatValidationErrors } from './validation.js';
+import { TrustedKeySpec } from './key-rotation-event.js';
 
 const urlOf = (name: string, protocols: readonly string[]) =>
   new t.Type<string, string, unknown>(
@@ -35,6 +36,22 @@ const NonEmpty = new t.Type<string, string, unknown>(
   (u): u is string => typeof u === 'string' && u.length > 0,
   (u, c) => (typeof u === 'string' && u.length > 0 ? t.success(u) : t.failure(u, c)),
   t.identity,
+);
+
+/**
+ * COMPANYOS_TRUSTED_KEYS: the signing keys an operator pins out of band, comma-separated, each the base64
+ * of a raw Ed25519 public key or a key id `ed25519:<16 hex>`; verification's key chain starts there.
+ */
+export const TrustedKeys = new t.Type<readonly string[], string, unknown>(
+  'COMPANYOS_TRUSTED_KEYS (comma-separated base64 Ed25519 public keys or key ids ed25519:<16 hex>)',
+  (u): u is readonly string[] => Array.isArray(u),
+  (u, c) => {
+    if (typeof u !== 'string') return t.failure(u, c);
+    const keys = u.split(',').map((k) => k.trim());
+    const bad = keys.findIndex((k) => !TrustedKeySpec.is(k));
+    return bad < 0 ? t.success(keys) : t.failure(u, c, `COMPANYOS_TRUSTED_KEYS: entry ${bad + 1} is neither the base64 of a 32-byte public key nor a key id ed25519:<16 hex>`);
+  },
+  (keys) => keys.join(','),
 );
 
 /** One tenant's GitHub webhook secret: a delivery signed with it is that tenant's service acting in `region`. */
@@ -115,6 +132,7 @@ export const Environment = t.partial({
   NATS_URL: urlOf('NATS_URL', ['nats:', 'tls:', 'ws:', 'wss:']),
   COMPANYOS_SIGNING_KEY: NonEmpty,
   COMPANYOS_KEYRING_FILE: NonEmpty,
+  COMPANYOS_TRUSTED_KEYS: TrustedKeys,
   COMPANYOS_JWT_SECRET: NonEmpty,
   COMPANYOS_JWKS_URL: urlOf('COMPANYOS_JWKS_URL', ['http:', 'https:']),
   COMPANYOS_JWT_ISSUER: NonEmpty,
@@ -187,6 +205,8 @@ export interface Config {
   /** Base64 Ed25519 seed of the active signing key; else the keyring file, else a development key. */
   readonly signingKey: string | undefined;
   readonly keyringFile: string | undefined;
+  /** COMPANYOS_TRUSTED_KEYS; empty: verification trusts the log's first key on first use, and says so. */
+  readonly trustedKeys: readonly string[];
   readonly jwt: {
     readonly secret: string | undefined;
     readonly jwksUrl: string | undefined;
@@ -246,6 +266,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     natsUrl: e.NATS_URL,
     signingKey: e.COMPANYOS_SIGNING_KEY,
     keyringFile: e.COMPANYOS_KEYRING_FILE,
+    trustedKeys: e.COMPANYOS_TRUSTED_KEYS ?? [],
     jwt: {
       secret: e.COMPANYOS_JWT_SECRET,
       jwksUrl: e.COMPANYOS_JWKS_URL,

@@ -41,6 +41,16 @@ export const patternString = (name: string, re: RegExp): t.Type<string, string, 
 /** Tenant ids are lower-case slugs: they prefix stream names and NATS subjects, so no '/', '.', or spaces. */
 export const TenantId = patternString('TenantId (lower-case slug, 1-63 chars)', /^[a-z0-9][a-z0-9-]{0,62}$/);
 
+/**
+ * The log's own tenant: streams of the whole log rather than of one tenant (`_system/keys`, the signing
+ * keys' rotation chain). No TenantId can spell it, so no token, stream prefix or tree of a real tenant
+ * meets it; only the `tenant` of sealed events admits it (EventTenant).
+ */
+export const SYSTEM_TENANT = '_system';
+
+/** The `tenant` of a sealed event: a tenant's id, or SYSTEM_TENANT. */
+export const EventTenant = t.union([TenantId, t.literal(SYSTEM_TENANT)], 'EventTenant');
+
 /** Regions are slugs such as "us-east" or "eu-west-1". */
 export const Region = patternString('Region (lower-case slug, 1-32 chars)', /^[a-z0-9][a-z0-9-]{0,31}$/);
 

@@ -2,7 +2,7 @@
 // See ARCHITECTURE.md "The sealed event". `hash` covers everything but `hash` and `signature`.
 import * as t from 'io-ts';
 import { JsonValueC } from './json.js';
-import { Region, Sha256Hex, TenantId, Timestamp, Uuid } from './primitives.js';
+import { EventTenant, Region, Sha256Hex, Timestamp, Uuid } from './primitives.js';
 
 export const ActorType = t.keyof({ user: null, service: null, system: null });
 export type ActorType = t.TypeOf<typeof ActorType>;
@@ -55,7 +55,7 @@ export const UnsealedEvent = t.readonly(
     revision: t.number,
     type: t.string,
     schemaVersion: t.number,
-    tenant: TenantId,
+    tenant: EventTenant,
     region: Region,
     sealedAt: Timestamp,
     data: JsonValueC,

@@ -305,9 +305,13 @@ ledger('verify covers the whole tenant and reports the shape the API promises', 
   await post('graph.node.upsert', node('svc:b', 'Service'));
   const res = await api.call('GET', '/v1/ledger/verify', { token: viewer });
   assert.is(res.status, 200);
-  assert.equal(Object.keys(res.body).sort(), ['eventsChecked', 'failures', 'ok', 'streamsChecked', 'tree']);
+  assert.equal(Object.keys(res.body).sort(), ['eventsChecked', 'failures', 'ok', 'streamsChecked', 'tree', 'trust']);
   // No checkpoint yet (no checkpointer runs here): both events are an unanchored tail.
-  assert.equal(res.body, { ok: true, eventsChecked: 2, streamsChecked: 2, failures: [], tree: { treeSize: 2, checkpoints: 0, anchoredSize: 0, unanchored: 2, failures: [] } });
+  const { trust, ...report } = res.body;
+  assert.equal(report, { ok: true, eventsChecked: 2, streamsChecked: 2, failures: [], tree: { treeSize: 2, checkpoints: 0, anchoredSize: 0, unanchored: 2, failures: [] } });
+  // Nothing pinned here: the report says whose key it trusts on first use.
+  assert.is(trust.mode, 'first-use');
+  assert.match(trust.warning, /^no trusted key configured: trusting the key of the log's first event, ed25519:[0-9a-f]{16}, on first use/);
 });
 
 ledger('verify of a stream that does not exist → 404', async () => {

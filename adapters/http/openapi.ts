@@ -557,9 +557,20 @@ const responseSchemas = {
   },
   VerifyReport: {
     type: 'object',
-    required: ['ok', 'eventsChecked', 'streamsChecked', 'failures'],
+    required: ['ok', 'eventsChecked', 'streamsChecked', 'failures', 'trust'],
     properties: {
       ok: { type: 'boolean' }, eventsChecked: { type: 'integer' }, streamsChecked: { type: 'integer' },
+      trust: {
+        type: 'object',
+        description: "where the signing keys' chain starts (the keys pinned in COMPANYOS_TRUSTED_KEYS, or with none the log's first key on first use, with a warning) and the keys it reaches through the ledger.key.rotated events on _system/keys; an event signed by any other key, or by a retired key beyond its final position, is a failure naming the key",
+        required: ['mode', 'anchors', 'keys'],
+        properties: {
+          mode: { enum: ['pinned', 'first-use'] },
+          anchors: { type: 'array', items: { type: 'string' } },
+          keys: { type: 'array', items: { type: 'object', properties: { keyId: { type: 'string' }, pinned: { type: 'boolean' }, validAfter: { type: 'string', description: 'log position' }, finalPosition: { type: 'string', description: 'log position' }, retiredAt: { type: 'string' } } } },
+          warning: { type: 'string' },
+        },
+      },
       tree: {
         type: 'object',
         description: "the whole tenant only: its tree rebuilt from the events against the log's checkpoints (and the client's)",

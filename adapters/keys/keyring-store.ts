@@ -1,10 +1,11 @@
 // Where signing keys come from: COMPANYOS_SIGNING_KEY (a base64 Ed25519 seed), a keyring file
 // (COMPANYOS_KEYRING_FILE), or else a development keyring generated into the data directory (mode 0600).
+// The keys an operator pins (COMPANYOS_TRUSTED_KEYS) travel with the keyring to verification.
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { Keyring, decodeKeyringFile, encodeKeyringFile, seedOf, signingKeyFromSeed, type SigningKey } from '../../ledger/index.js';
+import { Keyring, decodeKeyringFile, encodeKeyringFile, publicKeyEntry, signingKeyFromSeed, type SigningKey } from '../../ledger/index.js';
 
 export class KeyringConfigError extends Error {
   override readonly name = 'KeyringConfigError';
@@ -14,6 +15,8 @@ export interface KeySources {
   readonly signingKey: string | undefined;
   readonly keyringFile: string | undefined;
   readonly dataDir: string;
+  /** COMPANYOS_TRUSTED_KEYS: where verification's key chain starts (none: trust on first use). */
+  readonly trustedKeys?: readonly string[];
 }
 
 /** The file the development keyring lives in. */
@@ -21,6 +24,12 @@ export const devKeyringPath = (dataDir: string): string => join(dataDir, 'keyrin
 
 /** Loads (or, for development, creates) the keyring; `now` is an RFC 3339 instant from the caller. */
 export async function loadKeyring(sources: KeySources, now: string): Promise<Keyring> {
+  const keyring = await loadSigningKeys(sources, now);
+  const trusted = sources.trustedKeys ?? [];
+  return trusted.length === 0 ? keyring : new Keyring(keyring.entries.map((e) => keyring.signingKey(e.keyId) ?? e), keyring.hasActive ? keyring.active : undefined, trusted);
+}
+
+async function loadSigningKeys(sources: KeySources, now: string): Promise<Keyring> {
   const fromFile = sources.keyringFile !== undefined ? await readKeyring(sources.keyringFile) : undefined;
   if (sources.signingKey !== undefined) {
     const seed = Buffer.from(sources.signingKey, 'base64');
@@ -47,12 +56,17 @@ export function generateSigningKey(notBefore: string): SigningKey {
   return signingKeyFromSeed(randomBytes(32), notBefore);
 }
 
-/** Retires the active key at `now` and makes a new one active; returns the new keyring. */
+/**
+ * Retires the active key at `now` and makes a new one active; returns the new keyring. It holds no private
+ * key but the new one's: the retired key, and any other key's seed the keyring still had, are public only,
+ * so writing it (writeKeyring) destroys them on disk. The caller keeps the outgoing key in memory to sign
+ * the rotation (commands/rotate-key.ts).
+ */
 export function rotate(keyring: Keyring, now: string): Keyring {
   const old = keyring.active;
-  const retired = signingKeyFromSeed(seedOf(old), old.notBefore, now);
-  const others = keyring.entries.filter((e) => e.keyId !== old.keyId).map((e) => keyring.signingKey(e.keyId) ?? e);
-  return new Keyring([...others, retired], generateSigningKey(now));
+  const retired = publicKeyEntry(old.publicKey, old.notBefore, now);
+  const others = keyring.entries.filter((e) => e.keyId !== old.keyId).map((e) => publicKeyEntry(e.publicKey, e.notBefore, e.notAfter));
+  return new Keyring([...others, retired], generateSigningKey(now), keyring.trustedKeys);
 }
 
 export async function readKeyring(path: string, optional = false): Promise<Keyring | undefined> {

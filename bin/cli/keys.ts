@@ -1,9 +1,16 @@
 // `companyos keys generate [--rotate]`: a new Ed25519 signing key. Without --rotate it prints the key
-// for COMPANYOS_SIGNING_KEY; with --rotate it retires the development key and makes the new one active.
+// for COMPANYOS_SIGNING_KEY. With --rotate it retires the active key of the keyring file (the development
+// keyring, or COMPANYOS_KEYRING_FILE): the file is rewritten (atomically, 0600) with the new key active and
+// no retired key's private part, then the outgoing key, kept in memory only, seals `ledger.key.rotated`
+// naming the new key and the log's head (commands/rotate-key.ts). If that append fails the old file is put
+// back. Run it with the server stopped: the server's shutdown signs each tenant's last checkpoint with the
+// outgoing key, and an event that key sealed after the rotation would be judged a forgery.
 import * as t from 'io-ts';
 import { devKeyringPath, generateSigningKey, loadKeyring, rotate, writeKeyring } from '../../adapters/keys/keyring-store.js';
+import { appendKeyRotation } from '../../commands/rotate-key.js';
 import { Keyring, publishedKeys, seedOf } from '../../ledger/index.js';
 import type { Config } from '../../schemas/config.js';
+import { openLog } from '../open-log.js';
 import { parseOptions, UsageError } from './usage.js';
 
 const Options = t.partial({ rotate: t.boolean });
@@ -22,11 +29,28 @@ export async function keysCommand(config: Config, argv: readonly string[]): Prom
     console.log(`COMPANYOS_SIGNING_KEY=${Buffer.from(seedOf(key)).toString('base64')}`);
     return;
   }
-  if (config.signingKey !== undefined || config.keyringFile !== undefined) {
-    throw new UsageError('--rotate manages the development keyring; with COMPANYOS_SIGNING_KEY or COMPANYOS_KEYRING_FILE set, rotate in your secret store');
+  if (config.signingKey !== undefined) {
+    throw new UsageError('--rotate rewrites a keyring file; with COMPANYOS_SIGNING_KEY set, move the key into COMPANYOS_KEYRING_FILE first');
   }
-  const current = await loadKeyring({ signingKey: undefined, keyringFile: undefined, dataDir: config.dataDir }, now);
+  const path = config.keyringFile ?? devKeyringPath(config.dataDir);
+  const current = await loadKeyring({ signingKey: undefined, keyringFile: config.keyringFile, dataDir: config.dataDir }, now);
+  const outgoing = current.active;
   const next = rotate(current, now);
-  await writeKeyring(devKeyringPath(config.dataDir), next);
-  console.log(`retired ${current.active.keyId} at ${now}; active ${next.active.keyId} (restart the server to use it)`);
+  const opened = await openLog(config);
+  try {
+    // The file first: a crash after it leaves a new key the chain does not reach yet (verification says
+    // so), never a retired seed on disk or a rotation naming a key whose seed was lost.
+    await writeKeyring(path, next);
+    let rotation;
+    try {
+      rotation = await appendKeyRotation(opened.log, outgoing, next.active, now);
+    } catch (error) {
+      await writeKeyring(path, current);
+      throw error;
+    }
+    console.log(`retired ${outgoing.keyId} at ${now} (final position ${rotation.data.finalPosition}; its private key is gone from ${path}); active ${next.active.keyId}`);
+    console.log(`sealed ledger.key.rotated (event ${rotation.eventId}) on _system/keys; start the server to seal with the new key`);
+  } finally {
+    await opened.close();
+  }
 }

@@ -1,0 +1,146 @@
+// Key custody on a real log (PGlite): rotations sealed on `_system/keys` by the outgoing key form a chain
+// from the pinned key; verification trusts only keys the chain reaches, each at the positions it allows.
+import { randomUUID } from 'node:crypto';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Keyring, publicKeyEntry, signingKeyFromSeed, type SigningKey } from '../ledger/index.js';
+import { KEYS_STREAM } from '../schemas/key-rotation-event.js';
+import { makeUnsealed } from '../test/test-events.js';
+import { openMemoryLog, type TestLog } from '../test/logs.js';
+import { appendKeyRotation } from './rotate-key.js';
+import { appendSealed, readTail, sealOntoTail } from './stream-writer.js';
+import { verifyLog, type VerifyReport } from './verify-log.js';
+
+const seed = (n: number) => Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + n) & 0xff);
+const key = (n: number): SigningKey => signingKeyFromSeed(seed(n), '2020-01-01T00:00:00Z');
+const K1 = key(1);
+const K2 = key(2);
+const K3 = key(3);
+const ATTACKER = key(99);
+const b64 = (k: SigningKey) => Buffer.from(k.publicKey).toString('base64');
+const pub = (k: SigningKey) => publicKeyEntry(k.publicKey, k.notBefore);
+
+/** Seals one event on `stream` with `signer` (sealedAt chosen by the signer) and appends it. */
+async function write(l: TestLog, stream: string, signer: SigningKey, sealedAt = new Date().toISOString()): Promise<string> {
+  const tail = await readTail(l.log, stream);
+  const id = randomUUID();
+  const { meta } = makeUnsealed();
+  const [sealed] = sealOntoTail(
+    { stream, tail, ids: [id], tenant: stream.split('/')[0]!, region: 'us-east', sealedAt, meta, bodies: [{ type: 'graph.node.upserted', schemaVersion: 1, data: { n: id } }] },
+    signer,
+  );
+  await appendSealed(l.log, tail, [sealed!]);
+  return id;
+}
+
+/** The log of the happy path: K1 seals, rotates to K2, K2 seals, rotates to K3, K3 seals. */
+async function twoRotations(): Promise<TestLog> {
+  const l = await openMemoryLog();
+  await write(l, 'acme/graph.node/a', K1);
+  await write(l, 'beta/graph.node/b', K1);
+  await appendKeyRotation(l.log, K1, pub(K2), new Date().toISOString());
+  await write(l, 'acme/graph.node/a', K2);
+  await appendKeyRotation(l.log, K2, pub(K3), new Date().toISOString());
+  await write(l, 'acme/graph.node/a', K3);
+  // A tenant that first appears after the rotations reaches its key through the same chain.
+  await write(l, 'gamma/graph.node/c', K3);
+  return l;
+}
+
+/** What the server would load after the rotations: the active key and public entries (the file's view). */
+const ringAfter = (trusted: readonly string[], extra: SigningKey[] = []) =>
+  new Keyring([pub(K1), pub(K2), ...extra.map(pub)], K3, trusted);
+
+const reasons = (r: VerifyReport) => r.failures.map((f) => f.reason);
+
+// One log for the whole file (opening PGlite is the slow part): each forgery goes to a tenant of its own,
+// and the forged rotation, which every tenant's verification reads, comes last.
+let l: TestLog;
+test.before(async () => {
+  l = await twoRotations();
+});
+test.after(async () => {
+  await l.close();
+});
+
+test('the chain verifies across two rotations from the pinned first key, whole log and per tenant', async () => {
+  const whole = await verifyLog(l.log, ringAfter([b64(K1)]), {});
+  assert.equal(reasons(whole), []);
+  assert.is(whole.trust.mode, 'pinned');
+  assert.equal(whole.trust.anchors, [K1.keyId]);
+  assert.equal(whole.trust.keys.map((k) => k.keyId), [K1.keyId, K2.keyId, K3.keyId]);
+  assert.ok(whole.trust.keys[0]!.finalPosition !== undefined && whole.trust.keys[2]!.finalPosition === undefined);
+  for (const tenant of ['acme', 'beta', 'gamma']) {
+    const report = await verifyLog(l.log, ringAfter([b64(K1)]), { tenant });
+    assert.equal(reasons(report), [], tenant);
+    assert.is(report.trust.keys.length, 3);
+  }
+  // Pinning by key id works too (the public key comes from the keyring or the chain).
+  assert.equal(reasons(await verifyLog(l.log, ringAfter([K1.keyId]), { tenant: 'gamma' })), []);
+});
+
+test('without a pinned key, verification says it trusts the first key on first use', async () => {
+  const report = await verifyLog(l.log, ringAfter([]), { tenant: 'acme' });
+  assert.equal(reasons(report), []);
+  assert.is(report.trust.mode, 'first-use');
+  assert.equal(report.trust.anchors, [K1.keyId]);
+  assert.match(report.trust.warning ?? '', `no trusted key configured: trusting the key of the log's first event, ${K1.keyId}, on first use`);
+});
+
+test('a back-dated event signed by a retired key after its rotation is a forgery, whatever its sealedAt', async () => {
+  // Someone kept K1's seed: the event claims a time long before the rotation.
+  await write(l, 'delta/graph.node/d', K3);
+  const forged = await write(l, 'delta/graph.node/d', K1, '2021-01-01T00:00:00Z');
+  const report = await verifyLog(l.log, ringAfter([b64(K1)]), { tenant: 'delta' });
+  assert.is(report.failures.length, 1);
+  const [f] = report.failures;
+  assert.is(f!.eventId, forged);
+  assert.match(f!.reason, new RegExp(`^signed by retired key ${K1.keyId} at position \\d+, beyond its final position \\d+ \\(retired at .*\\): a forgery, whatever its sealedAt says$`));
+});
+
+test("a key added to the keyring by an attacker verifies nothing: the chain does not reach it", async () => {
+  const forged = await write(l, 'epsilon/graph.node/e', ATTACKER);
+  // The keyring (the file) lists the attacker's public key; verification does not care.
+  const report = await verifyLog(l.log, ringAfter([b64(K1)], [ATTACKER]), { tenant: 'epsilon' });
+  assert.equal(report.failures.map((f) => [f.eventId, f.reason]), [
+    [forged, `unknown signing key ${ATTACKER.keyId}: the key chain from the pinned key(s) does not reach it`],
+  ]);
+});
+
+test('pinning a later key alone makes the earlier history unverifiable, naming the key', async () => {
+  const report = await verifyLog(l.log, ringAfter([b64(K3)]), { tenant: 'beta' });
+  const unreachable = (k: SigningKey) => `unknown signing key ${k.keyId}: the key chain from the pinned key(s) does not reach it`;
+  // Both rotations (by K1, then K2) and beta's event by K1.
+  assert.equal(report.failures.map((f) => [f.stream, f.reason]), [
+    [KEYS_STREAM, unreachable(K1)],
+    [KEYS_STREAM, unreachable(K2)],
+    ['beta/graph.node/b', unreachable(K1)],
+  ]);
+  assert.equal(report.trust.keys.map((k) => k.keyId), [K3.keyId]);
+});
+
+test('a pinned key id whose public key is nowhere found verifies nothing, and the report says why', async () => {
+  const report = await verifyLog(l.log, ringAfter(['ed25519:0000000000000000']), { tenant: 'gamma' });
+  assert.is(report.trust.mode, 'pinned');
+  assert.equal(report.trust.keys, []);
+  assert.match(report.trust.warning ?? '', 'trusted key ed25519:0000000000000000: no public key for it in the keyring or the key chain, so it verifies nothing');
+  assert.ok(report.failures.length > 0 && report.failures.every((f) => f.reason.startsWith('unknown signing key ')));
+});
+
+test('a rotation by a key the chain does not reach introduces nothing; a retired key cannot rotate again', async () => {
+  // The attacker "rotates" from their key to a second one of theirs, then signs with it.
+  const second = key(98);
+  await appendKeyRotation(l.log, ATTACKER, pub(second), new Date().toISOString());
+  const forged = await write(l, 'zeta/graph.node/z', second);
+  const report = await verifyLog(l.log, ringAfter([b64(K1)], [ATTACKER, second]), { tenant: 'zeta' });
+  const found = new Map(report.failures.map((f) => [f.eventId, f.reason]));
+  assert.is(found.get(forged), `unknown signing key ${second.keyId}: the key chain from the pinned key(s) does not reach it`);
+  const rotation = report.failures.find((f) => f.stream === KEYS_STREAM);
+  assert.match(rotation?.reason ?? '', `unknown signing key ${ATTACKER.keyId}`);
+  assert.equal(report.trust.keys.map((k) => k.keyId), [K1.keyId, K2.keyId, K3.keyId]);
+  // K1 retired once: a second rotation of it is refused.
+  const again = await appendKeyRotation(l.log, K1, pub(key(97)), new Date().toISOString()).then(() => 'appended', (e: Error) => e.name);
+  assert.is(again, 'KeyAlreadyRetiredError');
+});
+
+test.run();

@@ -1,0 +1,72 @@
+// Rotation of the log's signing key as a sealed fact: `ledger.key.rotated` on `_system/keys`
+// (schemas/key-rotation-event.ts), signed by the outgoing key, naming the incoming one and the log's head
+// (the outgoing key's final position: it verifies nothing after it). Appended with the exact expected
+// revision of the stream, so two rotations cannot both extend the chain.
+import type { EventLog } from '../adapters/event-log/index.js';
+import type { KeyEntry, SigningKey } from '../ledger/index.js';
+import { KEY_ROTATED_EVENT_TYPE, KEYS_STREAM, type KeyRotatedData } from '../schemas/key-rotation-event.js';
+import { SYSTEM_TENANT } from '../schemas/primitives.js';
+import type { EventMeta } from '../schemas/sealed-event.js';
+import { dedupedEventId } from './event-ids.js';
+import { appendSealed, sealOntoTail, tailOf } from './stream-writer.js';
+
+/** The outgoing key was rotated before: a key retires once, and its seed should be gone. */
+export class KeyAlreadyRetiredError extends Error {
+  override readonly name = 'KeyAlreadyRetiredError';
+}
+
+export interface KeyRotation {
+  readonly eventId: string;
+  /** Where the rotation was stored. */
+  readonly position: bigint;
+  readonly data: KeyRotatedData;
+}
+
+/**
+ * Seals and appends the rotation from `outgoing` to `incoming` at `now`. Run it while no server seals with
+ * the outgoing key: an event that key seals after the log's head read here is judged a forgery.
+ */
+export async function appendKeyRotation(log: EventLog, outgoing: SigningKey, incoming: KeyEntry, now: string): Promise<KeyRotation> {
+  const finalPosition = (await log.headPosition()) ?? 0n;
+  const data: KeyRotatedData = {
+    retiredKeyId: outgoing.keyId,
+    retiredPublicKey: Buffer.from(outgoing.publicKey).toString('base64'),
+    nextKeyId: incoming.keyId,
+    nextPublicKey: Buffer.from(incoming.publicKey).toString('base64'),
+    finalPosition: String(finalPosition),
+    retiredAt: now,
+  };
+  // A key retires once: a second rotation of it has the same id and is refused by the log.
+  const eventId = dedupedEventId(SYSTEM_TENANT, `${KEY_ROTATED_EVENT_TYPE}:${outgoing.keyId}`, 0);
+  // The stream is short (one event per rotation ever): read it whole to refuse a second rotation of a key.
+  const history = await log.readStream(KEYS_STREAM);
+  const earlier = history.find((r) => (r.data as { retiredKeyId?: unknown } | null)?.retiredKeyId === outgoing.keyId);
+  if (earlier !== undefined) throw new KeyAlreadyRetiredError(`${outgoing.keyId} was already retired (event ${earlier.id} on ${KEYS_STREAM})`);
+  const tail = tailOf(history);
+  const sealed = sealOntoTail(
+    { stream: KEYS_STREAM, tail, ids: [eventId], tenant: SYSTEM_TENANT, region: 'global', sealedAt: now, meta: rotationMeta(now, outgoing.keyId, incoming.keyId), bodies: [{ type: KEY_ROTATED_EVENT_TYPE, schemaVersion: 1, data: { ...data } }] },
+    outgoing,
+  );
+  const appended = await appendSealed(log, tail, sealed);
+  if (appended.repeat === true) throw new KeyAlreadyRetiredError(`${outgoing.keyId} was already retired (event ${eventId} on ${KEYS_STREAM})`);
+  return { eventId, position: appended.position, data };
+}
+
+function rotationMeta(now: string, retired: string, next: string): EventMeta {
+  const requestId = `key-rotation:${retired}`;
+  return {
+    actor: { id: 'companyos-keys', type: 'system', authn: 'system' },
+    sourceSystem: 'companyos-keys',
+    observedAt: now,
+    effectiveAt: now,
+    reason: `signing key ${retired} retired; ${next} seals from now on`,
+    evidenceRefs: [],
+    confidence: 1,
+    privacyTier: 'internal',
+    piiFlags: [],
+    requestId,
+    correlationId: requestId,
+    causationId: requestId,
+    decision: { id: 'system:key-rotation', policyVersion: 'system', determiningPolicies: [] },
+  };
+}
