@@ -19,11 +19,15 @@ let dir: string;
 
 /** Runs the command, returning its exit code and what it printed. */
 async function run(...argv: string[]): Promise<{ code: number; out: string }> {
+  return runWith({ trustedKeys: [] }, ...argv);
+}
+
+async function runWith(config: Partial<Config>, ...argv: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
   const log = console.log;
   console.log = (...parts: unknown[]) => void lines.push(parts.join(' '));
   try {
-    await verifyReceiptCommand({} as Config, argv);
+    await verifyReceiptCommand(config as Config, argv);
     return { code: 0, out: lines.join('\n') };
   } catch (error) {
     if (error instanceof ExitCode) return { code: error.code, out: lines.join('\n') };
@@ -56,6 +60,15 @@ test('without --trusted-key it verifies but says the keys are not pinned', async
   const { code, out } = await run(join(dir, 'one.json'));
   assert.is(code, 0);
   assert.match(out, /not pinned/);
+});
+
+test('COMPANYOS_TRUSTED_KEYS pins when no --trusted-key is given (a key id or a base64 key)', async () => {
+  const pinned = await runWith({ trustedKeys: [fixture.key.keyId] }, join(dir, 'one.json'));
+  assert.is(pinned.code, 0, pinned.out);
+  assert.not.match(pinned.out, /not pinned/);
+  const other = await runWith({ trustedKeys: [testSigningKey(OTHER_TEST_SEED).keyId] }, join(dir, 'one.json'));
+  assert.is(other.code, 1);
+  assert.match(other.out, /no signature by a known key/);
 });
 
 test('a bulk export verifies; --json reports each receipt', async () => {

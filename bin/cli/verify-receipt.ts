@@ -1,14 +1,14 @@
 // `companyos verify-receipt FILE [--trusted-key KEY]...`: checks a receipt (one JSON object) or a bulk export
 // (NDJSON, one receipt a line) with the offline verifier alone (ledger/offline-verifier.ts, the module a
-// browser runs): no database, no server, no keyring. Without --trusted-key the receipt's own keys are used
-// and the output says the result is not pinned. Exit 0 when every receipt verifies, 1 otherwise.
+// browser runs): no database, no server, no keyring. Keys are pinned with --trusted-key, else with
+// COMPANYOS_TRUSTED_KEYS; with neither, the receipt's own keys are used and the output says it is not pinned. Exit 0 when every receipt verifies, 1 otherwise.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ReceiptVerifier, type ReceiptReport } from '../../ledger/offline-verifier.js';
 import type { Config } from '../../schemas/config.js';
 import { argumentMistake, ExitCode, UsageError } from './usage.js';
 
-export async function verifyReceiptCommand(_config: Config, argv: readonly string[]): Promise<void> {
+export async function verifyReceiptCommand(config: Config, argv: readonly string[]): Promise<void> {
   let parsed: { values: { 'trusted-key'?: string[]; json?: boolean }; positionals: string[] };
   try {
     parsed = parseArgs({
@@ -31,7 +31,8 @@ export async function verifyReceiptCommand(_config: Config, argv: readonly strin
   const receipts = receiptsIn(text, file);
   let verifier: ReceiptVerifier;
   try {
-    verifier = new ReceiptVerifier({ trustedKeys: parsed.values['trusted-key'] ?? [] });
+    // --trusted-key wins; else the keys the operator pinned for the whole system (COMPANYOS_TRUSTED_KEYS).
+    verifier = new ReceiptVerifier({ trustedKeys: parsed.values['trusted-key'] ?? config.trustedKeys ?? [] });
   } catch (error) {
     throw new UsageError(`--trusted-key: ${error instanceof Error ? error.message : String(error)}`);
   }
