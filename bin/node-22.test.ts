@@ -112,7 +112,10 @@ if ('skipped' in found) {
   test('verify checks what the server wrote', async () => {
     const out = await cli(['verify', '--tenant', 'acme']);
     assert.is(out.code, 0, out.stderr);
-    assert.match(out.stdout, /^ok: 1 events in 1 streams verified/);
+    assert.match(out.stdout, /^ok: [1-9]\d* events in [1-9]\d* streams verified/);
+    const stream = await cli(['verify', '--stream', 'acme/graph.node/svc:node22', '--json']);
+    assert.is(stream.code, 0, stream.stderr);
+    assert.equal(JSON.parse(stream.stdout).eventsChecked, 1);
   });
 
   test('a process with embedded chDB open that aborts ends with SIGABRT', async () => {
