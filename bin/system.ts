@@ -28,6 +28,7 @@ import type { PostgresDatabase } from '../adapters/read-store/postgres/database.
 import { GraphQueries } from '../projections/graph/queries.js';
 import { RunQueries } from '../projections/runs/queries.js';
 import { TreeQueries } from '../projections/tree/tree-queries.js';
+import { CosignatureStore } from '../adapters/read-store/cosignatures.js';
 import { startCheckpointer, type Checkpointer, type CheckpointerOptions } from '../commands/checkpointer.js';
 import { startExecutor, type Executor, type ExecutorOptions } from '../commands/maestro/executor.js';
 import { systemClock } from '../commands/maestro/clock.js';
@@ -175,6 +176,7 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
     graph: new GraphQueries(read.store),
     policies: authorizer,
     ledgerTree: { trees, logOrigin: config.ledger.logOrigin },
+    cosignatures: { store: new CosignatureStore(read.store), witnesses: config.ledger.witnesses },
     runs: new RunQueries(read.store),
     audit: auditIndex,
     finops: {

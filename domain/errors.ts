@@ -45,6 +45,8 @@ const CATALOGUE = {
   'policy-invalid': { status: 422, title: 'The policy set does not parse or does not validate against the Cedar schema' },
   'two-person-rule': { status: 403, title: 'A second person must approve what one proposed' },
   'action-not-offered': { status: 422, title: 'A script step names no action this server offers, or gives it parameters it does not take' },
+  'unknown-witness': { status: 403, title: 'The cosignature is by no witness this server accepts (COMPANYOS_WITNESSES)' },
+  'cosignature-invalid': { status: 422, title: 'The cosignature does not verify over a checkpoint this server issued' },
   // The server
   internal: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'Unavailable' },

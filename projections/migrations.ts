@@ -2,6 +2,7 @@
 // (adapters/read-store/checkpoints.ts, shared with the relay), rebuilds in progress, and skipped events.
 import { sql } from 'kysely';
 import { checkpointMigrations } from '../adapters/read-store/checkpoints.js';
+import { cosignatureMigrations } from '../adapters/read-store/cosignatures.js';
 import type { Migration } from '../adapters/read-store/read-store.js';
 
 export const projectorMigrations: readonly Migration[] = [
@@ -35,4 +36,6 @@ export const projectorMigrations: readonly Migration[] = [
       )`.execute(db);
     },
   },
+  // Witness cosignatures beside the read models (not one: no replay derives them).
+  ...cosignatureMigrations,
 ];

@@ -4,6 +4,7 @@ import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { DEFAULT_EGRESS, EgressAllow, type EgressPolicy } from './egress.js';
 import { formatValidationErrors } from './validation.js';
 import { TrustedKeySpec } from './key-rotation-event.js';
+import { WitnessKeys } from './cosignatures.js';
 
 const urlOf = (name: string, protocols: readonly string[]) =>
   new t.Type<string, string, unknown>(
@@ -157,6 +158,7 @@ export const Environment = t.partial({
     (u, c) => (typeof u === 'string' && /^[a-z0-9][a-z0-9.-]{0,200}(\/[a-z0-9][a-z0-9.-]{0,100}){0,4}$/.test(u) ? t.success(u) : t.failure(u, c)),
     t.identity,
   ),
+  COMPANYOS_WITNESSES: WitnessKeys,
   COMPANYOS_CHECKPOINT_INTERVAL: new t.Type<number, string, unknown>(
     'COMPANYOS_CHECKPOINT_INTERVAL (seconds, 0.01-3600)',
     (u): u is number => typeof u === 'number',
@@ -224,6 +226,8 @@ export interface Config {
     readonly logOrigin: string;
     /** A tenant whose tree grew gets a checkpoint at most this often (ms). */
     readonly checkpointIntervalMs: number;
+    /** COMPANYOS_WITNESSES: the witnesses whose cosignatures the server keeps and serves (verifier keys). */
+    readonly witnesses: readonly string[];
   };
   /** PostgreSQL server only: the longest a statement may go unanswered (ms) before it fails as unavailable. */
   readonly pgQueryTimeoutMs: number;
@@ -277,7 +281,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     policyFile: e.COMPANYOS_POLICY_FILE,
     pgSchema: e.COMPANYOS_PG_SCHEMA ?? 'companyos',
     pgQueryTimeoutMs: e.COMPANYOS_PG_QUERY_TIMEOUT ?? DEFAULT_PG_QUERY_TIMEOUT_MS,
-    ledger: { logOrigin: e.COMPANYOS_LOG_ORIGIN ?? 'companyos.local', checkpointIntervalMs: e.COMPANYOS_CHECKPOINT_INTERVAL ?? 1000 },
+    ledger: { logOrigin: e.COMPANYOS_LOG_ORIGIN ?? 'companyos.local', checkpointIntervalMs: e.COMPANYOS_CHECKPOINT_INTERVAL ?? 1000, witnesses: e.COMPANYOS_WITNESSES ?? [] },
     admission: {
       maxInFlight: e.COMPANYOS_MAX_INFLIGHT ?? DEFAULT_ADMISSION.maxInFlight,
       maxInFlightPerTenant: e.COMPANYOS_MAX_INFLIGHT_PER_TENANT ?? DEFAULT_ADMISSION.maxInFlightPerTenant,

@@ -33,6 +33,8 @@ import { githubIngestRoutes } from './routes/ingest-github.js';
 import { openLineageIngestRoutes } from './routes/ingest-openlineage.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { ledgerProofRoutes, type LedgerProofDeps } from './routes/ledger-proofs.js';
+import { cosignatureRoutes, cosignedCheckpoint } from './routes/cosignatures.js';
+import type { CosignatureDeps } from '../../commands/cosignatures.js';
 import { policyRoutes, type PoliciesInForce } from './routes/policy.js';
 import { systemRoutes } from './routes/system.js';
 
@@ -46,6 +48,8 @@ export interface AppDeps {
   readonly runs?: RunQueries;
   /** The tenant trees: checkpoints, proofs and receipts (GET /v1/ledger/checkpoint…); absent: those routes answer 404. */
   readonly ledgerTree?: Omit<LedgerProofDeps, 'access'>;
+  /** Witness cosignatures (POST /v1/ledger/checkpoints/cosignatures; served on GET /v1/ledger/checkpoint); needs ledgerTree. */
+  readonly cosignatures?: Pick<CosignatureDeps, 'store' | 'witnesses'>;
   /** The policy set in force per tenant (GET /v1/policy…, POST /v1/policy/preflight); absent: those routes answer 404. */
   readonly policies?: PoliciesInForce;
   /** The audit index's reads (GET /v1/audit/...). */
@@ -92,6 +96,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/v1/*', admit);
   app.route('/', commandRoutes(deps.pipeline, deps.metrics));
   app.route('/', openLineageIngestRoutes(deps.pipeline, deps.metrics));
+  if (deps.ledgerTree !== undefined && deps.cosignatures !== undefined) {
+    // Before the checkpoint route, so the witness lines wrap its answer.
+    const { trees } = deps.ledgerTree;
+    app.use('/v1/ledger/checkpoint', cosignedCheckpoint(deps.cosignatures));
+    app.route('/', cosignatureRoutes({ access: deps.access, checkpoints: (tenant, from, limit) => trees.checkpoints(tenant, from, limit), ...deps.cosignatures }));
+  }
   app.route('/', ledgerRoutes(deps.access, deps.ledgerTree));
   if (deps.ledgerTree !== undefined) app.route('/', ledgerProofRoutes({ access: deps.access, ...deps.ledgerTree }));
   if (deps.finops !== undefined) {

@@ -15,6 +15,7 @@ import { Region, Timestamp } from '../../schemas/primitives.js';
 import { Provenance } from '../../schemas/provenance.js';
 import { LedgerVerifyQuery, StreamPageQuery } from '../../schemas/ledger-queries.js';
 import { CheckpointsQuery, ConsistencyProofQuery, InclusionProofQuery, ReceiptPath, ReceiptsQuery, TrustedCheckpointBody } from '../../schemas/ledger-proofs.js';
+import { CosignatureBody } from '../../schemas/cosignatures.js';
 import { PolicyPreflight, PolicyVersionParam } from '../../schemas/policy.js';
 import { StreamName } from '../../schemas/streams.js';
 import { COMMAND_EXAMPLES, ROUTE_EXAMPLES } from './openapi-examples.js';
@@ -409,7 +410,7 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
   '/v1/ledger/checkpoint': {
     get: {
       operationId: 'getLatestCheckpoint', tags: ['Ledger'], summary: "The tenant's latest signed checkpoint",
-      description: 'A c2sp.org/tlog-checkpoint body (`<origin>\\n<size>\\n<base64 root>\\n`, origin `<COMPANYOS_LOG_ORIGIN>/<tenant>`) signed as a c2sp.org/signed-note with the log key (see GET /v1/ledger/keys). 409 not-anchored before the first.',
+      description: 'A c2sp.org/tlog-checkpoint body (`<origin>\\n<size>\\n<base64 root>\\n`, origin `<COMPANYOS_LOG_ORIGIN>/<tenant>`) signed as a c2sp.org/signed-note with the log key (see GET /v1/ledger/keys), then one c2sp.org/tlog-cosignature line per witness the server holds a cosignature from for it (witnesses: COMPANYOS_WITNESSES). 409 not-anchored before the first.',
       responses: { '200': { description: 'The signed note', content: { 'text/plain': { schema: { type: 'string' } } } }, ...problems(400, 401, 403, 409, 503) },
     },
   },
@@ -418,6 +419,14 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
       operationId: 'listCheckpoints', tags: ['Ledger'], summary: "The tenant's signed checkpoints from a size on, smallest first",
       parameters: query(CheckpointsQuery, { fromSize: 'smallest tree size listed (default 0)', limit: 'default 100' }),
       responses: { '200': ok('Checkpoints, with next while more remain', ref('CheckpointList')), ...problems(400, 401, 403, 503) },
+    },
+  },
+  '/v1/ledger/checkpoints/cosignatures': {
+    post: {
+      operationId: 'postCosignature', tags: ['Ledger'], summary: 'A witness hands back a checkpoint it cosigned',
+      description: 'The checkpoint note with the witness\'s c2sp.org/tlog-cosignature line (`companyos witness` posts it). Kept when its text is exactly a checkpoint the server issued for this tenant and the line verifies with a witness key the operator configured (COMPANYOS_WITNESSES; a tenant cannot add one): 403 unknown-witness, 422 cosignature-invalid otherwise. Answers the size and the witnesses kept.',
+      requestBody: { required: true, content: json(schemaOf(CosignatureBody)) },
+      responses: { '201': ok('Kept: treeSize and witnesses (name+id)', { type: 'object' }), ...problems(400, 401, 403, 413, 415, 422, 503) },
     },
   },
   '/v1/ledger/proofs/inclusion': {
