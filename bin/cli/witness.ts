@@ -1,0 +1,106 @@
+// `companyos witness --url URL --tenant T --state DIR [--key FILE] [--log-key VERIFIER | --trust-on-first-use]
+// [--name NAME] [--once] [--interval S]`: follows one tenant's checkpoints on a log server over HTTP only
+// (COMPANYOS_TOKEN: a token of that tenant) and cosigns each one that extends the last it accepted
+// (commands/witness.ts). The log key is pinned in DIR/log-key: from --log-key, or, only when asked with
+// --trust-on-first-use, the key the server publishes now (said on stderr). A rollback or a fork stops the
+// witness with one line naming the sizes, exit 1; a server it cannot reach is retried (with --once: exit 1).
+import { hostname } from 'node:os';
+import { mkdir } from 'node:fs/promises';
+import { ServerError, httpLogServer } from '../../commands/witness-client.js';
+import { checkpointFile, defaultKeyFile, loadWitnessKey, logKeyFile, readIfPresent, writeAtomically } from '../../commands/witness-state.js';
+import { WitnessRefusal, witnessStep } from '../../commands/witness.js';
+import { toBase64 } from '../../ledger/bytes.js';
+import { openCheckpointNote } from '../../ledger/offline-verifier.js';
+import { ED25519_NOTE, isKeyName, parseVerifierString } from '../../ledger/signed-note.js';
+import type { Config } from '../../schemas/config.js';
+import { parseOptions, UsageError } from './usage.js';
+import * as t from 'io-ts';
+
+const Options = t.intersection([
+  t.type({ tenant: t.string, state: t.string }),
+  t.partial({ url: t.string, key: t.string, 'log-key': t.string, 'trust-on-first-use': t.boolean, name: t.string, once: t.boolean, interval: t.string }),
+]);
+
+const SPEC = {
+  url: { type: 'string' }, tenant: { type: 'string' }, state: { type: 'string' }, key: { type: 'string' }, 'log-key': { type: 'string' },
+  'trust-on-first-use': { type: 'boolean' }, name: { type: 'string' }, once: { type: 'boolean' }, interval: { type: 'string' },
+} as const;
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export async function witnessCommand(_config: Config, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const o = parseOptions(argv, SPEC, Options);
+  const url = o.url ?? env['COMPANYOS_URL'];
+  if (url === undefined || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`--url: ${url === undefined ? 'missing (or set COMPANYOS_URL)' : `"${url}" is not an http(s) URL`}`);
+  const token = env['COMPANYOS_TOKEN'];
+  if (token === undefined || token === '') throw new UsageError(`COMPANYOS_TOKEN: missing (a token of tenant ${o.tenant} that may read its ledger)`);
+  const intervalMs = o.interval === undefined ? 10_000 : Number(o.interval) * 1000;
+  if (!Number.isFinite(intervalMs) || intervalMs < 10 || intervalMs > 86_400_000) throw new UsageError(`--interval: "${o.interval}" is not seconds between 0.01 and 86400`);
+  if (o['log-key'] !== undefined && o['trust-on-first-use']) throw new UsageError('--log-key and --trust-on-first-use exclude each other');
+  const name = o.name ?? `witness.${hostname().toLowerCase()}`;
+  if (!isKeyName(name)) throw new UsageError(`--name: ${JSON.stringify(name)} has a space or "+"`);
+
+  await mkdir(o.state, { recursive: true, mode: 0o700 });
+  const server = httpLogServer(url, token);
+  const { key, created } = await loadWitnessKey(o.key ?? defaultKeyFile(o.state), name);
+  console.error(`${created ? 'made a witness key; ' : ''}cosigning as ${key.verifier} (the log's operator lists it in COMPANYOS_WITNESSES)`);
+  const logKey = await pinnedLogKey(o.state, o['log-key'], o['trust-on-first-use'] === true, server, o.tenant);
+  const origin = `${logKey.slice(0, logKey.indexOf('+'))}/${o.tenant}`;
+
+  let previous = await readIfPresent(checkpointFile(o.state));
+  const stop = new AbortController();
+  const quit = () => stop.abort();
+  process.once('SIGINT', quit).once('SIGTERM', quit);
+  try {
+    for (;;) {
+      try {
+        const step = await witnessStep({
+          server, logKey, origin, signer: key.signer, previous,
+          save: (note) => writeAtomically(checkpointFile(o.state), note),
+        });
+        previous = step.note;
+        if (step.grew || o.once) console.log(`cosigned ${origin} size ${step.checkpoint.size} root ${toBase64(step.checkpoint.root)}`);
+      } catch (error) {
+        if (error instanceof WitnessRefusal || o.once || !(error instanceof ServerError)) throw error;
+        console.error(`companyos witness: ${errorText(error)}; trying again in ${intervalMs / 1000} s`);
+      }
+      if (o.once || stop.signal.aborted) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, intervalMs);
+        stop.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+      if (stop.signal.aborted) return;
+    }
+  } finally {
+    process.off('SIGINT', quit).off('SIGTERM', quit);
+  }
+}
+
+/**
+ * The log key this witness trusts, pinned in DIR/log-key: a --log-key that differs from the pinned one is a
+ * usage error (remove the file to pin another); without either, only --trust-on-first-use pins the key that
+ * opens the server's checkpoint now.
+ */
+async function pinnedLogKey(dir: string, given: string | undefined, tofu: boolean, server: ReturnType<typeof httpLogServer>, tenant: string): Promise<string> {
+  const pinned = (await readIfPresent(logKeyFile(dir)))?.trim();
+  if (given !== undefined) {
+    const parsed = parseVerifierString(given);
+    if (!parsed.ok || parsed.value.type !== ED25519_NOTE || parsed.value.publicKey.length !== 32) {
+      throw new UsageError(`--log-key: not an Ed25519 note verifier key (<name>+<hex id>+<base64 key>, as GET /v1/ledger/keys shows it)${parsed.ok ? '' : `: ${parsed.reason}`}`);
+    }
+    if (pinned !== undefined && pinned !== given) throw new UsageError(`--log-key differs from the key pinned in ${logKeyFile(dir)} (${pinned}); remove that file to pin another`);
+    if (pinned === undefined) await writeAtomically(logKeyFile(dir), `${given}\n`);
+    return given;
+  }
+  if (pinned !== undefined) return pinned;
+  if (!tofu) throw new UsageError(`no log key pinned in ${dir}: pass --log-key <the log's note verifier key, obtained out of band>, or --trust-on-first-use to pin the key the server shows now`);
+  const note = await server.latestCheckpoint();
+  for (const candidate of await server.keys()) {
+    const opened = await openCheckpointNote(note, [candidate], `${candidate.slice(0, candidate.indexOf('+'))}/${tenant}`);
+    if (!opened.ok) continue;
+    await writeAtomically(logKeyFile(dir), `${candidate}\n`);
+    console.error(`pinned log key ${candidate} on first use (--trust-on-first-use: the server named it; compare it with the operator's out of band)`);
+    return candidate;
+  }
+  throw new Error(`no key the server publishes opens its checkpoint for tenant ${tenant}: nothing pinned`);
+}
