@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { issueDevelopmentToken } from '../../adapters/auth/jwt.js';
 import { exited, printed } from '../../test/child-process.js';
+import { startPrivateNats, type PrivateNats } from '../../test/private-nats.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../../test/private-postgres.js';
 import { startTcpProxy, type TcpProxy } from '../../test/tcp-proxy.js';
 
@@ -28,6 +29,8 @@ export interface DrillStack {
   readonly postgres: PrivatePostgres;
   /** Set when the stack was opened with `proxy: true`: serve reaches PostgreSQL only through it. */
   readonly proxy: TcpProxy | undefined;
+  /** Set when the stack was opened with `nats: true`: a private nats-server, serve's NATS_URL. */
+  readonly nats: PrivateNats | undefined;
   readonly tenant: string;
   readonly token: string;
   /** Starts `companyos <command> [args]` on the stack; resolves once it listens. */
@@ -36,14 +39,17 @@ export interface DrillStack {
   nodeEventCounts(prefix: string): Promise<Map<string, number>>;
   /** Node ids starting with `prefix` in the graph read model. */
   graphNodes(prefix: string): Promise<Set<string>>;
+  /** Every event id of the log, in log order. */
+  logEventIds(): Promise<string[]>;
   /** Whether every projection's checkpoint has reached the log's head. */
   projectionsAtHead(): Promise<boolean>;
   close(): Promise<void>;
 }
 
-export async function openDrillStack(options: { readonly proxy: boolean }): Promise<DrillStack> {
+export async function openDrillStack(options: { readonly proxy: boolean; readonly nats?: boolean }): Promise<DrillStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'companyos-drill-'));
   const postgres = await startPrivatePostgres();
+  const nats = options.nats === true ? await startPrivateNats() : undefined;
   const proxy = options.proxy ? await startTcpProxy('127.0.0.1', postgres.port) : undefined;
   const secret = randomBytes(32).toString('base64url');
   const tenant = 'drill';
@@ -68,6 +74,7 @@ export async function openDrillStack(options: { readonly proxy: boolean }): Prom
   return {
     postgres,
     proxy,
+    nats,
     tenant,
     token,
     async start(command, args = []) {
@@ -82,6 +89,7 @@ export async function openDrillStack(options: { readonly proxy: boolean }): Prom
         COMPANYOS_JWT_SECRET: secret,
         COMPANYOS_COMMAND_TIMEOUT: '5',
         COMPANYOS_PG_QUERY_TIMEOUT: '2',
+        ...(nats !== undefined ? { NATS_URL: nats.url } : {}),
       });
       const child = spawn(process.execPath, ['bin/companyos.js', command, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
       children.add(child);
@@ -107,6 +115,9 @@ export async function openDrillStack(options: { readonly proxy: boolean }): Prom
       const rows = await sql<{ node_id: string }>(`SELECT node_id FROM ${SCHEMA}.graph_nodes WHERE tenant = $1 AND node_id LIKE $2`, [tenant, `${prefix}%`]);
       return new Set(rows.map((r) => r.node_id));
     },
+    async logEventIds() {
+      return (await sql<{ id: string }>(`SELECT id::text AS id FROM ${SCHEMA}.events ORDER BY position`)).map((r) => r.id);
+    },
     async projectionsAtHead() {
       const [head] = await sql<{ head: string | null }>(`SELECT max(position)::text AS head FROM ${SCHEMA}.events`);
       const checkpoints = await sql<{ name: string; position: string | null }>(`SELECT name, position::text AS position FROM ${SCHEMA}.projection_checkpoints WHERE name NOT LIKE 'relay:%'`);
@@ -116,6 +127,7 @@ export async function openDrillStack(options: { readonly proxy: boolean }): Prom
     async close() {
       for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await proxy?.close();
+      await nats?.destroy();
       await postgres.destroy();
       await rm(dataDir, { recursive: true, force: true });
     },
