@@ -50,7 +50,7 @@ const PROBLEM_TITLES: Readonly<Record<number, string>> = {
   415: 'Unsupported media type',
   422: 'Unprocessable: valid, but the domain refuses it',
   500: 'Internal error: logged under the request id; no detail is given',
-  503: 'Unavailable: the event log cannot be reached; nothing was written; retry after Retry-After',
+  503: 'Unavailable: a store it needs cannot be reached (the event log, or ClickHouse for audit and costs) or the server is busy; retry after Retry-After',
 };
 const problems = (...statuses: number[]) =>
   Object.fromEntries([...statuses, 500].map((s) => [String(s), { $ref: `#/components/responses/Problem${s}` }]));
@@ -299,7 +299,7 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
       tags: ['FinOps'],
       summary: "The tenant's costs in [from, to) as exact decimal strings, with shared pools apportioned per service",
       parameters: query(CostsQuery, { from: 'inclusive', to: 'exclusive; later than from, at most 366 days after it', groupBy: 'default service' }),
-      responses: { '200': ok('rows (group, currency, cost, records), unpriced usage, shared pools, totals per currency', { type: 'object' }), ...problems(400, 401, 403) },
+      responses: { '200': ok('rows (group, currency, cost, records), unpriced usage, shared pools, totals per currency', { type: 'object' }), ...problems(400, 401, 403, 503) },
     },
   },
   '/v1/policy': {
@@ -351,7 +351,7 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
       parameters: query(AuditEventsQuery, { ...auditFilterDescriptions, limit: 'default 100' }),
       responses: {
         '200': ok('A page', { type: 'object', required: ['events'], properties: { events: { type: 'array', items: ref('AuditEntry') }, nextCursor: { type: 'string' }, next: { type: 'string' } } }),
-        ...problems(400, 401, 403),
+        ...problems(400, 401, 403, 503),
       },
     },
   },
@@ -366,7 +366,7 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
           description: 'Newest first; CSV per RFC 4180 with the AuditEntry fields as columns, in order',
           content: { 'application/x-ndjson': { schema: ref('AuditEntry') }, 'text/csv': { schema: { type: 'string' } } },
         },
-        ...problems(400, 401, 403),
+        ...problems(400, 401, 403, 503),
       },
     },
   },
