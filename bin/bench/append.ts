@@ -1,18 +1,25 @@
 // Append benchmark of the PostgreSQL event log alone (no command pipeline): 1 writer, 16 writers on
 // distinct streams, 4 writers with 100-event batches, each for a fixed time on a fresh, dropped schema.
-// Usage: npm run bench:append -- [--seconds N] [--max-in-flight N] [--pool N]   (DATABASE_URL or local default)
-import { performance } from 'node:perf_hooks';
+// With --peer emmett each shape also runs on Emmett (same PostgreSQL, its own schema, same pool size) right after
+// ours, and the ratio is printed per shape, as is each side's client CPU per event (load distorts it less).
+// Usage: npm run bench:append -- [--seconds N] [--max-in-flight N] [--pool N] [--peer emmett]   (DATABASE_URL or local default)
 import { randomUUID } from 'node:crypto';
 import { dropSchema, openPostgres } from '../../adapters/read-store/postgres/database.js';
 import { PostgresEventLog } from '../../adapters/event-log/postgres/index.js';
 import { sealEvent, signingKeyFromSeed, toEventDraft } from '../../ledger/index.js';
 import type { EventDraft } from '../../adapters/event-log/index.js';
 import { GENESIS_HASH, type SealedEvent, type UnsealedEvent } from '../../schemas/sealed-event.js';
-import { latencySummary, machine, memory, numberArg } from './report.js';
+import { EmmettPeer, writerPhase, type WriterPhase } from './emmett-peer.js';
+import { load, machine, memory, numberArg, round, stringArg } from './report.js';
 
 const seconds = numberArg('seconds', 10);
 const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const poolSize = numberArg('pool', 10);
+const peer = stringArg('peer');
+if (peer !== undefined && peer !== 'emmett') {
+  console.error(`--peer: expected emmett, got ${peer}`);
+  process.exit(2);
+}
 const maxInFlight = process.argv.includes('--max-in-flight') ? numberArg('max-in-flight', 2) : undefined;
 
 // Sealed events are made realistically (real hash and Ed25519 signature, ~750 bytes as stored), but
@@ -60,45 +67,31 @@ function draft(stream: string, revision: bigint, prevHash: string): EventDraft {
   return toEventDraft({ ...t, id: randomUUID(), stream, revision: Number(revision), prevHash });
 }
 
-interface PhaseResult {
-  readonly name: string;
-  readonly eventsPerS: number;
-  readonly p50: number;
-  readonly p95: number;
-  readonly p99: number;
+/** One of our writers: its own stream, revision and hash chain carried from append to append. */
+function ourWriter(log: PostgresEventLog, name: string, w: number): (count: number) => Promise<void> {
+  const stream = `bench/${name}/w${w}`;
+  let revision = -1n;
+  let prevHash = GENESIS_HASH;
+  return async (count) => {
+    const drafts = Array.from({ length: count }, (_, i) => draft(stream, revision + 1n + BigInt(i), prevHash));
+    const r = await log.append(stream, revision < 0n ? 'no-stream' : revision, drafts);
+    revision = r.revision;
+    prevHash = (drafts[drafts.length - 1]!.metadata as { hash: string }).hash;
+  };
 }
 
-
-async function phase(log: PostgresEventLog, name: string, writers: number, batch: number): Promise<PhaseResult> {
-  const latencies: number[] = [];
-  let events = 0;
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: writers }, async (_, w) => {
-      const stream = `bench/${name}/w${w}`;
-      let revision = -1n;
-      let prevHash = GENESIS_HASH;
-      while (performance.now() < end) {
-        const drafts = Array.from({ length: batch }, (_, i) => draft(stream, revision + 1n + BigInt(i), prevHash));
-        const t0 = performance.now();
-        const r = await log.append(stream, revision < 0n ? 'no-stream' : revision, drafts);
-        latencies.push(performance.now() - t0);
-        revision = r.revision;
-        prevHash = (drafts[drafts.length - 1]!.metadata as { hash: string }).hash;
-        events += batch;
-      }
-    }),
-  );
-  const elapsed = (performance.now() - start) / 1000;
-  const { p50, p95, p99 } = latencySummary(latencies);
-  const result = { name, eventsPerS: Math.round(events / elapsed), p50, p95, p99 };
+function print(side: string, r: WriterPhase): void {
   console.log(
-    `${name.padEnd(10)} ${String(result.eventsPerS).padStart(7)} events/s  ${latencies.length} appends  ` +
-      `latency ms p50 ${p50} p95 ${p95} p99 ${p99}  ${memory()}`,
+    `${r.name.padEnd(10)} ${side.padEnd(7)} ${String(r.eventsPerS).padStart(7)} events/s  ${r.appends} appends  ` +
+      `latency ms p50 ${r.p50} p95 ${r.p95} p99 ${r.p99}  client CPU ${r.cpuMsPer1000} ms/1000 events  ${memory()}`,
   );
-  return result;
 }
+
+const SHAPES = [
+  { name: 'single', writers: 1, batch: 1 },
+  { name: 'writers16', writers: 16, batch: 1 },
+  { name: 'batch100', writers: 4, batch: 100 },
+] as const;
 
 console.log(`machine: ${machine()}`);
 const sample = draft('bench/graph.node/sample', 0n, GENESIS_HASH);
@@ -110,20 +103,38 @@ console.log(
 
 const database = await openPostgres({ url, poolSize });
 const schema = `fabric_bench_${Math.random().toString(36).slice(2, 10)}`;
-const results: PhaseResult[] = [];
+const ours: WriterPhase[] = [];
+const theirs: WriterPhase[] = [];
+const emmett = peer === 'emmett' ? await EmmettPeer.open(url, poolSize) : undefined;
 try {
   const log = await PostgresEventLog.open(database, { schema, ...(maxInFlight ? { maxInFlight } : {}) });
   const server = await database.withSession((s) => s.query<{ server_version: string }>('SHOW server_version'));
-  console.log(`postgres ${server[0]?.server_version}, pool ${poolSize}, schema ${schema}`);
-  results.push(await phase(log, 'single', 1, 1));
-  results.push(await phase(log, 'writers16', 16, 1));
-  results.push(await phase(log, 'batch100', 4, 100));
+  console.log(`postgres ${server[0]?.server_version}, pool ${poolSize}, schema ${schema}${emmett ? `; Emmett in schema ${emmett.schema}, pool ${poolSize}` : ''}`);
+  // Warm-up, not counted: JIT, both pools' connections, Emmett's prepared functions.
+  await writerPhase('warmup', 4, 1, 1, (w) => ourWriter(log, 'warmup', w));
+  if (emmett) await emmett.phase('warmup', 4, 1, 1);
+  // Each shape runs ours, then the peer's, back to back: the two sides of a line see the same host load.
+  for (const shape of SHAPES) {
+    const o = await writerPhase(shape.name, shape.writers, shape.batch, seconds, (w) => ourWriter(log, shape.name, w));
+    ours.push(o);
+    print('ours', o);
+    if (emmett) {
+      const e = await emmett.phase(shape.name, shape.writers, shape.batch, seconds);
+      theirs.push(e);
+      print('emmett', e);
+      console.log(`${shape.name.padEnd(10)} ratio   ${round(o.eventsPerS / e.eventsPerS)}× Emmett's events/s; client CPU per event ${round(o.cpuMsPer1000 / e.cpuMsPer1000)}× Emmett's`);
+    }
+  }
   await log.close();
 } finally {
+  await emmett?.close().catch(() => {});
   await dropSchema(database, schema).catch(() => {});
   await database.close();
 }
-const [single, w16, b100] = results;
+console.log(load());
+const [single, w16, b100] = ours;
+const [eSingle, eW16, eB100] = theirs;
+const ratio = (a?: WriterPhase, b?: WriterPhase) => (a && b ? round(a.eventsPerS / b.eventsPerS) : undefined);
 console.log(
   JSON.stringify({
     bench: 'append',
@@ -131,5 +142,16 @@ console.log(
     writers16_events_per_s: w16?.eventsPerS,
     batch100_events_per_s: b100?.eventsPerS,
     p99_ms_writers16: w16?.p99,
+    ...(emmett
+      ? {
+          peer: 'emmett',
+          emmett_single_writer_events_per_s: eSingle?.eventsPerS,
+          emmett_writers16_events_per_s: eW16?.eventsPerS,
+          emmett_batch100_events_per_s: eB100?.eventsPerS,
+          ratio_single: ratio(single, eSingle),
+          ratio_writers16: ratio(w16, eW16),
+          ratio_batch100: ratio(b100, eB100),
+        }
+      : {}),
   }),
 );

@@ -1,6 +1,7 @@
 // What every benchmark prints: the machine it ran on, latency percentiles and memory, and a last line
 // of JSON for the README's figures table.
-import { cpus, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 
 export function machine(): string {
   const cpu = cpus();
@@ -17,6 +18,23 @@ export function latencySummary(samplesMs: number[]): { p50: number; p95: number;
   const sorted = Float64Array.from(samplesMs).sort();
   const at = (p: number) => round(percentile(sorted as unknown as number[], p));
   return { p50: at(50), p95: at(95), p99: at(99), max: round(sorted[sorted.length - 1] ?? NaN) };
+}
+
+/** CPU time (user + system) this process has used, in seconds: load distorts it less than wall time. */
+export function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+/** CPU time (user + system) of another local process, in seconds, from /proc/<pid>/stat (ticks of 10 ms). */
+export function processCpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** The 1-minute load average against the core count: how busy the host was while a bench ran. */
+export function load(): string {
+  return `load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`;
 }
 
 export function memory(): string {
@@ -36,4 +54,10 @@ export function numberArg(name: string, fallback: number): number {
     process.exit(2);
   }
   return value;
+}
+
+/** `--name value` from argv, as a string, or undefined when absent. */
+export function stringArg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? undefined : process.argv[i + 1];
 }
