@@ -1,5 +1,5 @@
 // ClickHouse away (issue 15): with the analytics store refusing connections (test/analytics-outage.ts, under
-// the real adapter's connection guard), commands and graph queries keep working; audit and cost queries
+// the real adapter's connection guard), commands, graph queries and /readyz keep working; audit and cost queries
 // answer 503 analytics-unavailable with Retry-After; the audit and cost projectors retry with backoff and
 // record no fault; once ClickHouse is back they catch up by themselves and the events sealed meanwhile
 // are in the audit index once each.
@@ -99,6 +99,9 @@ test('audit and costs answer 503 while ClickHouse is away; commands and graph qu
   assert.equal(faults, []);
   assert.equal(projector('audit').status().faults, []);
   assert.ok(outage.refused > 0);
+  // The server stays in rotation: audit and costs are a part of it, not its readiness.
+  const ready = await api.call('GET', '/readyz');
+  assert.is(ready.status, 200, JSON.stringify(ready.body));
   assert.ok(projectorErrors.every((e) => /cannot be reached/.test(e)), projectorErrors.join('\n'));
 
   outage.up();
