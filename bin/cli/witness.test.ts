@@ -252,4 +252,31 @@ test('the server keeps cosignatures only by a configured witness, over a checkpo
   assert.not.match(await latest(ctx), /stranger/);
 });
 
+test('without --once it follows: each grown checkpoint cosigned as it appears, until SIGTERM', async (ctx) => {
+  const out: string[] = [];
+  const [log, error] = [console.log, console.error];
+  console.log = (...parts: unknown[]) => void out.push(parts.join(' '));
+  console.error = () => {};
+  try {
+    const following = witnessCommand({} as Config, ['--url', ctx.url, '--tenant', 'acme', '--state', ctx.state, '--interval', '0.02'], { COMPANYOS_TOKEN: ctx.bed.token });
+    let failed: unknown;
+    following.catch((e: unknown) => void (failed = e));
+    const until = async (what: () => boolean) => {
+      const deadline = Date.now() + 20_000;
+      while (!what() && failed === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.is(failed, undefined);
+    };
+    await grow(ctx, 2);
+    const size = ctx.sizes.at(-1)!;
+    await until(() => out.some((l) => l.startsWith(`cosigned ledger.test/acme size ${size} `)));
+    assert.ok(out.some((l) => l.startsWith(`cosigned ledger.test/acme size ${size} `)), out.join('\n'));
+    process.emit('SIGTERM');
+    await following;
+    const served = await openCheckpointNote(await latest(ctx), [ctx.witness.verifier], 'ledger.test/acme');
+    assert.ok(served.ok && served.value.checkpoint.size === size);
+  } finally {
+    [console.log, console.error] = [log, error];
+  }
+});
+
 test.run();
