@@ -1,8 +1,12 @@
 // bench:commands — concurrent clients sending sealed graph commands over HTTP to a server on real
 // PostgreSQL (policy, sealing and append included). The server runs in its own process, as in production.
-// Usage: npm run bench:commands [-- --clients 16 --seconds 20]; `--clients 16,64` runs one round per count
+// Usage: npm run bench:commands [-- --clients 16 --seconds 20 --peer emmett]; `--clients 16,64` runs one round per count
 // on the same server and prints them side by side: p99 of the accepted commands, and how many were refused
 // by backpressure (429/503 with Retry-After, which a client here honours, jittered, before its next command).
+// Each round also reports the server process's CPU time per accepted command (/proc/<pid>/stat), which load
+// distorts less than wall time. `--peer emmett` then runs Emmett's bare appends with 16 writers on distinct
+// streams (same PostgreSQL, its own schema, in this process) for as long as a round, and prints the ratio
+// commands/s ÷ Emmett's appends/s.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { issueDevelopmentToken } from '../../adapters/auth/jwt.js';
-import { latencySummary, machine, memory, numberArg, round } from './report.js';
+import { EmmettPeer, type WriterPhase } from './emmett-peer.js';
+import { cpuSeconds, latencySummary, load, machine, memory, numberArg, processCpuSeconds, round, stringArg } from './report.js';
 
 /** `--clients 16` or `--clients 16,64`: one round per count. */
 function clientsArg(): number[] {
@@ -25,6 +30,11 @@ function clientsArg(): number[] {
 }
 
 const clientCounts = clientsArg();
+const peer = stringArg('peer');
+if (peer !== undefined && peer !== 'emmett') {
+  console.error(`--peer: expected emmett, got ${peer}`);
+  process.exit(2);
+}
 const seconds = numberArg('seconds', 20);
 const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const port = 20000 + Math.floor(Math.random() * 20000);
@@ -84,6 +94,8 @@ try {
     const latencies: number[] = [];
     const statuses = new Map<number, number>();
     const deadline = performance.now() + seconds * 1000;
+    const serverCpu0 = processCpuSeconds(server.pid!);
+    const clientCpu0 = cpuSeconds();
     const started = performance.now();
     await Promise.all(
       Array.from({ length: clients }, async (_, c) => {
@@ -103,15 +115,30 @@ try {
       }),
     );
     const elapsed = (performance.now() - started) / 1000;
+    const serverCpu = processCpuSeconds(server.pid!) - serverCpu0;
+    const clientCpu = cpuSeconds() - clientCpu0;
     const ok = statuses.get(201) ?? 0;
     const refused = (statuses.get(429) ?? 0) + (statuses.get(503) ?? 0);
     const errors = [...statuses].reduce((n, [status, count]) => n + (status === 201 ? 0 : count), 0);
-    return { clients, elapsed, ok, refused, errors, statuses, latency: latencySummary(latencies), perSecond: round(ok / elapsed, 0) };
+    const serverCpuMsPerCommand = round((serverCpu * 1000) / Math.max(1, ok));
+    const clientCpuMsPerCommand = round((clientCpu * 1000) / Math.max(1, ok));
+    return { clients, elapsed, ok, refused, errors, statuses, latency: latencySummary(latencies), perSecond: round(ok / elapsed, 0), serverCpu, serverCpuMsPerCommand, clientCpuMsPerCommand };
   };
 
   const rounds = [];
   for (const [r, clients] of clientCounts.entries()) rounds.push(await round_(clients, r));
   const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
+  // The peer, in the same run with the server idle: Emmett's bare appends, 16 writers on distinct streams.
+  let emmett: WriterPhase | undefined;
+  if (peer === 'emmett') {
+    const store = await EmmettPeer.open(databaseUrl, 10);
+    try {
+      await store.phase('warmup', 4, 1, 1);
+      emmett = await store.phase('writers16', 16, 1, seconds);
+    } finally {
+      await store.close();
+    }
+  }
   const serverRss = Number(/companyos_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1] ?? NaN);
   const shed = (reason: string) => Number(new RegExp(`companyos_commands_shed_total\\{reason="${reason}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
 
@@ -121,9 +148,18 @@ try {
     const l = x.latency;
     console.log(
       `${String(x.clients).padStart(4)} clients: ${x.ok} appended (${x.perSecond}/s), ${x.refused} refused (429/503), ${x.errors - x.refused} other errors ${JSON.stringify(Object.fromEntries(x.statuses))}; ` +
-        `accepted latency ms: p50 ${l.p50}  p95 ${l.p95}  p99 ${l.p99}  max ${l.max}`,
+        `accepted latency ms: p50 ${l.p50}  p95 ${l.p95}  p99 ${l.p99}  max ${l.max}; ` +
+        `server CPU ${x.serverCpuMsPerCommand} ms/command (${round(x.serverCpu, 1)} s), load generator ${x.clientCpuMsPerCommand} ms/command`,
     );
   }
+  if (emmett) {
+    console.log(
+      `emmett: 16 writers, bare appends on distinct streams: ${emmett.eventsPerS} events/s, latency ms p50 ${emmett.p50} p95 ${emmett.p95} p99 ${emmett.p99}, ` +
+        `client CPU ${round(emmett.cpuMsPer1000 / 1000, 3)} ms/append`,
+    );
+    for (const x of rounds) console.log(`${String(x.clients).padStart(4)} clients: commands/s ÷ Emmett's 16-writer appends/s = ${round(x.perSecond / emmett.eventsPerS)} (target ≥ 0.75)`);
+  }
+  console.log(load());
   if (rounds.length > 1) {
     const [first, last] = [rounds[0]!, rounds[rounds.length - 1]!];
     console.log(`p99 at ${last.clients} clients / p99 at ${first.clients}: ${round(last.latency.p99 / first.latency.p99)}× (target ≤ 2×)`);
@@ -132,7 +168,8 @@ try {
   console.log(`memory: server rss ${(serverRss / 2 ** 20).toFixed(0)} MiB; load generator ${memory()}`);
   for (const x of rounds) {
     const l = x.latency;
-    console.log(JSON.stringify({ bench: 'commands', commands_per_s: x.perSecond, p50_ms: l.p50, p95_ms: l.p95, p99_ms: l.p99, clients: x.clients, refused: x.refused, errors: x.errors - x.refused }));
+    const vsPeer = emmett ? { peer: 'emmett', emmett_writers16_events_per_s: emmett.eventsPerS, ratio: round(x.perSecond / emmett.eventsPerS) } : {};
+    console.log(JSON.stringify({ bench: 'commands', commands_per_s: x.perSecond, p50_ms: l.p50, p95_ms: l.p95, p99_ms: l.p99, clients: x.clients, refused: x.refused, errors: x.errors - x.refused, server_cpu_ms_per_command: x.serverCpuMsPerCommand, ...vsPeer }));
   }
 } finally {
   await cleanup();
