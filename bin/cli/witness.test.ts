@@ -1,8 +1,8 @@
 // `companyos witness` against a live server: the system on PGlite behind a real HTTP listener, the witness
 // talking to it over HTTP only. It pins the log key (only when told to trust on first use), cosigns, and the
 // server then serves the checkpoint with the witness's line, which opens with the witness's verifier key; it
-// follows the tree as it grows (a consistency proof each time). A server that answers an earlier checkpoint
-// (a rollback), another root at the same size, or a larger tree that does not extend the one it held (a
+// follows the tree as it grows (a consistency proof each time), also without --once. A server that answers an
+// earlier checkpoint (a rollback: a lying server, and the live one with its later checkpoints deleted), another root at the same size, or a larger tree that does not extend the one it held (a
 // fork) is refused: one line naming both sizes, exit 1 as a process. The server keeps cosignatures only by
 // the witnesses its operator configured, over checkpoints it issued.
 import { execFile } from 'node:child_process';
@@ -277,6 +277,14 @@ test('without --once it follows: each grown checkpoint cosigned as it appears, u
   } finally {
     [console.log, console.error] = [log, error];
   }
+});
+
+test('the live server rolled back (its later checkpoints gone from the store): the witness refuses, naming both sizes', async (ctx) => {
+  const had = ctx.sizes.at(-1)!;
+  await ctx.bed.sql('DELETE FROM ${schema}.tree_checkpoints WHERE tenant = $1 AND tree_size > $2', ['acme', String(ctx.sizes[0])]);
+  const r = await witness(ctx, ctx.url);
+  assert.instance(r.error, WitnessRefusal);
+  assert.match((r.error as Error).message, new RegExp(`^log rolled back: had size ${had} root \\S+, server now says size ${ctx.sizes[0]} root \\S+$`));
 });
 
 test.run();
