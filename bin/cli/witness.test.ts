@@ -1,10 +1,11 @@
 // `companyos witness` against a live server: the system on PGlite behind a real HTTP listener, the witness
 // talking to it over HTTP only. It pins the log key (only when told to trust on first use), cosigns, and the
 // server then serves the checkpoint with the witness's line, which opens with the witness's verifier key; it
-// follows the tree as it grows (a consistency proof each time), also without --once. A server that answers an
-// earlier checkpoint (a rollback: a lying server, and the live one with its later checkpoints deleted), another root at the same size, or a larger tree that does not extend the one it held (a
-// fork) is refused: one line naming both sizes, exit 1 as a process. The server keeps cosignatures only by
-// the witnesses its operator configured, over checkpoints it issued.
+// follows the tree as it grows (a consistency proof each time), also without --once. A server that answers
+// an earlier checkpoint (a rollback: a lying server, and the live one with its later checkpoints deleted),
+// another root at the same size, or a larger tree that does not extend the one it held (a fork) is refused:
+// one line naming both sizes, exit 1 as a process. The server keeps cosignatures only by the witnesses its
+// operator configured, over checkpoints it issued.
 import { execFile } from 'node:child_process';
 import { createPrivateKey, sign } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
