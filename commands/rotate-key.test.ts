@@ -7,7 +7,8 @@ import { Keyring, publicKeyEntry, signingKeyFromSeed, type SigningKey } from '..
 import { KEYS_STREAM } from '../schemas/key-rotation-event.js';
 import { makeUnsealed } from '../test/test-events.js';
 import { openMemoryLog, type TestLog } from '../test/logs.js';
-import { appendKeyRotation } from './rotate-key.js';
+import { appendKeyRotation, rotateSigningKey } from './rotate-key.js';
+import { verifyTenantTree } from './verify-tree.js';
 import { appendSealed, readTail, sealOntoTail } from './stream-writer.js';
 import { verifyLog, type VerifyReport } from './verify-log.js';
 
@@ -141,6 +142,34 @@ test('a rotation by a key the chain does not reach introduces nothing; a retired
   // K1 retired once: a second rotation of it is refused.
   const again = await appendKeyRotation(l.log, K1, pub(key(97)), new Date().toISOString()).then(() => 'appended', (e: Error) => e.name);
   assert.is(again, 'KeyAlreadyRetiredError');
+});
+
+test('at rotation the outgoing key signs each tenant a final checkpoint covering everything it sealed', async () => {
+  const fresh = await openMemoryLog();
+  try {
+    const origin = 'custody.example';
+    await write(fresh, 'acme/graph.node/a', K1);
+    await write(fresh, 'acme/graph.node/b', K1);
+    await write(fresh, 'beta/graph.node/b', K1);
+    const first = await rotateSigningKey(fresh.log, K1, pub(K2), origin, new Date().toISOString());
+    assert.equal(first.finalCheckpoints.map((c) => [c.tenant, c.treeSize]), [['acme', 2], ['beta', 1]]);
+    await write(fresh, 'acme/graph.node/a', K2);
+    const second = await rotateSigningKey(fresh.log, K2, pub(K3), origin, new Date().toISOString());
+    // acme: 2 events, K1's checkpoint, K2's event; _system: K1's rotation. beta had nothing new.
+    assert.equal(second.finalCheckpoints.map((c) => [c.tenant, c.treeSize]), [['acme', 4], ['_system', 1]]);
+    const ring = new Keyring([pub(K1), pub(K2)], K3, [b64(K1)]);
+    const tree = await verifyTenantTree(fresh.log, ring, 'acme', origin);
+    // Everything but the last checkpoint event itself is anchored by a checkpoint its sealing key signed.
+    assert.equal(tree.failures, []);
+    assert.is(tree.checkpoints, 2);
+    assert.is(tree.anchoredSize, 4);
+    assert.is(tree.unanchored, 1);
+    const notes = (await fresh.log.readStream('acme/ledger')).map((r) => (r.data as { keyId: string }).keyId);
+    assert.equal(notes, [K1.keyId, K2.keyId]);
+    assert.equal(reasons(await verifyLog(fresh.log, ring, {})), []);
+  } finally {
+    await fresh.close();
+  }
 });
 
 test.run();

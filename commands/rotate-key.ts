@@ -8,6 +8,7 @@ import { KEY_ROTATED_EVENT_TYPE, KEYS_STREAM, type KeyRotatedData } from '../sch
 import { SYSTEM_TENANT } from '../schemas/primitives.js';
 import type { EventMeta } from '../schemas/sealed-event.js';
 import { dedupedEventId } from './event-ids.js';
+import { signFinalCheckpoints, type FinalCheckpoint } from './final-checkpoints.js';
 import { appendSealed, sealOntoTail, tailOf } from './stream-writer.js';
 
 /** The outgoing key was rotated before: a key retires once, and its seed should be gone. */
@@ -20,6 +21,22 @@ export interface KeyRotation {
   /** Where the rotation was stored. */
   readonly position: bigint;
   readonly data: KeyRotatedData;
+}
+
+/**
+ * The whole hand-over: the outgoing key signs each tenant's final checkpoint (commands/final-checkpoints.ts),
+ * then the rotation, whose final position is therefore past them.
+ */
+export async function rotateSigningKey(
+  log: EventLog,
+  outgoing: SigningKey,
+  incoming: KeyEntry,
+  logOrigin: string,
+  now: string,
+): Promise<{ readonly finalCheckpoints: readonly FinalCheckpoint[]; readonly rotation: KeyRotation }> {
+  const finalCheckpoints = await signFinalCheckpoints(log, outgoing, logOrigin, now);
+  const rotation = await appendKeyRotation(log, outgoing, incoming, now);
+  return { finalCheckpoints, rotation };
 }
 
 /**

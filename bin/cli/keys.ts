@@ -1,13 +1,13 @@
 // `companyos keys generate [--rotate]`: a new Ed25519 signing key. Without --rotate it prints the key
 // for COMPANYOS_SIGNING_KEY. With --rotate it retires the active key of the keyring file (the development
 // keyring, or COMPANYOS_KEYRING_FILE): the file is rewritten (atomically, 0600) with the new key active and
-// no retired key's private part, then the outgoing key, kept in memory only, seals `ledger.key.rotated`
-// naming the new key and the log's head (commands/rotate-key.ts). If that append fails the old file is put
-// back. Run it with the server stopped: the server's shutdown signs each tenant's last checkpoint with the
-// outgoing key, and an event that key sealed after the rotation would be judged a forgery.
+// no retired key's private part, then the outgoing key, kept in memory only, signs each tenant's final
+// checkpoint and seals `ledger.key.rotated` naming the new key and the log's head (commands/rotate-key.ts).
+// If that fails the old file is put back. Run it with the server stopped: an event the outgoing key sealed
+// after the rotation would be judged a forgery.
 import * as t from 'io-ts';
 import { devKeyringPath, generateSigningKey, loadKeyring, rotate, writeKeyring } from '../../adapters/keys/keyring-store.js';
-import { appendKeyRotation } from '../../commands/rotate-key.js';
+import { rotateSigningKey } from '../../commands/rotate-key.js';
 import { Keyring, publishedKeys, seedOf } from '../../ledger/index.js';
 import type { Config } from '../../schemas/config.js';
 import { openLog } from '../open-log.js';
@@ -41,14 +41,16 @@ export async function keysCommand(config: Config, argv: readonly string[]): Prom
     // The file first: a crash after it leaves a new key the chain does not reach yet (verification says
     // so), never a retired seed on disk or a rotation naming a key whose seed was lost.
     await writeKeyring(path, next);
-    let rotation;
+    let handover;
     try {
-      rotation = await appendKeyRotation(opened.log, outgoing, next.active, now);
+      handover = await rotateSigningKey(opened.log, outgoing, next.active, config.ledger.logOrigin, now);
     } catch (error) {
       await writeKeyring(path, current);
       throw error;
     }
+    const { finalCheckpoints, rotation } = handover;
     console.log(`retired ${outgoing.keyId} at ${now} (final position ${rotation.data.finalPosition}; its private key is gone from ${path}); active ${next.active.keyId}`);
+    console.log(`signed ${finalCheckpoints.length} final checkpoint(s) with it (${finalCheckpoints.map((c) => `${c.tenant} at ${c.treeSize}`).join(', ') || 'none due'})`);
     console.log(`sealed ledger.key.rotated (event ${rotation.eventId}) on _system/keys; start the server to seal with the new key`);
   } finally {
     await opened.close();
