@@ -7,6 +7,11 @@ export class ServerError extends Error {
   constructor(message: string, readonly status: number | undefined) {
     super(message);
   }
+
+  /** Worth asking again: no answer, a 5xx or a 429. */
+  get transient(): boolean {
+    return this.status === undefined || this.status >= 500 || this.status === 429;
+  }
 }
 
 /** The log server at `url` (its base, e.g. http://127.0.0.1:8080), as `token`'s tenant. */

@@ -8,6 +8,7 @@ import { toBase64 } from '../ledger/bytes.js';
 import type { Checkpoint } from '../ledger/checkpoint-note.js';
 import { openCheckpointNote, verifyConsistencyProof } from '../ledger/offline-verifier.js';
 import { parseNote, signNote, type NoteSigner } from '../ledger/signed-note.js';
+import { ServerError } from './witness-client.js';
 
 /** What the witness asks of the log's server (commands/witness-client.ts over HTTP). */
 export interface LogServer {
@@ -72,6 +73,8 @@ export async function judgeCheckpoint(
   try {
     hashes = await server.consistencyProof(had.size, now.size);
   } catch (error) {
+    // A server that cannot answer now (unreachable, 5xx, 429) is asked again; one that answers no proof is refused.
+    if (error instanceof ServerError && error.transient) throw error;
     throw new WitnessRefusal(`no consistency proof from size ${had.size} to size ${now.size}: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!verifyConsistencyProof({ from: had.size, to: now.size, hashes }, had.root, now.root)) {

@@ -61,7 +61,7 @@ export async function witnessCommand(_config: Config, argv: readonly string[], e
         previous = step.note;
         if (step.grew || o.once) console.log(`cosigned ${origin} size ${step.checkpoint.size} root ${toBase64(step.checkpoint.root)}`);
       } catch (error) {
-        if (error instanceof WitnessRefusal || o.once || !(error instanceof ServerError)) throw error;
+        if (error instanceof WitnessRefusal || o.once || !(error instanceof ServerError && error.transient)) throw error;
         console.error(`companyos witness: ${errorText(error)}; trying again in ${intervalMs / 1000} s`);
       }
       if (o.once || stop.signal.aborted) return;
