@@ -28,14 +28,20 @@ interface ReadModelReport {
   readonly live?: { readonly digest: string; readonly position: string | null; readonly matches: boolean };
 }
 
+/** The longest a replay waits for one PostgreSQL statement. */
+const REPLAY_QUERY_TIMEOUT_MS = 3_600_000;
+
 export async function replayCommand(config: Config, argv: readonly string[]): Promise<void> {
   const o = parseOptions(argv, { 'to-position': { type: 'string' }, check: { type: 'boolean' }, json: { type: 'boolean' } }, Options);
   if (o.check === true && o['to-position'] !== undefined) {
     throw new UsageError('--check replays to the live read models\' own positions; it cannot be combined with --to-position');
   }
-  const opened = await openLog(config);
+  // A rebuild's last statements (deriving current rows, building indexes) can run for minutes on a large log:
+  // a batch job, so it waits up to an hour for a statement rather than the server's bound.
+  const batch = { ...config, pgQueryTimeoutMs: Math.max(config.pgQueryTimeoutMs, REPLAY_QUERY_TIMEOUT_MS) };
+  const opened = await openLog(batch);
   try {
-    const read = await openReadStore(config, opened.log);
+    const read = await openReadStore(batch, opened.log);
     const store = read.store;
     const schema = `replay_${randomBytes(6).toString('hex')}`;
     try {
