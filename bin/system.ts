@@ -13,6 +13,7 @@ import { loadKeyring } from '../adapters/keys/keyring-store.js';
 import type { AccessDeps } from '../commands/access.js';
 import { CommandPipeline } from '../commands/pipeline.js';
 import { DEFAULT_RETRY } from '../commands/stream-writer.js';
+import { checkSigningKeyCurrent } from '../commands/rotate-key.js';
 import { commandHandlers, meteringSegmentStream, planRegisterHandler, policyCommandHandlers, segmentIdsOf } from '../domain/index.js';
 import { NO_ACTIONS } from '../schemas/actions.js';
 import { actionSettingsOf } from '../adapters/maestro/action-catalogue.js';
@@ -117,6 +118,11 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
   const tokens: TokenVerifier =
     jwtSecret !== undefined ? jwtVerifier(jwtSecret, config.jwt) : jwtVerifier(remoteJwks(config.jwt.jwksUrl!), config.jwt);
   const opened = await opening;
+  // A key a rotation retired never seals again (an old keyring restored, a second server on the old file).
+  await checkSigningKeyCurrent(opened.log, keyring.active).catch(async (error: unknown) => {
+    await opened.close();
+    throw error;
+  });
   // Every tenant's published policy version, before anything is decided (then followed live, below).
   await authorizer.catchUp(opened.log).catch(async (error: unknown) => {
     await opened.close();

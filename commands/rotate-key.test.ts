@@ -7,7 +7,7 @@ import { Keyring, publicKeyEntry, signingKeyFromSeed, type SigningKey } from '..
 import { KEYS_STREAM } from '../schemas/key-rotation-event.js';
 import { makeUnsealed } from '../test/test-events.js';
 import { openMemoryLog, type TestLog } from '../test/logs.js';
-import { appendKeyRotation, rotateSigningKey } from './rotate-key.js';
+import { appendKeyRotation, checkSigningKeyCurrent, rotateSigningKey } from './rotate-key.js';
 import { verifyTenantTree } from './verify-tree.js';
 import { appendSealed, readTail, sealOntoTail } from './stream-writer.js';
 import { verifyLog, type VerifyReport } from './verify-log.js';
@@ -126,6 +126,13 @@ test('a pinned key id whose public key is nowhere found verifies nothing, and th
   assert.equal(report.trust.keys, []);
   assert.match(report.trust.warning ?? '', 'trusted key ed25519:0000000000000000: no public key for it in the keyring or the key chain, so it verifies nothing');
   assert.ok(report.failures.length > 0 && report.failures.every((f) => f.reason.startsWith('unknown signing key ')));
+});
+
+test('a server refuses to seal with a key a rotation retired (an old keyring restored), not with the current one', async () => {
+  await checkSigningKeyCurrent(l.log, K3);
+  const refused = await checkSigningKeyCurrent(l.log, K1).then(() => 'started', (e: Error) => `${e.name}: ${e.message}`);
+  assert.match(refused, `SigningKeyRetiredError: signing key ${K1.keyId} was retired at `);
+  assert.match(refused, `${K2.keyId} seals now: load the keyring the rotation wrote`);
 });
 
 test('a rotation by a key the chain does not reach introduces nothing; a retired key cannot rotate again', async () => {

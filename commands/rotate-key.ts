@@ -3,7 +3,8 @@
 // (the outgoing key's final position: it verifies nothing after it). Appended with the exact expected
 // revision of the stream, so two rotations cannot both extend the chain.
 import type { EventLog } from '../adapters/event-log/index.js';
-import type { KeyEntry, SigningKey } from '../ledger/index.js';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { fromRecordedEvent, Keyring, verifyEvent, type KeyEntry, type SigningKey } from '../ledger/index.js';
 import { KEY_ROTATED_EVENT_TYPE, KEYS_STREAM, type KeyRotatedData } from '../schemas/key-rotation-event.js';
 import { SYSTEM_TENANT } from '../schemas/primitives.js';
 import type { EventMeta } from '../schemas/sealed-event.js';
@@ -67,6 +68,29 @@ export async function appendKeyRotation(log: EventLog, outgoing: SigningKey, inc
   const appended = await appendSealed(log, tail, sealed);
   if (appended.repeat === true) throw new KeyAlreadyRetiredError(`${outgoing.keyId} was already retired (event ${eventId} on ${KEYS_STREAM})`);
   return { eventId, position: appended.position, data };
+}
+
+/** The key a server would seal with was rotated out: it must not seal again (its events would be forgeries). */
+export class SigningKeyRetiredError extends Error {
+  override readonly name = 'SigningKeyRetiredError';
+}
+
+/**
+ * Refuses a signing key that a rotation on `_system/keys` retired (one it signed itself, so a forged
+ * rotation cannot stop a server): an old keyring restored from a backup, or a second server still on the
+ * old file, would otherwise seal events that verification judges forgeries.
+ */
+export async function checkSigningKeyCurrent(log: EventLog, active: SigningKey): Promise<void> {
+  const own = new Keyring([{ keyId: active.keyId, publicKey: active.publicKey, notBefore: '1970-01-01T00:00:00Z' }]);
+  for (const r of await log.readStream(KEYS_STREAM)) {
+    const sealed = fromRecordedEvent(r);
+    if (isLeft(sealed) || sealed.right.keyId !== active.keyId || verifyEvent(sealed.right, own) !== null) continue;
+    const data = sealed.right.data as { retiredKeyId?: unknown; retiredAt?: unknown; nextKeyId?: unknown };
+    if (data.retiredKeyId !== active.keyId) continue;
+    throw new SigningKeyRetiredError(
+      `signing key ${active.keyId} was retired at ${String(data.retiredAt)} (event ${r.id} on ${KEYS_STREAM}); ${String(data.nextKeyId)} seals now: load the keyring the rotation wrote`,
+    );
+  }
 }
 
 function rotationMeta(now: string, retired: string, next: string): EventMeta {

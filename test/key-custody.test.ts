@@ -83,4 +83,21 @@ custody('an event back-dated by the retired key and one by a key an attacker add
   assert.is(reasons.get(intruded), `unknown signing key ${ATTACKER.keyId}: the key chain from the pinned key(s) does not reach it`);
 });
 
+custody('a server whose keyring holds a key a rotation retired refuses to start, naming the key', async () => {
+  const other = await openMemoryLog();
+  try {
+    await appendKeyRotation(other.log, SERVER, publicKeyEntry(FIRST.publicKey, FIRST.notBefore), new Date().toISOString());
+    const started = await openTestApi(other.log).then(
+      async (api) => {
+        await api.close();
+        return 'started';
+      },
+      (e: Error) => `${e.name}: ${e.message}`,
+    );
+    assert.match(started, `SigningKeyRetiredError: signing key ${SERVER.keyId} was retired at `);
+  } finally {
+    await other.close();
+  }
+});
+
 custody.run();
