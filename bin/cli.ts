@@ -73,7 +73,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   },
   witness: {
     summary: "follow a tenant's signed checkpoints over HTTP (COMPANYOS_TOKEN), cosign each that extends the last; exit 1 on a rollback or a fork",
-    usage: 'witness --url URL --tenant T --state DIR [--log-key VERIFIER | --trust-on-first-use] [--key FILE] [--name NAME] [--once] [--interval S]',
+    usage: 'witness --url URL --tenant T --state DIR [--log-key VERIFIER... | --trust-on-first-use] [--key FILE] [--name NAME] [--once] [--interval S]',
     example: 'COMPANYOS_TOKEN=$(companyos token --tenant acme --roles viewer) companyos witness --url http://127.0.0.1:8080 --tenant acme --state ./witness --trust-on-first-use --once',
     load: async () => (await import('./cli/witness.js')).witnessCommand,
   },

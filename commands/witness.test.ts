@@ -2,9 +2,10 @@
 // log key (TEST_SEED), answering RFC 6962 roots and consistency proofs. The first checkpoint is accepted; a
 // grown tree whose proof joins the roots is accepted; a smaller tree (rollback), another root at the same
 // size, or a tree that rewrote a leaf the witness had accepted (fork) is refused naming the sizes; so are a
-// checkpoint by another key and another tenant's. A step keeps the accepted note before it posts anything,
-// keeps it as the log signed it (other witnesses' lines dropped), and posts the witness's cosignature on it.
-// And the state directory: a key file made 0600 and read back as the same key; one others can read refused.
+// checkpoint by another key and another tenant's; after a rotation, the new key counts only once pinned
+// beside the old. A step keeps the accepted note before it posts anything, keeps it as the log signed it
+// (other witnesses' lines dropped), and posts the witness's cosignature on it. And the state directory: a
+// key file made 0600 and read back as the same key; one others can read refused.
 import { createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -70,10 +71,10 @@ const refusal = async (work: Promise<unknown>): Promise<string> => {
 
 test('the first checkpoint, then a larger tree that extends it, are accepted', async () => {
   const d = leaves(13);
-  const first = await judgeCheckpoint(serverOf(d), LOG.verifier, ORIGIN, checkpointOf(d.slice(0, 5)), undefined);
+  const first = await judgeCheckpoint(serverOf(d), [LOG.verifier], ORIGIN, checkpointOf(d.slice(0, 5)), undefined);
   assert.is(first.checkpoint.size, 5);
   for (const size of [5, 6, 8, 13]) {
-    const next = await judgeCheckpoint(serverOf(d), LOG.verifier, ORIGIN, checkpointOf(d.slice(0, size)), first.note);
+    const next = await judgeCheckpoint(serverOf(d), [LOG.verifier], ORIGIN, checkpointOf(d.slice(0, size)), first.note);
     assert.is(next.checkpoint.size, size);
     assert.is(next.grew, size !== 5);
   }
@@ -82,22 +83,37 @@ test('the first checkpoint, then a larger tree that extends it, are accepted', a
 test('a rollback, another root at the same size, and a rewritten history are refused naming the sizes', async () => {
   const d = leaves(13);
   const held = checkpointOf(d.slice(0, 8));
-  assert.match(await refusal(judgeCheckpoint(serverOf(d), LOG.verifier, ORIGIN, checkpointOf(d.slice(0, 6)), held)), /^log rolled back: had size 8 root \S+, server now says size 6 root \S+$/);
+  assert.match(await refusal(judgeCheckpoint(serverOf(d), [LOG.verifier], ORIGIN, checkpointOf(d.slice(0, 6)), held)), /^log rolled back: had size 8 root \S+, server now says size 6 root \S+$/);
   const forked = [...d.slice(0, 3), leafHash(utf8('rewritten')), ...d.slice(4)];
-  assert.match(await refusal(judgeCheckpoint(serverOf(forked), LOG.verifier, ORIGIN, checkpointOf(forked.slice(0, 8)), held)), /^fork at size 8: had root \S+, server now says root \S+$/);
+  assert.match(await refusal(judgeCheckpoint(serverOf(forked), [LOG.verifier], ORIGIN, checkpointOf(forked.slice(0, 8)), held)), /^fork at size 8: had root \S+, server now says root \S+$/);
   // The forked server's own proof is consistent with its own history, not with the witness's.
   assert.match(
-    await refusal(judgeCheckpoint(serverOf(forked), LOG.verifier, ORIGIN, checkpointOf(forked), held)),
+    await refusal(judgeCheckpoint(serverOf(forked), [LOG.verifier], ORIGIN, checkpointOf(forked), held)),
     /^fork at size 8: the consistency proof from size 8 to size 13 fails \(had root \S+, server now says size 13 root \S+\)$/,
   );
   const silent: LogServer = { ...serverOf(d), consistencyProof: async () => { throw new ServerError('404 tree-size-not-reached', 404); } };
-  assert.match(await refusal(judgeCheckpoint(silent, LOG.verifier, ORIGIN, checkpointOf(d), held)), /^no consistency proof from size 8 to size 13: 404/);
+  assert.match(await refusal(judgeCheckpoint(silent, [LOG.verifier], ORIGIN, checkpointOf(d), held)), /^no consistency proof from size 8 to size 13: 404/);
 });
 
 test('a checkpoint by another key, or of another log, is refused', async () => {
   const d = leaves(4);
-  assert.match(await refusal(judgeCheckpoint(serverOf(d), LOG.verifier, ORIGIN, checkpointOf(d, logKey(OTHER_TEST_SEED)), undefined)), /^checkpoint refused: no signature by a known key/);
-  assert.match(await refusal(judgeCheckpoint(serverOf(d), LOG.verifier, ORIGIN, checkpointOf(d, LOG, 'log.test/beta'), undefined)), /^checkpoint refused: checkpoint of log\.test\/beta, expected log\.test\/acme/);
+  assert.match(await refusal(judgeCheckpoint(serverOf(d), [LOG.verifier], ORIGIN, checkpointOf(d, logKey(OTHER_TEST_SEED)), undefined)), /^checkpoint refused: no signature by a known key/);
+  assert.match(await refusal(judgeCheckpoint(serverOf(d), [LOG.verifier], ORIGIN, checkpointOf(d, LOG, 'log.test/beta'), undefined)), /^checkpoint refused: checkpoint of log\.test\/beta, expected log\.test\/acme/);
+});
+
+test('after a rotation of the log key: refused until the new key is pinned beside the old, then accepted', async () => {
+  const d = leaves(10);
+  const NEXT = logKey(OTHER_TEST_SEED);
+  const held = checkpointOf(d.slice(0, 6));
+  const rotated = checkpointOf(d, NEXT);
+  assert.match(await refusal(judgeCheckpoint(serverOf(d), [LOG.verifier], ORIGIN, rotated, held)), /^checkpoint refused: no signature by a known key/);
+  // The new key alone cannot open what the witness kept: it refuses rather than forget its history.
+  assert.match(await refusal(judgeCheckpoint(serverOf(d), [NEXT.verifier], ORIGIN, rotated, held)), /^the checkpoint in the state directory does not open with a pinned log key/);
+  const next = await judgeCheckpoint(serverOf(d), [LOG.verifier, NEXT.verifier], ORIGIN, rotated, held);
+  assert.is(next.checkpoint.size, 10);
+  // …and still holds the new key's checkpoints to the old history.
+  const forked = [leafHash(utf8('rewritten')), ...d.slice(1)];
+  assert.match(await refusal(judgeCheckpoint(serverOf(forked), [LOG.verifier, NEXT.verifier], ORIGIN, checkpointOf(forked, NEXT), held)), /^fork at size 6: the consistency proof from size 6 to size 10 fails/);
 });
 
 test('a step keeps the log-signed note before posting, then posts its cosignature on it', async () => {
@@ -110,7 +126,7 @@ test('a step keeps the log-signed note before posting, then posts its cosignatur
     const events: string[] = [];
     const server: LogServer = { ...serverOf(d, [], withOther), postCosigned: async () => void events.push('post') };
     const saved: string[] = [];
-    const step = await witnessStep({ server, logKey: LOG.verifier, origin: ORIGIN, signer: key.signer, previous: undefined, save: async (n) => void (saved.push(n), events.push('save')) });
+    const step = await witnessStep({ server, logKeys: [LOG.verifier], origin: ORIGIN, signer: key.signer, previous: undefined, save: async (n) => void (saved.push(n), events.push('save')) });
     assert.equal(events, ['save', 'post']);
     assert.not.match(saved[0]!, /other\.test/);
     assert.ok((await openCheckpointNote(saved[0]!, [LOG.verifier], ORIGIN)).ok);
@@ -120,7 +136,7 @@ test('a step keeps the log-signed note before posting, then posts its cosignatur
     const failing: LogServer = { ...serverOf(leaves(9)), postCosigned: async () => { throw new Error('403'); } };
     const kept: string[] = [];
     try {
-      await witnessStep({ server: failing, logKey: LOG.verifier, origin: ORIGIN, signer: key.signer, previous: undefined, save: async (n) => void kept.push(n) });
+      await witnessStep({ server: failing, logKeys: [LOG.verifier], origin: ORIGIN, signer: key.signer, previous: undefined, save: async (n) => void kept.push(n) });
       assert.unreachable();
     } catch (error) {
       assert.is((error as Error).message, '403');

@@ -33,9 +33,16 @@ export interface Accepted {
   readonly grew: boolean;
 }
 
+/** The name the log's keys share (its origin's prefix); a RangeError when they do not share one. */
+export function logKeyNameOf(logKeys: readonly string[]): string {
+  const names = new Set(logKeys.map((k) => k.slice(0, k.indexOf('+'))));
+  if (names.size !== 1) throw new RangeError(`the pinned log keys must share one name, got ${[...names].join(', ') || 'none'}`);
+  return [...names][0]!;
+}
+
 const describe = (c: Checkpoint) => `size ${c.size} root ${toBase64(c.root)}`;
 
-/** `note` without signatures other than the log key's, so what the witness keeps and signs is the log's note alone. */
+/** `note` without signatures other than the log's, so what the witness keeps and signs is the log's note alone. */
 function logSignedOnly(note: string, logKeyName: string): string {
   const parsed = parseNote(note);
   if (!parsed.ok) return note;
@@ -45,23 +52,24 @@ function logSignedOnly(note: string, logKeyName: string): string {
 
 /**
  * Judges the server's latest checkpoint against the one last accepted (`previous`, a note, undefined on the
- * first run): the accepted checkpoint, or a WitnessRefusal. Proof hashes are fetched only when needed.
+ * first run): the accepted checkpoint, or a WitnessRefusal. `logKeys` are the pinned log keys (several once
+ * the log rotated its key: the old one opens the note kept from before), all of one name. Proof hashes are
+ * fetched only when needed.
  */
 export async function judgeCheckpoint(
   server: Pick<LogServer, 'consistencyProof'>,
-  logKey: string,
+  logKeys: readonly string[],
   origin: string,
   latest: string,
   previous: string | undefined,
 ): Promise<Accepted> {
-  const opened = await openCheckpointNote(latest, [logKey], origin);
+  const opened = await openCheckpointNote(latest, logKeys, origin);
   if (!opened.ok) throw new WitnessRefusal(`checkpoint refused: ${opened.reason}`);
   const now = opened.value.checkpoint;
-  const logKeyName = logKey.slice(0, logKey.indexOf('+'));
-  const note = logSignedOnly(latest, logKeyName);
+  const note = logSignedOnly(latest, logKeyNameOf(logKeys));
   if (previous === undefined) return { checkpoint: now, note, grew: true };
-  const held = await openCheckpointNote(previous, [logKey], origin);
-  if (!held.ok) throw new WitnessRefusal(`the checkpoint in the state directory does not open with the pinned log key: ${held.reason}`);
+  const held = await openCheckpointNote(previous, logKeys, origin);
+  if (!held.ok) throw new WitnessRefusal(`the checkpoint in the state directory does not open with a pinned log key: ${held.reason}`);
   const had = held.value.checkpoint;
   if (now.size < had.size) throw new WitnessRefusal(`log rolled back: had ${describe(had)}, server now says ${describe(now)}`);
   if (now.size === had.size) {
@@ -85,7 +93,7 @@ export async function judgeCheckpoint(
 
 export interface WitnessStepDeps {
   readonly server: LogServer;
-  readonly logKey: string;
+  readonly logKeys: readonly string[];
   /** `<log key name>/<tenant>`: the only log this witness follows. */
   readonly origin: string;
   readonly signer: NoteSigner;
@@ -103,7 +111,7 @@ export interface StepOutcome extends Accepted {
 /** One step: judge, keep, cosign, post. Throws WitnessRefusal (refuse for good) or the server's error (try again). */
 export async function witnessStep(deps: WitnessStepDeps): Promise<StepOutcome> {
   const latest = await deps.server.latestCheckpoint();
-  const accepted = await judgeCheckpoint(deps.server, deps.logKey, deps.origin, latest, deps.previous);
+  const accepted = await judgeCheckpoint(deps.server, deps.logKeys, deps.origin, latest, deps.previous);
   if (accepted.grew || deps.previous === undefined) await deps.save(accepted.note);
   const parsed = parseNote(accepted.note);
   if (!parsed.ok) throw new WitnessRefusal(`checkpoint refused: ${parsed.reason}`);

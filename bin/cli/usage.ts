@@ -8,7 +8,7 @@ import { UsageError } from './failures.js';
 /** Re-exported: every subcommand takes its errors from here. */
 export { ExitCode, UsageError } from './failures.js';
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 /**
  * What node's parseArgs refused, as one line. Its messages run over several lines; the one for a value

@@ -21,7 +21,7 @@ import { WitnessRefusal } from '../../commands/witness.js';
 import { toBase64 } from '../../ledger/bytes.js';
 import { formatCheckpoint, parseCheckpoint } from '../../ledger/checkpoint-note.js';
 import { openCheckpointNote } from '../../ledger/offline-verifier.js';
-import { ed25519NoteSigner, parseNote, parseVerifierString, signNote } from '../../ledger/signed-note.js';
+import { ED25519_NOTE, ed25519NoteSigner, parseNote, parseVerifierString, signNote, verifierString } from '../../ledger/signed-note.js';
 import type { Config } from '../../schemas/config.js';
 import { openReadModelBed, type ReadModelBed } from '../../test/read-model-bed.js';
 import { TEST_SEED } from '../../test/test-events.js';
@@ -171,9 +171,14 @@ test('it follows the tree as it grows: the pinned key, a consistency proof from 
   // Again with nothing new: the same checkpoint, cosigned once (one witness line).
   assert.is((await witness(ctx, ctx.url)).error, undefined);
   assert.is((await latest(ctx)).split('\n— witness.test ').length, 2);
-  // A --log-key other than the pinned one is a usage error.
-  const other = await witness(ctx, ctx.url, '--log-key', ctx.witness.verifier);
-  assert.instance(other.error, UsageError);
+  // --log-key must be a log key (not a witness key) of the pinned keys' name; one that is, is pinned beside them.
+  assert.instance((await witness(ctx, ctx.url, '--log-key', ctx.witness.verifier)).error, UsageError);
+  const otherLog = verifierString('other.log', ED25519_NOTE, new Uint8Array(32).fill(3));
+  assert.instance((await witness(ctx, ctx.url, '--log-key', otherLog)).error, UsageError);
+  const nextKey = verifierString('ledger.test', ED25519_NOTE, new Uint8Array(32).fill(3));
+  const added = await witness(ctx, ctx.url, '--log-key', nextKey);
+  assert.is(added.error, undefined, String(added.error));
+  assert.equal((await readFile(logKeyFile(ctx.state), 'utf8')).trim().split('\n'), [ctx.logKey, nextKey]);
 });
 
 test('a rollback: a server answering an earlier checkpoint is refused, naming both sizes', async (ctx) => {

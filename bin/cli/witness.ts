@@ -1,14 +1,15 @@
-// `companyos witness --url URL --tenant T --state DIR [--key FILE] [--log-key VERIFIER | --trust-on-first-use]
+// `companyos witness --url URL --tenant T --state DIR [--log-key VERIFIER... | --trust-on-first-use] [--key FILE]
 // [--name NAME] [--once] [--interval S]`: follows one tenant's checkpoints on a log server over HTTP only
 // (COMPANYOS_TOKEN: a token of that tenant) and cosigns each one that extends the last it accepted
-// (commands/witness.ts). The log key is pinned in DIR/log-key: from --log-key, or, only when asked with
-// --trust-on-first-use, the key the server publishes now (said on stderr). A rollback or a fork stops the
-// witness with one line naming the sizes, exit 1; a server it cannot reach is retried (with --once: exit 1).
+// (commands/witness.ts). The log keys are pinned in DIR/log-key: from --log-key (each one given is added, as
+// after a rotation of the log's key), or, only when asked with --trust-on-first-use, the key the server
+// publishes now (said on stderr). A rollback or a fork stops the witness with one line naming the sizes,
+// exit 1; a server it cannot reach is retried (with --once: exit 1).
 import { hostname } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { ServerError, httpLogServer } from '../../commands/witness-client.js';
 import { checkpointFile, defaultKeyFile, loadWitnessKey, logKeyFile, readIfPresent, writeAtomically } from '../../commands/witness-state.js';
-import { WitnessRefusal, witnessStep } from '../../commands/witness.js';
+import { WitnessRefusal, logKeyNameOf, witnessStep } from '../../commands/witness.js';
 import { toBase64 } from '../../ledger/bytes.js';
 import { openCheckpointNote } from '../../ledger/offline-verifier.js';
 import { ED25519_NOTE, isKeyName, parseVerifierString } from '../../ledger/signed-note.js';
@@ -18,11 +19,11 @@ import * as t from 'io-ts';
 
 const Options = t.intersection([
   t.type({ tenant: t.string, state: t.string }),
-  t.partial({ url: t.string, key: t.string, 'log-key': t.string, 'trust-on-first-use': t.boolean, name: t.string, once: t.boolean, interval: t.string }),
+  t.partial({ url: t.string, key: t.string, 'log-key': t.array(t.string), 'trust-on-first-use': t.boolean, name: t.string, once: t.boolean, interval: t.string }),
 ]);
 
 const SPEC = {
-  url: { type: 'string' }, tenant: { type: 'string' }, state: { type: 'string' }, key: { type: 'string' }, 'log-key': { type: 'string' },
+  url: { type: 'string' }, tenant: { type: 'string' }, state: { type: 'string' }, key: { type: 'string' }, 'log-key': { type: 'string', multiple: true },
   'trust-on-first-use': { type: 'boolean' }, name: { type: 'string' }, once: { type: 'boolean' }, interval: { type: 'string' },
 } as const;
 
@@ -44,8 +45,8 @@ export async function witnessCommand(_config: Config, argv: readonly string[], e
   const server = httpLogServer(url, token);
   const { key, created } = await loadWitnessKey(o.key ?? defaultKeyFile(o.state), name);
   console.error(`${created ? 'made a witness key; ' : ''}cosigning as ${key.verifier} (the log's operator lists it in COMPANYOS_WITNESSES)`);
-  const logKey = await pinnedLogKey(o.state, o['log-key'], o['trust-on-first-use'] === true, server, o.tenant);
-  const origin = `${logKey.slice(0, logKey.indexOf('+'))}/${o.tenant}`;
+  const logKeys = await pinnedLogKeys(o.state, o['log-key'] ?? [], o['trust-on-first-use'] === true, server, o.tenant);
+  const origin = `${logKeyNameOf(logKeys)}/${o.tenant}`;
 
   let previous = await readIfPresent(checkpointFile(o.state));
   const stop = new AbortController();
@@ -55,7 +56,7 @@ export async function witnessCommand(_config: Config, argv: readonly string[], e
     for (;;) {
       try {
         const step = await witnessStep({
-          server, logKey, origin, signer: key.signer, previous,
+          server, logKeys, origin, signer: key.signer, previous,
           save: (note) => writeAtomically(checkpointFile(o.state), note),
         });
         previous = step.note;
@@ -77,22 +78,33 @@ export async function witnessCommand(_config: Config, argv: readonly string[], e
 }
 
 /**
- * The log key this witness trusts, pinned in DIR/log-key: a --log-key that differs from the pinned one is a
- * usage error (remove the file to pin another); without either, only --trust-on-first-use pins the key that
- * opens the server's checkpoint now.
+ * The log keys this witness trusts, pinned in DIR/log-key (one a line): each --log-key not yet pinned is added
+ * (after a rotation of the log's key, its operator adds the new one, checked out of band: the old one still
+ * opens the checkpoint kept from before). With none pinned and none given, only --trust-on-first-use pins
+ * the key that opens the server's checkpoint now, and says so.
  */
-async function pinnedLogKey(dir: string, given: string | undefined, tofu: boolean, server: ReturnType<typeof httpLogServer>, tenant: string): Promise<string> {
-  const pinned = (await readIfPresent(logKeyFile(dir)))?.trim();
-  if (given !== undefined) {
-    const parsed = parseVerifierString(given);
+async function pinnedLogKeys(dir: string, given: readonly string[], tofu: boolean, server: ReturnType<typeof httpLogServer>, tenant: string): Promise<string[]> {
+  const pinned = ((await readIfPresent(logKeyFile(dir))) ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  for (const key of given) {
+    const parsed = parseVerifierString(key);
     if (!parsed.ok || parsed.value.type !== ED25519_NOTE || parsed.value.publicKey.length !== 32) {
       throw new UsageError(`--log-key: not an Ed25519 note verifier key (<name>+<hex id>+<base64 key>, as GET /v1/ledger/keys shows it)${parsed.ok ? '' : `: ${parsed.reason}`}`);
     }
-    if (pinned !== undefined && pinned !== given) throw new UsageError(`--log-key differs from the key pinned in ${logKeyFile(dir)} (${pinned}); remove that file to pin another`);
-    if (pinned === undefined) await writeAtomically(logKeyFile(dir), `${given}\n`);
-    return given;
   }
-  if (pinned !== undefined) return pinned;
+  const added = given.filter((k, i) => !pinned.includes(k) && given.indexOf(k) === i);
+  const keys = [...pinned, ...added];
+  if (keys.length > 0) {
+    try {
+      logKeyNameOf(keys);
+    } catch (error) {
+      throw new UsageError(`--log-key: ${errorText(error)} (pinned in ${logKeyFile(dir)}: ${pinned.join(', ') || 'none'})`);
+    }
+    if (added.length > 0) {
+      await writeAtomically(logKeyFile(dir), keys.map((k) => `${k}\n`).join(''));
+      if (pinned.length > 0) console.error(`pinned log key ${added.join(', ')} beside ${pinned.join(', ')}`);
+    }
+    return keys;
+  }
   if (!tofu) throw new UsageError(`no log key pinned in ${dir}: pass --log-key <the log's note verifier key, obtained out of band>, or --trust-on-first-use to pin the key the server shows now`);
   const note = await server.latestCheckpoint();
   for (const candidate of await server.keys()) {
@@ -100,7 +112,7 @@ async function pinnedLogKey(dir: string, given: string | undefined, tofu: boolea
     if (!opened.ok) continue;
     await writeAtomically(logKeyFile(dir), `${candidate}\n`);
     console.error(`pinned log key ${candidate} on first use (--trust-on-first-use: the server named it; compare it with the operator's out of band)`);
-    return candidate;
+    return [candidate];
   }
   throw new Error(`no key the server publishes opens its checkpoint for tenant ${tenant}: nothing pinned`);
 }
