@@ -9,6 +9,7 @@ import { loadConfig } from '../schemas/config.js';
 import type { DrillOutcome } from '../schemas/drill.js';
 import { parseOptions, UsageError } from './cli/usage.js';
 import { runClickHouseDown } from './drills/clickhouse-down.js';
+import { runKillExecutor } from './drills/kill-executor.js';
 import { runKillProjector } from './drills/kill-projector.js';
 import { runKillServe } from './drills/kill-serve.js';
 import { runNatsRestart } from './drills/nats-restart.js';
@@ -23,6 +24,7 @@ const DRILLS: Readonly<Record<string, { readonly about: string; readonly seconds
   'postgres-partition': { about: 'nothing passes between the server and PostgreSQL (TCP proxy) under 8 writers, then it heals', seconds: 10, run: (s, say) => runPostgresFault(postgresPartition, s, say) },
   'clickhouse-down': { about: 'the analytics store refuses connections under 4 writers, then returns', seconds: 10, run: runClickHouseDown },
   'kill-projector': { about: 'companyos project is SIGKILLed under 8 writers, then started again', seconds: 5, run: runKillProjector },
+  'kill-executor': { about: "companyos project (Maestro's executor) is SIGKILLed with runs in flight, then started again", seconds: 3, run: runKillExecutor },
   'nats-restart': { about: 'the private nats-server stops (SIGTERM) under relay and ingest load, then starts on its store', seconds: 5, run: runNatsRestart },
   'kill-serve': { about: 'companyos serve is SIGKILLed under 8 writers, then started again', seconds: 5, run: runKillServe },
 };

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { issueDevelopmentToken } from '../../adapters/auth/jwt.js';
+import { issueDevelopmentToken, type DevelopmentTokenClaims } from '../../adapters/auth/jwt.js';
 import { exited, printed } from '../../test/child-process.js';
 import { startPrivateNats, type PrivateNats } from '../../test/private-nats.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../../test/private-postgres.js';
@@ -33,12 +33,16 @@ export interface DrillStack {
   readonly nats: PrivateNats | undefined;
   readonly tenant: string;
   readonly token: string;
-  /** Starts `companyos <command> [args]` on the stack; resolves once it listens. */
-  start(command: 'serve' | 'project', args?: readonly string[]): Promise<StackProcess>;
+  /** A token of the stack's tenant with these roles. */
+  tokenWith(roles: DevelopmentTokenClaims['roles']): Promise<string>;
+  /** Starts `companyos <command> [args]` on the stack (with `env` added); resolves once it listens. */
+  start(command: 'serve' | 'project', args?: readonly string[], env?: Readonly<Record<string, string>>): Promise<StackProcess>;
   /** Events of each `<tenant>/graph.node/<id>` stream whose id starts with `prefix`, by id. */
   nodeEventCounts(prefix: string): Promise<Map<string, number>>;
   /** Node ids starting with `prefix` in the graph read model. */
   graphNodes(prefix: string): Promise<Set<string>>;
+  /** Event types of a stream, in order. */
+  streamTypes(stream: string): Promise<string[]>;
   /** Every event id of the log, in log order. */
   logEventIds(): Promise<string[]>;
   /** Whether every projection's checkpoint has reached the log's head. */
@@ -53,12 +57,14 @@ export async function openDrillStack(options: { readonly proxy: boolean; readonl
   const proxy = options.proxy ? await startTcpProxy('127.0.0.1', postgres.port) : undefined;
   const secret = randomBytes(32).toString('base64url');
   const tenant = 'drill';
-  const token = await issueDevelopmentToken(
-    new TextEncoder().encode(secret),
-    { issuer: 'companyos-dev', audience: 'companyos' },
-    { tenant, roles: ['editor'], region: 'us-east', subject: 'drill-writer' },
-    Math.floor(Date.now() / 1000),
-  );
+  const tokenWith = (roles: DevelopmentTokenClaims['roles']) =>
+    issueDevelopmentToken(
+      new TextEncoder().encode(secret),
+      { issuer: 'companyos-dev', audience: 'companyos' },
+      { tenant, roles: [...roles], region: 'us-east', subject: 'drill-writer' },
+      Math.floor(Date.now() / 1000),
+    );
+  const token = await tokenWith(['editor']);
   const children = new Set<ChildProcess>();
 
   const sql = async <R>(text: string, params: unknown[] = []): Promise<R[]> => {
@@ -77,7 +83,8 @@ export async function openDrillStack(options: { readonly proxy: boolean; readonl
     nats,
     tenant,
     token,
-    async start(command, args = []) {
+    tokenWith,
+    async start(command, args = [], extraEnv = {}) {
       const port = 20_000 + Math.floor(Math.random() * 20_000);
       const env: NodeJS.ProcessEnv = { ...process.env };
       for (const name of ['DATABASE_URL', 'EVENTSTORE_URL', 'CLICKHOUSE_URL', 'NATS_URL', 'COMPANYOS_SIGNING_KEY', 'COMPANYOS_KEYRING_FILE']) delete env[name];
@@ -90,6 +97,7 @@ export async function openDrillStack(options: { readonly proxy: boolean; readonl
         COMPANYOS_COMMAND_TIMEOUT: '5',
         COMPANYOS_PG_QUERY_TIMEOUT: '2',
         ...(nats !== undefined ? { NATS_URL: nats.url } : {}),
+        ...extraEnv,
       });
       const child = spawn(process.execPath, ['bin/companyos.js', command, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
       children.add(child);
@@ -114,6 +122,9 @@ export async function openDrillStack(options: { readonly proxy: boolean; readonl
     async graphNodes(prefix) {
       const rows = await sql<{ node_id: string }>(`SELECT node_id FROM ${SCHEMA}.graph_nodes WHERE tenant = $1 AND node_id LIKE $2`, [tenant, `${prefix}%`]);
       return new Set(rows.map((r) => r.node_id));
+    },
+    async streamTypes(stream) {
+      return (await sql<{ type: string }>(`SELECT type FROM ${SCHEMA}.events WHERE stream = $1 ORDER BY position`, [stream])).map((r) => r.type);
     },
     async logEventIds() {
       return (await sql<{ id: string }>(`SELECT id::text AS id FROM ${SCHEMA}.events ORDER BY position`)).map((r) => r.id);
