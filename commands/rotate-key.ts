@@ -7,7 +7,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { fromRecordedEvent, Keyring, verifyEvent, type KeyEntry, type SigningKey } from '../ledger/index.js';
 import { KEY_ROTATED_EVENT_TYPE, KEYS_STREAM, type KeyRotatedData } from '../schemas/key-rotation-event.js';
 import { SYSTEM_TENANT } from '../schemas/primitives.js';
-import type { EventMeta } from '../schemas/sealed-event.js';
+import type { EventMeta, SealedEvent } from '../schemas/sealed-event.js';
 import { dedupedEventId } from './event-ids.js';
 import { signFinalCheckpoints, type FinalCheckpoint } from './final-checkpoints.js';
 import { appendSealed, sealOntoTail, tailOf } from './stream-writer.js';
@@ -68,6 +68,18 @@ export async function appendKeyRotation(log: EventLog, outgoing: SigningKey, inc
   const appended = await appendSealed(log, tail, sealed);
   if (appended.repeat === true) throw new KeyAlreadyRetiredError(`${outgoing.keyId} was already retired (event ${eventId} on ${KEYS_STREAM})`);
   return { eventId, position: appended.position, data };
+}
+
+/**
+ * The sealed rotations, oldest first, as GET /v1/ledger/keys publishes them: with them a verifier outside
+ * the server follows the chain from the key it pinned. A stored rotation that no longer decodes is left
+ * out here; verification names it.
+ */
+export async function keyRotations(log: EventLog): Promise<SealedEvent[]> {
+  return (await log.readStream(KEYS_STREAM)).flatMap((r) => {
+    const sealed = fromRecordedEvent(r);
+    return isLeft(sealed) ? [] : [sealed.right];
+  });
 }
 
 /** The key a server would seal with was rotated out: it must not seal again (its events would be forgeries). */

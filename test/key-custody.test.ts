@@ -65,6 +65,19 @@ custody('the chain from the pinned first key reaches the server key: the log ver
   assert.equal(res.body.trust.keys.map((k: { keyId: string }) => k.keyId), [FIRST.keyId, SERVER.keyId]);
 });
 
+custody('GET /v1/ledger/keys publishes the rotations, so a client that pinned the first key reaches the current one', async () => {
+  const res = await pinned.call('GET', '/v1/ledger/keys');
+  assert.is(res.status, 200);
+  assert.equal(res.body.keys.map((k: { keyId: string }) => k.keyId), [SERVER.keyId]);
+  const [rotation, more] = res.body.rotations;
+  assert.is(more, undefined);
+  assert.is(rotation.type, 'ledger.key.rotated');
+  assert.is(rotation.keyId, FIRST.keyId);
+  assert.is(rotation.data.retiredPublicKey, b64(FIRST));
+  assert.is(rotation.data.nextKeyId, SERVER.keyId);
+  assert.is(rotation.data.nextPublicKey, b64(SERVER));
+});
+
 custody('with nothing pinned the report says it trusts the first key on first use', async () => {
   const res = await unpinned.call('GET', '/v1/ledger/verify', { token: viewer });
   assert.is(res.body.ok, true);

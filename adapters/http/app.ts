@@ -33,10 +33,11 @@ import { githubIngestRoutes } from './routes/ingest-github.js';
 import { openLineageIngestRoutes } from './routes/ingest-openlineage.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { ledgerProofRoutes, type LedgerProofDeps } from './routes/ledger-proofs.js';
-import { cosignatureRoutes, cosignedCheckpoint } from './routes/cosignatures.js';
+import { cosignatureRoutes, cosignedCheckpoints } from './routes/cosignatures.js';
 import type { CosignatureDeps } from '../../commands/cosignatures.js';
 import { policyRoutes, type PoliciesInForce } from './routes/policy.js';
 import { systemRoutes } from './routes/system.js';
+import { keyRotations } from '../../commands/rotate-key.js';
 
 export interface AppDeps {
   readonly access: AccessDeps;
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Public routes first: in hono, a route registered before a middleware answers without it.
   app.route('/', systemRoutes({
     keyring: deps.access.keyring,
+    rotations: () => keyRotations(deps.access.log),
     ...(deps.ledgerTree === undefined ? {} : { logOrigin: deps.ledgerTree.logOrigin }),
     metrics: deps.metrics,
     notReady: deps.notReady,
@@ -97,9 +99,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', commandRoutes(deps.pipeline, deps.metrics));
   app.route('/', openLineageIngestRoutes(deps.pipeline, deps.metrics));
   if (deps.ledgerTree !== undefined && deps.cosignatures !== undefined) {
-    // Before the checkpoint route, so the witness lines wrap its answer.
+    // Before the checkpoint routes, so the witness lines wrap their answers.
     const { trees } = deps.ledgerTree;
-    app.use('/v1/ledger/checkpoint', cosignedCheckpoint(deps.cosignatures));
+    app.use('/v1/ledger/checkpoint', cosignedCheckpoints(deps.cosignatures));
+    app.use('/v1/ledger/checkpoints', cosignedCheckpoints(deps.cosignatures));
     app.route('/', cosignatureRoutes({ access: deps.access, checkpoints: (tenant, from, limit) => trees.checkpoints(tenant, from, limit), ...deps.cosignatures }));
   }
   app.route('/', ledgerRoutes(deps.access, deps.ledgerTree));

@@ -403,7 +403,7 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
   '/v1/ledger/keys': {
     get: {
       operationId: 'getSigningKeys', tags: ['Ledger'], summary: 'Published signing keys', security: PUBLIC,
-      description: "Each key with its id, raw Ed25519 key, JWK and validity window, and `noteVerifier`: the c2sp.org/signed-note verifier string (`<log origin>+<hex id>+<base64 key>`) that checks the tenants' checkpoint notes",
+      description: "Each key with its id, raw Ed25519 key, JWK and validity window, and `noteVerifier`: the c2sp.org/signed-note verifier string (`<log origin>+<hex id>+<base64 key>`) that checks the tenants' checkpoint notes; and `rotations`: the sealed `ledger.key.rotated` events, oldest first, each signed by the outgoing key and naming the incoming one (`retiredKeyId`, `retiredPublicKey`, `nextKeyId`, `nextPublicKey`, `finalPosition`, `retiredAt`), so a client that pinned the first key reaches the current one without trusting `keys`",
       responses: { '200': ok('Keys', { type: 'object' }), ...problems() },
     },
   },

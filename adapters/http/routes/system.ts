@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { noteVerifierString } from '../../../commands/checkpointer.js';
 import { publishedKeys, type Keyring } from '../../../ledger/index.js';
+import type { SealedEvent } from '../../../schemas/sealed-event.js';
 import type { AppEnv } from '../env.js';
 import type { Metrics } from '../metrics.js';
 
@@ -10,6 +11,8 @@ export interface SystemDeps {
   /** COMPANYOS_LOG_ORIGIN: with it, each key also carries its checkpoint-note verifier string. */
   readonly logOrigin?: string;
   readonly metrics: Metrics;
+  /** The sealed `ledger.key.rotated` events (commands/rotate-key.ts keyRotations), published beside the keys. */
+  readonly rotations?: () => Promise<readonly SealedEvent[]>;
   /** Resolves to the names of the dependencies that are not ready; empty when ready. */
   readonly notReady: () => Promise<readonly string[]>;
   /** Shown in /readyz whether ready or not (e.g. projection lag). */
@@ -25,11 +28,13 @@ export function systemRoutes(deps: SystemDeps): Hono<AppEnv> {
       return waiting.length === 0 ? c.json({ status: 'ready', ...details }) : c.json({ status: 'not ready', waiting, ...details }, 503);
     })
     .get('/metrics', (c) => c.body(deps.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }))
-    .get('/v1/ledger/keys', (c) => {
+    .get('/v1/ledger/keys', async (c) => {
       c.header('cache-control', 'public, max-age=60');
       const origin = deps.logOrigin;
       const keys = publishedKeys(deps.keyring).map((k, i) =>
         origin === undefined ? k : { ...k, noteVerifier: noteVerifierString(origin, deps.keyring.entries[i]!) });
-      return c.json({ keys });
+      // The keys' chain: each rotation signed by the outgoing key, so a client that pinned the first key
+      // reaches the current one without trusting this list of keys.
+      return c.json(deps.rotations === undefined ? { keys } : { keys, rotations: await deps.rotations() });
     });
 }
