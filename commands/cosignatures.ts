@@ -60,15 +60,21 @@ export async function acceptCosignatures(deps: CosignatureDeps, tenant: string, 
 }
 
 /**
- * `note` (a checkpoint the server issued, as signed) with the cosignature lines held for it appended, each
- * once and none already on the note; the note unchanged when none is held.
+ * `notes` (checkpoints the server issued, as signed) each with the cosignature lines held for it appended,
+ * each line once and none already on the note; a note stays as it is when none is held. One query.
  */
-export async function withCosignatures(store: CosignatureStore, tenant: string, note: string): Promise<string> {
-  const parsed = parseNote(note);
-  if (!parsed.ok) return note;
-  const body = parseCheckpoint(parsed.value.text);
-  if (!body.ok) return note;
-  const present = new Set(parsed.value.signatures.map(signatureLine));
-  const lines = (await store.of(tenant, body.value.size)).map((c) => c.line).filter((l) => !present.has(l)).slice(0, MAX_WITNESSES);
-  return lines.length === 0 ? note : note + lines.map((l) => `${l}\n`).join('');
+export async function withCosignatures(store: CosignatureStore, tenant: string, notes: readonly string[]): Promise<string[]> {
+  const parsed = notes.map((note) => {
+    const n = parseNote(note);
+    const body = n.ok ? parseCheckpoint(n.value.text) : undefined;
+    const size = n.ok && body?.ok ? body.value.size : undefined;
+    return { note, size, present: new Set(n.ok ? n.value.signatures.map(signatureLine) : []) };
+  });
+  const sizes = [...new Set(parsed.flatMap((p) => (p.size === undefined ? [] : [p.size])))];
+  const held = await store.ofSizes(tenant, sizes);
+  return parsed.map((p) => {
+    if (p.size === undefined) return p.note;
+    const lines = (held.get(p.size) ?? []).map((c) => c.line).filter((l) => !p.present.has(l)).slice(0, MAX_WITNESSES);
+    return lines.length === 0 ? p.note : p.note + lines.map((l) => `${l}\n`).join('');
+  });
 }

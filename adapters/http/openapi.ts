@@ -417,6 +417,7 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
   '/v1/ledger/checkpoints': {
     get: {
       operationId: 'listCheckpoints', tags: ['Ledger'], summary: "The tenant's signed checkpoints from a size on, smallest first",
+      description: 'Each `note` as GET /v1/ledger/checkpoint serves it: signed by the log key, then the witness cosignatures the server holds for it.',
       parameters: query(CheckpointsQuery, { fromSize: 'smallest tree size listed (default 0)', limit: 'default 100' }),
       responses: { '200': ok('Checkpoints, with next while more remain', ref('CheckpointList')), ...problems(400, 401, 403, 503) },
     },

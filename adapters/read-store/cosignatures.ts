@@ -57,12 +57,24 @@ export class CosignatureStore {
 
   /** The cosignatures held for the tenant's checkpoint at `treeSize`, by witness name then key id. */
   async of(tenant: string, treeSize: number): Promise<StoredCosignature[]> {
+    return (await this.ofSizes(tenant, [treeSize])).get(treeSize) ?? [];
+  }
+
+  /** The cosignatures held for each of the tenant's checkpoints at `sizes`, in one query; sizes without any are absent. */
+  async ofSizes(tenant: string, sizes: readonly number[]): Promise<Map<number, StoredCosignature[]>> {
+    const bySize = new Map<number, StoredCosignature[]>();
+    if (sizes.length === 0) return bySize;
     const rows = await this.#store.withSession((s) =>
-      s.query<{ witness: string; key_id: bigint; line: string; signed_at: bigint }>(
-        `SELECT witness, key_id, line, signed_at FROM ${this.#table} WHERE tenant = $1 AND tree_size = $2 ORDER BY witness, key_id`,
-        [tenant, String(treeSize)],
+      s.query<{ tree_size: bigint; witness: string; key_id: bigint; line: string; signed_at: bigint }>(
+        `SELECT tree_size, witness, key_id, line, signed_at FROM ${this.#table}
+         WHERE tenant = $1 AND tree_size = ANY($2::bigint[]) ORDER BY tree_size, witness, key_id`,
+        [tenant, `{${sizes.join(',')}}`],
       ),
     );
-    return rows.map((r) => ({ witness: r.witness, keyId: Number(r.key_id), line: r.line, signedAt: Number(r.signed_at) }));
+    for (const r of rows) {
+      const size = Number(r.tree_size);
+      bySize.set(size, [...(bySize.get(size) ?? []), { witness: r.witness, keyId: Number(r.key_id), line: r.line, signedAt: Number(r.signed_at) }]);
+    }
+    return bySize;
   }
 }

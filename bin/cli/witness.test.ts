@@ -138,6 +138,9 @@ test('it pins the key on first use (saying so), cosigns, and the server serves t
   assert.ok(served.ok && served.value.checkpoint.size === ctx.sizes[0]);
   assert.is(r.out, `cosigned ledger.test/acme size ${ctx.sizes[0]} root ${toBase64(served.value.checkpoint.root)}`);
   // The served note: the log's signature, then the witness's, which opens with the witness's verifier key.
+  // The list serves each note as the latest does, cosignatures included.
+  const list = await ctx.bed.api.call('GET', '/v1/ledger/checkpoints?fromSize=0', { token: ctx.bed.token });
+  assert.is(list.body.checkpoints.find((c: { treeSize: number }) => c.treeSize === ctx.sizes[0]).note, note);
   const overHttp = await fetch(`${ctx.url}/v1/ledger/checkpoint`, { headers: { authorization: `Bearer ${ctx.bed.token}` } });
   assert.is(await overHttp.text(), note);
   const lines = note.trimEnd().split('\n');
