@@ -44,11 +44,14 @@ export interface ReceiptBatch {
 
 const PAGE = 5000;
 
+/** Standard base64 by Node's encoder: thousands of receipts carry tens of hashes each. */
+const base64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
 /** The receipt of one event of `tenant`; refuses with not-found, or not-anchored while no checkpoint covers it. */
 export async function receiptOf(deps: ReceiptDeps, tenant: string, eventId: string): Promise<Receipt> {
   const leaf = await deps.trees.leaf(tenant, eventId);
   if (leaf === undefined) throw new Refusal(failure('not-found', `no event ${eventId} in this tenant's tree (an event just written joins it within moments)`));
-  const batch = await receiptsFor(deps, tenant, [leaf], await readAt(deps.log, tenant, [leaf]));
+  const batch = await receiptsFor(deps, tenant, [leaf], readAt(deps.log, tenant, [leaf]));
   if (batch.receipts.length === 0) throw new Refusal(failure('not-anchored', `event ${eventId} is leaf ${leaf.leafIndex}; the latest checkpoint covers ${batch.checkpoint.treeSize} leaves`));
   return batch.receipts[0]!;
 }
@@ -65,10 +68,10 @@ export async function receiptsOf(deps: ReceiptDeps, tenant: string, selection: R
     }
     const leaves = await deps.trees.leaves(tenant, records.map((r) => r.id));
     const found = records.filter((r) => leaves.has(r.id));
-    return receiptsFor(deps, tenant, found.map((r) => leaves.get(r.id)!), new Map(found.map((r) => [r.id, r])));
+    return receiptsFor(deps, tenant, found.map((r) => leaves.get(r.id)!), Promise.resolve(new Map(found.map((r) => [r.id, r]))));
   }
   const leaves = await deps.trees.leavesSealedBetween(tenant, selection.from, selection.to, limit);
-  return receiptsFor(deps, tenant, leaves, await readAt(deps.log, tenant, leaves));
+  return receiptsFor(deps, tenant, leaves, readAt(deps.log, tenant, leaves));
 }
 
 /** The log's records of `leaves` (of `tenant`), by event id: one pass over the tenant's events between their positions. */
@@ -90,11 +93,13 @@ async function readAt(log: EventLog, tenant: string, leaves: readonly LeafView[]
   return found;
 }
 
-async function receiptsFor(deps: ReceiptDeps, tenant: string, leaves: readonly LeafView[], records: ReadonlyMap<string, RecordedEvent>): Promise<ReceiptBatch> {
+/** `reading`: the events' records, read while the proofs are (the log and the read store work in parallel). */
+async function receiptsFor(deps: ReceiptDeps, tenant: string, leaves: readonly LeafView[], reading: Promise<ReadonlyMap<string, RecordedEvent>>): Promise<ReceiptBatch> {
+  reading.catch(() => {}); // reported where it is awaited
   const checkpoint = await deps.trees.latestCheckpoint(tenant);
   if (checkpoint === undefined) throw new Refusal(failure('not-anchored', `no signed checkpoint of tenant ${tenant} yet`));
   const anchored = leaves.filter((l) => l.leafIndex < checkpoint.treeSize).sort((a, b) => a.leafIndex - b.leafIndex);
-  const proofs = await deps.trees.inclusionProofs(tenant, anchored.map((l) => l.leafIndex), checkpoint.treeSize);
+  const [proofs, records] = await Promise.all([deps.trees.inclusionProofs(tenant, anchored.map((l) => l.leafIndex), checkpoint.treeSize), reading]);
   const checkpointKey = deps.keyring.find(checkpoint.keyId);
   const checkpointKeys = checkpointKey === undefined ? [] : [noteVerifierString(deps.logOrigin, checkpointKey)];
   const eventKeys = new Map<string, Receipt['keys']['events']>();
@@ -115,7 +120,7 @@ async function receiptsFor(deps: ReceiptDeps, tenant: string, leaves: readonly L
       event,
       leafIndex: leaf.leafIndex,
       treeSize: checkpoint.treeSize,
-      hashes: proofs.get(leaf.leafIndex)!.map(toBase64),
+      hashes: proofs.get(leaf.leafIndex)!.map(base64),
       checkpoint: checkpoint.note,
       keys: { checkpoint: checkpointKeys, events: keys },
     });

@@ -3,7 +3,7 @@
 // indexed query (primary key (tenant, level, index)); the leaf of an event; the tenant's signed checkpoints.
 // Every statement is parameterized and filtered by the caller's tenant.
 import type { ReadStore, SqlSession } from '../../adapters/read-store/read-store.js';
-import { assembleProof, consistencyProofPlan, inclusionProofPlan, rootOf, rootPlan, type Hash, type Subtree } from '../../ledger/merkle.js';
+import { assembleProof, consistencyProofPlan, inclusionProofPlan, rootOf, rootPlan, type Hash, type ProofPlan, type Subtree } from '../../ledger/merkle.js';
 
 export interface TreeHead {
   readonly tenant: string;
@@ -35,9 +35,22 @@ export class TreeRangeError extends RangeError {
   override readonly name = 'TreeRangeError';
 }
 
+/** A perfect subtree as one number (index < 2^47 for any tree under 2^47 leaves, level < 64): cheap map keys. */
+const keyOf = (level: number, index: number): number => index * 64 + level;
+
+/** The distinct subtrees of `nodes` as PostgreSQL array literals of levels and indexes. */
 const coordinates = (nodes: readonly Subtree[]) => {
-  const unique = new Map(nodes.map((n) => [`${n.level}/${n.index}`, n]));
-  return [`{${[...unique.values()].map((n) => n.level).join(',')}}`, `{${[...unique.values()].map((n) => n.index).join(',')}}`];
+  const seen = new Set<number>();
+  const levels: number[] = [];
+  const indexes: number[] = [];
+  for (const n of nodes) {
+    const k = keyOf(n.level, n.index);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    levels.push(n.level);
+    indexes.push(n.index);
+  }
+  return [`{${levels.join(',')}}`, `{${indexes.join(',')}}`];
 };
 
 /**
@@ -56,12 +69,40 @@ async function subtreeHashes(session: SqlSession, s: string, tenant: string, nod
   );
   const size = Number(rows[0]?.size ?? 0n);
   if (needed > size) throw new TreeRangeError(`the tree of ${tenant} has ${size} leaves, not ${needed}`);
-  const byKey = new Map(rows.filter((r) => r.hash !== null).map((r) => [`${r.level}/${r.index}`, Uint8Array.from(r.hash!)]));
+  const byKey = new Map<number, Hash>();
+  // A plain Uint8Array view (pg hands out Buffers): one type of hash whichever store answered.
+  for (const r of rows) if (r.hash !== null) byKey.set(keyOf(r.level!, Number(r.index)), new Uint8Array(r.hash.buffer, r.hash.byteOffset, r.hash.byteLength));
   return nodes.map((n) => {
-    const hash = byKey.get(`${n.level}/${n.index}`);
+    const hash = byKey.get(keyOf(n.level, n.index));
     if (hash === undefined) throw new Error(`tree of ${tenant}: perfect subtree (${n.level}, ${n.index}) is missing`);
     return hash;
   });
+}
+
+/**
+ * assembleProof for many proofs of one tree: an element folded from several perfect subtrees (a non-perfect
+ * node on the right edge) is the same for every proof that needs it, so it is folded once (by assembleProof
+ * on that group alone) and shared through `folds`.
+ */
+function assembleShared(plan: ProofPlan, hashOf: (n: Subtree) => Hash, folds: Map<string, Hash>): Hash[] {
+  const proof: Hash[] = [];
+  let at = 0;
+  for (const count of plan.shape) {
+    const group = plan.nodes.slice(at, at + count);
+    at += count;
+    if (count === 1) {
+      proof.push(hashOf(group[0]!));
+      continue;
+    }
+    const key = `${keyOf(group[0]!.level, group[0]!.index)}:${count}`;
+    let folded = folds.get(key);
+    if (folded === undefined) {
+      folded = assembleProof({ nodes: group, shape: [count] }, group.map(hashOf))[0]!;
+      folds.set(key, folded);
+    }
+    proof.push(folded);
+  }
+  return proof;
 }
 
 export class TreeQueries {
@@ -120,8 +161,10 @@ export class TreeQueries {
     const all = plans.flatMap(([, p]) => p.nodes);
     return this.#store.withSession(async (s) => {
       const hashes = await subtreeHashes(s, this.#s, tenant, all, treeSize);
-      const byKey = new Map(all.map((n, i) => [`${n.level}/${n.index}`, hashes[i]!]));
-      return new Map(plans.map(([i, p]) => [i, assembleProof(p, p.nodes.map((n) => byKey.get(`${n.level}/${n.index}`)!))]));
+      const byKey = new Map<number, Hash>();
+      all.forEach((n, i) => byKey.set(keyOf(n.level, n.index), hashes[i]!));
+      const folds = new Map<string, Hash>();
+      return new Map(plans.map(([i, p]) => [i, assembleShared(p, (n) => byKey.get(keyOf(n.level, n.index))!, folds)]));
     });
   }
 
