@@ -6,10 +6,12 @@
 // Each round also reports the server process's CPU time per accepted command (/proc/<pid>/stat), which load
 // distorts less than wall time. `--peer emmett` then runs Emmett's bare appends with 16 writers on distinct
 // streams (same PostgreSQL, its own schema, in this process) for as long as a round, and prints the ratio
-// commands/s ÷ Emmett's appends/s.
+// commands/s ÷ Emmett's appends/s. `--queries` loads query-census.ts into the server and prints the SQL
+// statements per command by kind (log tail reads, stream reads, appends, projection writes), for counting
+// only: it slows the server a little, so take timings from a run without it.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
@@ -36,6 +38,7 @@ if (peer !== undefined && peer !== 'emmett') {
   process.exit(2);
 }
 const seconds = numberArg('seconds', 20);
+const census = process.argv.includes('--queries') ? join(tmpdir(), `companyos-bench-queries-${randomBytes(4).toString('hex')}.json`) : undefined;
 const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const port = 20000 + Math.floor(Math.random() * 20000);
 const schema = `bench_${randomBytes(4).toString('hex')}`;
@@ -44,8 +47,9 @@ const base = `http://127.0.0.1:${port}`;
 const T0 = '2026-01-01T00:00:00Z';
 
 const dataDir = await mkdtemp(join(tmpdir(), 'companyos-bench-'));
-const server = spawn(process.execPath, [...(process.env['BENCH_SERVER_NODE_ARGS']?.split(' ') ?? []), resolve(import.meta.dirname, '../companyos.js'), 'serve'], {
-  env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, COMPANYOS_PG_SCHEMA: schema, COMPANYOS_DATA_DIR: dataDir, COMPANYOS_JWT_SECRET: secret },
+const censusArgs = census ? ['--import', 'tsx', '--import', resolve(import.meta.dirname, 'query-census.ts')] : [];
+const server = spawn(process.execPath, [...(process.env['BENCH_SERVER_NODE_ARGS']?.split(' ') ?? []), ...censusArgs, resolve(import.meta.dirname, '../companyos.js'), 'serve'], {
+  env: { ...process.env, ...(census ? { BENCH_QUERY_CENSUS: census } : {}), PORT: String(port), DATABASE_URL: databaseUrl, COMPANYOS_PG_SCHEMA: schema, COMPANYOS_DATA_DIR: dataDir, COMPANYOS_JWT_SECRET: secret },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 
@@ -59,6 +63,7 @@ async function cleanup(): Promise<void> {
   await rm(dataDir, { recursive: true, force: true });
 }
 
+let sent = 0;
 try {
   for (let i = 0; ; i++) {
     if (i > 300) throw new Error('server did not become ready');
@@ -79,6 +84,7 @@ try {
   ] as const;
 
   const send = async (type: string, body: unknown) => {
+    sent++;
     const res = await fetch(`${base}/v1/commands/${type}`, { method: 'POST', headers, body: JSON.stringify(body) });
     await res.arrayBuffer();
     const retryAfter = res.headers.get('retry-after');
@@ -173,4 +179,29 @@ try {
   }
 } finally {
   await cleanup();
+}
+if (census) {
+  // Written by the server as it exited; every command sent counts (warm-up and refused ones too).
+  const counts = Object.entries(JSON.parse(await readFile(census, 'utf8')) as Record<string, number>);
+  await rm(census, { force: true });
+  const kinds: [string, string, RegExp][] = [
+    ['tail_reads', 'log tail reads (subscriptions, followers)', /FROM events WHERE position > /],
+    ['stream_reads', "stream reads (the command's own and related streams)", /FROM events WHERE stream = /],
+    ['appends', 'appends (append_batch)', /append_batch\(/],
+    ['projection_checkpoints', 'projection checkpoints', /projection_checkpoints/],
+    ['transactions', 'transactions (BEGIN/COMMIT/ROLLBACK)', /^(BEGIN|COMMIT|ROLLBACK)$/i],
+    ['graph', 'graph read model', /graph_(node|edge)/],
+    ['tree', 'tree (Merkle) read model', /tree_/],
+  ];
+  const byKind = new Map<string, number>();
+  let total = 0;
+  for (const [text, n] of counts) {
+    total += n;
+    const id = kinds.find(([, , re]) => re.test(text))?.[0] ?? 'other';
+    byKind.set(id, (byKind.get(id) ?? 0) + n);
+  }
+  const label = (id: string) => kinds.find(([k]) => k === id)?.[1] ?? 'other';
+  console.log(`queries: ${total} SQL statements for ${sent} commands sent (warm-up and refused included): ${round(total / sent)} per command`);
+  for (const [id, n] of [...byKind].sort((a, b) => b[1] - a[1])) console.log(`  ${String(round(n / sent)).padStart(6)} per command  ${label(id)}`);
+  console.log(JSON.stringify({ bench: 'commands-queries', statements_per_command: round(total / sent), ...Object.fromEntries([...byKind].map(([id, n]) => [`${id}_per_command`, round(n / sent)])) }));
 }
