@@ -10,8 +10,18 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import type { EventLog, RecordedEvent } from '../adapters/event-log/index.js';
 import { tenantStreamPrefix } from '../schemas/streams.js';
 import { KEY_ROTATED_EVENT_TYPE, KEYS_STREAM } from '../schemas/key-rotation-event.js';
-import { ChainVerifier, envelopeOf, fromRecordedEvent, keyIdOf, type ChainFailure, type ChainReport, type Keyring } from '../ledger/index.js';
-import { KeyChain, type ChainedKey, type TrustAnchor } from '../ledger/key-chain.js';
+import {
+  ChainVerifier,
+  envelopeOf,
+  fromRecordedEvent,
+  KeyChain,
+  keyIdOf,
+  type ChainedKey,
+  type ChainFailure,
+  type ChainReport,
+  type Keyring,
+  type TrustAnchor,
+} from '../ledger/index.js';
 
 /** A stream (of its tenant), a tenant's streams, or with neither the whole log. */
 export type VerifyScope = { readonly tenant?: string; readonly stream?: string };

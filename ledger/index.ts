@@ -15,6 +15,7 @@ export {
 } from './keyring.js';
 export { decodeKeyringFile, encodeKeyringFile, KeyringFile, KeyringFileEntry } from './keyring-file.js';
 export { ChainVerifier, verifyChain, verifyEvent, type ChainFailure, type ChainReport } from './verify.js';
+export { KeyChain, type ChainedKey, type TrustAnchor } from './key-chain.js';
 export { envelopeOf, fromRecordedEvent, toEventDraft, type StoredEnvelope } from './log-codec.js';
 // Tenant checkpoints (issue 14): pure modules, also what the offline verifier and a browser run.
 export { fromBase64, fromHex, toBase64, toHex } from './bytes.js';
