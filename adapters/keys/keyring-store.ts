@@ -46,10 +46,27 @@ async function loadSigningKeys(sources: KeySources, now: string): Promise<Keyrin
   }
   const path = devKeyringPath(sources.dataDir);
   const existing = await readKeyring(path, true);
-  if (existing !== undefined) return existing;
+  if (existing !== undefined) return withoutRetiredSeeds(path, existing);
   const keyring = new Keyring([], generateSigningKey(now));
   await writeKeyring(path, keyring);
   return keyring;
+}
+
+/**
+ * A development keyring rotated before rotation destroyed private keys still holds retired keys' seeds:
+ * they are dropped and the file rewritten, so only the active key can sign.
+ */
+async function withoutRetiredSeeds(path: string, keyring: Keyring): Promise<Keyring> {
+  const active = keyring.hasActive ? keyring.active : undefined;
+  const retiredWithSeed = keyring.entries.some((e) => e.keyId !== active?.keyId && keyring.signingKey(e.keyId) !== undefined);
+  if (!retiredWithSeed) return keyring;
+  const cleaned = new Keyring(
+    keyring.entries.filter((e) => e.keyId !== active?.keyId).map((e) => publicKeyEntry(e.publicKey, e.notBefore, e.notAfter)),
+    active,
+    keyring.trustedKeys,
+  );
+  await writeKeyring(path, cleaned);
+  return cleaned;
 }
 
 export function generateSigningKey(notBefore: string): SigningKey {
