@@ -8,9 +8,9 @@ export class ServerError extends Error {
     super(message);
   }
 
-  /** Worth asking again: no answer, a 5xx or a 429. */
+  /** Worth asking again: no answer, a 5xx, a 429, or a 409 (no checkpoint of the tenant yet). */
   get transient(): boolean {
-    return this.status === undefined || this.status >= 500 || this.status === 429;
+    return this.status === undefined || this.status >= 500 || this.status === 429 || this.status === 409;
   }
 }
 

@@ -43,9 +43,11 @@ export async function witnessCommand(_config: Config, argv: readonly string[], e
 
   await mkdir(o.state, { recursive: true, mode: 0o700 });
   const server = httpLogServer(url, token);
-  const { key, created } = await loadWitnessKey(o.key ?? defaultKeyFile(o.state), name);
-  console.error(`${created ? 'made a witness key; ' : ''}cosigning as ${key.verifier} (the log's operator lists it in COMPANYOS_WITNESSES)`);
   const logKeys = await pinnedLogKeys(o.state, o['log-key'] ?? [], o['trust-on-first-use'] === true, server, o.tenant);
+  const keyFile = o.key ?? defaultKeyFile(o.state);
+  const { key, created } = await loadWitnessKey(keyFile, name);
+  if (o.name !== undefined && key.name !== o.name) throw new UsageError(`--name: the witness key in ${keyFile} is named ${key.name} (a key's name is part of its id: it is chosen when the key is made)`);
+  console.error(`${created ? 'made a witness key; ' : ''}cosigning as ${key.verifier} (the log's operator lists it in COMPANYOS_WITNESSES)`);
   const origin = `${logKeyNameOf(logKeys)}/${o.tenant}`;
 
   let previous = await readIfPresent(checkpointFile(o.state));
