@@ -163,7 +163,13 @@ try {
       `emmett: 16 writers, bare appends on distinct streams: ${emmett.eventsPerS} events/s, latency ms p50 ${emmett.p50} p95 ${emmett.p95} p99 ${emmett.p99}, ` +
         `client CPU ${round(emmett.cpuMsPer1000 / 1000, 3)} ms/append`,
     );
-    for (const x of rounds) console.log(`${String(x.clients).padStart(4)} clients: commands/s ÷ Emmett's 16-writer appends/s = ${round(x.perSecond / emmett.eventsPerS)} (target ≥ 0.75)`);
+    const emmettCpuMs = emmett.cpuMsPer1000 / 1000;
+    for (const x of rounds) {
+      console.log(
+        `${String(x.clients).padStart(4)} clients: commands/s ÷ Emmett's 16-writer appends/s = ${round(x.perSecond / emmett.eventsPerS)} (target ≥ 0.75); ` +
+          `CPU: server ${x.serverCpuMsPerCommand} ms/command ÷ Emmett ${round(emmettCpuMs, 3)} ms/append = ${round(x.serverCpuMsPerCommand / emmettCpuMs, 1)}× (PostgreSQL's share not counted on either side)`,
+      );
+    }
   }
   console.log(load());
   if (rounds.length > 1) {
@@ -174,7 +180,7 @@ try {
   console.log(`memory: server rss ${(serverRss / 2 ** 20).toFixed(0)} MiB; load generator ${memory()}`);
   for (const x of rounds) {
     const l = x.latency;
-    const vsPeer = emmett ? { peer: 'emmett', emmett_writers16_events_per_s: emmett.eventsPerS, ratio: round(x.perSecond / emmett.eventsPerS) } : {};
+    const vsPeer = emmett ? { peer: 'emmett', emmett_writers16_events_per_s: emmett.eventsPerS, emmett_cpu_ms_per_append: round(emmett.cpuMsPer1000 / 1000, 3), ratio: round(x.perSecond / emmett.eventsPerS) } : {};
     console.log(JSON.stringify({ bench: 'commands', commands_per_s: x.perSecond, p50_ms: l.p50, p95_ms: l.p95, p99_ms: l.p99, clients: x.clients, refused: x.refused, errors: x.errors - x.refused, server_cpu_ms_per_command: x.serverCpuMsPerCommand, ...vsPeer }));
   }
 } finally {

@@ -97,7 +97,8 @@ function stack(id: number): number[] {
 // The window: from the first sample inside the command pipeline to the end.
 const inPipeline = (id: number) => stack(id).some((s) => /^commands\/pipeline\./.test(where(byId.get(s)!.callFrame.url)));
 let first = profile.samples.findIndex(inPipeline);
-if (first < 0) first = 0;
+const windowed = first >= 0;
+if (!windowed) first = 0;
 
 const selfByKind = new Map<string, number>();
 const selfByFunction = new Map<string, number>();
@@ -136,7 +137,7 @@ const table = (title: string, m: Map<string, number>, n: number) => {
   console.log(title);
   for (const [name, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, n)) console.log(`${ms(us)} ms ${pct(us)} ${per(us)}  ${name}`);
 };
-console.log(`${file}: ${profile.samples.length - first} samples from the first in the pipeline; busy ${ms(total).trim()} ms, idle ${ms(idle).trim()} ms${cpuMsPerCommand ? `; shares scaled to ${cpuMsPerCommand} ms of server CPU per command` : ''}`);
+console.log(`${file}: ${profile.samples.length - first} samples ${windowed ? 'from the first in the pipeline' : '(no pipeline: the whole profile)'}; busy ${ms(total).trim()} ms, idle ${ms(idle).trim()} ms${cpuMsPerCommand ? `; shares scaled to ${cpuMsPerCommand} ms of server CPU per command` : ''}`);
 table('\nself time by kind', selfByKind, 40);
 table(`\ntop ${top} functions by self time`, selfByFunction, top);
 table(`\nsocket I/O by the nearest of our modules on the stack`, socketByCaller, 12);
