@@ -48,6 +48,7 @@ const mistakes: [string, string[], Record<string, string>, RegExp][] = [
   ['negative position', ['replay', '--to-position', '-5'], {}, /^companyos: --to-position: "-5" looks like an option/],
   ['negative position, written as a value', ['replay', '--to-position=-5'], {}, /^companyos: --to-position: expected a log position/],
   ['option without its value', ['verify', '--tenant'], {}, /^companyos: Option '--tenant <value>' argument missing$/],
+  ['trusted checkpoint without a tenant', ['verify', '--trusted-checkpoint', 'note.txt'], {}, /^companyos: --trusted-checkpoint checks a whole tenant: give --tenant, without --stream$/],
   ['run start option value with a dash', ['run', 'start', 'deploy', '--reason', '-q'], {}, /^companyos: --reason: "-q" looks like an option.*; usage: companyos run start/],
   ['ttl over the lifetime cap', ['token', '--tenant', 'acme', '--roles', 'viewer', '--ttl', '601'], { COMPANYOS_JWT_MAX_TTL: '600' }, /^companyos: --ttl: 601 s is longer than a token may live \(600 s, COMPANYOS_JWT_MAX_TTL\)$/],
   ['demo token with an operator secret', ['demo', 'token'], { COMPANYOS_JWT_SECRET: 'an-operator-secret-of-enough-length' }, /^companyos: demo token works with development keys only/],
@@ -141,6 +142,8 @@ lifecycle('verify reads the store the server wrote: exit 0 and a summary; --json
   assert.is(out.code, 0, out.stderr);
   // The command's event, and the checkpoint the server signed at shutdown (acme/ledger).
   assert.match(out.stdout, /^ok: 2 events in 2 streams verified/, out.stdout);
+  // Its tree against that checkpoint: the command's event is anchored, the checkpoint's own event not yet.
+  assert.match(out.stdout, /^tree: 2 events; checkpoint 1 holds \(1 in the log\); 1 after it unanchored$/m, out.stdout);
   const json = await cli(['verify', '--stream', 'acme/graph.node/svc:cli', '--json']);
   const { trust, ...chains } = JSON.parse(json.stdout);
   assert.equal(chains, { ok: true, eventsChecked: 1, streamsChecked: 1, failures: [] });

@@ -2,10 +2,14 @@
 // needed): a stream, a tenant, or with neither option the whole log. Signatures count only from keys the key
 // chain reaches from the pinned keys (--trusted-key, else COMPANYOS_TRUSTED_KEYS; with neither, the log's
 // first key on first use, which it says). Exit 0 when intact; exit 1 naming the first broken link; --json
-// prints the same report as GET /v1/ledger/verify.
+// prints the same report as GET /v1/ledger/verify. For a tenant, its tree is also rebuilt from the events and held
+// against every checkpoint its log carries (commands/verify-tree.ts), and with --trusted-checkpoint FILE against a
+// note saved earlier: a rollback, truncation or deletion before it fails.
+import { readFile } from 'node:fs/promises';
 import * as t from 'io-ts';
 import { loadKeyring } from '../../adapters/keys/keyring-store.js';
 import { verifyLog, type TrustReport } from '../../commands/verify-log.js';
+import { verifyTenantTree, type TreeReport } from '../../commands/verify-tree.js';
 import type { Config } from '../../schemas/config.js';
 import { TrustedKeys } from '../../schemas/config.js';
 import { TenantId } from '../../schemas/primitives.js';
@@ -13,10 +17,20 @@ import { parseStream } from '../../schemas/streams.js';
 import { openLog } from '../open-log.js';
 import { ExitCode, parseOptions, UsageError } from './usage.js';
 
-const Options = t.partial({ tenant: TenantId, stream: t.string, json: t.boolean, 'trusted-key': TrustedKeys });
+const Options = t.partial({ tenant: TenantId, stream: t.string, json: t.boolean, 'trusted-key': TrustedKeys, 'trusted-checkpoint': t.string });
 
 export async function verifyCommand(config: Config, argv: readonly string[]): Promise<void> {
-  const o = parseOptions(argv, { tenant: { type: 'string' }, stream: { type: 'string' }, json: { type: 'boolean' }, 'trusted-key': { type: 'string' } }, Options);
+  const o = parseOptions(
+    argv,
+    { tenant: { type: 'string' }, stream: { type: 'string' }, json: { type: 'boolean' }, 'trusted-key': { type: 'string' }, 'trusted-checkpoint': { type: 'string' } },
+    Options,
+  );
+  if (o['trusted-checkpoint'] !== undefined && (o.tenant === undefined || o.stream !== undefined)) {
+    throw new UsageError('--trusted-checkpoint checks a whole tenant: give --tenant, without --stream');
+  }
+  const trustedCheckpoint = o['trusted-checkpoint'] === undefined ? undefined : await readFile(o['trusted-checkpoint'], 'utf8').catch((error: unknown) => {
+    throw new UsageError(`--trusted-checkpoint: cannot read ${o['trusted-checkpoint']}: ${error instanceof Error ? error.message : String(error)}`);
+  });
   const streamTenant = o.stream !== undefined ? parseStream(o.stream)?.tenant : undefined;
   if (o.stream !== undefined && streamTenant === undefined) throw new UsageError(`--stream: "${o.stream}" is not a stream name (tenant/category/id)`);
   if (o.tenant !== undefined && streamTenant !== undefined && o.tenant !== streamTenant) {
@@ -29,15 +43,20 @@ export async function verifyCommand(config: Config, argv: readonly string[]): Pr
   const opened = await openLog(config);
   try {
     const report = await verifyLog(opened.log, keyring, { ...(tenant === undefined ? {} : { tenant }), ...(o.stream === undefined ? {} : { stream: o.stream }) });
-    const ok = report.failures.length === 0;
-    if (o.json) console.log(JSON.stringify({ ok, ...report }));
+    // A whole tenant: its tree against its checkpoints (and the one kept by the caller), as GET /v1/ledger/verify does.
+    const tree = tenant !== undefined && o.stream === undefined
+      ? await verifyTenantTree(opened.log, keyring, tenant, config.ledger.logOrigin, trustedCheckpoint === undefined ? {} : { trustedCheckpoint })
+      : undefined;
+    const ok = report.failures.length === 0 && (tree === undefined || tree.failures.length === 0);
+    if (o.json) console.log(JSON.stringify({ ok, ...report, ...(tree === undefined ? {} : { tree }) }));
     else {
-      if (ok) console.log(`ok: ${report.eventsChecked} events in ${report.streamsChecked} streams verified (${opened.description})`);
+      if (report.failures.length === 0) console.log(`ok: ${report.eventsChecked} events in ${report.streamsChecked} streams verified (${opened.description})`);
       else {
         const first = report.failures[0]!;
         console.log(`broken: ${first.stream} revision ${first.revision} (event ${first.eventId}): ${first.reason}`);
         if (report.failures.length > 1) console.log(`${report.failures.length - 1} more failure(s); --json lists them all`);
       }
+      if (tree !== undefined) console.log(treeLine(tree));
       console.log(trustLine(report.trust));
     }
     if (!ok) throw new ExitCode(1);
@@ -51,4 +70,13 @@ function trustLine(trust: TrustReport): string {
   const chain = trust.keys.map((k) => k.keyId).join(' -> ');
   if (trust.mode === 'pinned') return `keys: chain from pinned ${trust.anchors.join(', ')}: ${chain}${trust.warning === undefined ? '' : `; ${trust.warning}`}`;
   return `keys: ${trust.warning ?? 'no trusted key configured'}${chain === '' ? '' : ` (chain: ${chain})`}`;
+}
+
+/** The tenant's tree against its checkpoints, as one line (the first failure, if any). */
+function treeLine(tree: TreeReport): string {
+  const trusted = tree.trusted === undefined ? '' : tree.trusted.ok ? `; the trusted checkpoint ${tree.trusted.treeSize} holds` : '';
+  const first = tree.failures[0];
+  if (first !== undefined) return `tree broken: ${first.reason}${tree.failures.length > 1 ? ` (${tree.failures.length - 1} more; --json lists them)` : ''}`;
+  const anchored = tree.anchoredSize === 0 ? 'no checkpoint yet' : `checkpoint ${tree.anchoredSize} holds (${tree.checkpoints} in the log)`;
+  return `tree: ${tree.treeSize} events; ${anchored}; ${tree.unanchored} after it unanchored${trusted}`;
 }
