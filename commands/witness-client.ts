@@ -15,7 +15,7 @@ export class ServerError extends Error {
 }
 
 /** The log server at `url` (its base, e.g. http://127.0.0.1:8080), as `token`'s tenant. */
-export function httpLogServer(url: string, token: string, timeoutMs = 30_000): LogServer & { keys(): Promise<readonly string[]> } {
+export function httpLogServer(url: string, token: string, timeoutMs = 30_000): LogServer & { keys(): Promise<readonly string[]>; rotations(): Promise<readonly unknown[]> } {
   const base = url.replace(/\/+$/, '');
   const call = async (method: string, path: string, body?: unknown): Promise<Response> => {
     let response: Response;
@@ -54,6 +54,11 @@ export function httpLogServer(url: string, token: string, timeoutMs = 30_000): L
     async keys() {
       const body = (await (await call('GET', '/v1/ledger/keys')).json()) as { keys?: { noteVerifier?: unknown }[] };
       return (body.keys ?? []).map((k) => k.noteVerifier).filter((v): v is string => typeof v === 'string');
+    },
+    /** GET /v1/ledger/keys: the sealed rotations of the log's key, oldest first (commands/witness-keys.ts judges them). */
+    async rotations() {
+      const body = (await (await call('GET', '/v1/ledger/keys')).json()) as { rotations?: unknown };
+      return Array.isArray(body.rotations) ? body.rotations : [];
     },
   };
 }

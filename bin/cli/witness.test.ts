@@ -4,8 +4,9 @@
 // follows the tree as it grows (a consistency proof each time), also without --once. A server that answers
 // an earlier checkpoint (a rollback: a lying server, and the live one with its later checkpoints deleted),
 // another root at the same size, or a larger tree that does not extend the one it held (a fork) is refused:
-// one line naming both sizes, exit 1 as a process. The server keeps cosignatures only by the witnesses its
-// operator configured, over checkpoints it issued.
+// one line naming both sizes, exit 1 as a process. After a rotation of the log's key, a checkpoint by the new
+// key is refused until the rotation sealed by the pinned key is published, then the new key is pinned. The
+// server keeps cosignatures only by the witnesses its operator configured, over checkpoints it issued.
 import { execFile } from 'node:child_process';
 import { createPrivateKey, sign } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -24,7 +25,10 @@ import { openCheckpointNote } from '../../ledger/offline-verifier.js';
 import { ED25519_NOTE, ed25519NoteSigner, parseNote, parseVerifierString, signNote, verifierString } from '../../ledger/signed-note.js';
 import type { Config } from '../../schemas/config.js';
 import { openReadModelBed, type ReadModelBed } from '../../test/read-model-bed.js';
-import { TEST_SEED } from '../../test/test-events.js';
+import { OTHER_TEST_SEED, TEST_SEED, testSigningKey } from '../../test/test-events.js';
+import { openMemoryLog } from '../../test/logs.js';
+import { publicKeyEntry } from '../../ledger/index.js';
+import { appendKeyRotation, keyRotations } from '../../commands/rotate-key.js';
 import { UsageError } from './failures.js';
 import { witnessCommand } from './witness.js';
 
@@ -84,13 +88,17 @@ const latest = async (ctx: Ctx) => (await ctx.bed.api.call('GET', '/v1/ledger/ch
 function logSigner(ctx: Ctx) {
   const parsed = parseVerifierString(ctx.logKey);
   if (!parsed.ok) throw new Error(parsed.reason);
-  const key = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(TEST_SEED)]), format: 'der', type: 'pkcs8' });
+  const key = privateKeyOf(TEST_SEED);
   return ed25519NoteSigner(parsed.value.name, parsed.value.publicKey, (m) => new Uint8Array(sign(null, m, key)));
 }
 
-/** A server that answers the witness with `note` and an empty consistency proof, and takes any cosignature. */
-async function lyingServer(note: string): Promise<{ url: string; close(): Promise<void> }> {
+const privateKeyOf = (seed: Uint8Array) =>
+  createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(seed)]), format: 'der', type: 'pkcs8' });
+
+/** A server that answers the witness with `note`, an empty consistency proof and `keys`, and takes any cosignature. */
+async function lyingServer(note: string, keys: unknown = { keys: [], rotations: [] }): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
+    if (req.url === '/v1/ledger/keys') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(keys));
     if (req.url === '/v1/ledger/checkpoint') return void res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(note);
     if (req.url?.startsWith('/v1/ledger/proofs/consistency')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ hashes: [] }));
     res.writeHead(201, { 'content-type': 'application/json' }).end('{}');
@@ -285,6 +293,40 @@ test('without --once it follows: each grown checkpoint cosigned as it appears, u
     assert.ok(served.ok && served.value.checkpoint.size === size);
   } finally {
     [console.log, console.error] = [log, error];
+  }
+});
+
+test("after a rotation of the log's key: refused until the key's sealed rotation is published, then followed", async (ctx) => {
+  // The server's key (TEST_SEED) hands over to NEXT, sealed on a log of its own; the witness's held checkpoint
+  // stays the live one, re-signed by NEXT (same size and root: nothing to prove but the signature).
+  const NEXT = testSigningKey(OTHER_TEST_SEED);
+  const rotationLog = await openMemoryLog();
+  const nextNote = verifierString('ledger.test', ED25519_NOTE, NEXT.publicKey);
+  try {
+    await appendKeyRotation(rotationLog.log, testSigningKey(), publicKeyEntry(NEXT.publicKey, NEXT.notBefore), new Date().toISOString());
+    const rotations = JSON.parse(JSON.stringify(await keyRotations(rotationLog.log))) as unknown[];
+    const held = parseNote(await readFile(checkpointFile(ctx.state), 'utf8'));
+    assert.ok(held.ok);
+    const byNext = signNote(held.value.text, [ed25519NoteSigner('ledger.test', NEXT.publicKey, (m) => new Uint8Array(sign(null, m, privateKeyOf(OTHER_TEST_SEED))))]);
+    const unpublished = await lyingServer(byNext);
+    try {
+      const r = await witness(ctx, unpublished.url);
+      assert.instance(r.error, WitnessRefusal);
+      assert.match((r.error as Error).message, /^checkpoint refused: no signature by a known key/);
+    } finally {
+      await unpublished.close();
+    }
+    const published = await lyingServer(byNext, { keys: [], rotations });
+    try {
+      const r = await witness(ctx, published.url);
+      assert.is(r.error, undefined, String(r.error));
+      assert.match(r.err, new RegExp(`pinned log key ${nextNote.replaceAll('+', '\\+')}: the rotation to it is sealed by ${ctx.logKey.replaceAll('+', '\\+')}`));
+      assert.ok((await readFile(logKeyFile(ctx.state), 'utf8')).split('\n').includes(nextNote));
+    } finally {
+      await published.close();
+    }
+  } finally {
+    await rotationLog.close();
   }
 });
 

@@ -1,14 +1,15 @@
 // `companyos witness --url URL --tenant T --state DIR [--log-key VERIFIER... | --trust-on-first-use] [--key FILE]
 // [--name NAME] [--once] [--interval S]`: follows one tenant's checkpoints on a log server over HTTP only
 // (COMPANYOS_TOKEN: a token of that tenant) and cosigns each one that extends the last it accepted
-// (commands/witness.ts). The log keys are pinned in DIR/log-key: from --log-key (each one given is added, as
-// after a rotation of the log's key), or, only when asked with --trust-on-first-use, the key the server
-// publishes now (said on stderr). A rollback or a fork stops the witness with one line naming the sizes,
+// (commands/witness.ts). The log keys are pinned in DIR/log-key: from --log-key (each one given is added),
+// or, only when asked with --trust-on-first-use, the key the server publishes now (said on stderr); and each
+// key a pinned one hands over to in a sealed rotation (commands/witness-keys.ts), said on stderr too. A rollback or a fork stops the witness with one line naming the sizes,
 // exit 1; a server it cannot reach is retried (with --once: exit 1).
 import { hostname } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { ServerError, httpLogServer } from '../../commands/witness-client.js';
 import { checkpointFile, defaultKeyFile, loadWitnessKey, logKeyFile, readIfPresent, writeAtomically } from '../../commands/witness-state.js';
+import { followRotations } from '../../commands/witness-keys.js';
 import { WitnessRefusal, logKeyNameOf, witnessStep } from '../../commands/witness.js';
 import { toBase64 } from '../../ledger/bytes.js';
 import { openCheckpointNote } from '../../ledger/offline-verifier.js';
@@ -43,7 +44,7 @@ export async function witnessCommand(_config: Config, argv: readonly string[], e
 
   await mkdir(o.state, { recursive: true, mode: 0o700 });
   const server = httpLogServer(url, token);
-  const logKeys = await pinnedLogKeys(o.state, o['log-key'] ?? [], o['trust-on-first-use'] === true, server, o.tenant);
+  let logKeys = await pinnedLogKeys(o.state, o['log-key'] ?? [], o['trust-on-first-use'] === true, server, o.tenant);
   const keyFile = o.key ?? defaultKeyFile(o.state);
   const { key, created } = await loadWitnessKey(keyFile, name);
   if (o.name !== undefined && key.name !== o.name) throw new UsageError(`--name: the witness key in ${keyFile} is named ${key.name} (a key's name is part of its id: it is chosen when the key is made)`);
@@ -57,6 +58,13 @@ export async function witnessCommand(_config: Config, argv: readonly string[], e
   try {
     for (;;) {
       try {
+        // The log's key rotated: each next key a pinned one sealed the rotation to is pinned too.
+        const reached = await followRotations(logKeys, await server.rotations());
+        if (reached.length > 0) {
+          logKeys = [...logKeys, ...reached.map((r) => r.key)];
+          await writeAtomically(logKeyFile(o.state), logKeys.map((k) => `${k}\n`).join(''));
+          for (const r of reached) console.error(`pinned log key ${r.key}: the rotation to it is sealed by ${r.from}`);
+        }
         const step = await witnessStep({
           server, logKeys, origin, signer: key.signer, previous,
           save: (note) => writeAtomically(checkpointFile(o.state), note),
@@ -81,9 +89,9 @@ export async function witnessCommand(_config: Config, argv: readonly string[], e
 
 /**
  * The log keys this witness trusts, pinned in DIR/log-key (one a line): each --log-key not yet pinned is added
- * (after a rotation of the log's key, its operator adds the new one, checked out of band: the old one still
- * opens the checkpoint kept from before). With none pinned and none given, only --trust-on-first-use pins
- * the key that opens the server's checkpoint now, and says so.
+ * (a key the operator vouches for out of band; the keys pinned before still open the checkpoint kept from
+ * before). With none pinned and none given, only --trust-on-first-use pins the key that opens the server's
+ * checkpoint now, and says so.
  */
 async function pinnedLogKeys(dir: string, given: readonly string[], tofu: boolean, server: ReturnType<typeof httpLogServer>, tenant: string): Promise<string[]> {
   const pinned = ((await readIfPresent(logKeyFile(dir))) ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
