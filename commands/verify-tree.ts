@@ -10,7 +10,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import type { EventLog, RecordedEvent } from '../adapters/event-log/index.js';
 import { toBase64, equalBytes } from '../ledger/bytes.js';
 import { openCheckpoint } from '../ledger/checkpoint-note.js';
-import { envelopeOf, type Keyring } from '../ledger/index.js';
+import { fromRecordedEvent, type Keyring } from '../ledger/index.js';
 import { CompactRange, leafHash, rootOf, rootPlan, type Hash } from '../ledger/merkle.js';
 import { ed25519NoteVerifier } from '../ledger/signed-note.js';
 import { CHECKPOINT_EVENT_TYPE, CheckpointSignedData } from '../schemas/checkpoint-event.js';
@@ -84,12 +84,13 @@ export class TreeRebuilder {
   }
 
   add(r: RecordedEvent): void {
-    const envelope = envelopeOf(r);
-    // A leaf per event sealed for this tenant (as the tree read model counts them); an event moved here from
-    // another tenant is not one, and the chains name it.
-    if (envelope.tenant !== this.#tenant || typeof envelope.hash !== 'string' || !/^[0-9a-f]{64}$/.test(envelope.hash)) return;
+    // A leaf per event sealed for this tenant whose envelope decodes, as the tree read model counts them (the
+    // projector skips one that does not as a fault); the chains name both an event moved here from another
+    // tenant and one that does not decode.
+    const decoded = fromRecordedEvent(r);
+    if (isLeft(decoded) || decoded.right.tenant !== this.#tenant) return;
     const leafIndex = this.#range.size;
-    for (const c of this.#range.append(leafHash(Buffer.from(envelope.hash, 'hex')))) this.#subtrees.add(c.level, c.index, c.hash);
+    for (const c of this.#range.append(leafHash(Buffer.from(decoded.right.hash, 'hex')))) this.#subtrees.add(c.level, c.index, c.hash);
     if (r.type === CHECKPOINT_EVENT_TYPE && r.stream === ledgerStream(this.#tenant)) this.#checkpoints.push({ leafIndex, eventId: r.id, data: r.data });
   }
 

@@ -103,13 +103,14 @@ function faultSuite(name: string, url: string | undefined) {
     assert.is((await call('GET', '/v1/graph/nodes/svc:bad', 'acme')).status, 404);
 
     const store = system.readStore;
-    // Both projections that read it skip it: the graph, and the audit index (every event).
+    // The projections that read it skip it: the graph, and the audit index and the tenant trees (every event).
     const audit = projectors.find((p) => p.name === 'audit')!;
     assert.ok(await audit.waitFor(last, 30_000));
+    assert.ok(await projectors.find((p) => p.name === 'tree')!.waitFor(last, 30_000));
     const faults = await store.withSession((s) => listFaults(s, store.schema));
     assert.equal(
       faults.map((f) => [f.projection, f.position, f.eventId, f.tenant, f.eventType]),
-      ['audit', 'graph'].map((p) => [p, bad.position, bad.id, 'acme', 'graph.node.upserted']),
+      ['audit', 'graph', 'tree'].map((p) => [p, bad.position, bad.id, 'acme', 'graph.node.upserted']),
     );
 
     await until('the faults in /metrics', async () => {
@@ -131,9 +132,10 @@ function faultSuite(name: string, url: string | undefined) {
     // An operator acknowledges it: ready again (the event stays skipped), the gauge back to 0.
     assert.is(await store.withSession((s) => acknowledgeFaults(s, store.schema, 'graph', bad.position)), 1);
     await until('the graph fault gone from /readyz', async () => !(await call('GET', '/readyz')).text.includes('projection graph (fault'));
-    assert.is((await call('GET', '/readyz')).status, 503, 'the audit fault still holds readiness back');
+    assert.is((await call('GET', '/readyz')).status, 503, 'the audit and tree faults still hold readiness back');
     assert.is(await store.withSession((s) => acknowledgeFaults(s, store.schema, 'audit')), 1);
-    await until('ready after both acknowledgements', async () => (await call('GET', '/readyz')).status === 200);
+    assert.is(await store.withSession((s) => acknowledgeFaults(s, store.schema, 'tree')), 1);
+    await until('ready after the acknowledgements', async () => (await call('GET', '/readyz')).status === 200);
     assert.match((await call('GET', '/metrics')).text, /companyos_projection_faults\{projection="graph"\} 0/);
     assert.is((await call('GET', '/v1/graph/nodes/svc:bad', 'acme')).status, 404);
   });

@@ -1,6 +1,7 @@
 // The tenant trees as a read model: per tenant, an RFC 6962 Merkle tree whose leaves are the tenant's
 // events in log order (every stream, denials and checkpoint events included), leaf input = the 32 bytes
-// of the event's sealed `hash`. Per batch and tenant: resume the right edge from the stored perfect
+// of the event's sealed `hash`. An event whose envelope does not decode is skipped as a fault, as by every
+// read model (commands/verify-tree.ts counts leaves the same way; the chain verification names the event). Per batch and tenant: resume the right edge from the stored perfect
 // subtrees (ledger/merkle.ts CompactRange), append, and COPY every perfect subtree completed, the leaf's
 // event, and the checkpoints the batch holds. A pure function of the events: replay digests it like the others.
 import { isLeft } from 'fp-ts/lib/Either.js';
