@@ -54,7 +54,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   },
   token: {
     summary: 'print a development token signed with the development secret',
-    usage: 'token --tenant T --roles a,b [--region R] [--subject S] [--ttl SECONDS]',
+    usage: 'token --tenant T --roles a,b [--region R] [--subject S] [--ttl SECONDS] [--auth-time=EPOCH|-SECONDS_AGO] [--acr ACR] [--amr m1,m2] [--purpose P]',
     example: 'companyos token --tenant acme --roles editor --region us-east',
     details: async () => [`roles: ${Object.keys((await import('../adapters/auth/jwt.js')).Role.keys).join(', ')}`],
     load: async () => (await import('./cli/token.js')).tokenCommand,
@@ -73,8 +73,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   },
   witness: {
     summary: "follow a tenant's signed checkpoints over HTTP (COMPANYOS_TOKEN), cosign each that extends the last; exit 1 on a rollback or a fork",
-    usage: 'witness --url URL --tenant T --state DIR [--log-key VERIFIER... | --trust-on-first-use] [--key FILE] [--name NAME] [--once] [--interval S]',
+    usage: 'witness --url URL --tenant T --state DIR [--log-key VERIFIER... | --trust-on-first-use] [--key FILE] [--name NAME] [--once] [--interval S] | witness key --state DIR [--key FILE] [--name NAME]',
     example: 'COMPANYOS_TOKEN=$(companyos token --tenant acme --roles viewer) companyos witness --url http://127.0.0.1:8080 --tenant acme --state ./witness --trust-on-first-use --once',
+    subcommands: { key: { usage: 'witness key --state DIR [--key FILE] [--name NAME]', example: 'companyos witness key --state ./witness --name witness.example.org' } },
     load: async () => (await import('./cli/witness.js')).witnessCommand,
   },
   policy: {

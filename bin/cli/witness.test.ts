@@ -129,6 +129,18 @@ test.after(async (ctx) => {
   await rm(ctx.state, { recursive: true, force: true });
 });
 
+test('witness key prints the verifier key of the key in the state directory (the one the operator configured)', async (ctx) => {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...parts: unknown[]) => void lines.push(parts.join(' '));
+  try {
+    await witnessCommand({} as Config, ['key', '--state', ctx.state]);
+  } finally {
+    console.log = log;
+  }
+  assert.equal(lines, [ctx.witness.verifier]);
+});
+
 test('no log key pinned: a usage error, unless told --log-key or --trust-on-first-use; nothing is cosigned', async (ctx) => {
   const r = await witness(ctx, ctx.url);
   assert.instance(r.error, UsageError);

@@ -3,7 +3,9 @@
 // (COMPANYOS_TOKEN: a token of that tenant) and cosigns each one that extends the last it accepted
 // (commands/witness.ts). The log keys are pinned in DIR/log-key: from --log-key (each one given is added),
 // or, only when asked with --trust-on-first-use, the key the server publishes now (said on stderr); and each
-// key a pinned one hands over to in a sealed rotation (commands/witness-keys.ts), said on stderr too. A rollback or a fork stops the witness with one line naming the sizes,
+// key a pinned one hands over to in a sealed rotation (commands/witness-keys.ts), said on stderr too.
+// `companyos witness key --state DIR` prints the witness's verifier key (made if absent): what the log's
+// operator adds to COMPANYOS_WITNESSES. A rollback or a fork stops the witness with one line naming the sizes,
 // exit 1; a server it cannot reach is retried (with --once: exit 1).
 import { hostname } from 'node:os';
 import { mkdir } from 'node:fs/promises';
@@ -30,7 +32,23 @@ const SPEC = {
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+const KeyOptions = t.intersection([t.type({ state: t.string }), t.partial({ key: t.string, name: t.string })]);
+
+/** `witness key --state DIR [--key FILE] [--name NAME]`: prints the witness's verifier key (made if absent), for COMPANYOS_WITNESSES. */
+async function witnessKey(argv: readonly string[]): Promise<void> {
+  const o = parseOptions(argv, { state: { type: 'string' }, key: { type: 'string' }, name: { type: 'string' } }, KeyOptions);
+  const name = o.name ?? `witness.${hostname().toLowerCase()}`;
+  if (!isKeyName(name)) throw new UsageError(`--name: ${JSON.stringify(name)} has a space or "+"`);
+  await mkdir(o.state, { recursive: true, mode: 0o700 });
+  const keyFile = o.key ?? defaultKeyFile(o.state);
+  const { key, created } = await loadWitnessKey(keyFile, name);
+  if (o.name !== undefined && key.name !== o.name) throw new UsageError(`--name: the witness key in ${keyFile} is named ${key.name} (a key's name is part of its id: it is chosen when the key is made)`);
+  if (created) console.error(`made a witness key in ${keyFile}`);
+  console.log(key.verifier);
+}
+
 export async function witnessCommand(_config: Config, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (argv[0] === 'key') return witnessKey(argv.slice(1));
   const o = parseOptions(argv, SPEC, Options);
   const url = o.url ?? env['COMPANYOS_URL'];
   if (url === undefined || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`--url: ${url === undefined ? 'missing (or set COMPANYOS_URL)' : `"${url}" is not an http(s) URL`}`);
