@@ -157,6 +157,7 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
     clock,
     newId: randomUUID,
     auditRetry: { attempts: 20, baseDelayMs: 2, onConflict: () => metrics.revisionConflicts.inc({ stream: 'audit' }) },
+    tenantRegions: config.tenantRegions,
   };
   const pipeline = new CommandPipeline({
     ...access,

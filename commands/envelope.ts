@@ -12,6 +12,8 @@ export interface RequestInfo {
   readonly idempotencyKey?: string;
   /** Policy context: time, network zone, device trust, risk score, purpose. */
   readonly context: Readonly<Record<string, JsonValue>>;
+  /** `?explain=true`: a denial tells an admin which conditions failed. */
+  readonly explain?: boolean;
 }
 
 /** Provenance as eventMeta takes it: the decoded command's (schemas/provenance.ts), or a server-made one. */

@@ -10,6 +10,7 @@ import type { SealedEvent } from '../schemas/sealed-event.js';
 import type { JsonValue } from '../schemas/json.js';
 import { formatValidationErrors } from '../schemas/validation.js';
 import { authorize, explain, type AccessDeps } from './access.js';
+import { withDecisionContext } from './decision-context.js';
 import type { AuthorizationDecision, AuthorizationRequest, Principal } from './authorizer.js';
 import { commandActionGroups } from './policy-actions.js';
 import { eventMeta, type RequestInfo } from './envelope.js';
@@ -100,7 +101,7 @@ export class CommandPipeline {
       ...relatedStreams.map(([, rel]) => this.#folded.read(this.#deps.log, rel.stream, rel.fold)),
     ]);
     const related = Object.fromEntries(relatedStreams.map(([key], i) => [key, relatedFolded[i]!.state]));
-    const request = authorizationRequest(type, handler, cmd, own!.state, principal, tenant, info);
+    const request = withDecisionContext(authorizationRequest(type, handler, cmd, own!.state, principal, tenant, info), this.#deps);
     const decision = this.#deps.authorizer.authorize(request, this.#deps.newId());
     const answer: Preflight = {
       command: type,
@@ -236,7 +237,7 @@ export class CommandPipeline {
       if (!access.allowed) return left(access.failure);
       decision = access.decision;
     } else {
-      decision = this.#deps.authorizer.authorize(request, this.#deps.newId());
+      decision = this.#deps.authorizer.authorize(withDecisionContext(request, this.#deps), this.#deps.newId());
       if (!decision.allowed) return RECHECK;
     }
     const decisionRef = { id: decision.id, policyVersion: decision.policyVersion, determiningPolicies: decision.determiningPolicies };

@@ -24,6 +24,7 @@ const CATALOGUE = {
   // Who asks
   unauthenticated: { status: 401, title: 'Authentication required' },
   forbidden: { status: 403, title: 'The action is not allowed' },
+  'insufficient-user-authentication': { status: 401, title: 'A fresher or stronger authentication is required (RFC 9470)' },
   // What is asked about
   'not-found': { status: 404, title: 'No such resource' },
   'unknown-command': { status: 404, title: 'Unknown command type' },

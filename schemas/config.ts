@@ -5,6 +5,7 @@ import { DEFAULT_EGRESS, EgressAllow, type EgressPolicy } from './egress.js';
 import { formatValidationErrors } from './validation.js';
 import { TrustedKeySpec } from './key-rotation-event.js';
 import { WitnessKeys } from './cosignatures.js';
+import { TenantRegionsC, type TenantRegions } from './tenant-regions.js';
 
 const urlOf = (name: string, protocols: readonly string[]) =>
   new t.Type<string, string, unknown>(
@@ -159,6 +160,7 @@ export const Environment = t.partial({
     t.identity,
   ),
   COMPANYOS_WITNESSES: WitnessKeys,
+  COMPANYOS_TENANT_REGIONS: TenantRegionsC,
   COMPANYOS_CHECKPOINT_INTERVAL: new t.Type<number, string, unknown>(
     'COMPANYOS_CHECKPOINT_INTERVAL (seconds, 0.01-3600)',
     (u): u is number => typeof u === 'number',
@@ -218,6 +220,8 @@ export interface Config {
     readonly maxTtlSeconds: number;
   };
   readonly policyFile: string | undefined;
+  /** COMPANYOS_TENANT_REGIONS: tenant → the regions it is sovereign to (policy tenant-residency). */
+  readonly tenantRegions: TenantRegions;
   /** PostgreSQL schema of the log and read models (several systems can share one database). */
   readonly pgSchema: string;
   /** The tenant trees' signed checkpoints (projections/tree, commands/checkpointer.ts). */
@@ -279,6 +283,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
       maxTtlSeconds: e.COMPANYOS_JWT_MAX_TTL ?? 24 * 3600,
     },
     policyFile: e.COMPANYOS_POLICY_FILE,
+    tenantRegions: e.COMPANYOS_TENANT_REGIONS ?? {},
     pgSchema: e.COMPANYOS_PG_SCHEMA ?? 'companyos',
     pgQueryTimeoutMs: e.COMPANYOS_PG_QUERY_TIMEOUT ?? DEFAULT_PG_QUERY_TIMEOUT_MS,
     ledger: { logOrigin: e.COMPANYOS_LOG_ORIGIN ?? 'companyos.local', checkpointIntervalMs: e.COMPANYOS_CHECKPOINT_INTERVAL ?? 1000, witnesses: e.COMPANYOS_WITNESSES ?? [] },

@@ -17,7 +17,14 @@ export type Role = t.TypeOf<typeof Role>;
 const Claims = t.intersection([
   // The subject becomes the actor id of every event the token causes: text the stores can hold.
   t.type({ sub: boundedString(256, 'sub (1-256 characters, no control characters)'), tenant: TenantId, roles: t.array(Role) }),
-  t.partial({ region: Region, auth_time: t.number }),
+  // auth_time, acr and amr (OpenID Connect Core §2) feed step-up policies (RFC 9470); purpose, reads of personal data.
+  t.partial({
+    region: Region,
+    auth_time: t.number,
+    acr: boundedString(256, 'acr'),
+    amr: t.array(boundedString(64, 'amr')),
+    purpose: boundedString(128, 'purpose (1-128 characters)'),
+  }),
 ]);
 
 export class AuthenticationError extends Error {
@@ -84,7 +91,12 @@ export function jwtVerifier(key: Uint8Array | JWTVerifyGetKey, options: JwtOptio
       const claims = Claims.decode(payload);
       if (isLeft(claims)) throw new AuthenticationError(`token claims invalid: ${formatValidationErrors(claims.left).join('; ')}`);
       const c = claims.right;
-      const principal: Principal = { id: c.sub, tenant: c.tenant, roles: c.roles, region: c.region, authTime: c.auth_time, authn: 'jwt' };
+      const principal: Principal = {
+        id: c.sub, tenant: c.tenant, roles: c.roles, region: c.region, authTime: c.auth_time, authn: 'jwt',
+        ...(c.acr !== undefined ? { acr: c.acr } : {}),
+        ...(c.amr !== undefined ? { amr: c.amr } : {}),
+        ...(c.purpose !== undefined ? { purpose: c.purpose } : {}),
+      };
       const exp = (payload as { exp?: unknown }).exp;
       if (typeof exp === 'number') {
         if (verified.size >= CACHE_SIZE) verified.delete(verified.keys().next().value!);
@@ -114,6 +126,11 @@ export interface DevelopmentTokenClaims {
   readonly subject?: string;
   /** Lifetime in seconds; default 12 hours, or the lifetime cap when that is shorter. */
   readonly ttlSeconds?: number;
+  /** When the user authenticated (seconds since the epoch); default the issue time. */
+  readonly authTime?: number;
+  readonly acr?: string;
+  readonly amr?: readonly string[];
+  readonly purpose?: string;
 }
 
 /** Issues an HS256 token for development and tests; `nowSeconds` comes from the caller. */
@@ -127,8 +144,11 @@ export async function issueDevelopmentToken(
   const ttl = claims.ttlSeconds ?? Math.min(12 * 3600, maxTtl);
   // A token the verifier would refuse is no use to anyone.
   if (ttl > maxTtl) throw new RangeError(`a token may live at most ${maxTtl} s, not ${ttl} s`);
-  const body: Record<string, unknown> = { tenant: claims.tenant, roles: [...claims.roles], auth_time: nowSeconds };
+  const body: Record<string, unknown> = { tenant: claims.tenant, roles: [...claims.roles], auth_time: claims.authTime ?? nowSeconds };
   if (claims.region !== undefined) body['region'] = claims.region;
+  if (claims.acr !== undefined) body['acr'] = claims.acr;
+  if (claims.amr !== undefined) body['amr'] = [...claims.amr];
+  if (claims.purpose !== undefined) body['purpose'] = claims.purpose;
   return new SignJWT(body)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.subject ?? `dev:${claims.tenant}:${claims.roles.join('+')}`)

@@ -9,7 +9,7 @@
 // tenant-isolation from its own set can open its resources to other tenants, never reach theirs.
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { EventLog, LogSubscription, RecordedEvent } from '../event-log/index.js';
-import type { AuthorizationDecision, AuthorizationRequest, Authorizer } from '../../commands/authorizer.js';
+import type { AuthorizationDecision, AuthorizationRequest, Authorizer, PolicyConditions } from '../../commands/authorizer.js';
 import { fromRecordedEvent } from '../../ledger/log-codec.js';
 import { PolicyEvent } from '../../schemas/policy.js';
 import { parseStream } from '../../schemas/streams.js';
@@ -64,9 +64,17 @@ export class TenantPolicies implements Authorizer {
   }
 
   authorize(request: AuthorizationRequest, decisionId: string): AuthorizationDecision {
+    return this.#deciding(request).authorize(request, decisionId);
+  }
+
+  conditions(request: AuthorizationRequest): readonly PolicyConditions[] {
+    return this.#deciding(request).conditions(request);
+  }
+
+  #deciding(request: AuthorizationRequest): CedarAuthorizer {
     const owner = request.resource.attributes['tenant'];
     const tenant = typeof owner === 'string' ? owner : request.principal.tenant;
-    return (this.#inForce.get(tenant) ?? this.#default).authorizer.authorize(request, decisionId);
+    return (this.#inForce.get(tenant) ?? this.#default).authorizer;
   }
 
   /** Applies one recorded policy event (others are ignored). Throws on one it cannot read. */

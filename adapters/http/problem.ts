@@ -3,6 +3,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { domainError, type DomainError, type DomainErrorCode } from '../../domain/errors.js';
+import { stepUpChallenge } from './step-up-challenge.js';
 
 export interface Problem {
   readonly type: string;
@@ -33,5 +34,20 @@ export const problem = (code: DomainErrorCode, detail: string, extensions?: Read
 export function sendProblem(c: Context, p: Problem): Response {
   const requestId = c.get('requestId' as never) as string | undefined;
   const body = { ...p, instance: c.req.path, ...(requestId ? { requestId } : {}) };
-  return c.body(JSON.stringify(body), p.status, { 'content-type': 'application/problem+json' });
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+  // A denial names its decision in headers too; a step-up denial is an RFC 9470 challenge.
+  if (typeof p['decisionId'] === 'string' && typeof p['policyVersion'] === 'string') {
+    headers['x-decision-id'] = p['decisionId'];
+    headers['x-policy-version'] = p['policyVersion'];
+  }
+  if (p['code'] === 'insufficient-user-authentication') {
+    const maxAge = p['maxAge'];
+    const acrValues = p['acrValues'];
+    headers['www-authenticate'] = stepUpChallenge({
+      description: p.detail ?? p.title,
+      ...(typeof maxAge === 'number' ? { maxAge } : {}),
+      ...(Array.isArray(acrValues) ? { acrValues: acrValues.map(String) } : {}),
+    });
+  }
+  return c.body(JSON.stringify(body), p.status, headers);
 }

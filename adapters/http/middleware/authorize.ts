@@ -6,6 +6,7 @@ import { authorize, type AccessDeps } from '../../../commands/access.js';
 import type { AppEnv } from '../env.js';
 import { problemOf, sendProblem } from '../problem.js';
 import { requestInfo } from '../request-info.js';
+import { decisionHeaders } from '../decision-headers.js';
 
 export interface ReadResource {
   readonly type: string;
@@ -21,11 +22,13 @@ export const readAuthorization = (access: AccessDeps, groups: readonly string[] 
   (action: string, resourceOf: (c: RouteContext) => ReadResource): MiddlewareHandler<AppEnv> => async (c, next) => {
     const principal = c.get('principal');
     const { type, id } = resourceOf(c as RouteContext);
-    const decision = await authorize(
+    const info = requestInfo(c);
+    const answer = await authorize(
       access,
-      { principal, action, actionGroups: [...groups], resource: { type, id, attributes: { tenant: principal.tenant } }, context: {} },
-      requestInfo(c),
+      { principal, action, actionGroups: [...groups], resource: { type, id, attributes: { tenant: principal.tenant } }, context: info.context },
+      info,
     );
-    if (!decision.allowed) return sendProblem(c, problemOf(decision.failure));
+    if (!answer.allowed) return sendProblem(c, problemOf(answer.failure));
+    decisionHeaders(c, answer.decision);
     await next();
   };

@@ -11,6 +11,7 @@ import { jsonBody } from '../middleware/json-body.js';
 import { knownCommand } from '../middleware/known-command.js';
 import { problemOf, sendProblem } from '../problem.js';
 import { requestInfo } from '../request-info.js';
+import { decisionHeaders } from '../decision-headers.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -30,6 +31,7 @@ export function commandRoutes(pipeline: CommandPipeline, metrics: Metrics): Hono
       }
       const r = outcome.right;
       metrics.commands.inc({ type, outcome: r.kind });
+      decisionHeaders(c, r.body.decision);
       return c.json(r.body, r.kind === 'appended' ? 201 : 200);
     },
   );

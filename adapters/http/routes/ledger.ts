@@ -15,6 +15,8 @@ import type { AppEnv } from '../env.js';
 import { validate } from '../middleware/validate.js';
 import { problem, problemOf, sendProblem } from '../problem.js';
 import { requestInfo } from '../request-info.js';
+import { decisionHeaders } from '../decision-headers.js';
+import { highestTier } from '../../../schemas/privacy-tiers.js';
 
 /** A stream name no stream can have (a control character, a NUL from `%00`): 400, not a query. */
 const badStream = (stream: string) =>
@@ -41,26 +43,32 @@ export function ledgerRoutes(deps: AccessDeps, tree?: LedgerTreeOptions): Hono<A
       const query = c.req.valid('query');
       const parsed = parseStream(stream);
       if (parsed === undefined) return sendProblem(c, problem('stream-not-found', `no stream named ${stream}`));
+      const limit = query.limit ?? STREAM_PAGE_DEFAULT_LIMIT;
+      const fromRevision = query.fromRevision ?? 0n;
+      // Read first, answer only once allowed: the page's highest privacy tier is the resource's, so a page
+      // of personal data needs a declared purpose (policy personal-data-purpose).
+      const page = await deps.log.readStream(stream, { fromRevision, maxCount: limit + 1 });
+      const sealedPage = page.slice(0, limit).map((r) => fromRecordedEvent(r));
+      const privacyTier = highestTier(sealedPage.flatMap((e) => (isLeft(e) ? [] : [e.right.meta.privacyTier])));
+      const info = requestInfo(c);
       const access = await authorize(
         deps,
         {
           principal: c.get('principal'),
           action: 'stream.read',
           actionGroups: ['read'],
-          resource: { type: 'Stream', id: stream, attributes: { tenant: parsed.tenant } },
-          context: {},
+          resource: { type: 'Stream', id: stream, attributes: { tenant: parsed.tenant, ...(privacyTier !== undefined ? { privacyTier } : {}) } },
+          context: info.context,
         },
-        requestInfo(c),
+        info,
       );
       if (!access.allowed) return sendProblem(c, problemOf(access.failure));
-      const limit = query.limit ?? STREAM_PAGE_DEFAULT_LIMIT;
-      const fromRevision = query.fromRevision ?? 0n;
-      const page = await deps.log.readStream(stream, { fromRevision, maxCount: limit + 1 });
+      decisionHeaders(c, access.decision);
       if (page.length === 0 && fromRevision === 0n) {
         return sendProblem(c, problem('stream-not-found', `no stream named ${stream}`));
       }
-      const events = page.slice(0, limit).map((r) => {
-        const sealed = fromRecordedEvent(r);
+      const events = page.slice(0, limit).map((r, i) => {
+        const sealed = sealedPage[i]!;
         // A stored event that no longer decodes is shown as stored; verification names the damage.
         return isLeft(sealed) ? { id: r.id, stream: r.stream, revision: Number(r.revision), type: r.type, data: r.data, metadata: r.metadata } : sealed.right;
       });
@@ -77,6 +85,7 @@ export function ledgerRoutes(deps: AccessDeps, tree?: LedgerTreeOptions): Hono<A
       if (stream !== undefined && !StreamName.is(stream)) return sendProblem(c, badStream(stream));
       const tenant = stream === undefined ? principal.tenant : parseStream(stream)?.tenant;
       if (tenant === undefined) return sendProblem(c, problem('stream-not-found', `no stream named ${stream}`));
+      const info = requestInfo(c);
       const access = await authorize(
         deps,
         {
@@ -84,11 +93,12 @@ export function ledgerRoutes(deps: AccessDeps, tree?: LedgerTreeOptions): Hono<A
           action: 'ledger.verify',
           actionGroups: ['read'],
           resource: { type: stream === undefined ? 'Ledger' : 'Stream', id: stream ?? tenant, attributes: { tenant } },
-          context: {},
+          context: info.context,
         },
-        requestInfo(c),
+        info,
       );
       if (!access.allowed) return sendProblem(c, problemOf(access.failure));
+      decisionHeaders(c, access.decision);
       if (stream === undefined) return c.json(await verifyTenant(tenant));
       const report = await verifyLog(deps.log, deps.keyring, { tenant, stream });
       if (stream !== undefined && report.eventsChecked === 0) {
@@ -99,12 +109,14 @@ export function ledgerRoutes(deps: AccessDeps, tree?: LedgerTreeOptions): Hono<A
     // The same for the whole tenant, and proves the log still holds exactly what a checkpoint the client kept committed to.
     .post('/v1/ledger/verify', limitBody(16 * 1024, 'a checkpoint note'), jsonBody(), validate('json', TrustedCheckpointBody), async (c) => {
       const tenant = theLedger(c);
+      const info = requestInfo(c);
       const access = await authorize(
         deps,
-        { principal: c.get('principal'), action: 'ledger.verify', actionGroups: ['read'], resource: { type: 'Ledger', id: tenant, attributes: { tenant } }, context: {} },
-        requestInfo(c),
+        { principal: c.get('principal'), action: 'ledger.verify', actionGroups: ['read'], resource: { type: 'Ledger', id: tenant, attributes: { tenant } }, context: info.context },
+        info,
       );
       if (!access.allowed) return sendProblem(c, problemOf(access.failure));
+      decisionHeaders(c, access.decision);
       if (tree === undefined) return sendProblem(c, problem('not-found', 'this server keeps no tenant trees'));
       return c.json(await verifyTenant(tenant, c.req.valid('json').checkpoint));
     });
