@@ -81,7 +81,9 @@ export function generateSigningKey(notBefore: string): SigningKey {
  */
 export function rotate(keyring: Keyring, now: string): Keyring {
   const old = keyring.active;
-  const retired = publicKeyEntry(old.publicKey, old.notBefore, now);
+  // A key made and retired within one instant (a new development keyring) still gets a non-empty window.
+  const notAfter = Date.parse(now) > Date.parse(old.notBefore) ? now : new Date(Date.parse(old.notBefore) + 1).toISOString();
+  const retired = publicKeyEntry(old.publicKey, old.notBefore, notAfter);
   const others = keyring.entries.filter((e) => e.keyId !== old.keyId).map((e) => publicKeyEntry(e.publicKey, e.notBefore, e.notAfter));
   return new Keyring([...others, retired], generateSigningKey(now), keyring.trustedKeys);
 }

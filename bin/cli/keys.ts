@@ -3,8 +3,8 @@
 // keyring, or COMPANYOS_KEYRING_FILE): the file is rewritten (atomically, 0600) with the new key active and
 // no retired key's private part, then the outgoing key, kept in memory only, signs each tenant's final
 // checkpoint and seals `ledger.key.rotated` naming the new key and the log's head (commands/rotate-key.ts).
-// If that fails the old file is put back. Run it with the server stopped: an event the outgoing key sealed
-// after the rotation would be judged a forgery.
+// If that fails the old file is put back. Run it with the server stopped (it refuses while a server holds
+// the checkpointer's lock): an event the outgoing key sealed after the rotation would be judged a forgery.
 import * as t from 'io-ts';
 import { devKeyringPath, generateSigningKey, loadKeyring, rotate, writeKeyring } from '../../adapters/keys/keyring-store.js';
 import { rotateSigningKey } from '../../commands/rotate-key.js';
@@ -37,6 +37,19 @@ export async function keysCommand(config: Config, argv: readonly string[]): Prom
   const outgoing = current.active;
   const next = rotate(current, now);
   const opened = await openLog(config);
+  // A server sealing with the outgoing key during the rotation would write forgeries. The embedded store
+  // already admits one process; on PostgreSQL the active server holds the checkpointer's lock: take it.
+  const { openReadStore } = await import('../read-store.js');
+  const read = await openReadStore(config, opened.log).catch(async (error: unknown) => {
+    await opened.close();
+    throw error;
+  });
+  const lock = await read.store.tryLock('checkpointer');
+  if (lock === undefined) {
+    await read.close();
+    await opened.close();
+    throw new Error('a server is running on this log (it holds the checkpointer lock): stop it, rotate, then start it');
+  }
   try {
     // The file first: a crash after it leaves a new key the chain does not reach yet (verification says
     // so), never a retired seed on disk or a rotation naming a key whose seed was lost.
@@ -53,6 +66,8 @@ export async function keysCommand(config: Config, argv: readonly string[]): Prom
     console.log(`signed ${finalCheckpoints.length} final checkpoint(s) with it (${finalCheckpoints.map((c) => `${c.tenant} at ${c.treeSize}`).join(', ') || 'none due'})`);
     console.log(`sealed ledger.key.rotated (event ${rotation.eventId}) on _system/keys; start the server to seal with the new key`);
   } finally {
+    await lock.release();
+    await read.close();
     await opened.close();
   }
 }
