@@ -13,6 +13,6 @@ export function stepUpChallenge(c: StepUpChallenge): string {
   const description = c.description.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, '').slice(0, 500);
   const params = [`error="insufficient_user_authentication"`, `error_description="${description}"`];
   if (c.acrValues !== undefined) params.push(`acr_values="${c.acrValues.join(' ')}"`);
-  if (c.maxAge !== undefined) params.push(`max_age=${c.maxAge}`);
+  if (c.maxAge !== undefined) params.push(`max_age="${c.maxAge}"`); // quoted as in RFC 9470 §3's example
   return `Bearer ${params.join(', ')}`;
 }
