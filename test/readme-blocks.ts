@@ -59,8 +59,11 @@ export function shellBlocks(markdown: string): ShellBlock[] {
   return blocks;
 }
 
-/** curl as the examples use it, but failing on an HTTP error, and each answer on its own line. */
-const PRELUDE = `curl() { command curl --fail-with-body "$@"; local status=$?; echo; return $status; }\n`;
+/**
+ * curl as the examples use it, but failing on an HTTP error, and each answer on its own line (not when the
+ * answer goes to a file: a saved checkpoint note must stay byte for byte what the server sent).
+ */
+const PRELUDE = `curl() { command curl --fail-with-body "$@"; local status=$?; [ -f /dev/stdout ] || echo; return $status; }\n`;
 
 /**
  * Runs blocks in order in one `bash -e -o pipefail` in the repository (variables carry over, as in a reader's
