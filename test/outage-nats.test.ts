@@ -91,16 +91,30 @@ test('nothing acknowledged is lost or doubled, and relay and ingest resume by th
   const publishers = Array.from({ length: 4 }, (_, p) => publisher('nats-ingest', `p${p}`, ingested, ingestedAt, () => stop));
 
   await until('40 commands and 40 ingest messages acknowledged', () => http.acked.length >= 40 && ingested.length >= 40);
+  const jsm = await nc.jetstreamManager();
   await nats.stop('SIGTERM');
   const down = performance.now();
   const [httpBefore, ingestedBefore] = [http.acked.length, ingested.length];
   await sleep(4_000);
   await nats.start();
   const up = performance.now();
+  // The relay's first publish after NATS returned: the events stream grows.
+  // Messages in the events stream; undefined while JetStream is still recovering (or this connection reconnecting).
+  const published = () => jsm.streams.info(EVENTS_STREAM).then((i) => i.state.messages, () => undefined);
+  let heldAtReturn: number | undefined;
+  await until('the events stream readable again', async () => (heldAtReturn = await published()) !== undefined);
+  let relayResumedMs: number | undefined;
+  const relayWatch = until('the relay publishing again', async () => {
+    if (((await published()) ?? 0) <= heldAtReturn!) return false;
+    relayResumedMs = performance.now() - up;
+    return true;
+  }, 120_000);
   await until('an ingest message acknowledged after NATS returned', () => ingestedAt.some((at) => at > up));
   const publishRecoveredMs = Math.min(...ingestedAt.filter((at) => at > up)) - up;
   await until('40 more of each after NATS returned', () => http.acked.length >= httpBefore + 40 && ingested.length >= ingestedBefore + 40);
+  await relayWatch;
   stop = true;
+  const loadEndedMs = performance.now() - up;
   const [, failures] = await Promise.all([Promise.all(writers), Promise.all(publishers).then((f) => f.reduce((a, b) => a + b, 0))]);
   assert.is(http.transport + http.unavailable, 0, 'HTTP commands do not depend on NATS');
   assert.equal(Object.fromEntries(http.other), {});
@@ -116,23 +130,23 @@ test('nothing acknowledged is lost or doubled, and relay and ingest resume by th
   assert.is(counts.size, ingested.length, 'nothing the publishers did not send');
 
   // The relay resumed: every event of the log is in COMPANYOS_EVENTS, once.
-  const jsm = await nc.jetstreamManager();
   let logIds: string[] = [];
   await until('COMPANYOS_EVENTS holding every event of the log', async () => {
     logIds = (await sql<{ id: string }>('SELECT id::text FROM companyos.events ORDER BY position')).map((r) => r.id);
-    return (await jsm.streams.info(EVENTS_STREAM)).state.messages >= logIds.length;
+    return ((await published()) ?? 0) >= logIds.length;
   }, 120_000);
   const relayCaughtUpMs = performance.now() - up;
-  const published = (await readStream(nc, EVENTS_STREAM)).map((m) => m.header('Nats-Msg-Id'));
+  const messageIds = (await readStream(nc, EVENTS_STREAM)).map((m) => m.header('Nats-Msg-Id'));
   const seen = new Map<string | undefined, number>();
-  for (const id of published) seen.set(id, (seen.get(id) ?? 0) + 1);
+  for (const id of messageIds) seen.set(id, (seen.get(id) ?? 0) + 1);
   assert.equal([...seen].filter(([, n]) => n > 1), [], 'no event published twice');
   assert.equal(logIds.filter((id) => !seen.has(id)), [], 'every event of the log published');
 
   console.log(
     `  figures: NATS down ${((up - down) / 1000).toFixed(1)} s under 4 HTTP writers and 4 ingest publishers: publishes acknowledged again ${publishRecoveredMs.toFixed(0)} ms after it returned ` +
-      `(${failures} publish attempts failed meanwhile); ingest caught up after ${(ingestCaughtUpMs / 1000).toFixed(1)} s, relay after ${(relayCaughtUpMs / 1000).toFixed(1)} s; ` +
-      `ingest acknowledged ${ingested.length}, in the log ${counts.size} (each once); log events ${logIds.length}, published ${published.length} (no duplicate)`,
+      `(${failures} publish attempts failed meanwhile); relay publishing again ${((relayResumedMs ?? NaN) / 1000).toFixed(1)} s after it returned; load ended at ${(loadEndedMs / 1000).toFixed(1)} s, ` +
+      `ingest caught up at ${(ingestCaughtUpMs / 1000).toFixed(1)} s, relay at ${(relayCaughtUpMs / 1000).toFixed(1)} s; ` +
+      `ingest acknowledged ${ingested.length}, in the log ${counts.size} (each once); log events ${logIds.length}, published ${messageIds.length} (no duplicate)`,
   );
 });
 
