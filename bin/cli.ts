@@ -61,7 +61,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   },
   verify: {
     summary: 'verify the stored log (a stream, a tenant, or all of it); exit 1 on a broken link',
-    usage: 'verify [--tenant T | --stream S] [--json]',
+    usage: 'verify [--tenant T | --stream S] [--trusted-key KEY,...] [--trusted-checkpoint FILE] [--json]',
     example: 'companyos verify --tenant demo',
     load: async () => (await import('./cli/verify.js')).verifyCommand,
   },
