@@ -45,6 +45,8 @@ export interface AuthorizationDecision {
   readonly determiningPolicies: readonly string[];
   /** A plain sentence a person can act on. */
   readonly explanation: string;
+  /** What the decision saw: the request as asked (context included); sealed as meta.decision.input (commands/decision-input.ts). */
+  readonly input?: AuthorizationRequest;
   /**
    * A denial that a fresher or stronger authentication would lift: every determining policy is marked
    * `@stepUpMaxAge("<seconds>")` and/or `@stepUpAcr("<acr> ...")`. Answered 401 with an RFC 9470 challenge.

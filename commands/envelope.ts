@@ -4,6 +4,7 @@ import type { JsonValue } from '../schemas/json.js';
 import type { Provenance } from '../schemas/provenance.js';
 import type { EventMeta } from '../schemas/sealed-event.js';
 import type { AuthorizationDecision, Principal } from './authorizer.js';
+import { sealedInput } from './decision-input.js';
 
 /** Facts about the HTTP request (or NATS message) a command arrived in. */
 export interface RequestInfo {
@@ -47,7 +48,13 @@ export function eventMeta(a: MetaArgs): EventMeta {
     requestId: a.request.requestId,
     correlationId: a.request.correlationId ?? a.request.requestId,
     causationId: a.request.requestId,
-    decision: { id: a.decision.id, policyVersion: a.decision.policyVersion, determiningPolicies: a.decision.determiningPolicies },
+    decision: {
+      id: a.decision.id,
+      policyVersion: a.decision.policyVersion,
+      determiningPolicies: a.decision.determiningPolicies,
+      // What it saw, so `policy what-if` can ask it again of another set.
+      ...(a.decision.input !== undefined ? { input: sealedInput(a.decision.input) } : {}),
+    },
   };
   return {
     ...meta,

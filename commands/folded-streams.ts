@@ -16,6 +16,9 @@ export interface DecisionRef {
   readonly determiningPolicies: readonly string[];
 }
 
+/** A repeat answers with the decision's reference, not what the decision saw (sealed beside it). */
+const decisionRefOf = (d: DecisionRef): DecisionRef => ({ id: d.id, policyVersion: d.policyVersion, determiningPolicies: d.determiningPolicies });
+
 export interface CommandEventRef {
   readonly id: string;
   readonly type: string;
@@ -104,7 +107,7 @@ export class FoldedStreams {
             requestDigest: last.meta.requestDigest,
             events: sealed.map(refOf),
             position: at.position,
-            decision: last.meta.decision,
+            decision: decisionRefOf(last.meta.decision),
           });
     this.#remember(stream, { fold, state: folded.right, tail: { revision: at.revision, hash: last.hash }, keyed });
   }
@@ -146,7 +149,7 @@ function withRecords(known: ReadonlyMap<string, RecordedCommand> | undefined, re
       requestDigest: before === undefined ? meta.requestDigest : before.requestDigest,
       events: [...(before?.events ?? []), ref],
       position: r.position,
-      decision: meta.decision,
+      decision: meta.decision === undefined ? undefined : decisionRefOf(meta.decision),
     });
   }
   return keyed;

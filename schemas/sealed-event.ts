@@ -1,7 +1,7 @@
 // The sealed event: the one shape every state change (and every denied privileged attempt) takes in the log.
 // See ARCHITECTURE.md "The sealed event". `hash` covers everything but `hash` and `signature`.
 import * as t from 'io-ts';
-import { JsonValueC } from './json.js';
+import { JsonObjectC, JsonValueC } from './json.js';
 import { EventTenant, Region, Sha256Hex, Timestamp, Uuid } from './primitives.js';
 
 export const ActorType = t.keyof({ user: null, service: null, system: null });
@@ -14,9 +14,30 @@ export type ActorAuthn = t.TypeOf<typeof ActorAuthn>;
 export const Actor = t.readonly(t.type({ id: t.string, type: ActorType, authn: ActorAuthn }), 'Actor');
 export type Actor = t.TypeOf<typeof Actor>;
 
-/** The policy decision under which the event was written (or denied). */
+/**
+ * What a decision saw, exactly as Cedar was asked it: the principal's attributes (as the token proved
+ * them), the action and its groups, the resource's attributes (read from the aggregate's state at the
+ * time) and the context (request facts, auth age, residency). Sealed so a decision can be re-decided
+ * under another policy set (`companyos policy what-if`): the command's payload and the state it was
+ * decided on are not otherwise in the log, nor are the principal's roles.
+ */
+export const DecisionInput = t.readonly(
+  t.type({
+    principal: t.readonly(
+      t.intersection([t.type({ id: t.string, tenant: t.string, roles: t.readonlyArray(t.string) }), t.partial({ region: t.string, authTime: t.number })]),
+    ),
+    action: t.string,
+    actionGroups: t.readonlyArray(t.string),
+    resource: t.readonly(t.type({ type: t.string, id: t.string, attributes: JsonObjectC })),
+    context: JsonObjectC,
+  }),
+  'DecisionInput',
+);
+export type DecisionInput = t.TypeOf<typeof DecisionInput>;
+
+/** The policy decision under which the event was written (or denied); `input` on decisions sealed since it was added. */
 export const DecisionRef = t.readonly(
-  t.type({ id: t.string, policyVersion: t.string, determiningPolicies: t.readonlyArray(t.string) }),
+  t.intersection([t.type({ id: t.string, policyVersion: t.string, determiningPolicies: t.readonlyArray(t.string) }), t.partial({ input: DecisionInput })]),
   'DecisionRef',
 );
 export type DecisionRef = t.TypeOf<typeof DecisionRef>;

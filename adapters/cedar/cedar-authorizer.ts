@@ -61,7 +61,7 @@ export class CedarAuthorizer implements Authorizer {
     const answer = cedar.statefulIsAuthorized({ ...q, preparsedPolicySetId: this.policySetId });
     if (answer.type === 'failure') {
       // An evaluation failure is a denial: deny by default, and say why.
-      return this.decision(decisionId, false, [], `policy evaluation failed: ${describe(answer.errors)}`);
+      return this.decision(request, decisionId, false, [], `policy evaluation failed: ${describe(answer.errors)}`);
     }
     const allowed = answer.response.decision === 'allow';
     const determining = answer.response.diagnostics.reason;
@@ -71,7 +71,7 @@ export class CedarAuthorizer implements Authorizer {
       : determining.length > 0
         ? `denied: ${reasons.join('; ')}`
         : `denied: no policy permits roles [${principal.roles.join(', ')}] to ${request.action} on ${resource.type} ${resource.id}`;
-    const decision = this.decision(decisionId, allowed, determining, explanation);
+    const decision = this.decision(request, decisionId, allowed, determining, explanation);
     // Only when a new login is all that stands in the way: another forbid (or no permit) is a 403.
     if (allowed || determining.length === 0 || !determining.every((id) => this.stepUps.has(id))) return decision;
     const sans = cedar.statefulIsAuthorized({ ...q, preparsedPolicySetId: `${this.policySetId}-sans-step-up` });
@@ -89,8 +89,8 @@ export class CedarAuthorizer implements Authorizer {
     return policyConditions(this.parsed, cedarQuery(request));
   }
 
-  private decision(id: string, allowed: boolean, determiningPolicies: readonly string[], explanation: string): AuthorizationDecision {
-    return { id, allowed, policyVersion: this.policyVersion, determiningPolicies, explanation };
+  private decision(input: AuthorizationRequest, id: string, allowed: boolean, determiningPolicies: readonly string[], explanation: string): AuthorizationDecision {
+    return { id, allowed, policyVersion: this.policyVersion, determiningPolicies, explanation, input };
   }
 }
 
