@@ -4,7 +4,7 @@
 import * as t from 'io-ts';
 import { eventCodec, eventUnion } from './event-body.js';
 import { describedAs } from './json-schema.js';
-import { FreeText, Region, Sha256Hex } from './primitives.js';
+import { FreeText, Region, Sha256Hex, Timestamp } from './primitives.js';
 import { closedObject } from './validation.js';
 
 export const POLICY_SCHEMA_VERSION = 1;
@@ -60,6 +60,28 @@ export const PolicyPreflight = closedObject('PolicyPreflight', {
   body: describedAs(t.unknown as t.Type<unknown, unknown, unknown>, { description: 'the command body, as POST /v1/commands/{type} takes it' }),
 });
 export type PolicyPreflight = t.TypeOf<typeof PolicyPreflight>;
+
+/** POST /v1/policy/what-if reads at most this many of the tenant's events per call (`limit`); `next` goes on. */
+export const WHAT_IF_MAX_EVENTS = 10_000;
+
+const versionOrOrdinal = (name: string) =>
+  describedAs(new t.Type<string, string, unknown>(name, (u): u is string => typeof u === 'string' && /^([1-9]\d{0,8}|[0-9a-f]{64})$/.test(u), (u, c) => (typeof u === 'string' && /^([1-9]\d{0,8}|[0-9a-f]{64})$/.test(u) ? t.success(u) : t.failure(u, c)), t.identity), { type: 'string', pattern: '^([1-9][0-9]{0,8}|[0-9a-f]{64})$' });
+
+/**
+ * POST /v1/policy/what-if: the tenant's recorded decisions asked again of one of its policy versions (a
+ * proposal, typically), sealed in [from, to), reading after log position `after` at most `limit` events.
+ */
+export const PolicyWhatIf = closedObject(
+  'PolicyWhatIf',
+  { version: versionOrOrdinal('policy version (ordinal or SHA-256 hex)') },
+  {
+    from: Timestamp,
+    to: Timestamp,
+    after: describedAs(new t.Type<string, string, unknown>('after (a log position: the next of an earlier report)', (u): u is string => typeof u === 'string' && /^\d{1,19}$/.test(u), (u, c) => (typeof u === 'string' && /^\d{1,19}$/.test(u) ? t.success(u) : t.failure(u, c)), t.identity), { type: 'string', pattern: '^[0-9]{1,19}$' }),
+    limit: describedAs(new t.Type<number, number, unknown>(`limit (integer 1-${WHAT_IF_MAX_EVENTS})`, (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 1 && u <= WHAT_IF_MAX_EVENTS, (u, c) => (typeof u === 'number' && Number.isInteger(u) && u >= 1 && u <= WHAT_IF_MAX_EVENTS ? t.success(u) : t.failure(u, c)), t.identity), { type: 'integer', minimum: 1, maximum: WHAT_IF_MAX_EVENTS }),
+  },
+);
+export type PolicyWhatIf = t.TypeOf<typeof PolicyWhatIf>;
 
 /** GET /v1/policy/versions/{v}: an ordinal (1, 2, …) or a version (64 hex digits). */
 export const PolicyVersionParam = closedObject('PolicyVersionParam', {

@@ -16,7 +16,7 @@ import { Provenance } from '../../schemas/provenance.js';
 import { LedgerVerifyQuery, StreamPageQuery } from '../../schemas/ledger-queries.js';
 import { CheckpointsQuery, ConsistencyProofQuery, InclusionProofQuery, ReceiptPath, ReceiptsQuery, TrustedCheckpointBody } from '../../schemas/ledger-proofs.js';
 import { CosignatureBody } from '../../schemas/cosignatures.js';
-import { PolicyPreflight, PolicyVersionParam } from '../../schemas/policy.js';
+import { PolicyPreflight, PolicyVersionParam, PolicyWhatIf } from '../../schemas/policy.js';
 import { StreamName } from '../../schemas/streams.js';
 import { COMMAND_EXAMPLES, ROUTE_EXAMPLES } from './openapi-examples.js';
 import { MAX_BODY_BYTES as MAX_COMMAND_BYTES } from './routes/commands.js';
@@ -338,6 +338,21 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
         'Asking needs policy.read (403 otherwise, recorded like any denial).',
       requestBody: { required: true, content: json(schemaOf(PolicyPreflight), { type: 'graph.node.upsert', body: COMMAND_EXAMPLES['graph.node.upsert'] }) },
       responses: { '200': ok('allowed, decision, resource, outcome', { type: 'object' }), ...problems(400, 401, 403, 404, 413, 415) },
+    },
+  },
+  '/v1/policy/what-if': {
+    post: {
+      operationId: 'policyWhatIf',
+      tags: ['Policy'],
+      summary: "The tenant's recorded decisions asked again of one of its policy versions: the ones that would flip",
+      description:
+        'Every decision the tenant\'s log records (allowed commands, on the events they wrote; denials, sealed as access.denied) sealed in [from, to), ' +
+        're-decided from what it saw (meta.decision.input) under the version (a proposal, typically). Answers the flips (was, now, determining policies ' +
+        'before and after) grouped by action and by policy, with counts: decisions, reDecided, notReproducible (sealed without their input: never guessed), ' +
+        'otherTenants. Reads at most `limit` events (default and most 10,000) after log position `after`; `next` says where to go on. ' +
+        'Admins only (authorized as audit.read: it discloses every actor\'s decisions).',
+      requestBody: { required: true, content: json(schemaOf(PolicyWhatIf), { version: '2', from: '2026-01-01T00:00:00Z' }) },
+      responses: { '200': ok('version, candidateVersion, eventsRead, decisions, reDecided, notReproducible, otherTenants, flips, byAction, byPolicy, next', { type: 'object' }), ...problems(400, 401, 403, 404, 413, 415) },
     },
   },
   '/v1/audit/events': {
