@@ -91,6 +91,17 @@ usage('a token from `companyos token` lives within the default cap and carries e
   assert.ok(claims.exp - claims.iat <= 24 * 3600, JSON.stringify(claims));
 });
 
+usage('`companyos token` mints step-up and purpose claims: --auth-time=-N (N seconds ago), --acr, --amr, --purpose', async () => {
+  const out = await cli(['token', '--tenant', 'acme', '--roles', 'admin', '--auth-time=-600', '--acr', 'urn:mfa', '--amr', 'pwd,otp', '--purpose', 'dsar:17']);
+  assert.is(out.code, 0, out.stderr);
+  const claims = JSON.parse(Buffer.from(out.stdout.trim().split('.')[1]!, 'base64url').toString());
+  assert.ok(claims.iat - claims.auth_time >= 600 && claims.iat - claims.auth_time < 660, JSON.stringify(claims));
+  assert.equal([claims.acr, claims.amr, claims.purpose], ['urn:mfa', ['pwd', 'otp'], 'dsar:17']);
+  const bad = await cli(['token', '--tenant', 'acme', '--roles', 'admin', '--auth-time=yesterday']);
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, /--auth-time: expected auth-time/);
+});
+
 const lifecycle = suite('CLI: serve, token, keys and verify on the embedded store');
 let server: ChildProcess | undefined;
 lifecycle.after(async () => {

@@ -31,6 +31,18 @@ dev('a token from issueDevelopmentToken becomes the principal it names', async (
   assert.equal({ ...p, authTime: typeof p.authTime }, { id: 'alice', tenant: 'acme', roles: ['editor', 'viewer'], region: 'us-east', authTime: 'number', authn: 'jwt' });
 });
 
+dev('auth_time, acr, amr and purpose claims reach the principal (step-up and purpose policies read them)', async () => {
+  const authTime = now() - 600;
+  const token = await issueDevelopmentToken(secret, options, { tenant: 'acme', roles: ['admin'], subject: 'bob', authTime, acr: 'urn:mfa', amr: ['pwd', 'otp'], purpose: 'dsar:17' }, now());
+  const p = await jwtVerifier(secret, options).verify(token);
+  assert.equal([p.authTime, p.acr, p.amr, p.purpose], [authTime, 'urn:mfa', ['pwd', 'otp'], 'dsar:17']);
+  const plain = await jwtVerifier(secret, options).verify(await issueDevelopmentToken(secret, options, { tenant: 'acme', roles: ['admin'] }, now()));
+  assert.equal([plain.acr, plain.amr, plain.purpose], [undefined, undefined, undefined]);
+  const sign = (claims: Record<string, unknown>) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer(options.issuer).setAudience(options.audience).setExpirationTime('1h').sign(secret);
+  await rejects(jwtVerifier(secret, options).verify(await sign({ tenant: 'acme', roles: ['admin'], amr: 'pwd' })), /amr/);
+});
+
 dev('wrong audience, unknown role and a bad tenant are refused with the reason', async () => {
   const verifier = jwtVerifier(secret, options);
   const other = await issueDevelopmentToken(secret, { ...options, audience: 'elsewhere' }, { tenant: 'acme', roles: ['admin'] }, now());
