@@ -24,6 +24,7 @@ interface Command extends Usage {
   readonly load: () => Promise<Run>;
 }
 
+const POLICY_ENV = 'COMPANYOS_URL=http://127.0.0.1:8080 COMPANYOS_TOKEN=$(companyos token --tenant acme --roles admin --region eu-west --subject user:alice)';
 const PLAN_ENV = 'COMPANYOS_URL=http://127.0.0.1:8080 COMPANYOS_TOKEN=$(companyos token --tenant acme --roles plan-author,operator --region us-east)';
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -79,12 +80,22 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     load: async () => (await import('./cli/witness.js')).witnessCommand,
   },
   policy: {
-    summary: "run a policy set's golden decisions (coverage included), or validate a policy set against the Cedar schema",
-    usage: 'policy test [FILE] [--policy CEDAR] [--json] | policy validate [CEDAR] [--json]',
+    summary: "run a policy set's golden decisions (coverage included), validate a policy set against the Cedar schema, or show, propose, publish and preflight the tenant's policy through the API (COMPANYOS_URL, COMPANYOS_TOKEN)",
+    usage: 'policy test [FILE] [--policy CEDAR] [--json] | policy validate [CEDAR] [--json] | policy show [--json] | policy propose CEDAR --region R --reason TEXT [--json] | policy publish VERSION --region R [--reason TEXT] [--json] | policy preflight TYPE BODY [--json]',
     example: 'companyos policy test',
     subcommands: {
       test: { usage: 'policy test [FILE] [--policy CEDAR] [--json]', example: 'companyos policy test commands/policies/golden.json --policy commands/policies/default.cedar' },
       validate: { usage: 'policy validate [CEDAR] [--json]', example: 'companyos policy validate commands/policies/default.cedar' },
+      show: { usage: 'policy show [--json]', example: `${POLICY_ENV} companyos policy show` },
+      propose: {
+        usage: 'policy propose CEDAR --region R --reason TEXT [--json]',
+        example: `${POLICY_ENV} companyos policy propose candidate.cedar --region eu-west --reason "CHG-42: editors stop writing the graph"`,
+      },
+      publish: { usage: 'policy publish VERSION --region R [--reason TEXT] [--json]', example: `${POLICY_ENV} companyos policy publish <sha256 of candidate.cedar> --region eu-west` },
+      preflight: {
+        usage: 'policy preflight TYPE BODY [--json]',
+        example: `${POLICY_ENV} companyos policy preflight graph.node.retire '{"id":"svc:legacy","region":"eu-west","provenance":{"sourceSystem":"cli","observedAt":"2026-01-01T00:00:00Z"}}'`,
+      },
     },
     load: async () => (await import('./cli/policy.js')).policyCommand,
   },
