@@ -61,8 +61,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     load: async () => (await import('./cli/token.js')).tokenCommand,
   },
   verify: {
-    summary: 'verify the stored log (a stream, a tenant, or all of it); exit 1 on a broken link',
-    usage: 'verify [--tenant T | --stream S] [--trusted-key KEY,...] [--trusted-checkpoint FILE] [--json]',
+    summary: 'verify the stored log (a stream, a tenant, or all of it), or with --remote a server\'s answers over HTTP only (COMPANYOS_TOKEN); exit 1 on a broken link',
+    usage: 'verify [--tenant T | --stream S | --remote URL [--tenant T]] [--trusted-key KEY,...] [--trusted-checkpoint FILE] [--json]',
     example: 'companyos verify --tenant demo',
     load: async () => (await import('./cli/verify.js')).verifyCommand,
   },
@@ -80,8 +80,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     load: async () => (await import('./cli/witness.js')).witnessCommand,
   },
   policy: {
-    summary: "run a policy set's golden decisions (coverage included), validate a policy set against the Cedar schema, or show, propose, publish and preflight the tenant's policy through the API (COMPANYOS_URL, COMPANYOS_TOKEN)",
-    usage: 'policy test [FILE] [--policy CEDAR] [--json] | policy validate [CEDAR] [--json] | policy show [--json] | policy propose CEDAR --region R --reason TEXT [--json] | policy publish VERSION --region R [--reason TEXT] [--json] | policy preflight TYPE BODY [--json]',
+    summary: "run a policy set's golden decisions (coverage included), validate a policy set against the Cedar schema, ask the recorded decisions again of a candidate set (what-if), or show, propose, publish and preflight the tenant's policy through the API (COMPANYOS_URL, COMPANYOS_TOKEN)",
+    usage: 'policy test [FILE] [--policy CEDAR] [--json] | policy validate [CEDAR] [--json] | policy what-if --policy CEDAR [--tenant T] [--from ISO] [--to ISO] [--json] | policy show [--json] | policy propose CEDAR --region R --reason TEXT [--json] | policy publish VERSION --region R [--reason TEXT] [--json] | policy preflight TYPE BODY [--json]',
     example: 'companyos policy test',
     subcommands: {
       test: { usage: 'policy test [FILE] [--policy CEDAR] [--json]', example: 'companyos policy test commands/policies/golden.json --policy commands/policies/default.cedar' },
@@ -95,6 +95,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       preflight: {
         usage: 'policy preflight TYPE BODY [--json]',
         example: `${POLICY_ENV} companyos policy preflight graph.node.retire '{"id":"svc:legacy","region":"eu-west","provenance":{"sourceSystem":"cli","observedAt":"2026-01-01T00:00:00Z"}}'`,
+      },
+      'what-if': {
+        usage: 'policy what-if --policy CEDAR [--tenant T] [--from ISO] [--to ISO] [--json]',
+        example: 'companyos policy what-if --policy candidate.cedar --tenant demo --from 2026-01-01T00:00:00Z',
       },
     },
     load: async () => (await import('./cli/policy.js')).policyCommand,

@@ -4,12 +4,15 @@
 // first key on first use, which it says). Exit 0 when intact; exit 1 naming the first broken link; --json
 // prints the same report as GET /v1/ledger/verify. For a tenant, its tree is also rebuilt from the events and held
 // against every checkpoint its log carries (commands/verify-tree.ts), and with --trusted-checkpoint FILE against a
-// note saved earlier: a rollback, truncation or deletion before it fails.
+// note saved earlier: a rollback, truncation or deletion before it fails. With --remote URL (token from
+// COMPANYOS_TOKEN) it reads nothing stored: it checks a server's answers as an outside auditor would, over HTTP
+// with the offline verifier only (commands/remote-verify.ts).
 import { readFile } from 'node:fs/promises';
 import * as t from 'io-ts';
 import { loadKeyring } from '../../adapters/keys/keyring-store.js';
 import { verifyLog, type TrustReport } from '../../commands/verify-log.js';
 import { verifyTenantTree, type TreeReport } from '../../commands/verify-tree.js';
+import { RemoteError, verifyRemote, type RemoteReport } from '../../commands/remote-verify.js';
 import type { Config } from '../../schemas/config.js';
 import { TrustedKeys } from '../../schemas/config.js';
 import { TenantId } from '../../schemas/primitives.js';
@@ -17,14 +20,15 @@ import { parseStream } from '../../schemas/streams.js';
 import { openLog } from '../open-log.js';
 import { ExitCode, parseOptions, UsageError } from './usage.js';
 
-const Options = t.partial({ tenant: TenantId, stream: t.string, json: t.boolean, 'trusted-key': TrustedKeys, 'trusted-checkpoint': t.string });
+const Options = t.partial({ tenant: TenantId, stream: t.string, json: t.boolean, 'trusted-key': TrustedKeys, 'trusted-checkpoint': t.string, remote: t.string });
 
-export async function verifyCommand(config: Config, argv: readonly string[]): Promise<void> {
+export async function verifyCommand(config: Config, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const o = parseOptions(
     argv,
-    { tenant: { type: 'string' }, stream: { type: 'string' }, json: { type: 'boolean' }, 'trusted-key': { type: 'string' }, 'trusted-checkpoint': { type: 'string' } },
+    { tenant: { type: 'string' }, stream: { type: 'string' }, json: { type: 'boolean' }, 'trusted-key': { type: 'string' }, 'trusted-checkpoint': { type: 'string' }, remote: { type: 'string' } },
     Options,
   );
+  if (o.remote !== undefined) return verifyRemoteCommand(o.remote, o, env);
   if (o['trusted-checkpoint'] !== undefined && (o.tenant === undefined || o.stream !== undefined)) {
     throw new UsageError('--trusted-checkpoint checks a whole tenant: give --tenant, without --stream');
   }
@@ -63,6 +67,46 @@ export async function verifyCommand(config: Config, argv: readonly string[]): Pr
   } finally {
     await opened.close();
   }
+}
+
+/** `verify --remote URL`: the tenant of COMPANYOS_TOKEN, over HTTP only. */
+async function verifyRemoteCommand(url: string, o: t.TypeOf<typeof Options>, env: NodeJS.ProcessEnv): Promise<void> {
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`--remote: "${url}" is not an http(s) URL`);
+  if (o.stream !== undefined) throw new UsageError('--remote checks a whole tenant (the token\'s): --stream does not apply');
+  const token = env['COMPANYOS_TOKEN'];
+  if (token === undefined || token === '') throw new UsageError('COMPANYOS_TOKEN: missing (a token of the tenant that may read its ledger)');
+  const trustedCheckpoint = o['trusted-checkpoint'] === undefined ? undefined : await readFile(o['trusted-checkpoint'], 'utf8').catch((error: unknown) => {
+    throw new UsageError(`--trusted-checkpoint: cannot read ${o['trusted-checkpoint']}: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  let report: RemoteReport;
+  try {
+    report = await verifyRemote({
+      url, token,
+      ...(o.tenant === undefined ? {} : { tenant: o.tenant }),
+      ...(o['trusted-key'] === undefined ? {} : { trustedKeys: o['trusted-key'] }),
+      ...(trustedCheckpoint === undefined ? {} : { trustedCheckpoint }),
+    });
+  } catch (error) {
+    if (error instanceof RemoteError) {
+      console.error(error.message);
+      throw new ExitCode(1);
+    }
+    throw error;
+  }
+  if (o.json) console.log(JSON.stringify(report));
+  else {
+    const first = report.failures[0];
+    if (first === undefined) {
+      const trusted = report.trusted?.ok === true ? `; the trusted checkpoint ${report.trusted.treeSize} holds` : '';
+      const anchored = report.anchoredSize === 0 ? 'no checkpoint yet' : `checkpoint ${report.anchoredSize} holds (${report.checkpoints} checked)`;
+      console.log(`ok: ${report.eventsChecked} events in ${report.streamsChecked} streams of ${report.origin ?? url} verified over HTTP; ${anchored}; ${report.unanchored} after it unanchored (not verified)${trusted}`);
+    } else {
+      console.log(`broken: ${first.reason}`);
+      if (report.failures.length > 1) console.log(`${report.failures.length - 1} more failure(s); --json lists them all`);
+    }
+    console.log(report.pinned ? 'keys: checkpoints and events checked against the pinned keys' : 'keys: none pinned (--trusted-key): checked against the keys the server publishes, which proves consistency, not authenticity');
+  }
+  if (!report.ok) throw new ExitCode(1);
 }
 
 /** Where the key chain started and how far it reached, as one line. */
