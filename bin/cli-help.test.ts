@@ -53,9 +53,9 @@ help('<command> --help and -h, for every listed command, and <command> <subcomma
     const out = await cli([name, '--help']);
     assertHelp([name], out);
     assert.is((await cli([name, '-h'])).stdout, out.stdout);
-    // Each form of the usage whose second word is a name, not an option or argument: run approve, faults ack…
+    // Each form of the usage whose second word is a name, not an option or argument: run approve, faults ack, policy what-if…
     const usage = out.stdout.split('\n\n', 1)[0]!;
-    const forms = [...usage.matchAll(new RegExp(`companyos ${name} ([a-z]+)\\b`, 'g'))].map((m) => m[1]!);
+    const forms = [...usage.matchAll(new RegExp(`companyos ${name} ([a-z]+(?:-[a-z]+)*)\\b`, 'g'))].map((m) => m[1]!);
     for (const sub of new Set(forms.filter((f) => f !== name))) {
       assertHelp([name, sub], await cli([name, sub, '--help']));
       subcommands++;

@@ -4,6 +4,7 @@
 // flip are the impact report attached to a policy change, grouped by action and by determining policies
 // (before → after). Nothing is guessed: a decision sealed before inputs were (no input) is counted as not
 // reproducible; one about another tenant's resource was that tenant's set's to make and is counted apart.
+// Without a tenant, every tenant's decisions are asked of the candidate (a change to the shared default).
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { EventLog } from '../adapters/event-log/index.js';
 import { CedarAuthorizer } from '../adapters/cedar/cedar-authorizer.js';
@@ -12,7 +13,8 @@ import { tenantStreamPrefix } from '../schemas/streams.js';
 import { requestOf } from './decision-input.js';
 
 export interface WhatIfScope {
-  readonly tenant: string;
+  /** The tenant whose decisions are asked again; undefined: every tenant's, each as if it adopted the candidate. */
+  readonly tenant?: string;
   /** Decisions sealed at or after this instant (ISO 8601). */
   readonly from?: string;
   /** Decisions sealed before this instant (ISO 8601). */
@@ -42,7 +44,7 @@ export interface Flip {
 }
 
 export interface WhatIfReport {
-  readonly tenant: string;
+  readonly tenant?: string;
   readonly candidateVersion: string;
   readonly from?: string;
   readonly to?: string;
@@ -75,15 +77,16 @@ export async function whatIf(log: EventLog, candidate: string, scope: WhatIfScop
   let after = scope.after;
   let next: bigint | undefined;
   const limit = scope.maxEvents ?? Number.POSITIVE_INFINITY;
+  const filter = scope.tenant === undefined ? {} : { filter: { streamPrefixes: [tenantStreamPrefix(scope.tenant)] } };
   for (;;) {
     const want = Math.min(PAGE, limit - eventsRead);
     if (want <= 0) {
       // Stopped by the bound: is there more of the tenant's log?
-      const more = await log.readAll({ ...(after === undefined ? {} : { after }), maxCount: 1, filter: { streamPrefixes: [tenantStreamPrefix(scope.tenant)] } });
+      const more = await log.readAll({ ...(after === undefined ? {} : { after }), maxCount: 1, ...filter });
       if (more.length > 0) next = after;
       break;
     }
-    const page = await log.readAll({ ...(after === undefined ? {} : { after }), maxCount: want, filter: { streamPrefixes: [tenantStreamPrefix(scope.tenant)] } });
+    const page = await log.readAll({ ...(after === undefined ? {} : { after }), maxCount: want, ...filter });
     for (const record of page) {
       eventsRead++;
       after = record.position;
@@ -103,7 +106,7 @@ export async function whatIf(log: EventLog, candidate: string, scope: WhatIfScop
         continue;
       }
       const owner = input.resource.attributes['tenant'];
-      if (typeof owner === 'string' && owner !== scope.tenant) {
+      if (typeof owner === 'string' && owner !== (scope.tenant ?? event.tenant)) {
         otherTenants++;
         continue;
       }
@@ -130,7 +133,7 @@ export async function whatIf(log: EventLog, candidate: string, scope: WhatIfScop
     if (page.length < want) break;
   }
   return {
-    tenant: scope.tenant,
+    ...(scope.tenant === undefined ? {} : { tenant: scope.tenant }),
     candidateVersion: authorizer.policyVersion,
     ...(scope.from === undefined ? {} : { from: scope.from }),
     ...(scope.to === undefined ? {} : { to: scope.to }),
@@ -172,7 +175,7 @@ function groupByPolicy(flips: readonly Flip[]): WhatIfReport['byPolicy'] {
 export function formatWhatIf(r: WhatIfReport): string[] {
   const range = r.from === undefined && r.to === undefined ? '' : ` sealed ${r.from ?? 'from the start'} to ${r.to ?? 'now'}`;
   const lines = [
-    `${r.tenant}: ${r.decisions} recorded decisions${range}, ${r.reDecided} re-decided under ${r.candidateVersion.slice(0, 12)}; ${r.flips.length} would flip`,
+    `${r.tenant ?? 'every tenant'}: ${r.decisions} recorded decisions${range}, ${r.reDecided} re-decided under ${r.candidateVersion.slice(0, 12)}; ${r.flips.length} would flip`,
   ];
   if (r.notReproducible > 0) lines.push(`${r.notReproducible} not reproducible (sealed before decisions sealed their input): not re-decided`);
   if (r.otherTenants > 0) lines.push(`${r.otherTenants} about another tenant's resources (its own set decides them): not re-decided`);

@@ -3,6 +3,9 @@
 // table names); prints schema problems, the failing cases and the coverage, exit 1 on a problem or a failure.
 // `companyos policy validate [CEDAR]`: parses the set and validates it against the repo's Cedar schema,
 // one line per problem, exit 1 on any.
+// `companyos policy what-if --policy CEDAR [--tenant T] [--from ISO] [--to ISO] [--json]`: reads the log
+// directly (as `verify`) and asks every recorded decision of the tenant (every tenant without --tenant) again
+// of the candidate set; prints the decisions that would flip, grouped by action and by determining policy.
 // Through the API (COMPANYOS_URL, COMPANYOS_TOKEN), as `plan submit`: `policy show` (the version in force and
 // the history), `policy propose CEDAR --region R --reason TEXT`, `policy publish VERSION --region R` (another
 // admin than the proposer), `policy preflight TYPE BODY` (what a command would get, nothing appended).
@@ -10,19 +13,23 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import * as t from 'io-ts';
 import type { Config } from '../../schemas/config.js';
-import { argumentMistake, ExitCode, UsageError } from './usage.js';
+import { Timestamp, TenantId } from '../../schemas/primitives.js';
+import { argumentMistake, ExitCode, parseOptions, UsageError } from './usage.js';
 
 const GOLDEN_FILE = fileURLToPath(new URL('../../commands/policies/golden.json', import.meta.url));
 const DEFAULT_POLICY = fileURLToPath(new URL('../../commands/policies/default.cedar', import.meta.url));
 
 export const POLICY_USAGE =
   'policy test [FILE] [--policy CEDAR] [--json] | policy validate [CEDAR] [--json] | policy show [--json] | ' +
-  'policy propose CEDAR --region R --reason TEXT [--json] | policy publish VERSION --region R [--reason TEXT] [--json] | policy preflight TYPE BODY [--json]';
+  'policy propose CEDAR --region R --reason TEXT [--json] | policy publish VERSION --region R [--reason TEXT] [--json] | policy preflight TYPE BODY [--json] | ' +
+  'policy what-if --policy CEDAR [--tenant T] [--from ISO] [--to ISO] [--json]';
 
-export async function policyCommand(_config: Config, argv: readonly string[]): Promise<void> {
+export async function policyCommand(config: Config, argv: readonly string[]): Promise<void> {
   const [sub, ...rest] = argv;
   if (sub === 'test') return policyTest(rest);
+  if (sub === 'what-if') return policyWhatIf(config, rest);
   if (sub === 'validate') return policyValidate(rest);
   if (sub === 'show' || sub === 'propose' || sub === 'publish' || sub === 'preflight') return policyApi(sub, rest);
   throw new UsageError(`policy needs a subcommand: ${POLICY_USAGE}`);
@@ -151,4 +158,38 @@ async function policyApi(sub: 'show' | 'propose' | 'publish' | 'preflight', argv
     json: { region: values.region, version: target, ...(values.reason === undefined ? {} : { reason: values.reason }) },
   });
   print(status === 201 ? `published version ${target}: in force from log position ${String(body['position'])}` : `version ${target} is already in force`, body);
+}
+
+const WhatIfOptions = t.intersection([t.type({ policy: t.string }), t.partial({ tenant: TenantId, from: Timestamp, to: Timestamp, json: t.boolean })]);
+
+async function policyWhatIf(config: Config, argv: readonly string[]): Promise<void> {
+  const o = parseOptions(
+    argv,
+    { policy: { type: 'string' }, tenant: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } },
+    WhatIfOptions,
+  );
+  if (o.from !== undefined && o.to !== undefined && Date.parse(o.to) < Date.parse(o.from)) throw new UsageError(`--to ${o.to} is before --from ${o.from}`);
+  let text: string;
+  try {
+    text = await readFile(o.policy, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${o.policy}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error)}`);
+  }
+  const { PolicySetError } = await import('../../adapters/cedar/cedar-authorizer.js');
+  const { formatWhatIf, whatIf } = await import('../../commands/policy-what-if.js');
+  const { openLog } = await import('../open-log.js');
+  const opened = await openLog(config);
+  try {
+    const report = await whatIf(opened.log, text, {
+      ...(o.tenant === undefined ? {} : { tenant: o.tenant }),
+      ...(o.from === undefined ? {} : { from: o.from }),
+      ...(o.to === undefined ? {} : { to: o.to }),
+    });
+    console.log(o.json ? JSON.stringify(report) : formatWhatIf(report).join('\n'));
+  } catch (error) {
+    if (error instanceof PolicySetError) throw new UsageError(`${o.policy}: ${error.message}`);
+    throw error;
+  } finally {
+    await opened.close();
+  }
 }
