@@ -42,8 +42,8 @@ const json = (schema: object, example?: unknown) => ({ 'application/json': { sch
 
 const PROBLEM_TITLES: Readonly<Record<number, string>> = {
   400: 'Bad request: malformed JSON, an invalid field or parameter (errors lists one line per problem)',
-  401: 'Unauthenticated: no valid bearer token',
-  403: 'Forbidden: the policy denies the principal this action (decisionId names the decision)',
+  401: 'Unauthenticated: no valid bearer token; or (code insufficient-user-authentication) a step-up policy wants a fresher or stronger login, with an RFC 9470 challenge: WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age and/or acr_values',
+  403: 'Forbidden: the policy denies the principal this action (decisionId and X-Decision-Id name the decision, X-Policy-Version the policy text); with ?explain=true an admin also gets conditions: each policy in scope and which of its clauses failed',
   404: 'Not found',
   409: 'Conflict: a concurrent change, or an idempotency key reused with another body',
   413: "Payload too large: the body is over the route's limit (routes that take no body accept only a small one); the connection is closed",
@@ -51,6 +51,11 @@ const PROBLEM_TITLES: Readonly<Record<number, string>> = {
   422: 'Unprocessable: valid, but the domain refuses it',
   500: 'Internal error: logged under the request id; no detail is given',
   503: 'Unavailable: a store it needs cannot be reached (the event log, or ClickHouse for audit and costs) or the server is busy; retry after Retry-After',
+};
+/** Every authorized answer and every denial name the decision (adapters/http/decision-headers.ts). */
+const DECISION_HEADERS = {
+  'X-Decision-Id': { description: 'the policy decision that let the request through (or denied it)', schema: { type: 'string' } },
+  'X-Policy-Version': { description: 'SHA-256 of the policy text that decided', schema: { type: 'string' } },
 };
 const problems = (...statuses: number[]) =>
   Object.fromEntries([...statuses, 500].map((s) => [String(s), { $ref: `#/components/responses/Problem${s}` }]));
@@ -60,6 +65,8 @@ const problemResponses = Object.fromEntries(
     {
       description,
       ...(status === '503' ? { headers: { 'Retry-After': { description: 'seconds', schema: { type: 'integer', minimum: 0 } } } } : {}),
+      ...(status === '401' ? { headers: { 'WWW-Authenticate': { description: 'Bearer challenge (RFC 6750; RFC 9470 for step-up)', schema: { type: 'string' } } } } : {}),
+      ...(status === '403' ? { headers: DECISION_HEADERS } : {}),
       content: { 'application/problem+json': { schema: ref('Problem') } },
     },
   ]),
