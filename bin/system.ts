@@ -232,8 +232,9 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
         // Migrates at start; a failure here is retried by the projector and shows in its status.
         auditIndex.ready().catch((error: unknown) => (options.onError ?? console.error)(error));
       }
-      // Tenant checkpoints: signed from the tree read model as it grows (one active process, by its lock).
-      checkpointer ??= startCheckpointer(checkpointerDeps, { intervalMs: config.ledger.checkpointIntervalMs, ...(options.onError === undefined ? {} : { onError: options.onError }) });
+      // Tenant checkpoints: signed from the tree read model as it grows (one active process, by its lock);
+      // COMPANYOS_CHECKPOINT_INTERVAL=0 turns them off (for measuring their cost only: nothing is anchored).
+      if (config.ledger.checkpointIntervalMs > 0) checkpointer ??= startCheckpointer(checkpointerDeps, { intervalMs: config.ledger.checkpointIntervalMs, ...(options.onError === undefined ? {} : { onError: options.onError }) });
       // Maestro's executor follows the log beside the projectors (one active process, by its lock).
       executor ??= startExecutor({ log: opened.log, store: read.store, pipeline }, { perform: actionPerformer({ ...maestro.settings, clock: systemClock }) });
       // Budgets and anomalies: evaluated every 15 minutes; each fact has a fixed id, so overlapping monitors are harmless.

@@ -39,4 +39,16 @@ test('COMPANYOS_TRUSTED_KEYS: comma-separated public keys or key ids; none by de
   if (isLeft(bad)) assert.match(bad.left.join('\n'), 'COMPANYOS_TRUSTED_KEYS: entry 2 is neither');
 });
 
+test('COMPANYOS_CHECKPOINT_INTERVAL: 1 s by default, seconds when set, 0 turns the checkpointer off; below 0.01 otherwise refused', () => {
+  const interval = (value?: string) => {
+    const loaded = loadConfig(value === undefined ? {} : { COMPANYOS_CHECKPOINT_INTERVAL: value });
+    return isRight(loaded) ? loaded.right.ledger.checkpointIntervalMs : undefined;
+  };
+  assert.is(interval(), 1000);
+  assert.is(interval('2.5'), 2500);
+  assert.is(interval('0'), 0);
+  assert.is(interval('0.001'), undefined);
+  assert.is(interval('-1'), undefined);
+});
+
 test.run();

@@ -162,9 +162,9 @@ export const Environment = t.partial({
   COMPANYOS_WITNESSES: WitnessKeys,
   COMPANYOS_TENANT_REGIONS: TenantRegionsC,
   COMPANYOS_CHECKPOINT_INTERVAL: new t.Type<number, string, unknown>(
-    'COMPANYOS_CHECKPOINT_INTERVAL (seconds, 0.01-3600)',
+    'COMPANYOS_CHECKPOINT_INTERVAL (seconds, 0.01-3600; 0: no checkpointer, for measuring its cost)',
     (u): u is number => typeof u === 'number',
-    (u, c) => (typeof u === 'string' && /^\d{1,4}(\.\d{1,3})?$/.test(u) && +u >= 0.01 && +u <= 3600 ? t.success(Math.round(+u * 1000)) : t.failure(u, c)),
+    (u, c) => (typeof u === 'string' && /^\d{1,4}(\.\d{1,3})?$/.test(u) && (+u === 0 || (+u >= 0.01 && +u <= 3600)) ? t.success(Math.round(+u * 1000)) : t.failure(u, c)),
     (ms) => String(ms / 1000),
   ),
   COMPANYOS_MAX_INFLIGHT: Count('COMPANYOS_MAX_INFLIGHT'),
