@@ -21,6 +21,10 @@ const LIMITS: Readonly<Record<string, number>> = {
   'POST /v1/metering/events': 8 * MiB,
   'POST /v1/ingest/github': 5 * MiB,
   'POST /v1/ingest/openlineage': 5 * MiB,
+  'POST /v1/ledger/verify': 16 * 1024,
+  'POST /v1/ledger/checkpoints/cosignatures': 32 * 1024,
+  'POST /v1/policy/preflight': MiB,
+  'POST /v1/policy/what-if': MiB,
 };
 
 const SAMPLE_PARAMS: Readonly<Record<string, string>> = { type: 'graph.node.upsert', id: 'run-1', step: 'deploy' };
