@@ -11,7 +11,7 @@ import type { JsonValue } from '../schemas/json.js';
 import { formatValidationErrors } from '../schemas/validation.js';
 import { authorize, explain, type AccessDeps } from './access.js';
 import { withDecisionContext } from './decision-context.js';
-import type { AuthorizationDecision, AuthorizationRequest, Principal } from './authorizer.js';
+import type { AuthorizationDecision, AuthorizationRequest, Principal, StepUp } from './authorizer.js';
 import { commandActionGroups } from './policy-actions.js';
 import { eventMeta, type RequestInfo } from './envelope.js';
 import { dedupedEventId } from './event-ids.js';
@@ -51,7 +51,11 @@ export interface Preflight {
   readonly stream: string;
   readonly allowed: boolean;
   /** As it would be sealed (id, policy version, determining policies), with the explanation a 403 gives. */
-  readonly decision: { readonly id: string; readonly policyVersion: string; readonly determiningPolicies: readonly string[]; readonly explanation: string };
+  readonly decision: {
+    readonly id: string; readonly policyVersion: string; readonly determiningPolicies: readonly string[]; readonly explanation: string;
+    /** A denial a fresher or stronger login would lift: what the command's 401 challenge would ask for (RFC 9470). */
+    readonly stepUp?: StepUp;
+  };
   /** The resource Cedar saw: type, id and attributes. */
   readonly resource: AuthorizationRequest['resource'];
   /** When allowed: the events the command would append, nothing to do, or the domain's refusal. */
@@ -112,6 +116,7 @@ export class CommandPipeline {
         policyVersion: decision.policyVersion,
         determiningPolicies: decision.determiningPolicies,
         explanation: decision.allowed ? decision.explanation : explain(request, decision),
+        ...(decision.stepUp !== undefined ? { stepUp: decision.stepUp } : {}),
       },
       resource: request.resource,
     };
