@@ -9,6 +9,7 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { EventLog, RecordedEvent } from '../adapters/event-log/index.js';
 import { tenantStreamPrefix } from '../schemas/streams.js';
+import { ParallelChainVerifier } from './parallel-chain-verifier.js';
 import { KEY_ROTATED_EVENT_TYPE, KEYS_STREAM } from '../schemas/key-rotation-event.js';
 import {
   ChainVerifier,
@@ -24,7 +25,8 @@ import {
 } from '../ledger/index.js';
 
 /** A stream (of its tenant), a tenant's streams, or with neither the whole log. */
-export type VerifyScope = { readonly tenant?: string; readonly stream?: string };
+/** `workers` > 1: signatures and chains checked on that many threads (commands/parallel-chain-verifier.ts), same report. */
+export type VerifyScope = { readonly tenant?: string; readonly stream?: string; readonly workers?: number };
 
 /** Where the key chain started and which keys it reached. */
 export interface TrustReport {
@@ -45,8 +47,8 @@ const PAGE = 1000;
 
 export async function verifyLog(log: EventLog, keyring: Keyring, scope: VerifyScope): Promise<VerifyReport> {
   const rotations = await readWholeStream(log, KEYS_STREAM);
-  const { chain, trust, chainFailures } = await keyChainOf(log, keyring, rotations);
-  const verifier = new ChainVerifier(keyring, chain);
+  const { chain, anchors, trust, chainFailures } = await keyChainOf(log, keyring, rotations);
+  const verifier = (scope.workers ?? 1) > 1 ? new ParallelChainVerifier({ anchors, rotations }, scope.workers) : new ChainVerifier(keyring, chain);
   if (scope.stream !== undefined) {
     await verifier.addAll(scope.stream === KEYS_STREAM ? rotations : pagedStream(log, scope.stream));
   } else {
@@ -61,7 +63,7 @@ export async function verifyLog(log: EventLog, keyring: Keyring, scope: VerifySc
       after = page[page.length - 1]!.position;
     }
   }
-  const report = verifier.finish();
+  const report = await verifier.finish();
   const reported = new Set(report.failures.map((f) => f.eventId));
   const walked = scope.stream === undefined || scope.stream === KEYS_STREAM;
   const failures = walked ? [...report.failures, ...chainFailures.filter((f) => !reported.has(f.eventId))] : report.failures;
@@ -112,7 +114,7 @@ async function keyChainOf(log: EventLog, keyring: Keyring, rotations: readonly R
     if (reason !== null) chainFailures.push({ stream: r.stream, revision: Number(r.revision), eventId: r.id, reason });
   }
   const trust: TrustReport = { mode, anchors: anchors.map((a) => a.keyId), keys: chain.keys(), ...(warning === undefined ? {} : { warning }) };
-  return { chain, trust, chainFailures };
+  return { chain, anchors, trust, chainFailures };
 }
 
 /** Public keys by id, from the keyring and the rotations (each checked against its id). */
