@@ -1,6 +1,6 @@
 // What-if over the demo tenant's history: a candidate set without `editor` graph writes flips exactly the
 // recorded edits whose only permit was editor-graph-write (the expected set read from the log's sealed
-// decisions, not re-decided), an admin-editor's edits stay allowed, a viewer's sealed denial flips to allow
+// decisions, not re-decided), a command's events counted as one decision, an admin-editor's edits stay allowed, a viewer's sealed denial flips to allow
 // under a set that lets viewers write, a decision sealed without its input is counted as not reproducible,
 // and a bounded read resumed from its `next` finds the same flips.
 import { readFile } from 'node:fs/promises';
@@ -58,13 +58,40 @@ test.before(async (ctx) => {
   const again = await run(eve, upsert('service:search', 'eve-0'), 'eve-key-0');
   assert.ok(again._tag === 'Right' && again.right.kind === 'replayed');
   if (again._tag === 'Right') assert.equal(Object.keys(again.right.body.decision ?? {}).sort(), ['determiningPolicies', 'id', 'policyVersion']);
+  const now = new Date().toISOString();
+  // One editor decision that wrote two events (one append): one decision, one flip, on any page boundary.
+  const pair = sealOntoTail(
+    {
+      stream: `${DEMO_TENANT}/pair/one`,
+      tail: undefined,
+      bodies: [0, 1].map((i) => ({ type: 'pair.recorded', schemaVersion: 1, data: { i } })),
+      ids: ['00000000-0000-4000-8000-000000000018', '00000000-0000-4000-8000-000000000019'],
+      tenant: DEMO_TENANT,
+      region: DEMO_REGION,
+      sealedAt: now,
+      meta: eventMeta({
+        principal: eve,
+        request: { requestId: 'pair', context: {} },
+        decision: {
+          id: 'pair-decision',
+          allowed: true,
+          policyVersion: 'x'.repeat(64),
+          determiningPolicies: ['editor-graph-write'],
+          explanation: 'allowed',
+          input: { principal: eve, action: 'graph.node.upsert', actionGroups: ['graph.write', 'write'], resource: { type: 'GraphNode', id: 'pair', attributes: { tenant: DEMO_TENANT, region: DEMO_REGION } }, context: {} },
+        },
+        now,
+      }),
+    },
+    keyring.active,
+  );
+  await appendSealed(ctx.memory.log, undefined, pair);
   // An admin who is also an editor: admin-all permits too, so no candidate here flips it.
   assert.is((await run(person('user:ann', ['admin', 'editor']), upsert('service:ledger', 'ann')))._tag, 'Right');
   // A viewer's attempt: denied, sealed as access.denied on demo/audit.
   const denied = await run(person('user:vic', ['viewer']), upsert('service:search', 'vic'));
   assert.is(denied._tag, 'Left');
   // A decision sealed before inputs were (no meta.decision.input), by an editor.
-  const now = new Date().toISOString();
   const legacy = sealOntoTail(
     {
       stream: `${DEMO_TENANT}/legacy/one`,
@@ -119,7 +146,7 @@ test('without editor graph writes: exactly the recorded edits whose only permit 
       .filter((e) => e.type !== 'access.denied' && e.meta.decision.input !== undefined && JSON.stringify(e.meta.decision.determiningPolicies) === '["editor-graph-write"]')
       .map((e) => e.meta.decision.id),
   );
-  assert.is(expected.size, 3);
+  assert.is(expected.size, 4);
   const byEve = new Set(events.filter((e) => e.meta.actor.id === 'user:eve' && e.meta.decision.input !== undefined).map((e) => e.meta.decision.id));
   assert.equal(expected, byEve);
 
@@ -127,17 +154,17 @@ test('without editor graph writes: exactly the recorded edits whose only permit 
   assert.equal(new Set(report.flips.map((f) => f.decisionId)), expected);
   assert.is(report.flips.length, expected.size);
   for (const f of report.flips) assert.equal([f.was, f.now, f.before, f.after, f.action], ['allow', 'deny', ['editor-graph-write'], [], 'graph.node.upsert']);
-  assert.equal(report.byAction, [{ action: 'graph.node.upsert', toDeny: 3, toAllow: 0 }]);
-  assert.equal(report.byPolicy, [{ was: 'allow', now: 'deny', before: ['editor-graph-write'], after: [], count: 3 }]);
+  assert.equal(report.byAction, [{ action: 'graph.node.upsert', toDeny: 4, toAllow: 0 }]);
+  assert.equal(report.byPolicy, [{ was: 'allow', now: 'deny', before: ['editor-graph-write'], after: [], count: 4 }]);
   assert.is(report.notReproducible, 1);
-  // Seed (20 service commands), eve's 3, ann's 1, vic's denial: all re-decided; the legacy one is not.
-  assert.is(report.reDecided, 25);
-  assert.is(report.decisions, 26);
+  // Seed (20 service commands), eve's 3 and her two-event one, ann's 1, vic's denial: all re-decided; the legacy one is not.
+  assert.is(report.reDecided, 26);
+  assert.is(report.decisions, 27);
   assert.is(report.next, undefined);
   const text = formatWhatIf(report).join('\n');
-  assert.match(text, /3 would flip/);
+  assert.match(text, /4 would flip/);
   assert.match(text, /1 not reproducible/);
-  assert.match(text, /graph\.node\.upsert: 3 allow → deny/);
+  assert.match(text, /graph\.node\.upsert: 4 allow → deny/);
 });
 
 test('a set that lets viewers write instead: the sealed denial flips to allow, the editors to deny', async ({ memory }) => {
@@ -145,8 +172,8 @@ test('a set that lets viewers write instead: the sealed denial flips to allow, t
   const toAllow = report.flips.filter((f) => f.now === 'allow');
   assert.is(toAllow.length, 1);
   assert.equal([toAllow[0]!.principal, toAllow[0]!.before, toAllow[0]!.after], [{ id: 'user:vic', roles: ['viewer'] }, [], ['viewer-graph-write']]);
-  assert.is(report.flips.filter((f) => f.now === 'deny').length, 3);
-  assert.equal(report.byAction, [{ action: 'graph.node.upsert', toDeny: 3, toAllow: 1 }]);
+  assert.is(report.flips.filter((f) => f.now === 'deny').length, 4);
+  assert.equal(report.byAction, [{ action: 'graph.node.upsert', toDeny: 4, toAllow: 1 }]);
 });
 
 test('the set in force flips nothing; a range before any decision holds none', async ({ memory }) => {
@@ -170,6 +197,15 @@ test('a bounded read says where to go on; the pages together find the same flips
   } while (after !== undefined);
   assert.ok(pages >= 7, `${pages} pages`);
   assert.equal(flips, whole.flips.map((f) => f.decisionId));
+  // Every boundary, including one between the two events of one decision: it is counted once.
+  const events = await demoEvents(memory);
+  const pairAt = events.findIndex((e) => e.meta.decision.id === 'pair-decision');
+  const before = await whatIf(memory.log, WITHOUT_EDITORS, { tenant: DEMO_TENANT, maxEvents: pairAt + 1 });
+  assert.is(before.eventsRead, pairAt + 2);
+  assert.ok(before.flips.some((f) => f.decisionId === 'pair-decision'));
+  const rest = await whatIf(memory.log, WITHOUT_EDITORS, { tenant: DEMO_TENANT, after: BigInt(before.next!) });
+  assert.not.ok(rest.flips.some((f) => f.decisionId === 'pair-decision'));
+  assert.is(before.flips.length + rest.flips.length, whole.flips.length);
 });
 
 test.run();

@@ -6,9 +6,9 @@
 // reproducible; one about another tenant's resource was that tenant's set's to make and is counted apart.
 // Without a tenant, every tenant's decisions are asked of the candidate (a change to the shared default).
 import { isLeft } from 'fp-ts/lib/Either.js';
-import type { EventLog } from '../adapters/event-log/index.js';
+import type { EventLog, RecordedEvent } from '../adapters/event-log/index.js';
 import { CedarAuthorizer } from '../adapters/cedar/cedar-authorizer.js';
-import { fromRecordedEvent } from '../ledger/log-codec.js';
+import { envelopeOf, fromRecordedEvent } from '../ledger/log-codec.js';
 import { tenantStreamPrefix } from '../schemas/streams.js';
 import { requestOf } from './decision-input.js';
 
@@ -76,14 +76,22 @@ export async function whatIf(log: EventLog, candidate: string, scope: WhatIfScop
   let otherTenants = 0;
   let after = scope.after;
   let next: bigint | undefined;
+  let lastDecision: string | undefined;
   const limit = scope.maxEvents ?? Number.POSITIVE_INFINITY;
   const filter = scope.tenant === undefined ? {} : { filter: { streamPrefixes: [tenantStreamPrefix(scope.tenant)] } };
   for (;;) {
     const want = Math.min(PAGE, limit - eventsRead);
     if (want <= 0) {
-      // Stopped by the bound: is there more of the tenant's log?
-      const more = await log.readAll({ ...(after === undefined ? {} : { after }), maxCount: 1, ...filter });
-      if (more.length > 0) next = after;
+      // Stopped by the bound: the rest of the last command's events (one append, consecutive positions) are
+      // read too, so a page never ends inside a decision and the next page does not count it again.
+      const more = await log.readAll({ ...(after === undefined ? {} : { after }), maxCount: PAGE, ...filter });
+      const rest = more.findIndex((r) => decisionIdOf(r) !== lastDecision);
+      for (const r of rest === -1 ? more : more.slice(0, rest)) {
+        eventsRead++;
+        after = r.position;
+      }
+      if (rest === -1 && more.length === PAGE) continue;
+      if (rest !== -1) next = after;
       break;
     }
     const page = await log.readAll({ ...(after === undefined ? {} : { after }), maxCount: want, ...filter });
@@ -94,6 +102,7 @@ export async function whatIf(log: EventLog, candidate: string, scope: WhatIfScop
       if (isLeft(sealed)) throw new Error(`${record.stream} at ${record.position}: ${sealed.left}`);
       const event = sealed.right;
       const decision = event.meta.decision;
+      lastDecision = decision.id;
       // The server's own writes (checkpoints, key rotations) are not policy decisions.
       if (decision.policyVersion === 'system') continue;
       if (scope.from !== undefined && Date.parse(event.sealedAt) < Date.parse(scope.from)) continue;
@@ -148,6 +157,9 @@ export async function whatIf(log: EventLog, candidate: string, scope: WhatIfScop
     ...(next === undefined ? {} : { next: String(next) }),
   };
 }
+
+/** The decision id a record's envelope names (undefined when it names none). */
+const decisionIdOf = (record: RecordedEvent): string | undefined => envelopeOf(record).meta?.decision?.id;
 
 function groupByAction(flips: readonly Flip[]): WhatIfReport['byAction'] {
   const groups = new Map<string, { action: string; toDeny: number; toAllow: number }>();
