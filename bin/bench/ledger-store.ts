@@ -125,7 +125,12 @@ const checkpointer = startCheckpointer({ log, trees: logTrees, keyring, lock: lo
 while (!checkpointer.status().active) await new Promise((r) => setTimeout(r, 5));
 await checkpointer.checkpointNow();
 await checkpointer.close();
-await projectUntil({ log, store: log.database }, treeProjection, { schema: log.database.schema });
+// The checkpoint event may not be visible to the first read after its append: project until the tree holds it.
+for (let tries = 0; (await logTrees.latestCheckpoint(TENANT)) === undefined; tries++) {
+  if (tries === 100) throw new Error('the checkpoint never reached the tree read model');
+  await projectUntil({ log, store: log.database }, treeProjection, { schema: log.database.schema });
+  if ((await logTrees.latestCheckpoint(TENANT)) === undefined) await new Promise((r) => setTimeout(r, 50));
+}
 const deps = { log, trees: logTrees, keyring, logOrigin: 'bench.local' };
 const exportOnce = async () => {
   const t0 = performance.now();
