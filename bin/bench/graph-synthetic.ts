@@ -7,7 +7,7 @@
 // projector writes. Nothing is appended to the log: there is nothing to replay or verify afterwards.
 import { createHash } from 'node:crypto';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import type { Authorizer, AuthorizationDecision, Principal } from '../../commands/authorizer.js';
+import type { Authorizer, AuthorizationDecision, AuthorizationRequest, Principal } from '../../commands/authorizer.js';
 import { eventMeta, type RequestInfo } from '../../commands/envelope.js';
 import { dedupedEventId, uuidV5 } from '../../commands/event-ids.js';
 import type { RelatedStream } from '../../domain/command-handler.js';
@@ -140,18 +140,17 @@ export class LoglessSealer {
    */
   #decide(type: string, handler: AnyCommandHandler, cmd: unknown, state: unknown, tenant: string, requestId: string): AuthorizationDecision {
     const decisionId = uuidV5(`synthetic-decision\n${tenant}\n${requestId}`);
+    const request: AuthorizationRequest = {
+      principal: this.#options.principal,
+      action: type,
+      actionGroups: [`${type.split('.')[0]}.write`, 'write'],
+      resource: { type: handler.resourceType, id: handler.resourceId(cmd), attributes: { ...handler.resourceAttributes(cmd, state), tenant } },
+      context: this.#options.context,
+    };
+    // A reused decision still seals what this command's decision saw (meta.decision.input), as the pipeline's does.
     const cached = this.#policies.get(type);
-    if (cached !== undefined && this.#sealed % 10_000 !== 0) return { ...cached, id: decisionId };
-    const decision = this.#options.authorizer.authorize(
-      {
-        principal: this.#options.principal,
-        action: type,
-        actionGroups: [`${type.split('.')[0]}.write`, 'write'],
-        resource: { type: handler.resourceType, id: handler.resourceId(cmd), attributes: { ...handler.resourceAttributes(cmd, state), tenant } },
-        context: this.#options.context,
-      },
-      decisionId,
-    );
+    if (cached !== undefined && this.#sealed % 10_000 !== 0) return { ...cached, id: decisionId, input: request };
+    const decision = this.#options.authorizer.authorize(request, decisionId);
     if (!decision.allowed) throw new Error(`${requestId}: ${type} denied by policy: ${decision.explanation}`);
     if (cached !== undefined && cached.determiningPolicies.join() !== decision.determiningPolicies.join()) {
       throw new Error(`${requestId}: ${type} allowed by ${decision.determiningPolicies.join()}, earlier ones by ${cached.determiningPolicies.join()}`);
