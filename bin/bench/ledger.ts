@@ -1,19 +1,35 @@
-// Ledger benchmark, in memory: the Merkle appender's rate (leaf hash included), proof assembly and
-// verification, the pure SHA-256 next to node:crypto's (why ledger/sha256.ts is fast enough), and the offline
-// verifier on a 1,000-event receipt bundle (what `companyos verify-receipt` and a browser do). The stored
-// tree's figures (inclusion proof p95 at 10M leaves, export) are the checkpointer's to add.
-// Usage: npm run bench:ledger -- [--leaves N] [--receipts N]
+// Ledger benchmark, every figure of issue 14's Proof in one run, last line JSON. In memory: the Merkle
+// appender's rate (leaf hash included), proof assembly and verification, the pure SHA-256 next to
+// node:crypto's, and the offline verifier on a 1,000-event receipt bundle (what `companyos verify-receipt` and
+// a browser do). Stored, on PostgreSQL: bench:ledger-store's figures (inclusion proof p95 at 10M leaves,
+// 10,000 receipts exported; run as a child with --keep, so its tree and sealed log are reused next time),
+// then a full tenant verification of that sealed log with signatures (verifyLog on 1 thread and on every
+// core, plus the tree against its checkpoints), then bench:commands with the checkpointer off
+// (COMPANYOS_CHECKPOINT_INTERVAL=0) and on, the cost in %. The host is shared: CPU time and load are printed.
+// Usage: npm run bench:ledger -- [--leaves N] [--receipts N] [--store-leaves 10000000] [--commands-seconds 15]
+//   [--no-store] [--no-commands]
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { verifyReceipts } from '../../ledger/offline-verifier.js';
 import { assembleProof, CompactRange, inclusionProofPlan, leafHash, verifyInclusion, type Hash } from '../../ledger/merkle.js';
 import { sha256 } from '../../ledger/sha256.js';
 import { receiptFixture } from '../../test/receipt-fixtures.js';
+import { openPostgresEventLog } from '../../adapters/event-log/postgres/index.js';
+import { verifyLog } from '../../commands/verify-log.js';
+import { verifyTenantTree } from '../../commands/verify-tree.js';
+import { Keyring, signingKeyFromSeed } from '../../ledger/index.js';
 import { machine, memory, numberArg, round } from './report.js';
 
 const leaves = numberArg('leaves', 1_000_000);
 const receiptCount = numberArg('receipts', 1000);
+const storeLeaves = numberArg('store-leaves', 10_000_000);
+const commandsSeconds = numberArg('commands-seconds', 15);
+const withStore = !process.argv.includes('--no-store');
+const withCommands = !process.argv.includes('--no-commands');
+const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 console.log(`${machine()}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
@@ -96,6 +112,80 @@ const bundleCpuMs = round(median(runs.map((r) => r.cpuMs)), 1);
 console.log(`offline verifier: ${bundle.length} receipts in ${bundleMs} ms wall, ${bundleCpuMs} ms CPU (medians of 5)`);
 console.log(memory());
 
+/** Runs a bench script as a child (its output passed through) and returns its last line, parsed. */
+async function child(script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Record<string, unknown>> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, script), ...args], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  proc.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    process.stdout.write(chunk);
+  });
+  const code = await new Promise<number | null>((r) => proc.once('exit', r));
+  if (code !== 0) throw new Error(`${script} exited ${code}`);
+  // Its last JSON line (a server it started may print after it).
+  const line = out.split('\n').filter((l) => l.startsWith('{"bench"')).at(-1);
+  if (line === undefined) throw new Error(`${script} printed no JSON line`);
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+// Stored tree and receipts: bench:ledger-store, its schemas kept for the verification below and the next run.
+const store = withStore ? await child('ledger-store.ts', ['--keep', '--leaves', String(storeLeaves)]) : undefined;
+
+// Full tenant verification of the sealed log bench:ledger-store keeps: every event re-hashed and its
+// signature checked against the key chain from the pinned key, each stream's chain, and the tenant's tree
+// rebuilt and held against its checkpoints. On one thread, then on every core (same report).
+let verification: { events: number; perS1: number; perSAll: number; perCpuS: number; workers: number; cpuMsAll: number; treeMs: number } | undefined;
+if (store !== undefined) {
+  const log = await openPostgresEventLog({ url: databaseUrl, schema: `bench_tree_${storeLeaves}_log` });
+  try {
+    const key = signingKeyFromSeed(new Uint8Array(32).fill(7), '2020-01-01T00:00:00Z');
+    const keyring = new Keyring([], key, [Buffer.from(key.publicKey).toString('base64')]);
+    const workers = Math.max(2, availableParallelism());
+    await verifyLog(log, keyring, { tenant: 'bench', workers }); // warm-up: pages cached, workers' JIT
+    const one = await timed(() => verifyLog(log, keyring, { tenant: 'bench' }));
+    const all = await timed(() => verifyLog(log, keyring, { tenant: 'bench', workers }));
+    const tree = await timed(() => verifyTenantTree(log, keyring, 'bench', 'bench.local'));
+    if (one.value.failures.length > 0 || all.value.failures.length > 0 || tree.value.failures.length > 0) throw new Error('the bench log did not verify');
+    if (JSON.stringify(one.value) !== JSON.stringify(all.value)) throw new Error('verification on workers reported otherwise than on one thread');
+    const events = all.value.eventsChecked;
+    // The tenant's verification is both passes: signatures and chains, then the tree.
+    const rate = (ms: number) => Math.round(events / ((ms + tree.wallMs) / 1000));
+    // Per CPU second: what it costs, less distorted by the other work on a shared host than wall time.
+    const perCpuS = Math.round(events / ((all.cpuMs + tree.cpuMs) / 1000));
+    verification = { events, perS1: rate(one.wallMs), perSAll: rate(all.wallMs), perCpuS, workers, cpuMsAll: round(all.cpuMs + tree.cpuMs), treeMs: round(tree.wallMs) };
+    console.log(
+      `tenant verification with signatures: ${events.toLocaleString('en')} events, ${verification.perS1.toLocaleString('en')}/s on 1 thread, ` +
+        `${verification.perSAll.toLocaleString('en')}/s on ${workers} workers (${round(all.wallMs)} ms + tree ${round(tree.wallMs)} ms wall, ${verification.cpuMsAll} ms CPU in this process's threads: ${verification.perCpuS.toLocaleString('en')} events per CPU second); load average ${loadavg()[0]!.toFixed(1)}`,
+    );
+  } finally {
+    await log.close();
+  }
+}
+
+// Commands with the checkpointer off, then on: the same bench:commands round, the cost in %.
+let commands: { off: Record<string, unknown>; on: Record<string, unknown>; costPct: number; cpuCostPct: number } | undefined;
+if (withCommands) {
+  const args = ['--clients', '16', '--seconds', String(commandsSeconds)];
+  const off = await child('commands.ts', args, { COMPANYOS_CHECKPOINT_INTERVAL: '0' });
+  const on = await child('commands.ts', args, { COMPANYOS_CHECKPOINT_INTERVAL: '1' });
+  const pct = (a: number, b: number) => round(((a - b) / b) * 100, 1);
+  commands = {
+    off, on,
+    costPct: pct(Number(off['commands_per_s']), Number(on['commands_per_s'])),
+    cpuCostPct: pct(Number(on['server_cpu_ms_per_command']), Number(off['server_cpu_ms_per_command'])),
+  };
+  console.log(
+    `checkpointing cost: ${String(off['commands_per_s'])} commands/s off, ${String(on['commands_per_s'])} on (${commands.costPct} % fewer); ` +
+      `server CPU ${String(off['server_cpu_ms_per_command'])} → ${String(on['server_cpu_ms_per_command'])} ms/command (${commands.cpuCostPct} % more); load average ${loadavg()[0]!.toFixed(1)}`,
+  );
+}
+
+const cpu = process.cpuUsage();
+console.log(`this process: ${round((cpu.user + cpu.system) / 1e6, 1)} s CPU; ${memory()}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+
 console.log(
   JSON.stringify({
     bench: 'ledger',
@@ -108,5 +198,25 @@ console.log(
     sha256_65b_ns_node: Math.round(nativeNs),
     offline_verifier_1000_receipts_ms: bundleMs,
     offline_verifier_1000_receipts_cpu_ms: bundleCpuMs,
+    ...(store === undefined ? {} : {
+      stored_leaves: store['leaves'],
+      inclusion_proof_p95_ms_stored: (store['inclusionProofMs'] as { p95?: number } | undefined)?.p95,
+      receipts_exported: store['receipts'],
+      receipts_export_ms: store['receiptsExportMs'],
+    }),
+    ...(verification === undefined ? {} : {
+      tenant_verification_events: verification.events,
+      tenant_verification_events_per_s: verification.perSAll,
+      tenant_verification_events_per_s_1_thread: verification.perS1,
+      tenant_verification_events_per_cpu_s: verification.perCpuS,
+      tenant_verification_workers: verification.workers,
+    }),
+    ...(commands === undefined ? {} : {
+      commands_per_s_checkpoints_off: commands.off['commands_per_s'],
+      commands_per_s_checkpoints_on: commands.on['commands_per_s'],
+      checkpointing_cost_pct: commands.costPct,
+      checkpointing_server_cpu_cost_pct: commands.cpuCostPct,
+    }),
+    load_average_1m_end: round(loadavg()[0]!, 1),
   }),
 );
