@@ -6,7 +6,7 @@
 // then a full tenant verification of that sealed log with signatures (verifyLog on 1 thread and on every
 // core, plus the tree against its checkpoints), then bench:commands with the checkpointer off
 // (COMPANYOS_CHECKPOINT_INTERVAL=0) and on, the cost in %. The host is shared: CPU time and load are printed.
-// Usage: npm run bench:ledger -- [--leaves N] [--receipts N] [--store-leaves 10000000] [--commands-seconds 15]
+// Usage: npm run bench:ledger -- [--leaves N] [--receipts N] [--store-leaves 10000000] [--commands-seconds 15] [--commands-rounds 2]
 //   [--no-store] [--no-commands]
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -27,6 +27,7 @@ const leaves = numberArg('leaves', 1_000_000);
 const receiptCount = numberArg('receipts', 1000);
 const storeLeaves = numberArg('store-leaves', 10_000_000);
 const commandsSeconds = numberArg('commands-seconds', 15);
+const commandsRounds = numberArg('commands-rounds', 2);
 const withStore = !process.argv.includes('--no-store');
 const withCommands = !process.argv.includes('--no-commands');
 const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -169,8 +170,19 @@ if (store !== undefined) {
 let commands: { off: Record<string, unknown>; on: Record<string, unknown>; costPct: number; cpuCostPct: number } | undefined;
 if (withCommands) {
   const args = ['--clients', '16', '--seconds', String(commandsSeconds)];
-  const off = await child('commands.ts', args, { COMPANYOS_CHECKPOINT_INTERVAL: '0' });
-  const on = await child('commands.ts', args, { COMPANYOS_CHECKPOINT_INTERVAL: '1' });
+  // Off and on in turn, `--commands-rounds` times each (a shared host drifts): each side's best round.
+  const offs: Record<string, unknown>[] = [];
+  const ons: Record<string, unknown>[] = [];
+  for (let i = 0; i < commandsRounds; i++) {
+    offs.push(await child('commands.ts', args, { COMPANYOS_CHECKPOINT_INTERVAL: '0' }));
+    ons.push(await child('commands.ts', args, { COMPANYOS_CHECKPOINT_INTERVAL: '1' }));
+  }
+  const best = (runs: Record<string, unknown>[]): Record<string, unknown> => ({
+    ...runs.reduce((a, b) => (Number(b['commands_per_s']) > Number(a['commands_per_s']) ? b : a)),
+    server_cpu_ms_per_command: Math.min(...runs.map((r) => Number(r['server_cpu_ms_per_command']))),
+  });
+  const off = best(offs);
+  const on = best(ons);
   const pct = (a: number, b: number) => round(((a - b) / b) * 100, 1);
   commands = {
     off, on,
@@ -178,7 +190,7 @@ if (withCommands) {
     cpuCostPct: pct(Number(on['server_cpu_ms_per_command']), Number(off['server_cpu_ms_per_command'])),
   };
   console.log(
-    `checkpointing cost: ${String(off['commands_per_s'])} commands/s off, ${String(on['commands_per_s'])} on (${commands.costPct} % fewer); ` +
+    `checkpointing cost (best of ${commandsRounds} rounds each, in turn): ${String(off['commands_per_s'])} commands/s off, ${String(on['commands_per_s'])} on (${commands.costPct} % fewer); ` +
       `server CPU ${String(off['server_cpu_ms_per_command'])} → ${String(on['server_cpu_ms_per_command'])} ms/command (${commands.cpuCostPct} % more); load average ${loadavg()[0]!.toFixed(1)}`,
   );
 }
