@@ -19,6 +19,11 @@ export interface TcpProxy {
   heal(): void;
   /** Every open connection is reset (RST to both ends); new ones work as before. */
   reset(): void;
+  /** A stopped server, as its clients see it: every open connection is reset and new ones are refused
+   * (the proxy stops listening: ECONNREFUSED), until `admit()`. */
+  refuse(): Promise<void>;
+  /** Listens again on the same port: new connections go through. */
+  admit(): Promise<void>;
   /** Connections accepted so far, and how many are open. */
   readonly stats: { readonly accepted: number; readonly open: number };
   close(): Promise<void>;
@@ -98,10 +103,16 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     client.on('close', () => end(link, false));
     if (!partitioned) connectUpstream(link);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  const listen = (on: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(on, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  const stopListening = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  await listen(0);
   const port = (server.address() as { port: number }).port;
 
   return {
@@ -128,12 +139,21 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     reset() {
       for (const link of [...links]) end(link, true);
     },
+    async refuse() {
+      if (!server.listening) return;
+      const stopped = stopListening();
+      for (const link of [...links]) end(link, true);
+      await stopped;
+    },
+    async admit() {
+      if (!server.listening) await listen(port);
+    },
     get stats() {
       return { accepted, open: links.size };
     },
     async close() {
       for (const link of [...links]) end(link, true);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopListening();
     },
   };
 }

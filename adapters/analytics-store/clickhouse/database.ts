@@ -18,6 +18,8 @@ export interface OpenClickHouseOptions {
   readonly path?: string;
   /** Database for unqualified table names; created if missing. */
   readonly database: string;
+  /** Server only: how long a request may go unanswered before it fails as unreachable (the client's default: 30 s). */
+  readonly requestTimeoutMs?: number;
 }
 
 /** A query parameter, bound server-side through `{name:Type}` placeholders (never spliced into SQL). */
@@ -58,15 +60,16 @@ const json = {
 
 export async function openClickHouse(options: OpenClickHouseOptions): Promise<ClickHouseStore> {
   const database = assertClickHouseIdentifier(options.database);
-  if (options.url) return openServer(options.url, database);
+  if (options.url) return openServer(options.url, database, options.requestTimeoutMs);
   if (!options.path) throw new TypeError('openClickHouse: either url (a server) or path (embedded chDB) is required');
   return openChdb(options.path, database);
 }
 
-async function openServer(url: string, database: string): Promise<ClickHouseStore> {
+async function openServer(url: string, database: string, requestTimeoutMs: number | undefined): Promise<ClickHouseStore> {
+  const timeout = requestTimeoutMs === undefined ? {} : { request_timeout: requestTimeoutMs };
   // The HTTP interface rejects every request naming a database that does not exist yet, so the
   // database is created through a client on `default` first.
-  const bootstrap = createClient({ url, database: 'default', json });
+  const bootstrap = createClient({ url, database: 'default', json, ...timeout });
   try {
     await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
   } catch (err) {
@@ -76,7 +79,7 @@ async function openServer(url: string, database: string): Promise<ClickHouseStor
   } finally {
     await bootstrap.close();
   }
-  const client = createClient({ url, database, clickhouse_settings: SETTINGS, json });
+  const client = createClient({ url, database, clickhouse_settings: SETTINGS, json, ...timeout });
   const store = wrap('server', database, client, {
     insert: async (table, rows) => {
       await client.insert({ table, values: rows as object[], format: 'JSONEachRow' });
