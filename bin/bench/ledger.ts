@@ -167,7 +167,7 @@ if (store !== undefined) {
 }
 
 // Commands with the checkpointer off, then on: the same bench:commands round, the cost in %.
-let commands: { off: Record<string, unknown>; on: Record<string, unknown>; costPct: number; cpuCostPct: number } | undefined;
+let commands: { off: Record<string, unknown>; on: Record<string, unknown>; costPct: number; cpuCostPct: number; withinNoise: boolean; spread: number } | undefined;
 if (withCommands) {
   const args = ['--clients', '16', '--seconds', String(commandsSeconds)];
   // Off and on in turn, `--commands-rounds` times each (a shared host drifts): each side's best round.
@@ -183,15 +183,21 @@ if (withCommands) {
   });
   const off = best(offs);
   const on = best(ons);
+  // The rounds' own spread: a difference smaller than it is the host's noise, not the checkpointer's cost.
+  const spreadOf = (runs: Record<string, unknown>[]) => Math.max(...runs.map((r) => Number(r['commands_per_s']))) - Math.min(...runs.map((r) => Number(r['commands_per_s'])));
+  const spread = Math.max(spreadOf(offs), spreadOf(ons));
   const pct = (a: number, b: number) => round(((a - b) / b) * 100, 1);
   commands = {
     off, on,
-    costPct: pct(Number(off['commands_per_s']), Number(on['commands_per_s'])),
+    costPct: round(((Number(off['commands_per_s']) - Number(on['commands_per_s'])) / Number(off['commands_per_s'])) * 100, 1),
     cpuCostPct: pct(Number(on['server_cpu_ms_per_command']), Number(off['server_cpu_ms_per_command'])),
+    withinNoise: Math.abs(Number(off['commands_per_s']) - Number(on['commands_per_s'])) <= spread,
+    spread,
   };
   console.log(
     `checkpointing cost (best of ${commandsRounds} rounds each, in turn): ${String(off['commands_per_s'])} commands/s off, ${String(on['commands_per_s'])} on (${commands.costPct} % fewer); ` +
-      `server CPU ${String(off['server_cpu_ms_per_command'])} → ${String(on['server_cpu_ms_per_command'])} ms/command (${commands.cpuCostPct} % more); load average ${loadavg()[0]!.toFixed(1)}`,
+      `server CPU ${String(off['server_cpu_ms_per_command'])} → ${String(on['server_cpu_ms_per_command'])} ms/command (${commands.cpuCostPct} % more)` +
+      `${commands.withinNoise ? `; within the rounds' own spread of ${commands.spread} commands/s: the host's noise, not a measured cost` : ''}; load average ${loadavg()[0]!.toFixed(1)}`,
   );
 }
 
@@ -228,6 +234,7 @@ console.log(
       commands_per_s_checkpoints_on: commands.on['commands_per_s'],
       checkpointing_cost_pct: commands.costPct,
       checkpointing_server_cpu_cost_pct: commands.cpuCostPct,
+      checkpointing_cost_within_noise: commands.withinNoise,
     }),
     load_average_1m_end: round(loadavg()[0]!, 1),
   }),
