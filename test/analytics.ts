@@ -10,7 +10,7 @@ import { openClickHouse, type ClickHouseStore } from '../adapters/analytics-stor
 let chdbPath: string | undefined;
 
 /** Created on first use and removed when the process exits; every test database of the process lives here. */
-function sharedChdbPath(): string {
+export function sharedChdbPath(): string {
   if (chdbPath === undefined) {
     const path = mkdtempSync(join(tmpdir(), 'companyos-test-chdb-'));
     process.once('exit', () => rmSync(path, { recursive: true, force: true }));
