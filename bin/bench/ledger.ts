@@ -147,19 +147,22 @@ if (store !== undefined) {
     const workers = Math.max(2, availableParallelism());
     await verifyLog(log, keyring, { tenant: 'bench', workers }); // warm-up: pages cached, workers' JIT
     const one = await timed(() => verifyLog(log, keyring, { tenant: 'bench' }));
-    const all = await timed(() => verifyLog(log, keyring, { tenant: 'bench', workers }));
     const tree = await timed(() => verifyTenantTree(log, keyring, 'bench', 'bench.local'));
+    // As `companyos verify --tenant` runs it on a large log: the tree rebuilt here while the workers check signatures.
+    const both = await timed(() => Promise.all([verifyLog(log, keyring, { tenant: 'bench', workers }), verifyTenantTree(log, keyring, 'bench', 'bench.local')]));
+    const all = { ...both, value: both.value[0] };
+    if (both.value[1].failures.length > 0) throw new Error('the bench log did not verify');
     if (one.value.failures.length > 0 || all.value.failures.length > 0 || tree.value.failures.length > 0) throw new Error('the bench log did not verify');
     if (JSON.stringify(one.value) !== JSON.stringify(all.value)) throw new Error('verification on workers reported otherwise than on one thread');
     const events = all.value.eventsChecked;
     // The tenant's verification is both passes: signatures and chains, then the tree.
-    const rate = (ms: number) => Math.round(events / ((ms + tree.wallMs) / 1000));
+    const rate = (ms: number) => Math.round(events / (ms / 1000));
     // Per CPU second: what it costs, less distorted by the other work on a shared host than wall time.
-    const perCpuS = Math.round(events / ((all.cpuMs + tree.cpuMs) / 1000));
-    verification = { events, perS1: rate(one.wallMs), perSAll: rate(all.wallMs), perCpuS, workers, cpuMsAll: round(all.cpuMs + tree.cpuMs), treeMs: round(tree.wallMs) };
+    const perCpuS = Math.round(events / (all.cpuMs / 1000));
+    verification = { events, perS1: rate(one.wallMs + tree.wallMs), perSAll: rate(all.wallMs), perCpuS, workers, cpuMsAll: round(all.cpuMs), treeMs: round(tree.wallMs) };
     console.log(
       `tenant verification with signatures: ${events.toLocaleString('en')} events, ${verification.perS1.toLocaleString('en')}/s on 1 thread, ` +
-        `${verification.perSAll.toLocaleString('en')}/s on ${workers} workers (${round(all.wallMs)} ms + tree ${round(tree.wallMs)} ms wall, ${verification.cpuMsAll} ms CPU in this process's threads: ${verification.perCpuS.toLocaleString('en')} events per CPU second); load average ${loadavg()[0]!.toFixed(1)}`,
+        `${verification.perSAll.toLocaleString('en')}/s on ${workers} workers with the tree beside them (${round(all.wallMs)} ms wall; one thread: ${round(one.wallMs)} ms + tree ${round(tree.wallMs)} ms; ${verification.cpuMsAll} ms CPU in this process's threads: ${verification.perCpuS.toLocaleString('en')} events per CPU second); load average ${loadavg()[0]!.toFixed(1)}`,
     );
   } finally {
     await log.close();

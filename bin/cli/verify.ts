@@ -8,6 +8,7 @@
 // COMPANYOS_TOKEN) it reads nothing stored: it checks a server's answers as an outside auditor would, over HTTP
 // with the offline verifier only (commands/remote-verify.ts).
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import * as t from 'io-ts';
 import { loadKeyring } from '../../adapters/keys/keyring-store.js';
 import { verifyLog, type TrustReport } from '../../commands/verify-log.js';
@@ -19,6 +20,9 @@ import { TenantId } from '../../schemas/primitives.js';
 import { parseStream } from '../../schemas/streams.js';
 import { openLog } from '../open-log.js';
 import { ExitCode, parseOptions, UsageError } from './usage.js';
+
+/** Below this many events in the log, one thread is quicker than starting workers. */
+const PARALLEL_FROM_POSITION = 20_000n;
 
 const Options = t.partial({ tenant: TenantId, stream: t.string, json: t.boolean, 'trusted-key': TrustedKeys, 'trusted-checkpoint': t.string, remote: t.string });
 
@@ -46,11 +50,16 @@ export async function verifyCommand(config: Config, argv: readonly string[], env
   const keyring = await loadKeyring({ signingKey: config.signingKey, keyringFile: config.keyringFile, dataDir: config.dataDir, trustedKeys }, new Date().toISOString());
   const opened = await openLog(config);
   try {
-    const report = await verifyLog(opened.log, keyring, { ...(tenant === undefined ? {} : { tenant }), ...(o.stream === undefined ? {} : { stream: o.stream }) });
-    // A whole tenant: its tree against its checkpoints (and the one kept by the caller), as GET /v1/ledger/verify does.
-    const tree = tenant !== undefined && o.stream === undefined
-      ? await verifyTenantTree(opened.log, keyring, tenant, config.ledger.logOrigin, trustedCheckpoint === undefined ? {} : { trustedCheckpoint })
-      : undefined;
+    // Signatures on every core once the log is large enough to repay starting the worker threads.
+    const workers = ((await opened.log.headPosition()) ?? 0n) >= PARALLEL_FROM_POSITION ? availableParallelism() : 1;
+    // A whole tenant: its tree against its checkpoints (and the one kept by the caller), as GET /v1/ledger/verify
+    // does; read beside the chains, this thread rebuilding the tree while the workers check signatures.
+    const [report, tree] = await Promise.all([
+      verifyLog(opened.log, keyring, { ...(tenant === undefined ? {} : { tenant }), ...(o.stream === undefined ? {} : { stream: o.stream }), workers }),
+      tenant !== undefined && o.stream === undefined
+        ? verifyTenantTree(opened.log, keyring, tenant, config.ledger.logOrigin, trustedCheckpoint === undefined ? {} : { trustedCheckpoint })
+        : Promise.resolve(undefined),
+    ]);
     const ok = report.failures.length === 0 && (tree === undefined || tree.failures.length === 0);
     if (o.json) console.log(JSON.stringify({ ok, ...report, ...(tree === undefined ? {} : { tree }) }));
     else {
