@@ -16,7 +16,13 @@ export const IMPOSSIBLE_DATE = '2026-02-30T00:00:00Z';
  * `nodeId` of `tenant` with an impossible date. The system under test must sign with the test key.
  */
 export async function appendImpossibleDate(log: EventLog, tenant: string, nodeId: string): Promise<{ readonly id: string; readonly position: bigint }> {
-  const record = (await log.readAll()).find((r) => r.type === 'graph.node.upserted');
+  // On a shared PostgreSQL server a commit becomes readable once older transactions end (the log's horizon):
+  // wait for the one to copy rather than fail while another client holds a long transaction open.
+  let record = (await log.readAll()).find((r) => r.type === 'graph.node.upserted');
+  for (const deadline = Date.now() + 30_000; record === undefined && Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    record = (await log.readAll()).find((r) => r.type === 'graph.node.upserted');
+  }
   if (record === undefined) throw new Error('appendImpossibleDate: the log holds no graph.node.upserted to copy');
   const decoded = fromRecordedEvent(record);
   if (isLeft(decoded)) throw new Error(decoded.left);
