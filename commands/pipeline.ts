@@ -84,11 +84,8 @@ export class CommandPipeline {
     return this.#handlers.has(type) ? undefined : failure('unknown-command', `no command named ${type}; known: ${this.commandTypes().join(', ')}`);
   }
 
-  /**
-   * What the pipeline would decide on this command for this caller, with nothing appended (no event, no
-   * denial record): decode, load the streams, authorize and decide exactly as `execute` does.
-   */
-  async preflight(type: string, payload: unknown, principal: Principal, info: RequestInfo): Promise<Either<Failure, Preflight>> {
+  /** The command's handler and its decoded body, or why there is none: one door for `preflight` and `execute`. */
+  #decode(type: string, payload: unknown): Either<Failure, { readonly handler: AnyCommandHandler; readonly cmd: unknown }> {
     const handler = this.#handlers.get(type);
     if (handler === undefined) return left(this.unknownCommand(type)!);
     const decoded = handler.codec.decode(payload);
@@ -96,7 +93,17 @@ export class CommandPipeline {
       const errors = formatValidationErrors(decoded.left);
       return left(failure('validation', errors.join('; '), { errors }));
     }
-    const cmd = decoded.right;
+    return right({ handler, cmd: decoded.right });
+  }
+
+  /**
+   * What the pipeline would decide on this command for this caller, with nothing appended (no event, no
+   * denial record): decode, load the streams, authorize and decide exactly as `execute` does.
+   */
+  async preflight(type: string, payload: unknown, principal: Principal, info: RequestInfo): Promise<Either<Failure, Preflight>> {
+    const command = this.#decode(type, payload);
+    if (isLeft(command)) return command;
+    const { handler, cmd } = command.right;
     const tenant = principal.tenant;
     const stream = handler.streamOf(tenant, cmd);
     const relatedStreams = Object.entries(handler.relatedStreams(tenant, cmd) as Record<string, RelatedStream<unknown>>);
@@ -131,14 +138,9 @@ export class CommandPipeline {
   }
 
   async execute(type: string, payload: unknown, principal: Principal, info: RequestInfo): Promise<Either<Failure, CommandOutcome>> {
-    const handler = this.#handlers.get(type);
-    if (handler === undefined) return left(this.unknownCommand(type)!);
-    const decoded = handler.codec.decode(payload);
-    if (isLeft(decoded)) {
-      const errors = formatValidationErrors(decoded.left);
-      return left(failure('validation', errors.join('; '), { errors }));
-    }
-    const cmd = decoded.right;
+    const command = this.#decode(type, payload);
+    if (isLeft(command)) return command;
+    const { handler, cmd } = command.right;
     const tenant = principal.tenant;
     const stream = handler.streamOf(tenant, cmd);
     const requestDigest = createHash('sha256')
