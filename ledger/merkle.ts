@@ -7,7 +7,7 @@
 // plan lists the ones a proof needs (one query), and `assembleProof` folds the non-perfect right-edge
 // nodes from them. Sizes and indexes are plain numbers: exact up to 2^53 leaves (no 32-bit shifts here).
 import { equalBytes } from './bytes.js';
-import { sha256 } from './sha256.js';
+import { sha256, sha256Tagged } from './sha256.js';
 
 export type Hash = Uint8Array;
 
@@ -39,18 +39,12 @@ export function emptyRoot(): Hash {
 
 /** SHA-256(0x00 ‖ input). */
 export function leafHash(input: Uint8Array): Hash {
-  const data = new Uint8Array(input.length + 1);
-  data.set(input, 1);
-  return sha256(data);
+  return sha256Tagged(0, input);
 }
 
 /** SHA-256(0x01 ‖ left ‖ right). */
 export function nodeHash(left: Hash, right: Hash): Hash {
-  const data = new Uint8Array(1 + left.length + right.length);
-  data[0] = 1;
-  data.set(left, 1);
-  data.set(right, 1 + left.length);
-  return sha256(data);
+  return sha256Tagged(1, left, right);
 }
 
 /** The leaves a perfect subtree covers: [first, first + count). */

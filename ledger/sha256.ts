@@ -20,33 +20,63 @@ const IV = new Int32Array([
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ]);
 
-// Scratch state reused by every call: the function is synchronous, so no two calls ever share it at once.
+// Scratch state reused by every call: the functions are synchronous, so no two calls ever share it at once.
 const W = new Int32Array(64);
 const H = new Int32Array(8);
+// The last one or two blocks (the input's tail, 0x80, zeros, the bit length), built here rather than in a
+// fresh array per call: at Merkle sizes (33 and 65 bytes) the allocations cost about what the rounds do.
+const TAIL = new Uint8Array(128);
+// A short message assembled from its parts (sha256Tagged), hashed without allocating it.
+const PARTS = new Uint8Array(128);
 
 /** The 32-byte SHA-256 digest of `data`. */
 export function sha256(data: Uint8Array): Uint8Array {
-  const length = data.length;
   H.set(IV);
-  // Whole blocks straight from the input; only the tail is copied, then a 0x80 byte, zero padding and
-  // the bit length as 64-bit big-endian, which fill one or two more blocks.
-  const whole = length - (length % 64);
+  // Whole blocks straight from the input; only the tail is copied.
+  const whole = data.length - (data.length % 64);
   for (let offset = 0; offset < whole; offset += 64) compress(data, offset);
-  const rest = length - whole;
-  const tail = new Uint8Array(rest < 56 ? 64 : 128);
-  tail.set(data.subarray(whole));
-  tail[rest] = 0x80;
+  return finish(data, whole, data.length);
+}
+
+/**
+ * SHA-256(tag ‖ a ‖ b) for one tag byte, without concatenating the parts: the Merkle tree's leaf
+ * (0x00 ‖ input) and node (0x01 ‖ left ‖ right) hashes, millions of times on a rebuild.
+ */
+export function sha256Tagged(tag: number, a: Uint8Array, b?: Uint8Array): Uint8Array {
+  const length = 1 + a.length + (b === undefined ? 0 : b.length);
+  if (length > PARTS.length) {
+    const data = new Uint8Array(length);
+    data[0] = tag;
+    data.set(a, 1);
+    if (b !== undefined) data.set(b, 1 + a.length);
+    return sha256(data);
+  }
+  PARTS[0] = tag;
+  PARTS.set(a, 1);
+  if (b !== undefined) PARTS.set(b, 1 + a.length);
+  H.set(IV);
+  const whole = length - (length % 64);
+  for (let offset = 0; offset < whole; offset += 64) compress(PARTS, offset);
+  return finish(PARTS, whole, length);
+}
+
+/** Pads `data[from, length)` (under a block) with 0x80, zeros and the message's bit length; compresses; the digest. */
+function finish(data: Uint8Array, from: number, length: number): Uint8Array {
+  const rest = length - from;
+  const end = rest < 56 ? 64 : 128;
+  TAIL.fill(0, 0, end);
+  for (let i = 0; i < rest; i++) TAIL[i] = data[from + i]!;
+  TAIL[rest] = 0x80;
   const bits = length * 8;
-  const end = tail.length;
-  tail[end - 8] = Math.floor(bits / 0x100000000000000) & 0xff;
-  tail[end - 7] = Math.floor(bits / 0x1000000000000) & 0xff;
-  tail[end - 6] = Math.floor(bits / 0x10000000000) & 0xff;
-  tail[end - 5] = Math.floor(bits / 0x100000000) & 0xff;
-  tail[end - 4] = (bits >>> 24) & 0xff;
-  tail[end - 3] = (bits >>> 16) & 0xff;
-  tail[end - 2] = (bits >>> 8) & 0xff;
-  tail[end - 1] = bits & 0xff;
-  for (let offset = 0; offset < end; offset += 64) compress(tail, offset);
+  TAIL[end - 8] = Math.floor(bits / 0x100000000000000) & 0xff;
+  TAIL[end - 7] = Math.floor(bits / 0x1000000000000) & 0xff;
+  TAIL[end - 6] = Math.floor(bits / 0x10000000000) & 0xff;
+  TAIL[end - 5] = Math.floor(bits / 0x100000000) & 0xff;
+  TAIL[end - 4] = (bits >>> 24) & 0xff;
+  TAIL[end - 3] = (bits >>> 16) & 0xff;
+  TAIL[end - 2] = (bits >>> 8) & 0xff;
+  TAIL[end - 1] = bits & 0xff;
+  for (let offset = 0; offset < end; offset += 64) compress(TAIL, offset);
   const out = new Uint8Array(32);
   for (let i = 0; i < 8; i++) {
     const h = H[i]!;
