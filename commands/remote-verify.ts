@@ -10,10 +10,16 @@
 // (--trusted-checkpoint) checks the current log still holds what it committed to, and the server's
 // consistency proof from it to the latest. Events after the latest checkpoint are the unanchored tail: the
 // export carries none of them, the server's count of them is reported, not verified.
+// Keys: the chain from the pinned keys through the sealed rotations the server publishes
+// (commands/published-key-chain.ts, as the witness follows it). An event or a checkpoint signed by a key the
+// chain does not reach fails, naming the key. A retired key verifies leaves up to its final checkpoint in
+// this tenant's tree (the largest checkpoint it signed at or before its sealed final position) and nothing
+// beyond, whatever the event's sealedAt says; its successor verifies leaves after that checkpoint only.
 import { equalBytes, fromBase64, fromHex, toBase64 } from '../ledger/bytes.js';
 import { CompactRange, leafHash } from '../ledger/merkle.js';
-import { openCheckpointNote, verifyCheckpointStep, verifyReceipts } from '../ledger/offline-verifier.js';
-import { parseVerifierString } from '../ledger/signed-note.js';
+import { eventKeyIdOf, openCheckpointNote, verifyCheckpointStep, verifyReceipts } from '../ledger/offline-verifier.js';
+import { ED25519_NOTE, parseVerifierString, verifierString } from '../ledger/signed-note.js';
+import { followPublishedRotations, type PublishedKeyLink } from './published-key-chain.js';
 
 export interface RemoteVerifyOptions {
   /** The server's base URL, e.g. https://ledger.example.com. */
@@ -50,6 +56,8 @@ export interface RemoteReport {
   readonly unanchored: number;
   /** Whether signatures were checked against pinned keys (false: against the keys the server publishes). */
   readonly pinned: boolean;
+  /** The keys the chain reached from the pinned (or published) keys, in order; a retired one with its final position. */
+  readonly keys: readonly { readonly keyId: string; readonly pinned: boolean; readonly from?: string; readonly finalPosition?: string; readonly finalCheckpoint?: number }[];
   readonly trusted?: { readonly treeSize: number | null; readonly ok: boolean };
   readonly failures: readonly RemoteFailure[];
 }
@@ -63,6 +71,8 @@ interface ListedCheckpoint {
   readonly rootHash: string;
   readonly note: string;
   readonly eventId?: string;
+  /** The checkpoint event's log position, as the server reports it (not sealed). */
+  readonly position?: string;
 }
 
 type Json = { readonly [key: string]: unknown };
@@ -73,6 +83,13 @@ const EPOCH = '0001-01-01T00:00:00.000Z';
 const END = '9999-12-31T23:59:59.999Z';
 const RECEIPTS_PAGE = 100_000;
 const GENESIS = '0'.repeat(64);
+const NO_KEY = 'A'.repeat(43) + '=';
+
+interface PublishedKey {
+  readonly keyId?: string;
+  readonly publicKey?: string;
+  readonly noteVerifier?: string;
+}
 
 export async function verifyRemote(options: RemoteVerifyOptions): Promise<RemoteReport> {
   const doFetch = options.fetch ?? fetch;
@@ -99,11 +116,18 @@ export async function verifyRemote(options: RemoteVerifyOptions): Promise<Remote
   const failures: RemoteFailure[] = [];
   const pinned = (options.trustedKeys ?? []).length > 0;
 
-  // Keys: the note verifier strings to open checkpoints with. Pinned keys decide; the published list only
-  // supplies the verifier string (name + key) of a pinned raw key or key id.
-  const published = await (await get('/v1/ledger/keys')).json() as { keys?: { keyId?: string; publicKey?: string; noteVerifier?: string }[] };
-  const publishedKeys = Array.isArray(published.keys) ? published.keys : [];
-  const noteKeys = pinned ? pinnedNoteKeys(options.trustedKeys!, publishedKeys) : publishedKeys.flatMap((k) => (typeof k.noteVerifier === 'string' ? [k.noteVerifier] : []));
+  // Keys: the chain from the pinned keys (none pinned: the published ones) through the sealed rotations.
+  // The published list only supplies the note key's name and the public key of a key pinned by its id.
+  const published = await (await get('/v1/ledger/keys')).json() as { keys?: PublishedKey[]; rotations?: unknown };
+  const publishedKeys = Array.isArray(published.keys) ? published.keys.filter(isObject) as PublishedKey[] : [];
+  const rotations = Array.isArray(published.rotations) ? published.rotations : [];
+  const anchors = pinned ? pinnedPublicKeys(options.trustedKeys!, publishedKeys, rotations) : publishedKeys.flatMap((k) => (typeof k.publicKey === 'string' ? [k.publicKey] : []));
+  const chain = await followPublishedRotations(anchors, rotations);
+  const name = noteKeyName(options.trustedKeys ?? [], publishedKeys);
+  const noteKeys = name === undefined ? [] : chain.map((l) => verifierString(name, ED25519_NOTE, fromBase64(l.publicKey)!));
+  // A note signature line names `name+<8 hex>`: which link of the chain made it.
+  const linkOfSigner = new Map(chain.map((l, i) => [noteKeys[i]?.split('+').slice(0, 2).join('+') ?? '', l]));
+  const linkOf = new Map(chain.map((l) => [l.keyId, l]));
 
   // Every checkpoint, smallest first.
   const checkpoints: ListedCheckpoint[] = [];
@@ -111,7 +135,11 @@ export async function verifyRemote(options: RemoteVerifyOptions): Promise<Remote
     const page = await (await get(path)).json() as { checkpoints?: unknown[]; next?: string };
     for (const c of page.checkpoints ?? []) {
       if (!isObject(c) || typeof c.treeSize !== 'number' || typeof c.rootHash !== 'string' || typeof c.note !== 'string') throw new RemoteError('GET /v1/ledger/checkpoints: an entry lacks treeSize, rootHash or note');
-      checkpoints.push({ treeSize: c.treeSize, rootHash: c.rootHash, note: c.note, ...(typeof c.eventId === 'string' ? { eventId: c.eventId } : {}) });
+      checkpoints.push({
+        treeSize: c.treeSize, rootHash: c.rootHash, note: c.note,
+        ...(typeof c.eventId === 'string' ? { eventId: c.eventId } : {}),
+        ...(typeof c.position === 'string' ? { position: c.position } : {}),
+      });
     }
     path = typeof page.next === 'string' ? page.next : undefined;
   }
@@ -143,8 +171,15 @@ export async function verifyRemote(options: RemoteVerifyOptions): Promise<Remote
     from = sealedAt;
   }
 
-  // Each receipt on its own: seal, signature, inclusion proof against its checkpoint, by the pinned keys.
-  const reports = await verifyReceipts(receipts, pinned ? { trustedKeys: options.trustedKeys! } : {});
+  // Each receipt on its own: seal, signature, inclusion proof against its checkpoint, by the chain's keys
+  // (its own event key kept only for a key the chain does not reach: the seal is still checked, and the key named).
+  const checked = receipts.map((r) => {
+    const link = isObject(r.event) && typeof r.event.keyId === 'string' ? linkOf.get(r.event.keyId) : undefined;
+    const own = isObject(r.keys) ? r.keys : {};
+    return link === undefined ? r : { ...r, keys: { ...own, events: [{ keyId: link.keyId, publicKey: link.publicKey }] } };
+  });
+  // No key reached (a pin the server knows nothing of): a key that signed nothing, so nothing verifies.
+  const reports = await verifyReceipts(checked, { trustedKeys: noteKeys.length > 0 ? noteKeys : [NO_KEY] });
   const byLeaf = new Map<number, Json>();
   reports.forEach((report, i) => {
     const r = receipts[i]!;
@@ -163,6 +198,7 @@ export async function verifyRemote(options: RemoteVerifyOptions): Promise<Remote
   const latest = checkpoints[checkpoints.length - 1];
   const size = Math.max(exportSize !== undefined && Number.isFinite(exportSize) ? exportSize : 0, latest?.treeSize ?? 0);
   const roots = new Map<number, { root: Uint8Array; note: string }>();
+  const signedCheckpoints: (ListedCheckpoint & { readonly signer: PublishedKeyLink })[] = [];
   let origin: string | undefined;
   for (const c of checkpoints) {
     const opened = await openCheckpointNote(c.note, noteKeys, origin);
@@ -181,6 +217,23 @@ export async function verifyRemote(options: RemoteVerifyOptions): Promise<Remote
       continue;
     }
     roots.set(checkpoint.size, { root: checkpoint.root, note: c.note });
+    const signer = opened.value.signedBy.map((k) => linkOfSigner.get(k)).find((l) => l !== undefined);
+    if (signer !== undefined) signedCheckpoints.push({ ...c, signer });
+  }
+
+  // Each retired key's final checkpoint in this tenant: the largest it signed at or before its final position.
+  const finalCheckpoint = new Map<string, number>();
+  for (const { treeSize, position, signer } of signedCheckpoints) {
+    if (signer.finalPosition === undefined) continue;
+    if (position !== undefined && BigInt(position) > signer.finalPosition) {
+      failures.push({ treeSize, reason: `checkpoint ${treeSize}: signed by retired key ${signer.keyId} at position ${position}, beyond its final position ${signer.finalPosition}: a forgery` });
+      continue;
+    }
+    finalCheckpoint.set(signer.keyId, Math.max(finalCheckpoint.get(signer.keyId) ?? 0, treeSize));
+  }
+  for (const { treeSize, signer } of signedCheckpoints) {
+    const predecessor = signer.from === undefined ? undefined : finalCheckpoint.get(signer.from);
+    if (predecessor !== undefined && treeSize <= predecessor) failures.push({ treeSize, reason: `checkpoint ${treeSize}: signed by ${signer.keyId}, within its predecessor ${signer.from}'s final checkpoint ${predecessor}: before the rotation that introduced it` });
   }
 
   // A kept checkpoint: opened now, so the rebuild keeps the root at its size too.
@@ -212,6 +265,7 @@ export async function verifyRemote(options: RemoteVerifyOptions): Promise<Remote
     if (missing > 0) continue;
     range.append(leafHash(input));
     chainStep(streams, event, leafIndex, failures);
+    keyStep(event, leafIndex, linkOf, finalCheckpoint, failures);
     const cp = checkpoints.find((c) => c.eventId === event.id);
     if (cp !== undefined && cp.treeSize > leafIndex) failures.push({ leafIndex, treeSize: cp.treeSize, reason: `checkpoint ${cp.treeSize} is sealed at leaf ${leafIndex}, before events it committed to` });
     matchAt(range.size);
@@ -231,6 +285,12 @@ export async function verifyRemote(options: RemoteVerifyOptions): Promise<Remote
     anchoredSize,
     unanchored,
     pinned,
+    keys: chain.map((l) => ({
+      keyId: l.keyId, pinned: l.pinned,
+      ...(l.from === undefined ? {} : { from: l.from }),
+      ...(l.finalPosition === undefined ? {} : { finalPosition: String(l.finalPosition) }),
+      ...(finalCheckpoint.has(l.keyId) ? { finalCheckpoint: finalCheckpoint.get(l.keyId)! } : {}),
+    })),
     ...(trusted === undefined ? {} : { trusted }),
     failures,
   };
@@ -248,6 +308,29 @@ function chainStep(streams: Map<string, { revision: number; hash: string }>, eve
   if (event.revision !== expected) failures.push({ leafIndex, eventId: id, reason: `${event.stream} revision ${event.revision} (leaf ${leafIndex}, event ${id}): expected revision ${expected} (an event of the stream is missing or out of order)` });
   else if (event.prevHash !== (last?.hash ?? GENESIS)) failures.push({ leafIndex, eventId: id, reason: `${event.stream} revision ${event.revision} (leaf ${leafIndex}, event ${id}): broken link, prevHash is not the previous event's hash` });
   streams.set(event.stream, { revision: event.revision, hash: String(event.hash) });
+}
+
+/**
+ * The key that sealed the event at `leafIndex` may have: the chain reaches it; retired, the leaf is within
+ * its final checkpoint (the checkpoint's own event, sealed by it, is leaf `treeSize`); introduced by a
+ * rotation, the leaf is after its predecessor's final checkpoint.
+ */
+function keyStep(event: Json, leafIndex: number, linkOf: ReadonlyMap<string, PublishedKeyLink>, finalCheckpoint: ReadonlyMap<string, number>, failures: RemoteFailure[]): void {
+  const keyId = String(event.keyId);
+  const id = String(event.id);
+  const at = `leaf ${leafIndex} (event ${id})`;
+  const link = linkOf.get(keyId);
+  if (link === undefined) {
+    failures.push({ leafIndex, eventId: id, reason: `${at}: signed by ${keyId}, a key the chain from the pinned key(s) does not reach` });
+    return;
+  }
+  if (link.finalPosition !== undefined) {
+    const final = finalCheckpoint.get(keyId);
+    if (final === undefined) failures.push({ leafIndex, eventId: id, reason: `${at}: signed by retired key ${keyId}, of which this tenant's log holds no final checkpoint (its final position ${link.finalPosition}): nothing it signed here is anchored by it` });
+    else if (leafIndex > final) failures.push({ leafIndex, eventId: id, reason: `${at}: signed by retired key ${keyId} beyond its final checkpoint ${final} (retired at ${link.retiredAt ?? '?'}): a forgery, whatever its sealedAt says` });
+  }
+  const predecessor = link.from === undefined ? undefined : finalCheckpoint.get(link.from);
+  if (predecessor !== undefined && leafIndex < predecessor) failures.push({ leafIndex, eventId: id, reason: `${at}: signed by ${keyId} within its predecessor ${link.from}'s final checkpoint ${predecessor}: before the rotation that introduced it` });
 }
 
 /** A kept checkpoint: its root is the rebuilt tree's at its size, and the server proves the latest extends it. */
@@ -281,20 +364,41 @@ async function checkTrusted(
   return { treeSize: size, ok: true };
 }
 
-/** The note verifier strings of the pinned keys: pinned verifier strings as given, a pinned raw key or id by its published verifier string. */
-function pinnedNoteKeys(trusted: readonly string[], published: readonly { keyId?: string; publicKey?: string; noteVerifier?: string }[]): string[] {
+/**
+ * The raw public keys (base64) of the pinned keys: a verifier string's or a raw key as given; a key id by the
+ * public key it was derived from, found among the published keys or in a rotation (the id is the pin).
+ */
+function pinnedPublicKeys(trusted: readonly string[], published: readonly PublishedKey[], rotations: readonly unknown[]): string[] {
+  const known = new Set<string>(published.flatMap((p) => (typeof p.publicKey === 'string' ? [p.publicKey] : [])));
+  for (const r of rotations) {
+    const data = isObject(r) && isObject(r.data) ? r.data : {};
+    for (const k of [data.retiredPublicKey, data.nextPublicKey]) if (typeof k === 'string') known.add(k);
+  }
   const out = new Set<string>();
   for (const key of trusted) {
-    if (parseVerifierString(key).ok) {
-      out.add(key);
+    const parsed = parseVerifierString(key);
+    if (parsed.ok) {
+      out.add(toBase64(parsed.value.publicKey));
       continue;
     }
-    for (const p of published) {
-      if (typeof p.noteVerifier !== 'string') continue;
-      const raw = fromBase64(key);
-      const matches = key === p.keyId || (raw !== undefined && raw.length === 32 && p.publicKey === toBase64(raw));
-      if (matches) out.add(p.noteVerifier);
+    const raw = fromBase64(key);
+    if (raw !== undefined && raw.length === 32) {
+      out.add(toBase64(raw));
+      continue;
+    }
+    for (const k of known) {
+      const bytes = fromBase64(k);
+      if (bytes !== undefined && bytes.length === 32 && eventKeyIdOf(bytes) === key) out.add(k);
     }
   }
   return [...out];
+}
+
+/** The log's note key name: a pinned verifier string's, else the published keys'. */
+function noteKeyName(trusted: readonly string[], published: readonly PublishedKey[]): string | undefined {
+  for (const k of [...trusted, ...published.map((p) => p.noteVerifier)]) {
+    const parsed = typeof k === 'string' ? parseVerifierString(k) : undefined;
+    if (parsed?.ok && parsed.value.type === ED25519_NOTE) return parsed.value.name;
+  }
+  return undefined;
 }

@@ -113,9 +113,16 @@ async function verifyRemoteCommand(url: string, o: t.TypeOf<typeof Options>, env
       console.log(`broken: ${first.reason}`);
       if (report.failures.length > 1) console.log(`${report.failures.length - 1} more failure(s); --json lists them all`);
     }
-    console.log(report.pinned ? 'keys: checkpoints and events checked against the pinned keys' : 'keys: none pinned (--trusted-key): checked against the keys the server publishes, which proves consistency, not authenticity');
+    console.log(report.pinned ? `keys: chain from pinned ${remoteChainLine(report)}` : `keys: none pinned (--trusted-key): checked against the keys the server publishes, which proves consistency, not authenticity (${remoteChainLine(report)})`);
   }
   if (!report.ok) throw new ExitCode(1);
+}
+
+/** The pinned keys, then the chain the sealed rotations led to from them: `A: A -> B (retired after checkpoint n)`. */
+function remoteChainLine(report: RemoteReport): string {
+  const anchors = report.keys.filter((k) => k.pinned).map((k) => k.keyId);
+  const chain = report.keys.map((k) => `${k.keyId}${k.finalCheckpoint === undefined ? '' : ` (retired after checkpoint ${k.finalCheckpoint})`}`);
+  return `${anchors.join(', ') || 'no key'}: ${chain.join(' -> ') || 'none reached'}`;
 }
 
 /** Where the key chain started and how far it reached, as one line. */
