@@ -186,6 +186,14 @@ export interface ReceiptOptions {
    * of them; without, the receipt's own keys are used and `pinned` is false.
    */
   readonly trustedKeys?: readonly string[];
+  /**
+   * Witnesses' verifier keys (c2sp.org/tlog-cosignature `cosignature/v1`, or Ed25519 note keys), pinned out
+   * of band: the checkpoint's lines by them are checked (one that fails rejects the receipt; lines by keys not
+   * given are ignored, as c2sp.org/signed-note says) and at least `minWitnesses` of them must have cosigned.
+   */
+  readonly witnessKeys?: readonly string[];
+  /** How many of `witnessKeys` must have cosigned the checkpoint; default all of them. */
+  readonly minWitnesses?: number;
 }
 
 export interface ReceiptReport {
@@ -203,6 +211,8 @@ export interface ReceiptReport {
   readonly pinned: boolean;
   /** Whether the key that sealed the event is itself pinned (a checkpoint by a pinned key vouches for it either way). */
   readonly eventKeyPinned: boolean;
+  /** Witnesses given whose cosignature on the checkpoint verified (`name+id`); empty when none were given. */
+  readonly witnessedBy: readonly string[];
 }
 
 /** Verifies receipts sharing checkpoints efficiently: each distinct checkpoint note is opened once. */
@@ -214,9 +224,21 @@ export class ReceiptVerifier {
   readonly #trustedNoteKeys: string[] = [];
   readonly #checkpoints = new Map<string, ReturnType<typeof openCheckpointNote>>();
   readonly #trees = new Map<string, ProvenTree>();
+  readonly #witnesses: readonly NoteVerifier[];
+  readonly #minWitnesses: number;
+  readonly #cosigned = new Map<string, Promise<{ ok: true; value: string[] } | { ok: false; reason: string }>>();
 
   constructor(options: ReceiptOptions = {}) {
     this.#trusted = options.trustedKeys;
+    this.#witnesses = (options.witnessKeys ?? []).map((key) => {
+      const v = noteVerifierOf(key);
+      if (v === undefined) throw new RangeError(`witness key is not a verifier key (<name>+<hex id>+<base64 key>): ${key}`);
+      return v;
+    });
+    this.#minWitnesses = options.minWitnesses ?? this.#witnesses.length;
+    if (!Number.isSafeInteger(this.#minWitnesses) || this.#minWitnesses < 0 || this.#minWitnesses > this.#witnesses.length) {
+      throw new RangeError(`minWitnesses must be a whole number from 0 to the ${this.#witnesses.length} witness key(s) given, got ${this.#minWitnesses}`);
+    }
     for (const key of options.trustedKeys ?? []) {
       const parsed = parseVerifierString(key);
       if (parsed.ok) {
@@ -236,7 +258,7 @@ export class ReceiptVerifier {
 
   async verify(receipt: unknown): Promise<ReceiptReport> {
     const problems: string[] = [];
-    const base = { checkpointSignedBy: [] as string[], pinned: false, eventKeyPinned: false };
+    const base = { checkpointSignedBy: [] as string[], pinned: false, eventKeyPinned: false, witnessedBy: [] as string[] };
     if (!isObject(receipt)) return { ok: false, problems: ['receipt: not a JSON object'], ...base };
     const { event, leafIndex, treeSize, hashes, checkpoint, keys } = receipt;
     if (!isObject(event) || !isSize(leafIndex) || !isSize(treeSize) || typeof checkpoint !== 'string' || !Array.isArray(hashes) || !hashes.every((h) => typeof h === 'string')) {
@@ -268,7 +290,32 @@ export class ReceiptVerifier {
     const path = hashes.map((h) => fromBase64(h as string));
     if (leafInput === undefined || path.some((p) => p === undefined || p.length !== 32)) problems.push('inclusion proof: a hash is not base64 of 32 bytes');
     else if (c.size !== treeSize || !this.#tree(c).verifyInclusion(leafHash(leafInput), leafIndex, path as Uint8Array[])) problems.push(`inclusion proof: event ${String(event.id)} is not leaf ${leafIndex} of the checkpoint's tree`);
-    return { ok: problems.length === 0, problems, ...facts, origin: c.origin, checkpointSignedBy: signedBy, pinned, eventKeyPinned };
+    let witnessedBy: string[] = [];
+    if (this.#witnesses.length > 0) {
+      const cosigned = await this.#cosignedBy(checkpoint);
+      if (!cosigned.ok) problems.push(`witness cosignature: ${cosigned.reason}`);
+      else {
+        witnessedBy = cosigned.value;
+        if (witnessedBy.length < this.#minWitnesses) {
+          problems.push(`checkpoint cosigned by ${witnessedBy.length} of the ${this.#witnesses.length} witness key(s) given${witnessedBy.length === 0 ? '' : ` (${witnessedBy.join(', ')})`}, fewer than the ${this.#minWitnesses} required`);
+        }
+      }
+    }
+    return { ok: problems.length === 0, problems, ...facts, origin: c.origin, checkpointSignedBy: signedBy, pinned, eventKeyPinned, witnessedBy };
+  }
+
+  /** The witnesses given whose line on `note` verifies; a failing line by one of them rejects the note. Once per note. */
+  #cosignedBy(note: string): Promise<{ ok: true; value: string[] } | { ok: false; reason: string }> {
+    let cosigned = this.#cosigned.get(note);
+    if (cosigned === undefined) {
+      cosigned = openNote(note, this.#witnesses).then((opened) => {
+        if (opened.ok) return { ok: true as const, value: opened.value.verified.map((s) => `${s.name}+${s.keyId.toString(16).padStart(8, '0')}`) };
+        // None of them signed: a count of zero, not a bad note (openNote wants at least one known signer).
+        return opened.reason.startsWith('no signature by a known key') ? { ok: true as const, value: [] } : opened;
+      });
+      this.#cosigned.set(note, cosigned);
+    }
+    return cosigned;
   }
 
   /** Reports in the receipts' order. */
