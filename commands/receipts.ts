@@ -1,9 +1,10 @@
 // Receipts: for one event, or many, everything an outsider needs to check with no access to this system
 // that the event is in its tenant's log (schemas/receipt.ts): the sealed event as sealed (no `position`),
 // its RFC 6962 inclusion proof in the tenant's tree at the size of the tenant's latest signed checkpoint,
-// that checkpoint's note, and the keys (the note key's verifier string, the event's signing key). Reads
-// the log and the tree read model, so it is the application's. Many receipts share one checkpoint and one
-// query for all their proofs' subtrees.
+// that checkpoint's note with the witness cosignatures the server holds for it (c2sp.org/tlog-cosignature
+// lines, commands/cosignatures.ts), and the keys (the note key's verifier string, the event's signing key).
+// Reads the log and the tree read model, so it is the application's. Many receipts share one checkpoint and
+// one query for all their proofs' subtrees.
 import type { EventLog, RecordedEvent } from '../adapters/event-log/index.js';
 import { fromRecordedEvent, type Keyring } from '../ledger/index.js';
 import { toBase64 } from '../ledger/bytes.js';
@@ -12,7 +13,9 @@ import type { LeafView, StoredCheckpoint } from '../projections/tree/tree-querie
 import type { Receipt } from '../schemas/receipt.js';
 import { tenantStreamPrefix } from '../schemas/streams.js';
 import { isLeft } from 'fp-ts/lib/Either.js';
+import type { CosignatureStore } from '../adapters/read-store/cosignatures.js';
 import { noteVerifierString } from './checkpointer.js';
+import { withCosignatures } from './cosignatures.js';
 import { failure, Refusal } from './failure.js';
 
 /** What receipts read of the tenant trees (projections/tree/tree-queries.ts TreeQueries). */
@@ -30,6 +33,8 @@ export interface ReceiptDeps {
   readonly keyring: Keyring;
   /** COMPANYOS_LOG_ORIGIN: the note key's name. */
   readonly logOrigin: string;
+  /** The witnesses' cosignatures: with it, each receipt's checkpoint note carries the lines held for it. */
+  readonly cosignatures?: CosignatureStore;
 }
 
 /** Which events a bulk export covers: a stream of the tenant, or what was sealed in [from, to). */
@@ -100,6 +105,7 @@ async function receiptsFor(deps: ReceiptDeps, tenant: string, leaves: readonly L
   if (checkpoint === undefined) throw new Refusal(failure('not-anchored', `no signed checkpoint of tenant ${tenant} yet`));
   const anchored = leaves.filter((l) => l.leafIndex < checkpoint.treeSize).sort((a, b) => a.leafIndex - b.leafIndex);
   const [proofs, records] = await Promise.all([deps.trees.inclusionProofs(tenant, anchored.map((l) => l.leafIndex), checkpoint.treeSize), reading]);
+  const note = deps.cosignatures === undefined ? checkpoint.note : (await withCosignatures(deps.cosignatures, tenant, [checkpoint.note]))[0]!;
   const checkpointKey = deps.keyring.find(checkpoint.keyId);
   const checkpointKeys = checkpointKey === undefined ? [] : [noteVerifierString(deps.logOrigin, checkpointKey)];
   const eventKeys = new Map<string, Receipt['keys']['events']>();
@@ -121,7 +127,7 @@ async function receiptsFor(deps: ReceiptDeps, tenant: string, leaves: readonly L
       leafIndex: leaf.leafIndex,
       treeSize: checkpoint.treeSize,
       hashes: proofs.get(leaf.leafIndex)!.map(base64),
-      checkpoint: checkpoint.note,
+      checkpoint: note,
       keys: { checkpoint: checkpointKeys, events: keys },
     });
   }

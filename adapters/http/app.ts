@@ -106,7 +106,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.route('/', cosignatureRoutes({ access: deps.access, checkpoints: (tenant, from, limit) => trees.checkpoints(tenant, from, limit), ...deps.cosignatures }));
   }
   app.route('/', ledgerRoutes(deps.access, deps.ledgerTree));
-  if (deps.ledgerTree !== undefined) app.route('/', ledgerProofRoutes({ access: deps.access, ...deps.ledgerTree }));
+  if (deps.ledgerTree !== undefined) app.route('/', ledgerProofRoutes({ access: deps.access, ...deps.ledgerTree, ...(deps.cosignatures === undefined ? {} : { cosignatures: deps.cosignatures.store }) }));
   if (deps.finops !== undefined) {
     app.route('/', meteringRoutes(deps.finops.ingest, deps.metrics));
     app.route('/', finopsRoutes({ access: deps.access, costs: deps.finops.costs }));

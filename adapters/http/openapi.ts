@@ -469,7 +469,7 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
   '/v1/ledger/receipts/{eventId}': {
     get: {
       operationId: 'getReceipt', tags: ['Ledger'], summary: 'A self-contained receipt of one event',
-      description: 'The sealed event (without `position`, which is not sealed), its inclusion proof at the latest checkpoint, that checkpoint note and the keys; checkable offline (ledger/offline-verifier.ts, `companyos verify-receipt`). 409 not-anchored until a checkpoint covers the event.',
+      description: 'The sealed event (without `position`, which is not sealed), its inclusion proof at the latest checkpoint, that checkpoint note with the witness cosignature lines the server holds for it (c2sp.org/tlog-cosignature), and the keys; checkable offline (ledger/offline-verifier.ts, `companyos verify-receipt`, `--witness-key` for the witnesses). 409 not-anchored until a checkpoint covers the event.',
       parameters: path(ReceiptPath, { eventId: 'the event id' }),
       responses: { '200': ok('The receipt', ref('Receipt')), ...problems(400, 401, 403, 404, 409, 503) },
     },
@@ -477,7 +477,7 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
   '/v1/ledger/receipts': {
     get: {
       operationId: 'exportReceipts', tags: ['Ledger'], summary: 'Receipts of a stream, or of a time range, as NDJSON',
-      description: 'Name `stream`, or `from` and `to` (sealed in [from, to)); one receipt per line, in tree order, all against the latest checkpoint. Header `companyos-unanchored` counts selected events no checkpoint covers yet (no receipt for them); `companyos-tree-size` is the checkpoint\'s size.',
+      description: 'Name `stream`, or `from` and `to` (sealed in [from, to)); one receipt per line, in tree order, all against the latest checkpoint (its note with the witness cosignatures held for it). Header `companyos-unanchored` counts selected events no checkpoint covers yet (no receipt for them); `companyos-tree-size` is the checkpoint\'s size.',
       parameters: query(ReceiptsQuery, { stream: 'a stream of the tenant', from: 'sealed at or after', to: 'sealed before', limit: 'default 10000' }),
       responses: { '200': { description: 'One receipt per line', content: { 'application/x-ndjson': { schema: ref('Receipt') } } }, ...problems(400, 401, 403, 404, 409, 503) },
     },

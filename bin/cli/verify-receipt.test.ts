@@ -1,5 +1,6 @@
 // `companyos verify-receipt`: a receipt and a bulk NDJSON export verified with the offline verifier alone;
-// a forged receipt exits 1 naming the problem; unpinned results say so; bad input is a usage error.
+// a forged receipt exits 1 naming the problem; unpinned results say so; bad input is a usage error. With
+// --witness-key the witnesses' cosignature lines are checked, --min-witnesses of them needed (default all).
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,8 @@ import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Config } from '../../schemas/config.js';
+import { loadWitnessKey, type WitnessKey } from '../../commands/witness-state.js';
+import { parseNote, signNote } from '../../ledger/signed-note.js';
 import { receiptFixture } from '../../test/receipt-fixtures.js';
 import { OTHER_TEST_SEED, testSigningKey } from '../../test/test-events.js';
 import { ExitCode, UsageError } from './failures.js';
@@ -16,6 +19,7 @@ import { verifyReceiptCommand } from './verify-receipt.js';
 const test = suite('companyos verify-receipt');
 const fixture = receiptFixture(2, 3);
 let dir: string;
+let witnesses: WitnessKey[];
 
 /** Runs the command, returning its exit code and what it printed. */
 async function run(...argv: string[]): Promise<{ code: number; out: string }> {
@@ -46,6 +50,11 @@ test.before(async () => {
   await writeFile(join(dir, 'forged.json'), JSON.stringify(forged));
   await writeFile(join(dir, 'intruder.json'), JSON.stringify(receiptFixture(2, 3, testSigningKey(OTHER_TEST_SEED)).receipts[0]));
   await writeFile(join(dir, 'garbage.ndjson'), '{}\nnot json\n');
+  witnesses = await Promise.all(['witness.one', 'witness.two'].map(async (name) => (await loadWitnessKey(join(dir, `${name}.json`), name)).key));
+  const note = parseNote(fixture.checkpoint);
+  if (!note.ok) throw new Error(note.reason);
+  const cosigned = signNote(note.value.text, [witnesses[0]!.signer], note.value.signatures);
+  await writeFile(join(dir, 'cosigned.ndjson'), fixture.receipts.map((r) => JSON.stringify({ ...r, checkpoint: cosigned })).join('\n') + '\n');
 });
 test.after(() => rm(dir, { recursive: true, force: true }));
 
@@ -88,6 +97,25 @@ test('a forged event, or a checkpoint by a key not pinned, exits 1 naming why', 
   const intruder = await run(join(dir, 'intruder.json'), '--trusted-key', fixture.verifierKey);
   assert.is(intruder.code, 1);
   assert.match(intruder.out, /no signature by a known key/);
+});
+
+test('--witness-key: the witnesses who cosigned are named; fewer than --min-witnesses (default all given) exits 1', async () => {
+  const [one, two] = witnesses as [WitnessKey, WitnessKey];
+  const file = join(dir, 'cosigned.ndjson');
+  const ok = await run(file, '--trusted-key', fixture.verifierKey, '--witness-key', one.verifier);
+  assert.is(ok.code, 0, ok.out);
+  assert.match(ok.out, new RegExp(`^ok: 6 of 6 receipts verified against ledger\\.test/acme@6; cosigned by witness\\.one\\+[0-9a-f]{8}$`, 'm'));
+  const both = await run(file, '--trusted-key', fixture.verifierKey, '--witness-key', one.verifier, '--witness-key', two.verifier);
+  assert.is(both.code, 1);
+  assert.match(both.out, /checkpoint cosigned by 1 of the 2 witness key\(s\) given \(witness\.one\+[0-9a-f]{8}\), fewer than the 2 required/);
+  const either = await run(file, '--trusted-key', fixture.verifierKey, '--witness-key', one.verifier, '--witness-key', two.verifier, '--min-witnesses', '1', '--json');
+  assert.is(either.code, 0, either.out);
+  assert.is(JSON.parse(either.out).reports[0].witnessedBy.length, 1);
+  // Not cosigned at all.
+  assert.is((await run(join(dir, 'one.json'), '--trusted-key', fixture.verifierKey, '--witness-key', one.verifier)).code, 1);
+  assert.match((await run(file, '--witness-key', 'nonsense')).out, /^--witness-key: /);
+  assert.match((await run(file, '--witness-key', one.verifier, '--min-witnesses', '2')).out, /^--min-witnesses: /);
+  assert.match((await run(file, '--min-witnesses', 'x')).out, /^--min-witnesses: /);
 });
 
 test('usage mistakes are one line, exit 2', async () => {

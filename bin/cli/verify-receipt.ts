@@ -1,7 +1,10 @@
 // `companyos verify-receipt FILE [--trusted-key KEY]...`: checks a receipt (one JSON object) or a bulk export
 // (NDJSON, one receipt a line) with the offline verifier alone (ledger/offline-verifier.ts, the module a
 // browser runs): no database, no server, no keyring. Keys are pinned with --trusted-key, else with
-// COMPANYOS_TRUSTED_KEYS; with neither, the receipt's own keys are used and the output says it is not pinned. Exit 0 when every receipt verifies, 1 otherwise.
+// COMPANYOS_TRUSTED_KEYS; with neither, the receipt's own keys are used and the output says it is not pinned.
+// --witness-key KEY (repeated; a witness's cosignature/v1 verifier key) checks the witnesses' lines on the
+// checkpoint note and needs --min-witnesses N of them (default all given); the output names who cosigned.
+// Exit 0 when every receipt verifies, 1 otherwise.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ReceiptVerifier, type ReceiptReport } from '../../ledger/offline-verifier.js';
@@ -9,11 +12,11 @@ import type { Config } from '../../schemas/config.js';
 import { argumentMistake, ExitCode, UsageError } from './usage.js';
 
 export async function verifyReceiptCommand(config: Config, argv: readonly string[]): Promise<void> {
-  let parsed: { values: { 'trusted-key'?: string[]; json?: boolean }; positionals: string[] };
+  let parsed: { values: { 'trusted-key'?: string[]; 'witness-key'?: string[]; 'min-witnesses'?: string; json?: boolean }; positionals: string[] };
   try {
     parsed = parseArgs({
       args: [...argv],
-      options: { 'trusted-key': { type: 'string', multiple: true }, json: { type: 'boolean' } },
+      options: { 'trusted-key': { type: 'string', multiple: true }, 'witness-key': { type: 'string', multiple: true }, 'min-witnesses': { type: 'string' }, json: { type: 'boolean' } },
       strict: true,
       allowPositionals: true,
     });
@@ -29,12 +32,18 @@ export async function verifyReceiptCommand(config: Config, argv: readonly string
     throw new UsageError(`${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error)}`);
   }
   const receipts = receiptsIn(text, file);
+  const witnessKeys = parsed.values['witness-key'] ?? [];
+  const min = parsed.values['min-witnesses'];
+  if (min !== undefined && (!/^(0|[1-9][0-9]{0,3})$/.test(min) || Number(min) > witnessKeys.length)) {
+    throw new UsageError(`--min-witnesses: expected a whole number from 0 to the ${witnessKeys.length} --witness-key(s) given, got ${JSON.stringify(min)}`);
+  }
   let verifier: ReceiptVerifier;
   try {
     // --trusted-key wins; else the keys the operator pinned for the whole system (COMPANYOS_TRUSTED_KEYS).
-    verifier = new ReceiptVerifier({ trustedKeys: parsed.values['trusted-key'] ?? config.trustedKeys ?? [] });
+    verifier = new ReceiptVerifier({ trustedKeys: parsed.values['trusted-key'] ?? config.trustedKeys ?? [], witnessKeys, ...(min === undefined ? {} : { minWitnesses: Number(min) }) });
   } catch (error) {
-    throw new UsageError(`--trusted-key: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`${message.startsWith('witness key') ? '--witness-key' : '--trusted-key'}: ${message}`);
   }
   const reports = await verifier.verifyAll(receipts);
   const failed = reports.filter((r) => !r.ok);
@@ -66,12 +75,18 @@ function print(reports: readonly ReceiptReport[]): void {
   const good = reports.filter((r) => r.ok);
   if (good.length === 1 && reports.length === 1) {
     const r = good[0]!;
-    console.log(`ok: event ${r.eventId} is leaf ${r.leafIndex} of ${r.origin} at size ${r.treeSize}; checkpoint signed by ${r.checkpointSignedBy.join(', ')}`);
+    console.log(`ok: event ${r.eventId} is leaf ${r.leafIndex} of ${r.origin} at size ${r.treeSize}; checkpoint signed by ${r.checkpointSignedBy.join(', ')}${witnessed(r.witnessedBy)}`);
   } else if (good.length > 0) {
     const origins = [...new Set(good.map((r) => `${r.origin}@${r.treeSize}`))].join(', ');
-    console.log(`ok: ${good.length} of ${reports.length} receipts verified against ${origins}`);
+    const witnesses = [...new Set(good.flatMap((r) => r.witnessedBy))];
+    console.log(`ok: ${good.length} of ${reports.length} receipts verified against ${origins}${witnessed(witnesses)}`);
   }
   if (good.some((r) => !r.pinned)) {
     console.log('not pinned: the keys came with the receipt; pass --trusted-key <the log key, obtained out of band> to prove who signed');
   }
+}
+
+/** `; cosigned by w1+id, w2+id` when witnesses were checked and some cosigned. */
+function witnessed(by: readonly string[]): string {
+  return by.length === 0 ? '' : `; cosigned by ${by.join(', ')}`;
 }

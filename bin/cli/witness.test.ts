@@ -4,7 +4,8 @@
 // follows the tree as it grows (a consistency proof each time), also without --once. A server that answers
 // an earlier checkpoint (a rollback: a lying server, and the live one with its later checkpoints deleted),
 // another root at the same size, or a larger tree that does not extend the one it held (a fork) is refused:
-// one line naming both sizes, exit 1 as a process. After a rotation of the log's key, a checkpoint by the new
+// one line naming both sizes, exit 1 as a process. Receipts carry the cosigned note, which the offline
+// verifier checks with the witness's key. After a rotation of the log's key, a checkpoint by the new
 // key is refused until the rotation sealed by the pinned key is published, then the new key is pinned. The
 // server keeps cosignatures only by the witnesses its operator configured, over checkpoints it issued.
 import { execFile } from 'node:child_process';
@@ -21,7 +22,8 @@ import { checkpointFile, defaultKeyFile, loadWitnessKey, logKeyFile, type Witnes
 import { WitnessRefusal } from '../../commands/witness.js';
 import { toBase64 } from '../../ledger/bytes.js';
 import { formatCheckpoint, parseCheckpoint } from '../../ledger/checkpoint-note.js';
-import { openCheckpointNote } from '../../ledger/offline-verifier.js';
+import { COSIGNATURE_V1 } from '../../ledger/cosignature.js';
+import { openCheckpointNote, verifyReceipts } from '../../ledger/offline-verifier.js';
 import { ED25519_NOTE, ed25519NoteSigner, parseNote, parseVerifierString, signNote, verifierString } from '../../ledger/signed-note.js';
 import type { Config } from '../../schemas/config.js';
 import { openReadModelBed, type ReadModelBed } from '../../test/read-model-bed.js';
@@ -202,6 +204,25 @@ test('it follows the tree as it grows: the pinned key, a consistency proof from 
   const added = await witness(ctx, ctx.url, '--log-key', nextKey);
   assert.is(added.error, undefined, String(added.error));
   assert.equal((await readFile(logKeyFile(ctx.state), 'utf8')).trim().split('\n'), [ctx.logKey, nextKey]);
+});
+
+test("receipts carry the checkpoint with the witness's line; the offline verifier checks it with the witness key", async (ctx) => {
+  const leaves = await fetch(`${ctx.url}/v1/ledger/receipts?from=0001-01-01T00:00:00.000Z&to=9999-12-31T23:59:59.999Z`, { headers: { authorization: `Bearer ${ctx.bed.token}` } });
+  const bulk = (await leaves.text()).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { event: { id: string }; checkpoint: string });
+  assert.ok(bulk.length > 0);
+  const note = await latest(ctx);
+  assert.match(note, /\n— witness\.test /);
+  for (const r of bulk) assert.is(r.checkpoint, note);
+  const one = (await ctx.bed.api.call('GET', `/v1/ledger/receipts/${bulk[0]!.event.id}`, { token: ctx.bed.token })).body;
+  assert.is(one.checkpoint, note);
+  const witnessLabel = ctx.witness.verifier.split('+').slice(0, 2).join('+');
+  const [checked] = await verifyReceipts([one], { trustedKeys: [ctx.logKey], witnessKeys: [ctx.witness.verifier] });
+  assert.is(checked!.ok, true, checked!.problems.join('; '));
+  assert.equal(checked!.witnessedBy, [witnessLabel]);
+  // Another witness the user requires, which did not cosign: the receipt fails, naming the one that did.
+  const other = verifierString('witness.other', COSIGNATURE_V1, new Uint8Array(32).fill(5));
+  const [short] = await verifyReceipts([one], { trustedKeys: [ctx.logKey], witnessKeys: [ctx.witness.verifier, other] });
+  assert.equal(short!.problems, [`checkpoint cosigned by 1 of the 2 witness key(s) given (${witnessLabel}), fewer than the 2 required`]);
 });
 
 test('a rollback: a server answering an earlier checkpoint is refused, naming both sizes', async (ctx) => {

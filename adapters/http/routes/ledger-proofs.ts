@@ -5,6 +5,7 @@
 // an event no checkpoint covers yet has no receipt (409 not-anchored).
 import { Hono } from 'hono';
 import type { AccessDeps } from '../../../commands/access.js';
+import type { CosignatureStore } from '../../read-store/cosignatures.js';
 import { receiptOf, receiptsOf, type ReceiptDeps } from '../../../commands/receipts.js';
 import { toBase64 } from '../../../ledger/bytes.js';
 import type { Hash } from '../../../ledger/merkle.js';
@@ -23,6 +24,8 @@ export interface LedgerProofDeps {
   readonly trees: TreeQueries;
   /** COMPANYOS_LOG_ORIGIN: the note key's name in receipts. */
   readonly logOrigin: string;
+  /** Witness cosignatures: receipts' checkpoint notes carry the lines held for them. */
+  readonly cosignatures?: CosignatureStore;
 }
 
 const checkpointView = (c: StoredCheckpoint) => ({
@@ -39,7 +42,10 @@ const NDJSON = 'application/x-ndjson; charset=utf-8';
 
 export function ledgerProofRoutes(deps: LedgerProofDeps): Hono<AppEnv> {
   const { trees } = deps;
-  const receipts: ReceiptDeps = { log: deps.access.log, trees, keyring: deps.access.keyring, logOrigin: deps.logOrigin };
+  const receipts: ReceiptDeps = {
+    log: deps.access.log, trees, keyring: deps.access.keyring, logOrigin: deps.logOrigin,
+    ...(deps.cosignatures === undefined ? {} : { cosignatures: deps.cosignatures }),
+  };
   const authorize = readAuthorization(deps.access);
   const theLedger = authorize('ledger.verify', (c) => ({ type: 'Ledger', id: (c as unknown as { get(k: 'principal'): { tenant: string } }).get('principal').tenant }));
   const proofOf = async (work: () => Promise<Hash[]>): Promise<{ readonly hashes: string[] } | { readonly problem: Problem }> => {
