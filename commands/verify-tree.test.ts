@@ -1,8 +1,10 @@
 // Completeness, on a PGlite log with a checkpoint the checkpointer signed: each removal the per-stream chains
 // let pass is caught by rebuilding the tenant's tree against its checkpoints: the last events of a stream, a
-// whole stream, the denials, a reordering, a stream moved to another tenant; a forged checkpoint; and a
-// rollback that also removed the checkpoint, caught by a checkpoint the client kept. Untouched, the log
-// verifies with its tail after the checkpoint reported as unanchored.
+// whole stream, the denials, a reordering, a stream moved to another tenant, an event inserted; an edit
+// (named by the chains, and by the tree too once the hash is recomputed); a forged checkpoint; a rollback
+// that also removed the checkpoint, caught by a checkpoint the client kept, also when new writes with valid
+// signatures and a new checkpoint fork the history after it. Untouched, the log verifies with its tail after
+// the checkpoint reported as unanchored. On PGlite, and on PostgreSQL with DATABASE_URL.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dropSchema, migrate } from '../adapters/read-store/postgres/database.js';
@@ -16,6 +18,8 @@ import { GENESIS_HASH } from '../schemas/sealed-event.js';
 import { makeUnsealed, OTHER_TEST_SEED, testSigningKey, testUuid } from '../test/test-events.js';
 import { openMemoryLog, type TestLog } from '../test/logs.js';
 import { noteSigner, startCheckpointer } from './checkpointer.js';
+import { signFinalCheckpoints } from './final-checkpoints.js';
+import { verifyLog } from './verify-log.js';
 import { signNote } from '../ledger/signed-note.js';
 import { verifyTenantTree, type TreeReport } from './verify-tree.js';
 
@@ -44,6 +48,12 @@ async function visible(log: TestLog, count: number): Promise<void> {
     if (Date.now() > deadline) throw new Error(`the log shows fewer than ${count} events after 30 s`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The log's stream heads set back to the events it holds (what restoring a whole copy does). */
+async function streamsAsEvents(log: TestLog): Promise<void> {
+  await log.sql('DELETE FROM ${schema}.streams');
+  await log.sql('INSERT INTO ${schema}.streams SELECT stream, max(revision) FROM ${schema}.events GROUP BY stream');
 }
 
 const verify = (ctx: { log: TestLog }, trustedCheckpoint?: string): Promise<TreeReport> =>
@@ -80,6 +90,7 @@ function verifySuite(title: string, open: () => Promise<TestLog>) {
   test.after.each(async ({ log }) => {
     await log.sql('DELETE FROM ${schema}.events');
     await log.sql('INSERT INTO ${schema}.events OVERRIDING SYSTEM VALUE SELECT * FROM ${schema}.events_kept');
+    await streamsAsEvents(log);
   });
   test.after(async ({ log }) => log.close());
 
@@ -129,6 +140,31 @@ function verifySuite(title: string, open: () => Promise<TestLog>) {
     caught(await verify(ctx), COMMITTED);
   });
 
+  test('an event inserted among those the checkpoint covers (validly signed)', async (ctx) => {
+    await write(ctx, 'acme/graph.node/n9', 1);
+    const id = testUuid(ctx.next);
+    // Moved to where n2's first event was: every later event one step on, so the log's order has one more event before the checkpoint.
+    await ctx.log.sql(`CREATE TABLE \${schema}.moved AS SELECT * FROM \${schema}.events
+      WHERE position >= (SELECT position FROM \${schema}.events WHERE stream = 'acme/graph.node/n2' AND revision = 0)`);
+    await ctx.log.sql('DELETE FROM ${schema}.events WHERE id IN (SELECT id FROM ${schema}.moved)');
+    await ctx.log.sql(`INSERT INTO \${schema}.events OVERRIDING SYSTEM VALUE
+      SELECT CASE WHEN id = $1 THEN (SELECT min(position) FROM \${schema}.moved) ELSE position + 1000 END, tx_id, id, stream, revision, type, data, metadata, recorded_at FROM \${schema}.moved`, [id]);
+    await ctx.log.sql('DROP TABLE ${schema}.moved');
+    caught(await verify(ctx), COMMITTED);
+  });
+
+  test('an edit: the chains name the event; recomputing its hash (it cannot be signed) breaks the tree too', async (ctx) => {
+    const [edited] = await ctx.log.sql<{ id: string }>("SELECT id FROM ${schema}.events WHERE stream = 'acme/graph.node/n1' AND revision = 1");
+    await ctx.log.sql("UPDATE ${schema}.events SET data = '{\"edited\":true}' WHERE id = $1", [edited!.id]);
+    const chains = await verifyLog(ctx.log.log, keyring, { tenant: 'acme' });
+    assert.equal(chains.failures.map((f) => f.eventId), [edited!.id]);
+    assert.match(chains.failures[0]!.reason, /^hash mismatch/);
+    assert.equal((await verify(ctx)).failures, [], 'the leaf is the sealed hash, which the edit left as it was');
+    await ctx.log.sql("UPDATE ${schema}.events SET metadata = jsonb_set(metadata, '{hash}', to_jsonb(repeat('ab', 32))) WHERE id = $1", [edited!.id]);
+    caught(await verify(ctx), COMMITTED);
+    assert.ok((await verifyLog(ctx.log.log, keyring, { tenant: 'acme' })).failures.some((f) => f.eventId === edited!.id));
+  });
+
   test('a forged checkpoint (signed by a key the keyring does not hold) is named', async (ctx) => {
     const forger = signingKeyFromSeed(OTHER_TEST_SEED, '2020-01-01T00:00:00Z');
     const forged = signNote(ctx.note.slice(0, ctx.note.indexOf('\n\n') + 1), [noteSigner(ORIGIN, forger)]);
@@ -147,6 +183,23 @@ function verifySuite(title: string, open: () => Promise<TestLog>) {
     const report = await verify(ctx, ctx.note);
     assert.equal(report.trusted, { treeSize: 9, ok: false });
     assert.match(report.failures[0]!.reason, /trusted checkpoint 9: the log holds 6 events of tenant acme, fewer than it committed to/);
+  });
+
+  test('a rollback, then new writes with valid signatures and a new checkpoint (a fork): only the kept checkpoint tells', async (ctx) => {
+    await ctx.log.sql("DELETE FROM ${schema}.events WHERE stream LIKE 'acme/%' AND position >= (SELECT position FROM ${schema}.events WHERE stream = 'acme/graph.node/n2' AND revision = 2)");
+    await streamsAsEvents(ctx.log); // the copy restored holds the streams' heads of its time too
+    await write(ctx, 'acme/graph.node/n2', 2);
+    await write(ctx, 'acme/graph.node/n3', 2);
+    // The log's own key signs a checkpoint of the forked history (as the checkpointer would after a restore).
+    const [signed] = (await signFinalCheckpoints(ctx.log.log, key, ORIGIN, '2026-03-02T00:00:00Z')).filter((c) => c.tenant === 'acme');
+    assert.is(signed!.treeSize, 10);
+    const internal = await verify(ctx);
+    assert.equal(internal.failures, [], 'the fork is consistent with itself');
+    assert.is(internal.anchoredSize, 10);
+    assert.equal((await verifyLog(ctx.log.log, keyring, { tenant: 'acme' })).failures, []);
+    const report = await verify(ctx, ctx.note);
+    assert.equal(report.trusted, { treeSize: 9, ok: false });
+    assert.match(report.failures.map((f) => f.reason).join('\n'), /trusted checkpoint 9: /);
   });
   return test;
 }
