@@ -13,7 +13,7 @@ import type { AuthorizationDecision, AuthorizationRequest, Authorizer, PolicyCon
 import { fromRecordedEvent } from '../../ledger/log-codec.js';
 import { PolicyEvent } from '../../schemas/policy.js';
 import { parseStream } from '../../schemas/streams.js';
-import { CedarAuthorizer } from './cedar-authorizer.js';
+import { CedarAuthorizer, type CedarAuthorizerOptions } from './cedar-authorizer.js';
 
 export interface PolicyInForce {
   readonly version: string;
@@ -38,9 +38,12 @@ export class TenantPolicies implements Authorizer {
   readonly #proposed = new Map<string, string>();
   readonly #waiters = new Set<() => void>();
   #position: bigint | undefined;
+  readonly #options: CedarAuthorizerOptions;
 
-  constructor(defaultText: string) {
-    const authorizer = new CedarAuthorizer(defaultText);
+  /** `options` apply to every set this follows (slicing and the decision cache; defaults for serving). */
+  constructor(defaultText: string, options: CedarAuthorizerOptions = {}) {
+    this.#options = options;
+    const authorizer = new CedarAuthorizer(defaultText, options);
     this.#default = { version: authorizer.policyVersion, ordinal: 1, text: defaultText, position: undefined, authorizer };
   }
 
@@ -93,7 +96,7 @@ export class TenantPolicies implements Authorizer {
       const text = this.#proposed.get(key);
       if (text === undefined) throw new Error(`policy.set.published at ${record.position}: ${record.stream} never proposed version ${e.data.ordinal}`);
       // Built before it replaces anything: a set that fails to build leaves the one in force.
-      const authorizer = text === this.#default.text ? this.#default.authorizer : new CedarAuthorizer(text);
+      const authorizer = text === this.#default.text ? this.#default.authorizer : new CedarAuthorizer(text, this.#options);
       this.#inForce.set(tenant, { version: e.data.version, ordinal: e.data.ordinal, text, position: record.position, authorizer });
     }
     this.#position = record.position;
