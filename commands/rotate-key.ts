@@ -35,17 +35,38 @@ export async function rotateSigningKey(
   logOrigin: string,
   now: string,
 ): Promise<{ readonly finalCheckpoints: readonly FinalCheckpoint[]; readonly rotation: KeyRotation }> {
+  // The final checkpoints must cover every event the key sealed: read them only once readers see them all.
+  await untilReadersSeeAll(log);
   const finalCheckpoints = await signFinalCheckpoints(log, outgoing, logOrigin, now);
   const rotation = await appendKeyRotation(log, outgoing, incoming, now);
   return { finalCheckpoints, rotation };
 }
 
+/** How long a rotation waits for the log's readers to see every committed append. */
+const SETTLE_MS = 60_000;
+
+/**
+ * Waits until readAll returns every append committed so far. On PostgreSQL, readers stop below any
+ * transaction open on the server (another database's too), so an event already acknowledged can be unseen
+ * for a moment; a final checkpoint read then would leave it out, and the key's own event would fall beyond it.
+ */
+async function untilReadersSeeAll(log: EventLog): Promise<void> {
+  const last = await log.lastPosition();
+  if (last === undefined) return;
+  const deadline = Date.now() + SETTLE_MS;
+  while (((await log.headPosition()) ?? -1n) < last) {
+    if (Date.now() > deadline) throw new Error(`the log's readers still do not see position ${last} after ${SETTLE_MS / 1000} s: a transaction left open on the database server holds them back; end it and rotate again`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /**
  * Seals and appends the rotation from `outgoing` to `incoming` at `now`. Run it while no server seals with
- * the outgoing key: an event that key seals after the log's head read here is judged a forgery.
+ * the outgoing key: an event that key seals after the last append committed before this one (its final
+ * position: every committed append, seen by readers yet or not) is judged a forgery.
  */
 export async function appendKeyRotation(log: EventLog, outgoing: SigningKey, incoming: KeyEntry, now: string): Promise<KeyRotation> {
-  const finalPosition = (await log.headPosition()) ?? 0n;
+  const finalPosition = (await log.lastPosition()) ?? 0n;
   const data: KeyRotatedData = {
     retiredKeyId: outgoing.keyId,
     retiredPublicKey: Buffer.from(outgoing.publicKey).toString('base64'),

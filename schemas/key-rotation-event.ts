@@ -28,7 +28,7 @@ export const KeyRotatedData = t.readonly(
       nextKeyId: t.string,
       nextPublicKey: Base64PublicKey,
       /**
-       * The log's head when the outgoing key stopped sealing: it verifies events at positions up to this one
+       * The last position committed when the outgoing key stopped sealing: it verifies events at positions up to this one
        * (and this event) and nothing after. Sealed, unlike the event's own position.
        */
       finalPosition: PositionText,

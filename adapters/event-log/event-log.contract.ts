@@ -479,6 +479,14 @@ function readAllSuite(name: string, open: OpenEventLog): void {
     assert.equal(await h.log.readAll({ after: head! }), []);
   });
 
+  test('lastPosition counts an append as soon as it is acknowledged, and is never below headPosition', async ({ h }) => {
+    const r = await h.log.append(`${ns()}/a`, 'no-stream', evs(1));
+    const last = await h.log.lastPosition();
+    assert.ok(last !== undefined && last >= r.position, `lastPosition ${String(last)} after an append at ${r.position}`);
+    const head = await h.log.headPosition();
+    assert.ok(head === undefined || (await h.log.lastPosition())! >= head);
+  });
+
   test('streamPrefixes: any of several prefixes, matched literally', async ({ h }) => {
     const { p, after, appended } = await scenario(h.log);
     const orders = await readAllAtLeast(h.log, { after, filter: { streamPrefixes: [`${p}/orders/`] } }, 3);

@@ -67,6 +67,12 @@ export interface EventLog {
    * append already acknowledged. To wait for your own writes, wait for the positions their appends returned.
    */
   headPosition(): Promise<bigint | undefined>;
+  /**
+   * Position of the last append committed, whether readers see it yet or not; undefined for an empty log.
+   * On PostgreSQL it can be past headPosition while any transaction on the server is open; elsewhere it is
+   * headPosition. What "everything written so far" means when the writers have stopped (a key rotation).
+   */
+  lastPosition(): Promise<bigint | undefined>;
   close(): Promise<void>;
 }
 

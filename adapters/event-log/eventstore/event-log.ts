@@ -82,6 +82,11 @@ export class EventStoreEventLog implements EventLog {
     return headPosition(this.client, this.pageSize);
   }
 
+  /** EventStoreDB has no commit horizon: the last committed event is the head. */
+  lastPosition(): Promise<bigint | undefined> {
+    return this.headPosition();
+  }
+
   subscribe(options: SubscribeOptions = {}): LogSubscription {
     this.assertOpen();
     if (options.after !== undefined && typeof options.after !== 'bigint') {

@@ -147,6 +147,10 @@ export class PostgresEventLog implements EventLog {
     return this.#reader.headPosition();
   }
 
+  lastPosition(): Promise<bigint | undefined> {
+    return this.#reader.lastPosition();
+  }
+
   subscribe(options: SubscribeOptions = {}): LogSubscription {
     if (options.after !== undefined && typeof options.after !== 'bigint') {
       throw new TypeError('subscribe: after must be a bigint');

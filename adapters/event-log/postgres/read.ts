@@ -117,6 +117,12 @@ export class LogReader {
     return rows[0]?.position ?? undefined;
   }
 
+  /** The highest committed position, above the horizon too (the primary key's index: one step). */
+  async lastPosition(): Promise<bigint | undefined> {
+    const rows = await this.#read(`SELECT position FROM ${this.#s}.events ORDER BY position DESC LIMIT 1`, []);
+    return rows[0]?.position ?? undefined;
+  }
+
   async #read(text: string, params: (string | null)[]): Promise<EventRow[]> {
     try {
       return await this.#db.withSession((s) => s.query<EventRow>(text, params));
