@@ -7,6 +7,7 @@ import { SignJWT } from 'jose';
 import { JWT_SECRET, openTestApi, type TestApi } from '../../test/api-harness.js';
 import { openMemoryLog, type TestLog } from '../../test/logs.js';
 import { signingMessage } from '../../ledger/index.js';
+import { eventHashOf, verifyStream } from '../../ledger/offline-verifier.js';
 
 const T0 = '2026-01-01T00:00:00Z';
 const prov = { sourceSystem: 'github', observedAt: T0 };
@@ -333,6 +334,19 @@ ledger('published keys verify a served event with tweetnacl (what an offline aud
   const flipped = Buffer.from(e.hash, 'hex');
   flipped[0]! ^= 1;
   assert.not.ok(nacl.sign.detached.verify(signingMessage(flipped), signature, publicKey));
+});
+
+ledger('GET /v1/streams adds position, which no seal covers: as served a verifier refuses the page; without it, it verifies', async () => {
+  const published = (await api.call('GET', '/v1/ledger/keys')).body.keys.map((k: { keyId: string; publicKey: string }) => ({ keyId: k.keyId, publicKey: k.publicKey }));
+  const read = await api.call('GET', `/v1/streams/${enc(streamOf('svc:a'))}`, { token: viewer });
+  const served = read.body.events as { position: string; hash: string }[];
+  assert.ok(served.length > 0 && served.every((e) => /^\d+$/.test(e.position)));
+  const asServed = await verifyStream(served, published);
+  assert.ok(asServed.failures.length === served.length && asServed.failures.every((f) => /carries position/.test(f.reason)), JSON.stringify(asServed.failures));
+  const sealed = served.map(({ position: _position, ...event }) => event);
+  assert.equal((await verifyStream(sealed, published)).failures, []);
+  // The README's rule, by hand: SHA-256 over the RFC 8785 form of everything but hash, keyId and signature.
+  for (const e of sealed) assert.is(eventHashOf(e), e.hash);
 });
 
 ledger('stream pages follow nextRevision to the end', async () => {
