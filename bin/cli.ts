@@ -79,6 +79,22 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     subcommands: { key: { usage: 'witness key --state DIR [--key FILE] [--name NAME]', example: 'companyos witness key --state ./witness --name witness.example.org' } },
     load: async () => (await import('./cli/witness.js')).witnessCommand,
   },
+  approvals: {
+    summary: 'the two-person rule through the API (COMPANYOS_URL, COMPANYOS_TOKEN): list proposals of dual-control commands, propose one, approve (it executes as yours) or reject one somebody else proposed',
+    usage: 'approvals list [--state S] [--json] | approvals show ID [--json] | approvals propose TYPE BODY --reason TEXT [--json] | approvals approve ID [--reason TEXT] [--json] | approvals reject ID --reason TEXT [--json]',
+    example: `${POLICY_ENV} companyos approvals list --state pending`,
+    subcommands: {
+      list: { usage: 'approvals list [--state pending|approved|executed|refused|rejected|expired] [--json]', example: `${POLICY_ENV} companyos approvals list --state pending` },
+      show: { usage: 'approvals show ID [--json]', example: `${POLICY_ENV} companyos approvals show 7d2f1c3a-0b5e-4e6f-8a9b-1c2d3e4f5a6b` },
+      propose: {
+        usage: 'approvals propose TYPE BODY --reason TEXT [--json]',
+        example: `${POLICY_ENV} companyos approvals propose policy.set.publish '{"region":"eu-west","version":"<sha256 of candidate.cedar>"}' --reason "CHG-42"`,
+      },
+      approve: { usage: 'approvals approve ID [--reason TEXT] [--json]', example: `${POLICY_ENV} companyos approvals approve 7d2f1c3a-0b5e-4e6f-8a9b-1c2d3e4f5a6b --reason "reviewed in CHG-42"` },
+      reject: { usage: 'approvals reject ID --reason TEXT [--json]', example: `${POLICY_ENV} companyos approvals reject 7d2f1c3a-0b5e-4e6f-8a9b-1c2d3e4f5a6b --reason "not before the freeze"` },
+    },
+    load: async () => (await import('./cli/approvals.js')).approvalsCommand,
+  },
   policy: {
     summary: "run a policy set's golden decisions (coverage included), validate a policy set against the Cedar schema, ask the recorded decisions again of a candidate set (what-if), or show, propose, publish and preflight the tenant's policy through the API (COMPANYOS_URL, COMPANYOS_TOKEN)",
     usage: 'policy test [FILE] [--policy CEDAR] [--json] | policy validate [CEDAR] [--json] | policy what-if --policy CEDAR [--tenant T] [--from ISO] [--to ISO] [--json] | policy show [--json] | policy propose CEDAR --region R --reason TEXT [--json] | policy publish VERSION --region R [--reason TEXT] [--json] | policy preflight TYPE BODY [--json]',

@@ -1,5 +1,6 @@
 // The envelope every sealed event carries: who (actor from the verified token), why and from where
 // (provenance), under which decision, and the request it belongs to.
+import type { ApprovalRef } from '../schemas/approval.js';
 import type { JsonValue } from '../schemas/json.js';
 import type { Provenance } from '../schemas/provenance.js';
 import type { EventMeta } from '../schemas/sealed-event.js';
@@ -15,6 +16,11 @@ export interface RequestInfo {
   readonly context: Readonly<Record<string, JsonValue>>;
   /** `?explain=true`: a denial tells an admin which conditions failed. */
   readonly explain?: boolean;
+  /**
+   * Set only by the approvals service (commands/approvals.ts): the approval a dual-control command executes
+   * under, sealed as meta.approval (proposer and approver) on every event it writes.
+   */
+  readonly approval?: ApprovalRef;
 }
 
 /** Provenance as eventMeta takes it: the decoded command's (schemas/provenance.ts), or a server-made one. */
@@ -62,5 +68,6 @@ export function eventMeta(a: MetaArgs): EventMeta {
     ...(p?.ingestionVersion !== undefined ? { ingestionVersion: p.ingestionVersion } : {}),
     ...(a.dedupeKey !== undefined ? { idempotencyKey: a.dedupeKey } : {}),
     ...(a.requestDigest !== undefined ? { requestDigest: a.requestDigest } : {}),
+    ...(a.request.approval !== undefined ? { approval: { ...a.request.approval } } : {}),
   };
 }

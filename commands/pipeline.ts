@@ -3,7 +3,7 @@
 // (and natural keys) map to deterministic event ids, so a repeated request returns the first result.
 import { createHash } from 'node:crypto';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import type { AnyCommandHandler, RelatedStream } from '../domain/index.js';
+import { APPROVAL_SERVICE_COMMANDS, dualControlOf, type AnyCommandHandler, type RelatedStream } from '../domain/index.js';
 import { canonicalize } from '../ledger/index.js';
 import { DuplicateEventIdError, WrongExpectedRevisionError, type AppendResult } from '../adapters/event-log/index.js';
 import type { SealedEvent } from '../schemas/sealed-event.js';
@@ -35,6 +35,8 @@ export interface CommandResult {
   readonly position?: string;
   readonly events: readonly CommandEventRef[];
   readonly decision?: { readonly id: string; readonly policyVersion: string; readonly determiningPolicies: readonly string[] };
+  /** The approval the command executed under, or opened (commands/approvals.ts ApprovalView); set by the approvals service. */
+  readonly approval?: object;
 }
 
 export type CommandOutcome =
@@ -96,6 +98,26 @@ export class CommandPipeline {
     return right({ handler, cmd: decoded.right });
   }
 
+  /** Why a body is not a valid `type` command (unknown type, or the codec's messages); undefined when it is. */
+  invalid(type: string, payload: unknown): Failure | undefined {
+    const command = this.#decode(type, payload);
+    return isLeft(command) ? command.left : undefined;
+  }
+
+  /**
+   * The decision this command gets for this caller now, as `execute` would ask it, a denial recorded and
+   * answered as `execute` answers it (403, or 401 for a step-up); nothing else written. The approvals service
+   * asks it before recording an approval, so an approver who may not run the command approves nothing.
+   */
+  async authorizeCommand(type: string, payload: unknown, principal: Principal, info: RequestInfo): Promise<Either<Failure, AuthorizationDecision>> {
+    const command = this.#decode(type, payload);
+    if (isLeft(command)) return command;
+    const { handler, cmd } = command.right;
+    const own = await this.#folded.read(this.#deps.log, handler.streamOf(principal.tenant, cmd), handler.fold);
+    const access = await authorize(this.#deps, authorizationRequest(type, handler, cmd, own.state, principal, principal.tenant, info), info);
+    return access.allowed ? right(access.decision) : left(access.failure);
+  }
+
   /**
    * What the pipeline would decide on this command for this caller, with nothing appended (no event, no
    * denial record): decode, load the streams, authorize and decide exactly as `execute` does.
@@ -138,6 +160,11 @@ export class CommandPipeline {
   }
 
   async execute(type: string, payload: unknown, principal: Principal, info: RequestInfo): Promise<Either<Failure, CommandOutcome>> {
+    // The two-person rule cannot be skipped by the door a command comes in (HTTP, NATS, a follower): a
+    // dual-control command, and the approval that executes one, run only from the approvals service.
+    if (info.approval === undefined && (dualControlOf(type) !== undefined || APPROVAL_SERVICE_COMMANDS.has(type))) {
+      return left(failure('approval-required', `${type} needs a second person: propose it (POST /v1/approvals or POST /v1/commands/${dualControlOf(type) === undefined ? '<command>' : type}) and have a different principal approve it (POST /v1/approvals/{id}/approve)`));
+    }
     const command = this.#decode(type, payload);
     if (isLeft(command)) return command;
     const { handler, cmd } = command.right;

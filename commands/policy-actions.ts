@@ -24,6 +24,7 @@ export const READ_ACTIONS: readonly PolicyAction[] = [
   { action: 'ledger.verify', groups: ['read'], resourceTypes: ['Ledger', 'Stream'], kind: 'read' },
   { action: 'graph.read', groups: ['read'], resourceTypes: ['GraphNode', 'GraphEdge', 'Graph'], kind: 'read' },
   { action: 'policy.read', groups: ['read'], resourceTypes: ['PolicySet'], kind: 'read' },
+  { action: 'approval.read', groups: ['read'], resourceTypes: ['Approval'], kind: 'read' },
   { action: 'run.read', groups: ['read'], resourceTypes: ['Run'], kind: 'read' },
   { action: 'finops.read', groups: ['read'], resourceTypes: ['CostReport'], kind: 'read' },
   { action: 'audit.read', groups: ['audit', 'read'], resourceTypes: ['AuditIndex'], kind: 'read' },

@@ -7,6 +7,7 @@ import { finopsCommands } from './pricing/guardrail-commands.js';
 import { pricingCommands } from './pricing/commands.js';
 import { maestroCommandHandlers } from './maestro/index.js';
 import { policyCommands } from './policy/commands.js';
+import { approvalCommands } from './approvals/commands.js';
 
 export { domainError, validationError, isDomainErrorCode } from './errors.js';
 export type { DomainError, DomainErrorCode, DomainErrorOf, DomainErrorStatus } from './errors.js';
@@ -39,6 +40,11 @@ export { foldPolicySet, policyCommandHandlers, policyCommands, policyStream } fr
 export type { PolicyCommandDeps } from './policy/commands.js';
 export { evolvePolicySet, inForce, initialPolicySetState, pendingProposal, policySetDecider, policyVersionOf } from './policy/policy-set.js';
 export type { PolicyCommand, PolicyContext, PolicySetState, PolicyVersion } from './policy/policy-set.js';
+export { approvalCommands, APPROVAL_SERVICE_COMMANDS, foldApprovals } from './approvals/commands.js';
+export { approvalsDecider, approvalState, evolveApprovals, initialApprovalsState } from './approvals/approvals.js';
+export type { Approval, ApprovalCommand, ApprovalsState } from './approvals/approvals.js';
+export { DUAL_CONTROL, dualControlOf, proposedAfter } from './approvals/dual-control.js';
+export type { DualControl } from './approvals/dual-control.js';
 
 /** Every command handler by command type: the pipeline's one lookup. Later aggregates add their tables here. */
 export const commandHandlers: ReadonlyMap<string, AnyCommandHandler> = new Map<string, AnyCommandHandler>([
@@ -48,4 +54,5 @@ export const commandHandlers: ReadonlyMap<string, AnyCommandHandler> = new Map<s
   ...Object.entries(pricingCommands),
   ...Object.entries(finopsCommands),
   ...Object.entries(policyCommands),
+  ...Object.entries(approvalCommands),
 ]);

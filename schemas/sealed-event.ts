@@ -1,6 +1,7 @@
 // The sealed event: the one shape every state change (and every denied privileged attempt) takes in the log.
 // See ARCHITECTURE.md "The sealed event". `hash` covers everything but `hash` and `signature`.
 import * as t from 'io-ts';
+import { ApprovalRef } from './approval.js';
 import { JsonObjectC, JsonValueC } from './json.js';
 import { EventTenant, Region, Sha256Hex, Timestamp, Uuid } from './primitives.js';
 
@@ -62,7 +63,8 @@ export const EventMeta = t.readonly(
       causationId: t.string,
       decision: DecisionRef,
     }),
-    t.partial({ expiresAt: Timestamp, idempotencyKey: t.string, requestDigest: Sha256Hex, ingestionVersion: t.string }),
+    // approval: a dual-control command's proposer and approver (domain/approvals), on the events it wrote.
+    t.partial({ expiresAt: Timestamp, idempotencyKey: t.string, requestDigest: Sha256Hex, ingestionVersion: t.string, approval: ApprovalRef }),
   ]),
   'EventMeta',
 );

@@ -3,7 +3,7 @@
 import { patternString } from './primitives.js';
 
 export type StreamCategory = 'graph.node' | 'graph.edge' | 'audit' | 'maestro.plan' | 'maestro.run'
-  | 'metering' | 'pricing' | 'finops.budget' | 'finops.anomaly' | 'ledger' | 'policy' | 'ops';
+  | 'metering' | 'pricing' | 'finops.budget' | 'finops.anomaly' | 'ledger' | 'policy' | 'ops' | 'approvals';
 
 export const streamName = (tenant: string, category: StreamCategory, id?: string): string =>
   id === undefined ? `${tenant}/${category}` : `${tenant}/${category}/${id}`;
@@ -16,6 +16,9 @@ export const ledgerStream = (tenant: string): string => streamName(tenant, 'ledg
 
 /** The tenant's operations stream: drills run and their outcomes (schemas/drill.ts). */
 export const opsStream = (tenant: string): string => streamName(tenant, 'ops');
+
+/** The tenant's approvals stream: dual-control commands proposed, approved, rejected and executed (schemas/approval.ts). */
+export const approvalsStream = (tenant: string): string => streamName(tenant, 'approvals');
 
 /** Prefix that selects every stream of a tenant. */
 export const tenantStreamPrefix = (tenant: string): string => `${tenant}/`;

@@ -73,6 +73,20 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, unknown>> = {
   },
   'policy.set.publish': { region: 'eu-west', version: '3f0c1b6a1e0f4f4c9a3a6d1f2b7e8c9d0a1b2c3d4e5f60718293a4b5c6d7e8f9', reason: 'reviewed in CHG-1042' },
   'finops.anomaly.record': { region: 'eu-west', day: '2026-03-01', service: 'checkout', currency: 'EUR', cost: '912.33', mean: '401.10', stddev: '88.20', direction: 'above' },
+  'approval.propose': {
+    region: 'eu-west',
+    id: '7d2f1c3a-0b5e-4e6f-8a9b-1c2d3e4f5a6b',
+    command: 'policy.set.publish',
+    body: { region: 'eu-west', version: '3f0c1b6a1e0f4f4c9a3a6d1f2b7e8c9d0a1b2c3d4e5f60718293a4b5c6d7e8f9' },
+    reason: 'CHG-1042: publish the reviewed set',
+  },
+  'approval.approve': { region: 'eu-west', id: '7d2f1c3a-0b5e-4e6f-8a9b-1c2d3e4f5a6b', reason: 'reviewed in CHG-1042' },
+  'approval.reject': { region: 'eu-west', id: '7d2f1c3a-0b5e-4e6f-8a9b-1c2d3e4f5a6b', reason: 'not before the freeze ends' },
+  'approval.outcome.record': {
+    region: 'eu-west',
+    id: '7d2f1c3a-0b5e-4e6f-8a9b-1c2d3e4f5a6b',
+    outcome: { kind: 'executed', stream: 'acme/policy', position: '4711', events: [{ id: '0b6e2c9a-3f1d-4b8e-9c7a-5d4e3f2a1b0c', type: 'policy.set.published', revision: 3 }] },
+  },
 };
 
 /** One line per command type: what it asks for. The README's command reference prints it above the example. */
@@ -104,8 +118,12 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
   'finops.budget.set': "the tenant's monthly budget",
   'finops.budget.threshold.record': 'the FinOps monitor: spend crossed 75, 90 or 100 % of the budget',
   'policy.set.propose': "propose a new text for the tenant's Cedar policy set (refused, 422, with the validator's messages unless it parses and validates against the schema); the tenant's first proposal also writes the default set as version 1",
-  'policy.set.publish': 'put a proposed version (the SHA-256 of its text) in force: an admin other than its proposer (two-person rule); every process switches to it as it reads the event',
+  'policy.set.publish': "put a proposed version (the SHA-256 of its text) in force: dual-control, so it approves the publication its text's proposal opened (an admin other than its proposer, two-person rule), or proposes it (202); every process switches to it as it reads the event",
   'finops.anomaly.record': "the FinOps monitor: a service's daily cost left ±3σ of its trailing 28 days",
+  'approval.propose': 'propose a dual-control command (type and body; the catalogue in domain/approvals/dual-control.ts says which): recorded on the approvals stream, nothing executes until a different principal approves it within its window; the same as POST /v1/approvals',
+  'approval.approve': "approve someone else's proposal: the command executes as the approver's, its events sealed with both identities (meta.approval); the same as POST /v1/approvals/{id}/approve",
+  'approval.reject': 'reject a waiting proposal (an approver, or its proposer withdrawing it); it never executes',
+  'approval.outcome.record': 'the approvals service records what an approved command did (executed or refused); no client sends it (403 approval-required)',
 };
 
 /** Bodies of the write routes other than POST /v1/commands/{type} (decoded with their codecs by a test). */

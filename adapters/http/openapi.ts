@@ -17,6 +17,8 @@ import { LedgerVerifyQuery, StreamPageQuery } from '../../schemas/ledger-queries
 import { CheckpointsQuery, ConsistencyProofQuery, InclusionProofQuery, ReceiptPath, ReceiptsQuery, TrustedCheckpointBody } from '../../schemas/ledger-proofs.js';
 import { CosignatureBody } from '../../schemas/cosignatures.js';
 import { PolicyPreflight, PolicyVersionParam, PolicyWhatIf } from '../../schemas/policy.js';
+import { ApprovalDecisionBody, ApprovalIdParam, ApprovalRejectBody, ApprovalRequest, ApprovalsQuery } from '../../schemas/approval.js';
+import { dualControlOf } from '../../domain/approvals/dual-control.js';
 import { StreamName } from '../../schemas/streams.js';
 import { COMMAND_EXAMPLES, ROUTE_EXAMPLES } from './openapi-examples.js';
 import { MAX_BODY_BYTES as MAX_COMMAND_BYTES } from './routes/commands.js';
@@ -46,6 +48,7 @@ const PROBLEM_TITLES: Readonly<Record<number, string>> = {
   403: 'Forbidden: the policy denies the principal this action (decisionId and X-Decision-Id name the decision, X-Policy-Version the policy text); with ?explain=true an admin also gets conditions: each policy in scope and which of its clauses failed',
   404: 'Not found',
   409: 'Conflict: a concurrent change, or an idempotency key reused with another body',
+  410: "Gone: a proposal's approval window has passed (approval-expired); propose it again",
   413: "Payload too large: the body is over the route's limit (routes that take no body accept only a small one); the connection is closed",
   415: 'Unsupported media type',
   422: 'Unprocessable: valid, but the domain refuses it',
@@ -119,11 +122,16 @@ function commandOperation(type: string): Operation {
     operationId: `command:${type}`,
     tags: ['Commands'],
     summary: `Command ${type}`,
-    description: `Decoded, authorized by policy (action ${handler.action} on ${handler.resourceType}), decided and sealed into the log. Body at most ${MAX_COMMAND_BYTES} bytes.`,
+    description:
+      `Decoded, authorized by policy (action ${handler.action} on ${handler.resourceType}), decided and sealed into the log. Body at most ${MAX_COMMAND_BYTES} bytes.` +
+      (dualControlOf(type) === undefined
+        ? ''
+        : ' Dual-control (two-person rule): it approves the waiting proposal of the same body by someone else and executes as the caller\'s, or else proposes it (202 with the approval; /v1/approvals).'),
     parameters: [idempotencyKey],
     requestBody: { required: true, content: json(schemaOf(handler.codec), COMMAND_EXAMPLES[type]) },
     responses: {
       '201': ok('Appended', ref('CommandResult')),
+      ...(dualControlOf(type) === undefined ? {} : { '202': ok('Proposed: waits for a different principal to approve it (approval, with Location)', { type: 'object' }) }),
       '200': ok('Replayed (same idempotency key and body) or unchanged (nothing new to record)', ref('CommandResult')),
       ...problems(400, 401, 403, 404, 409, 413, 415, 422, 503),
     },
@@ -362,6 +370,57 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
       responses: { '200': ok('version, candidateVersion, eventsRead, decisions, reDecided, notReproducible, otherTenants, flips, byAction, byPolicy, next', { type: 'object' }), ...problems(400, 401, 403, 404, 413, 415) },
     },
   },
+  '/v1/approvals': {
+    get: {
+      operationId: 'listApprovals',
+      tags: ['Approvals'],
+      summary: "The tenant's proposals of dual-control commands (two-person rule), newest first, optionally in one state",
+      description: 'state: pending (waiting, in its window), approved (its command not yet recorded as done), executed, refused (approved, but the command was refused), rejected, expired (past its window unapproved). Needs approval.read.',
+      parameters: query(ApprovalsQuery),
+      responses: { '200': ok('approvals (id, command, body, state, proposer, reason, proposedAt, expiresAt, approver, rejectedBy, outcome)', { type: 'object' }), ...problems(400, 401, 403) },
+    },
+    post: {
+      operationId: 'proposeApproval',
+      tags: ['Approvals'],
+      summary: 'Propose a dual-control command: recorded as approval.proposed, it executes only when a different principal approves it within its window',
+      description: 'Only the command types the catalogue marks (domain/approvals/dual-control.ts; 422 not-dual-control otherwise); the body is checked by the command\'s codec (400). Authorized as approval.propose (a holder of one of the command\'s approver roles).',
+      requestBody: { required: true, content: json(schemaOf(ApprovalRequest), { command: 'policy.set.publish', body: COMMAND_EXAMPLES['policy.set.publish'], reason: 'CHG-1042' }) },
+      responses: { '202': ok('Proposed: approval (with Location)', { type: 'object' }), ...problems(400, 401, 403, 404, 409, 413, 415, 422) },
+    },
+  },
+  '/v1/approvals/{id}': {
+    get: {
+      operationId: 'getApproval',
+      tags: ['Approvals'],
+      summary: 'One proposal and its state',
+      parameters: path(ApprovalIdParam),
+      responses: { '200': ok('approval', { type: 'object' }), ...problems(400, 401, 403, 404) },
+    },
+  },
+  '/v1/approvals/{id}/approve': {
+    post: {
+      operationId: 'approveApproval',
+      tags: ['Approvals'],
+      summary: "Approve someone else's proposal: the command executes as the caller's, its events sealed with proposer and approver (meta.approval)",
+      description:
+        "First the command's own decision for the approver (its policies and step-up: 401/403, recorded, nothing approved), then approval.approve " +
+        '(403 two-person-rule for the proposer, 410 approval-expired past the window, 409 when another principal approved it or it was rejected), ' +
+        'then the command, once (its idempotency key is the approval\'s id): the approver again gets its first result (200).',
+      parameters: path(ApprovalIdParam),
+      requestBody: { required: false, content: json(schemaOf(ApprovalDecisionBody), { reason: 'reviewed in CHG-1042' }) },
+      responses: { '201': ok('Executed', ref('CommandResult')), '200': ok('Already approved by this principal: the first result', ref('CommandResult')), ...problems(400, 401, 403, 404, 409, 410, 413, 415, 422, 503) },
+    },
+  },
+  '/v1/approvals/{id}/reject': {
+    post: {
+      operationId: 'rejectApproval',
+      tags: ['Approvals'],
+      summary: 'Reject a waiting proposal (an approver, or its proposer withdrawing it): it never executes',
+      parameters: path(ApprovalIdParam),
+      requestBody: { required: true, content: json(schemaOf(ApprovalRejectBody), { reason: 'not before the freeze ends' }) },
+      responses: { '200': ok('approval', { type: 'object' }), ...problems(400, 401, 403, 404, 409, 410, 413, 415) },
+    },
+  },
   '/v1/audit/events': {
     get: {
       operationId: 'listAuditEvents',
@@ -482,6 +541,29 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
       responses: { '200': { description: 'One receipt per line', content: { 'application/x-ndjson': { schema: ref('Receipt') } } }, ...problems(400, 401, 403, 404, 409, 503) },
     },
   },
+  '/v1/evidence/checkpoint': {
+    get: {
+      operationId: 'viewCheckpoint', tags: ['Evidence'], summary: "The tenant's latest checkpoint, its view recorded",
+      description: 'As GET /v1/ledger/checkpoint (the note with the witness cosignatures held for it), as JSON with its size and root; the view is sealed as `evidence.accessed` (evidence.view of checkpoint:<tenant>@<size> in the audit index) before the answer. The audit portal\'s ledger view reads this. 409 not-anchored before the first checkpoint.',
+      responses: { '200': ok('treeSize, rootHash, note, eventId, accessEventId', { type: 'object' }), ...problems(401, 403, 409, 503) },
+    },
+  },
+  '/v1/evidence/events/{eventId}': {
+    get: {
+      operationId: 'viewEvent', tags: ['Evidence'], summary: 'A sealed event with its decision and receipt, its view recorded',
+      description: 'Authorized as stream.read of the event\'s stream (its privacy tier: personal data needs a declared purpose); sealed as `evidence.accessed` (evidence.view of event:<id>) before the answer. `receipt` is absent until a checkpoint covers the event. Header `companyos-access-event` names the access event.',
+      parameters: path(ReceiptPath, { eventId: 'the event id' }),
+      responses: { '200': ok('event, receipt (when anchored), accessEventId', { type: 'object' }), ...problems(400, 401, 403, 404, 503) },
+    },
+  },
+  '/v1/evidence/receipts/{eventId}': {
+    get: {
+      operationId: 'downloadReceipt', tags: ['Evidence'], summary: "An event's receipt as a file, its download recorded",
+      description: 'The receipt of GET /v1/ledger/receipts/{eventId} as an attachment, sealed as `evidence.accessed` (evidence.download of receipt:<id>) before the answer. Authorized as stream.read of the event\'s stream. 409 not-anchored (nothing recorded) until a checkpoint covers it.',
+      parameters: path(ReceiptPath, { eventId: 'the event id' }),
+      responses: { '200': { description: 'The receipt (attachment)', content: { 'application/json': { schema: ref('Receipt') } } }, ...problems(400, 401, 403, 404, 409, 503) },
+    },
+  },
   '/healthz': { get: { operationId: 'getLiveness', tags: ['System'], summary: 'Liveness', security: PUBLIC, responses: { '200': ok('Alive', { type: 'object' }), ...problems() } } },
   '/readyz': {
     get: {
@@ -497,6 +579,27 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
   },
   '/openapi.json': {
     get: { operationId: 'getOpenApi', tags: ['System'], summary: 'This document', security: PUBLIC, responses: { '200': ok('OpenAPI 3.1', { type: 'object' }), ...problems() } },
+  },
+  '/portal': { get: { operationId: 'redirectPortal', tags: ['Portal'], summary: 'Redirects to /portal/', security: PUBLIC, responses: { '308': { description: 'To /portal/' } } } },
+  '/portal/': {
+    get: {
+      operationId: 'getPortal', tags: ['Portal'], summary: 'The audit portal (HTML)', security: PUBLIC,
+      description: 'A static page under a strict Content-Security-Policy; everything it shows it reads from /v1 with the bearer token the user signs in with.',
+      responses: { '200': { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } } },
+    },
+  },
+  '/portal/app.js': { get: { operationId: 'getPortalScript', tags: ['Portal'], summary: "The portal's one script bundle", security: PUBLIC, responses: { '200': { description: 'JavaScript (ES module)', content: { 'text/javascript': { schema: { type: 'string' } } } } } } },
+  '/portal/app.css': { get: { operationId: 'getPortalStyles', tags: ['Portal'], summary: "The portal's style sheet", security: PUBLIC, responses: { '200': { description: 'CSS', content: { 'text/css': { schema: { type: 'string' } } } } } } },
+  '/portal/session-options': {
+    get: { operationId: 'getPortalSessionOptions', tags: ['Portal'], summary: 'How to sign in here: devSignIn (tenant, roles) with development keys, else null', security: PUBLIC, responses: { '200': ok('devSignIn', { type: 'object' }) } },
+  },
+  '/portal/dev-sign-in': {
+    post: {
+      operationId: 'postPortalDevSignIn', tags: ['Portal'], summary: 'A short-lived demo-tenant token (development keys only, a browser on this machine only)', security: PUBLIC,
+      description: 'Body `{"role": "auditor" | "admin"}`. 404 when the server uses configured keys (COMPANYOS_JWT_SECRET or COMPANYOS_JWKS_URL); 403 to a peer that is not loopback.',
+      requestBody: { required: true, content: json({ type: 'object', required: ['role'], properties: { role: { enum: ['auditor', 'admin'] } } }) },
+      responses: { '200': ok('token, tenant', { type: 'object' }), ...problems(400, 403, 404, 413, 415) },
+    },
   },
 };
 

@@ -149,7 +149,9 @@ async function policyApi(sub: 'show' | 'propose' | 'publish' | 'preflight', argv
     print(
       (status === 201
         ? `proposed version ${version}; another admin publishes it with: companyos policy publish ${version} --region ${values.region}`
-        : `version ${version} is already proposed and waits for another admin`) + alters,
+        : `version ${version} is already proposed and waits for another admin`) +
+        (typeof (body['approval'] as { id?: unknown } | undefined)?.id === 'string' ? ` (or: companyos approvals approve ${String((body['approval'] as { id: string }).id)})` : '') +
+        alters,
       { ...body, ...(changes === undefined ? {} : { changes }) },
     );
     return;
@@ -157,7 +159,16 @@ async function policyApi(sub: 'show' | 'propose' | 'publish' | 'preflight', argv
   const { status, body } = await apiRequest(apiFromEnv(), 'POST', '/v1/commands/policy.set.publish', {
     json: { region: values.region, version: target, ...(values.reason === undefined ? {} : { reason: values.reason }) },
   });
-  print(status === 201 ? `published version ${target}: in force from log position ${String(body['position'])}` : `version ${target} is already in force`, body);
+  // Publishing is dual-control: with nobody else's proposal of it waiting, this call proposes it (202).
+  const approval = body['approval'] as { id?: string } | undefined;
+  print(
+    status === 201
+      ? `published version ${target}: in force from log position ${String(body['position'])}`
+      : status === 202
+        ? `proposed publishing version ${target} (approval ${String(approval?.id)}); a different admin publishes it with the same command or: companyos approvals approve ${String(approval?.id)}`
+        : `version ${target} is already in force`,
+    body,
+  );
 }
 
 const WhatIfOptions = t.intersection([t.type({ policy: t.string }), t.partial({ tenant: TenantId, from: Timestamp, to: Timestamp, json: t.boolean })]);

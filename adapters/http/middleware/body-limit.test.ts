@@ -25,6 +25,9 @@ const LIMITS: Readonly<Record<string, number>> = {
   'POST /v1/ledger/checkpoints/cosignatures': 32 * 1024,
   'POST /v1/policy/preflight': MiB,
   'POST /v1/policy/what-if': MiB,
+  'POST /v1/approvals': MiB,
+  'POST /v1/approvals/:id/approve': 16 * 1024,
+  'POST /v1/approvals/:id/reject': 16 * 1024,
 };
 
 const SAMPLE_PARAMS: Readonly<Record<string, string>> = { type: 'graph.node.upsert', id: 'run-1', step: 'deploy' };
