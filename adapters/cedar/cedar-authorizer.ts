@@ -104,7 +104,7 @@ export class CedarAuthorizer implements Authorizer {
     const key = `${slice.key}\n${asked.key}`;
     const cached = this.cache.get(key);
     if (cached !== undefined) return this.decision(request, decisionId, cached);
-    const outcome = this.evaluate(asked.query, slice.setId, slice.sansStepUpId);
+    const outcome = this.evaluate(asked.query(), slice.setId, slice.sansStepUpId);
     // A failure is told with what Cedar says of the whole request, and is not kept.
     if (typeof outcome === 'string') return this.decision(request, decisionId, this.evaluate(cedarQuery(request), slice.setId, slice.sansStepUpId));
     this.cache.set(key, outcome);
@@ -213,7 +213,7 @@ const UNSEEN_ID = '';
  * action; and its canonical form (the cache key). Undefined when a value holds one of Cedar's escapes
  * (`__entity`, `__extn`, `__expr`), which could name entities or fail to parse: then the whole request is asked.
  */
-function slicedQuery(request: AuthorizationRequest, slice: Slice): { readonly query: CedarQuery; readonly key: string } | undefined {
+function slicedQuery(request: AuthorizationRequest, slice: Slice): { readonly query: () => CedarQuery; readonly key: string } | undefined {
   const { principal, resource } = request;
   const { reads } = slice;
   if (holdsEscape(resource.attributes) || holdsEscape(request.context)) return undefined;
@@ -223,22 +223,26 @@ function slicedQuery(request: AuthorizationRequest, slice: Slice): { readonly qu
   const principalAttrs = pick(principalAttributes(principal), reads.principal);
   const resourceAttrs = pick(resource.attributes, reads.resource);
   const context = pick(request.context, reads.context);
-  const actionUid = { type: `${NS}::Action`, id: request.action };
-  const entities: cedar.EntityJson[] = [
-    { uid: principalUid, attrs: principalAttrs as Record<string, cedar.CedarValueJson>, parents: [] },
-    { uid: resourceUid, attrs: resourceAttrs as Record<string, cedar.CedarValueJson>, parents: [] },
-  ];
-  if (reads.action) {
-    const groups = request.actionGroups.map((id) => ({ type: `${NS}::Action`, id }));
-    entities.push({ uid: actionUid, attrs: {}, parents: groups.slice(0, 1) }, ...groups.map((g, i) => ({ uid: g, attrs: {}, parents: groups.slice(i + 1, i + 2) })));
-  }
   let key: string;
   try {
     key = canonicalize([principalUid.id, resource.type, resourceUid.id, principalAttrs, resourceAttrs, context]);
   } catch {
     return undefined; // not JSON (cannot be keyed): asked whole, uncached
   }
-  return { query: { principal: principalUid, action: actionUid, resource: resourceUid, context: context as Record<string, cedar.CedarValueJson>, entities }, key };
+  // Built only on a miss: a hit needs the key alone.
+  const query = (): CedarQuery => {
+    const actionUid = { type: `${NS}::Action`, id: request.action };
+    const entities: cedar.EntityJson[] = [
+      { uid: principalUid, attrs: principalAttrs as Record<string, cedar.CedarValueJson>, parents: [] },
+      { uid: resourceUid, attrs: resourceAttrs as Record<string, cedar.CedarValueJson>, parents: [] },
+    ];
+    if (reads.action) {
+      const groups = request.actionGroups.map((id) => ({ type: `${NS}::Action`, id }));
+      entities.push({ uid: actionUid, attrs: {}, parents: groups.slice(0, 1) }, ...groups.map((g, i) => ({ uid: g, attrs: {}, parents: groups.slice(i + 1, i + 2) })));
+    }
+    return { principal: principalUid, action: actionUid, resource: resourceUid, context: context as Record<string, cedar.CedarValueJson>, entities };
+  };
+  return { query, key };
 }
 
 /** The named attributes of a record (all of them for 'all'). */
