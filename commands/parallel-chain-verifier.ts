@@ -1,12 +1,15 @@
-// Verifying a log on every core: the signature and hash checks dominate (≈ 80 µs an event on one core), and
-// they are independent across streams, so streams are dealt to worker threads (each stream whole to one
-// worker, in the log's order, so its chain is judged as ledger/verify.ts's ChainVerifier judges it: that is
-// what each worker runs, over the same key chain rebuilt from the same anchors and rotations). The report is
-// the one a single ChainVerifier gives: counts summed, failures back in the order the events were fed.
+// Verifying a log on every core: each event's own checks (decode, hash, key chain, Ed25519: ≈ 80–110 µs an
+// event on one core) are independent of every other event's, so batches of events are dealt to worker
+// threads evenly, whatever their streams (one busy stream no longer leaves a core idle), each worker running
+// ledger/verify.ts's checkEvent over the same key chain rebuilt from the same anchors and rotations. The
+// links between a stream's events (revision, prevHash) are judged here, in the order the events were fed,
+// by a ChainVerifier, as the results come back: the report is exactly the one a single ChainVerifier gives.
+// While the workers check, this thread reads the next pages (`ready()` holds the reader back when they lag).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RecordedEvent } from '../adapters/event-log/index.js';
-import type { ChainFailure, ChainReport, TrustAnchor } from '../ledger/index.js';
+import { ChainVerifier, Keyring, type ChainReport, type EventCheck, type TrustAnchor } from '../ledger/index.js';
+import type { JsonValue } from '../schemas/json.js';
 
 /** What a worker is told first: the key chain's anchors and the rotations it follows. */
 export interface ChainWorkerInit {
@@ -14,86 +17,158 @@ export interface ChainWorkerInit {
   readonly rotations: readonly RecordedEvent[];
 }
 
-export type ChainWorkerMessage = { readonly batch: readonly RecordedEvent[] } | { readonly finish: true };
+/** A recorded event as posted to a worker: plain fields (a record's lazy `data` is read once, here). */
+export interface WireEvent {
+  readonly id: string;
+  readonly stream: string;
+  readonly revision: bigint;
+  readonly position: bigint;
+  readonly type: string;
+  readonly metadata: JsonValue;
+  readonly data: JsonValue;
+}
+
+export interface ChainWorkerMessage {
+  readonly seq: number;
+  readonly events: readonly WireEvent[];
+}
+
 export interface ChainWorkerResult {
-  readonly eventsChecked: number;
-  readonly streamsChecked: number;
-  /** Each failure with its position in what this worker was fed. */
-  readonly failures: readonly { readonly at: number; readonly failure: ChainFailure }[];
+  readonly seq: number;
+  /** One per event of the batch, in its order. */
+  readonly checks: readonly EventCheck[];
+}
+
+export function toWire(r: RecordedEvent): WireEvent {
+  return { id: r.id, stream: r.stream, revision: r.revision, position: r.position, type: r.type, metadata: r.metadata, data: r.data };
+}
+
+export function recordedFromWire(w: WireEvent): RecordedEvent {
+  return w as unknown as RecordedEvent;
 }
 
 const BATCH = 256;
+/** Batches in flight per worker before `ready()` holds the reader back. */
+const AHEAD = 4;
 // The source under tsx, or the compiled file beside this one (bin/build.js).
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER = new URL(FROM_SOURCE ? './parallel-chain-worker.ts' : './parallel-chain-worker.js', import.meta.url);
 
-/** Streams to workers by a hash of their name (FNV-1a): a stream's events always reach the same worker. */
-function laneOf(stream: string, lanes: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < stream.length; i++) h = Math.imul(h ^ stream.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % lanes;
-}
-
 interface Lane {
   readonly worker: Worker;
-  readonly fed: number[];
-  pending: RecordedEvent[];
-  readonly result: Promise<ChainWorkerResult>;
+  inFlight: number;
+}
+
+interface Batch {
+  readonly events: readonly RecordedEvent[];
+  checks?: readonly EventCheck[];
 }
 
 export class ParallelChainVerifier {
   readonly #lanes: Lane[];
-  #fed = 0;
+  /** Links judged here, from the workers' checks, in feed order. */
+  readonly #links = new ChainVerifier(new Keyring([]));
+  readonly #onChecked: ((r: RecordedEvent, check: EventCheck) => void) | undefined;
+  /** Batches sent and not yet judged, by sequence number; `#next` is the first to judge. */
+  readonly #batches = new Map<number, Batch>();
+  #sent = 0;
+  #next = 0;
+  #pending: RecordedEvent[] = [];
+  #failed: Error | undefined;
+  #wake: (() => void) | undefined;
 
-  constructor(init: ChainWorkerInit, workers = Math.max(2, availableParallelism())) {
+  /** `onChecked`: each event with its own checks, in feed order (a tenant's tree rebuilt from the same read). */
+  constructor(init: ChainWorkerInit, workers = Math.max(2, availableParallelism()), onChecked?: (r: RecordedEvent, check: EventCheck) => void) {
+    this.#onChecked = onChecked;
     this.#lanes = Array.from({ length: workers }, () => {
       const worker = FROM_SOURCE
         // Under tsx (Node 20) a worker gets none of its loader: the worker registers it, then imports its entry.
         ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER.href)}); })`, { eval: true, workerData: init })
         : new Worker(WORKER, { workerData: init });
-      const result = new Promise<ChainWorkerResult>((resolve, reject) => {
-        worker.once('message', resolve);
-        worker.once('error', reject);
-        worker.once('exit', (code) => reject(new Error(`chain verification worker exited (${code}) before it reported`)));
+      const lane: Lane = { worker, inFlight: 0 };
+      worker.on('message', (result: ChainWorkerResult) => {
+        lane.inFlight--;
+        this.#batches.get(result.seq)!.checks = result.checks;
+        this.#judge();
       });
-      result.catch(() => {}); // reported where finish awaits it
-      return { worker, fed: [], pending: [], result };
+      worker.once('error', (err) => this.#fail(err));
+      worker.once('exit', (code) => this.#fail(new Error(`chain verification worker exited (${code}) before it reported`)));
+      return lane;
     });
   }
 
   add(r: RecordedEvent): void {
-    const lane = this.#lanes[laneOf(r.stream, this.#lanes.length)]!;
-    lane.fed.push(this.#fed++);
-    lane.pending.push(r);
-    if (lane.pending.length >= BATCH) this.#flush(lane);
+    this.#pending.push(r);
+    if (this.#pending.length >= BATCH) this.#send();
   }
 
   async addAll(events: Iterable<RecordedEvent> | AsyncIterable<RecordedEvent>): Promise<void> {
-    for await (const r of events) this.add(r);
+    for await (const r of events) {
+      this.add(r);
+      if (this.#pending.length === 0) await this.ready();
+    }
+  }
+
+  /** Resolves when the workers have room for more (a reader awaits it between pages). */
+  async ready(): Promise<void> {
+    while (this.#failed === undefined && this.#sent - this.#next > AHEAD * this.#lanes.length) await this.#changed();
+    if (this.#failed !== undefined) throw this.#failed;
   }
 
   async finish(): Promise<ChainReport> {
     try {
-      for (const lane of this.#lanes) {
-        this.#flush(lane);
-        lane.worker.postMessage({ finish: true } satisfies ChainWorkerMessage);
-      }
-      const results = await Promise.all(this.#lanes.map((l) => l.result));
-      const failures = results.flatMap((r, i) => r.failures.map((f) => ({ order: this.#lanes[i]!.fed[f.at]!, failure: f.failure })));
-      failures.sort((a, b) => a.order - b.order);
-      return {
-        eventsChecked: results.reduce((n, r) => n + r.eventsChecked, 0),
-        streamsChecked: results.reduce((n, r) => n + r.streamsChecked, 0),
-        failures: failures.map((f) => f.failure),
-      };
+      this.#send();
+      while (this.#failed === undefined && this.#next < this.#sent) await this.#changed();
+      if (this.#failed !== undefined) throw this.#failed;
+      return this.#links.finish();
     } finally {
+      for (const l of this.#lanes) l.worker.removeAllListeners('exit');
       await Promise.all(this.#lanes.map((l) => l.worker.terminate()));
     }
   }
 
-  #flush(lane: Lane): void {
-    if (lane.pending.length === 0) return;
-    lane.worker.postMessage({ batch: lane.pending } satisfies ChainWorkerMessage);
-    lane.pending = [];
+  /** The pending events as one batch, to the worker with the fewest batches in flight. */
+  #send(): void {
+    if (this.#pending.length === 0) return;
+    const events = this.#pending;
+    this.#pending = [];
+    const lane = this.#lanes.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+    const seq = this.#sent++;
+    this.#batches.set(seq, { events });
+    lane.inFlight++;
+    lane.worker.postMessage({ seq, events: events.map(toWire) } satisfies ChainWorkerMessage);
+  }
+
+  /** Judges the links of every batch whose checks are back, in order. */
+  #judge(): void {
+    for (let b = this.#batches.get(this.#next); b?.checks !== undefined; b = this.#batches.get(this.#next)) {
+      try {
+        for (let i = 0; i < b.events.length; i++) {
+          const r = b.events[i]!;
+          const c = b.checks[i]!;
+          this.#links.addChecked(r, c);
+          this.#onChecked?.(r, c);
+        }
+      } catch (err) {
+        this.#fail(err instanceof Error ? err : new Error(String(err)));
+      }
+      this.#batches.delete(this.#next++);
+    }
+    this.#notify();
+  }
+
+  #fail(err: Error): void {
+    this.#failed ??= err;
+    this.#notify();
+  }
+
+  #changed(): Promise<void> {
+    return new Promise((resolve) => (this.#wake = resolve));
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
   }
 }

@@ -14,6 +14,7 @@ import { KEY_ROTATED_EVENT_TYPE, KEYS_STREAM } from '../schemas/key-rotation-eve
 import {
   ChainVerifier,
   envelopeOf,
+  type EventCheck,
   fromRecordedEvent,
   KeyChain,
   keyIdOf,
@@ -25,8 +26,38 @@ import {
 } from '../ledger/index.js';
 
 /** A stream (of its tenant), a tenant's streams, or with neither the whole log. */
-/** `workers` > 1: signatures and chains checked on that many threads (commands/parallel-chain-verifier.ts), same report. */
-export type VerifyScope = { readonly tenant?: string; readonly stream?: string; readonly workers?: number };
+/**
+ * `workers` > 1: each event's checks run on that many threads (commands/parallel-chain-verifier.ts), same
+ * report. `onChecked`: each event of the tenant's (or stream's, or log's) read, with its own checks, in log
+ * order: a second consumer of the same read (commands/verify-tenant.ts rebuilds the tenant's tree from it).
+ */
+export type VerifyScope = {
+  readonly tenant?: string;
+  readonly stream?: string;
+  readonly workers?: number;
+  readonly onChecked?: (r: RecordedEvent, check: EventCheck) => void;
+};
+
+/** What verifyLog feeds: the one-thread ChainVerifier or the workers, alike. */
+interface EventSink {
+  add(r: RecordedEvent): void;
+  /** Resolves when the sink has room for another page. */
+  ready(): Promise<void>;
+  finish(): ChainReport | Promise<ChainReport>;
+}
+
+/** One thread: each event checked, its link judged, then handed to `onChecked`. */
+function oneThread(verifier: ChainVerifier, onChecked: VerifyScope['onChecked']): EventSink {
+  return {
+    add(r) {
+      const c = verifier.check(r);
+      verifier.addChecked(r, c);
+      onChecked?.(r, c);
+    },
+    ready: () => Promise.resolve(),
+    finish: () => verifier.finish(),
+  };
+}
 
 /** Where the key chain started and which keys it reached. */
 export interface TrustReport {
@@ -48,17 +79,28 @@ const PAGE = 1000;
 export async function verifyLog(log: EventLog, keyring: Keyring, scope: VerifyScope): Promise<VerifyReport> {
   const rotations = await readWholeStream(log, KEYS_STREAM);
   const { chain, anchors, trust, chainFailures } = await keyChainOf(log, keyring, rotations);
-  const verifier = (scope.workers ?? 1) > 1 ? new ParallelChainVerifier({ anchors, rotations }, scope.workers) : new ChainVerifier(keyring, chain);
+  // onChecked gets what the read returns: with a tenant, not the key rotations fed first.
+  const prefix = scope.tenant === undefined ? undefined : tenantStreamPrefix(scope.tenant);
+  const given = scope.onChecked;
+  const onChecked = given === undefined || prefix === undefined ? given : (r: RecordedEvent, c: EventCheck) => (r.stream.startsWith(prefix) ? given(r, c) : undefined);
+  // Read, page after page, while the workers (if any) check the pages before.
+  const verifier: EventSink = (scope.workers ?? 1) > 1
+    ? new ParallelChainVerifier({ anchors, rotations }, scope.workers, onChecked)
+    : oneThread(new ChainVerifier(keyring, chain), onChecked);
   if (scope.stream !== undefined) {
-    await verifier.addAll(scope.stream === KEYS_STREAM ? rotations : pagedStream(log, scope.stream));
+    for await (const e of scope.stream === KEYS_STREAM ? rotations : pagedStream(log, scope.stream)) {
+      verifier.add(e);
+      await verifier.ready();
+    }
   } else {
     // A tenant's verification covers the keys' chain its events depend on; the whole log reads it anyway.
-    if (scope.tenant !== undefined) await verifier.addAll(rotations);
-    const filter = scope.tenant === undefined ? undefined : { streamPrefixes: [tenantStreamPrefix(scope.tenant)] };
+    if (scope.tenant !== undefined) for (const e of rotations) verifier.add(e);
+    const filter = prefix === undefined ? undefined : { streamPrefixes: [prefix] };
     let after: bigint | undefined;
     for (;;) {
       const page = await log.readAll({ after, maxCount: PAGE, ...(filter === undefined ? {} : { filter }) });
       for (const e of page) verifier.add(e);
+      await verifier.ready();
       if (page.length < PAGE) break;
       after = page[page.length - 1]!.position;
     }

@@ -4,7 +4,8 @@
 // (named by the chains, and by the tree too once the hash is recomputed); a forged checkpoint; a rollback
 // that also removed the checkpoint, caught by a checkpoint the client kept, also when new writes with valid
 // signatures and a new checkpoint fork the history after it. Untouched, the log verifies with its tail after
-// the checkpoint reported as unanchored. On PGlite, and on PostgreSQL with DATABASE_URL.
+// the checkpoint reported as unanchored. Every case also through the one-read verification (chains and tree
+// from one read, on 1 thread and on 2 workers), which must report the same. On PGlite, and on PostgreSQL with DATABASE_URL.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dropSchema, migrate } from '../adapters/read-store/postgres/database.js';
@@ -22,6 +23,7 @@ import { signFinalCheckpoints } from './final-checkpoints.js';
 import { verifyLog } from './verify-log.js';
 import { signNote } from '../ledger/signed-note.js';
 import { verifyTenantTree, type TreeReport } from './verify-tree.js';
+import { verifyTenant } from './verify-tenant.js';
 
 const ORIGIN = 'ledger.test';
 const key = testSigningKey();
@@ -56,8 +58,18 @@ async function streamsAsEvents(log: TestLog): Promise<void> {
   await log.sql('INSERT INTO ${schema}.streams SELECT stream, max(revision) FROM ${schema}.events GROUP BY stream');
 }
 
-const verify = (ctx: { log: TestLog }, trustedCheckpoint?: string): Promise<TreeReport> =>
-  verifyTenantTree(ctx.log.log, keyring, 'acme', ORIGIN, trustedCheckpoint === undefined ? {} : { trustedCheckpoint });
+/** The tree's report; on the way, the one-read verification (commands/verify-tenant.ts) on 1 thread and on 2 workers must report the same chains and tree. */
+async function verify(ctx: { log: TestLog }, trustedCheckpoint?: string): Promise<TreeReport> {
+  const options = trustedCheckpoint === undefined ? {} : { trustedCheckpoint };
+  const tree = await verifyTenantTree(ctx.log.log, keyring, 'acme', ORIGIN, options);
+  const chains = await verifyLog(ctx.log.log, keyring, { tenant: 'acme' });
+  for (const workers of [1, 2]) {
+    const oneRead = await verifyTenant(ctx.log.log, keyring, 'acme', ORIGIN, { ...options, workers });
+    assert.equal(oneRead.tree, tree, `tree report from one read, ${workers} worker(s)`);
+    assert.equal(oneRead.chains, chains, `chain report from one read, ${workers} worker(s)`);
+  }
+  return tree;
+}
 
 function verifySuite(title: string, open: () => Promise<TestLog>) {
   const test = suite<{ log: TestLog; note: string; next: number }>(title, {} as never);

@@ -10,7 +10,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import type { EventLog, RecordedEvent } from '../adapters/event-log/index.js';
 import { toBase64, equalBytes } from '../ledger/bytes.js';
 import { openCheckpoint } from '../ledger/checkpoint-note.js';
-import { fromRecordedEvent, type Keyring } from '../ledger/index.js';
+import { fromRecordedEvent, type EventCheck, type Keyring } from '../ledger/index.js';
 import { CompactRange, leafHash, rootOf, rootPlan, type Hash } from '../ledger/merkle.js';
 import { ed25519NoteVerifier } from '../ledger/signed-note.js';
 import { CHECKPOINT_EVENT_TYPE, CheckpointSignedData } from '../schemas/checkpoint-event.js';
@@ -84,13 +84,26 @@ export class TreeRebuilder {
   }
 
   add(r: RecordedEvent): void {
+    const decoded = fromRecordedEvent(r);
+    if (isLeft(decoded)) return;
+    this.addSealed(r, decoded.right.tenant, decoded.right.hash);
+  }
+
+  /**
+   * The same, for an event already decoded elsewhere (ledger/verify.ts EventCheck: tenant and hash are set
+   * when its envelope decodes): the tree rebuilt from the chain verification's own read.
+   */
+  addChecked(r: RecordedEvent, check: EventCheck): void {
+    if (check.tenant !== undefined && check.hash !== undefined) this.addSealed(r, check.tenant, check.hash);
+  }
+
+  addSealed(r: RecordedEvent, tenant: string, hash: string): void {
     // A leaf per event sealed for this tenant whose envelope decodes, as the tree read model counts them (the
     // projector skips one that does not as a fault); the chains name both an event moved here from another
     // tenant and one that does not decode.
-    const decoded = fromRecordedEvent(r);
-    if (isLeft(decoded) || decoded.right.tenant !== this.#tenant) return;
+    if (tenant !== this.#tenant) return;
     const leafIndex = this.#range.size;
-    for (const c of this.#range.append(leafHash(Buffer.from(decoded.right.hash, 'hex')))) this.#subtrees.add(c.level, c.index, c.hash);
+    for (const c of this.#range.append(leafHash(Buffer.from(hash, 'hex')))) this.#subtrees.add(c.level, c.index, c.hash);
     if (r.type === CHECKPOINT_EVENT_TYPE && r.stream === ledgerStream(this.#tenant)) this.#checkpoints.push({ leafIndex, eventId: r.id, data: r.data });
   }
 

@@ -14,7 +14,7 @@ export {
   type SigningKey,
 } from './keyring.js';
 export { decodeKeyringFile, encodeKeyringFile, KeyringFile, KeyringFileEntry } from './keyring-file.js';
-export { ChainVerifier, verifyChain, verifyEvent, type ChainFailure, type ChainReport } from './verify.js';
+export { ChainVerifier, checkEvent, verifyChain, verifyEvent, type ChainFailure, type ChainReport, type EventCheck } from './verify.js';
 export { KeyChain, type ChainedKey, type TrustAnchor } from './key-chain.js';
 export { envelopeOf, fromRecordedEvent, toEventDraft, type StoredEnvelope } from './log-codec.js';
 // Tenant checkpoints (issue 14): pure modules, also what the offline verifier and a browser run.

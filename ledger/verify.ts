@@ -58,6 +58,38 @@ interface Tail {
 }
 
 /**
+ * One event's own checks: everything but the link to its stream's previous event, so any thread can run
+ * them (commands/parallel-chain-verifier.ts deals events to workers evenly, whatever their streams) and the
+ * links are judged after, in log order (ChainVerifier.addChecked).
+ */
+export interface EventCheck {
+  /** The envelope does not decode, or disagrees with where the log stored the event; null otherwise. */
+  readonly fault: string | null;
+  /** The sealed hash (the stored one when the envelope does not decode; undefined when not even that). */
+  readonly hash: string | undefined;
+  readonly prevHash: string | undefined;
+  /** The sealed tenant when the envelope decodes (what a tenant's tree counts), else undefined. */
+  readonly tenant: string | undefined;
+  /** The key chain's or the signature's verdict, judged only when there is no fault; null: good. */
+  readonly signature: string | null;
+}
+
+/** An event's own checks (see EventCheck): `keyChain` decides which keys may have signed it, else `keyring`. */
+export function checkEvent(r: RecordedEvent, keyring: Keyring, keyChain?: KeyChain): EventCheck {
+  const decoded = fromRecordedEvent(r);
+  if (isLeft(decoded)) return { fault: decoded.left, hash: storedHashOf(r), prevHash: undefined, tenant: undefined, signature: null };
+  const e = decoded.right;
+  const sealed = { hash: e.hash, prevHash: e.prevHash, tenant: e.tenant };
+  const fault = (reason: string): EventCheck => ({ ...sealed, fault: reason, signature: null });
+  const revision = Number(r.revision);
+  if (e.id !== r.id) return fault(`id mismatch: stored as ${r.id}, sealed as ${e.id}`);
+  if (e.stream !== r.stream) return fault(`stream mismatch: stored in ${r.stream}, sealed for ${e.stream}`);
+  if (e.revision !== revision) return fault(`revision mismatch: stored at ${revision}, sealed as ${e.revision}`);
+  const untrusted = keyChain?.judge(e.keyId, r.position, e.id) ?? null;
+  return { ...sealed, fault: null, signature: untrusted ?? verifyEvent(e, keyring) };
+}
+
+/**
  * Feed events in the order the log returned them (streams may interleave), then call `finish()`.
  * Each event is reported at most once, with its first problem; after a failure that event becomes
  * the stream's tail, so later events are still checked against what is actually stored.
@@ -79,15 +111,25 @@ export class ChainVerifier {
   }
 
   add(r: RecordedEvent): void {
+    this.addChecked(r, this.check(r));
+  }
+
+  /** The event's own checks with this verifier's keys (what `add` runs before judging its link). */
+  check(r: RecordedEvent): EventCheck {
+    return checkEvent(r, this.#keyring, this.#keyChain);
+  }
+
+  /** Adds an event whose own checks ran elsewhere (`checkEvent` with the same keys): judges its link. */
+  addChecked(r: RecordedEvent, c: EventCheck): void {
     this.#eventsChecked++;
     const revision = Number(r.revision);
     const tail = this.#tails.get(r.stream);
-    const { reason, hash } = this.#check(r, revision, tail);
+    const reason = c.fault ?? linkProblem(revision, c.prevHash, tail) ?? c.signature;
     if (reason !== null) this.#failures.push({ stream: r.stream, revision, eventId: r.id, reason });
-    if (tail === undefined) this.#tails.set(r.stream, { revision, hash });
+    if (tail === undefined) this.#tails.set(r.stream, { revision, hash: c.hash });
     else {
       tail.revision = revision;
-      tail.hash = hash;
+      tail.hash = c.hash;
     }
   }
 
@@ -103,25 +145,18 @@ export class ChainVerifier {
       failures: [...this.#failures],
     };
   }
+}
 
-  #check(r: RecordedEvent, revision: number, tail: Tail | undefined): { reason: string | null; hash: string | undefined } {
-    const decoded = fromRecordedEvent(r);
-    if (isLeft(decoded)) return { reason: decoded.left, hash: storedHashOf(r) };
-    const e = decoded.right;
-    const fail = (reason: string) => ({ reason, hash: e.hash });
-    if (e.id !== r.id) return fail(`id mismatch: stored as ${r.id}, sealed as ${e.id}`);
-    if (e.stream !== r.stream) return fail(`stream mismatch: stored in ${r.stream}, sealed for ${e.stream}`);
-    if (e.revision !== revision) return fail(`revision mismatch: stored at ${revision}, sealed as ${e.revision}`);
-    const expected = tail === undefined ? 0 : tail.revision + 1;
-    if (revision !== expected) return fail(`revision gap: expected ${expected}, found ${revision}`);
-    if (revision === 0) {
-      if (e.prevHash !== GENESIS_HASH) return fail('broken link: revision 0 must start from the genesis hash');
-    } else if (tail?.hash !== undefined && e.prevHash !== tail.hash) {
-      return fail(`broken link: prevHash does not match revision ${revision - 1}`);
-    }
-    const untrusted = this.#keyChain?.judge(e.keyId, r.position, e.id) ?? null;
-    return { reason: untrusted ?? verifyEvent(e, this.#keyring), hash: e.hash };
+/** Why the event at `revision` does not follow its stream's tail, or null when it does. */
+function linkProblem(revision: number, prevHash: string | undefined, tail: Tail | undefined): string | null {
+  const expected = tail === undefined ? 0 : tail.revision + 1;
+  if (revision !== expected) return `revision gap: expected ${expected}, found ${revision}`;
+  if (revision === 0) {
+    if (prevHash !== GENESIS_HASH) return 'broken link: revision 0 must start from the genesis hash';
+  } else if (tail?.hash !== undefined && prevHash !== tail.hash) {
+    return `broken link: prevHash does not match revision ${revision - 1}`;
   }
+  return null;
 }
 
 /** Verifies one stream's events, given in log order. */
