@@ -3,10 +3,10 @@
 // node:crypto's, and the offline verifier on a 1,000-event receipt bundle (what `companyos verify-receipt` and
 // a browser do). Stored, on PostgreSQL: bench:ledger-store's figures (inclusion proof p95 at 10M leaves,
 // 10,000 receipts exported; run as a child with --keep, so its tree and sealed log are reused next time),
-// then a full tenant verification of that sealed log with signatures (verifyLog on 1 thread and on every
-// core, plus the tree against its checkpoints), then bench:commands with the checkpointer off
-// (COMPANYOS_CHECKPOINT_INTERVAL=0) and on, the cost in %. The host is shared: CPU time and load are printed.
-// Usage: npm run bench:ledger -- [--leaves N] [--receipts N] [--store-leaves 10000000] [--commands-seconds 15] [--commands-rounds 2]
+// then a full tenant verification of that sealed log with signatures (verifyTenant on 1 thread and on every
+// core, the tree rebuilt from the same read), then the checkpointer's cost to commands (bench:checkpoint-cost:
+// off and on in short paired rounds, the median ratio). The host is shared: CPU time and load are printed.
+// Usage: npm run bench:ledger -- [--leaves N] [--receipts N] [--store-leaves 10000000] [--commands-seconds 4] [--commands-pairs 12]
 //   [--no-store] [--no-commands]
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,16 +18,15 @@ import { assembleProof, CompactRange, inclusionProofPlan, leafHash, verifyInclus
 import { sha256 } from '../../ledger/sha256.js';
 import { receiptFixture } from '../../test/receipt-fixtures.js';
 import { openPostgresEventLog } from '../../adapters/event-log/postgres/index.js';
-import { verifyLog } from '../../commands/verify-log.js';
-import { verifyTenantTree } from '../../commands/verify-tree.js';
+import { verifyTenant } from '../../commands/verify-tenant.js';
 import { Keyring, signingKeyFromSeed } from '../../ledger/index.js';
 import { machine, memory, numberArg, round } from './report.js';
 
 const leaves = numberArg('leaves', 1_000_000);
 const receiptCount = numberArg('receipts', 1000);
 const storeLeaves = numberArg('store-leaves', 10_000_000);
-const commandsSeconds = numberArg('commands-seconds', 15);
-const commandsRounds = numberArg('commands-rounds', 2);
+const commandsSeconds = numberArg('commands-seconds', 4);
+const commandsPairs = numberArg('commands-pairs', 12);
 const withStore = !process.argv.includes('--no-store');
 const withCommands = !process.argv.includes('--no-commands');
 const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -135,74 +134,50 @@ async function child(script: string, args: readonly string[], env: NodeJS.Proces
 // Stored tree and receipts: bench:ledger-store, its schemas kept for the verification below and the next run.
 const store = withStore ? await child('ledger-store.ts', ['--keep', '--leaves', String(storeLeaves)]) : undefined;
 
-// Full tenant verification of the sealed log bench:ledger-store keeps: every event re-hashed and its
-// signature checked against the key chain from the pinned key, each stream's chain, and the tenant's tree
-// rebuilt and held against its checkpoints. On one thread, then on every core (same report).
-let verification: { events: number; perS1: number; perSAll: number; perCpuS: number; workers: number; cpuMsAll: number; treeMs: number } | undefined;
+// Full tenant verification of the sealed log bench:ledger-store keeps, as `companyos verify --tenant` runs it
+// (commands/verify-tenant.ts): ONE read of the tenant's log; every event re-hashed and its signature checked
+// against the key chain from the pinned key, on worker threads dealt batches evenly; each stream's links and
+// the tenant's tree (held against its checkpoints) on this thread as the checks come back. On 1 thread, then
+// on every core. Each worker loads its module graph first (from source, under tsx, with its compiler: about
+// 0.35 s of CPU each here, 0.14 s compiled), which the figures include.
+let verification: { events: number; perS1: number; perSAll: number; perCpuS: number; cpuUsPerEvent1: number; cpuUsPerEvent: number; workers: number; cpuMsAll: number } | undefined;
 if (store !== undefined) {
   const log = await openPostgresEventLog({ url: databaseUrl, schema: `bench_tree_${storeLeaves}_log` });
   try {
     const key = signingKeyFromSeed(new Uint8Array(32).fill(7), '2020-01-01T00:00:00Z');
     const keyring = new Keyring([], key, [Buffer.from(key.publicKey).toString('base64')]);
     const workers = Math.max(2, availableParallelism());
-    await verifyLog(log, keyring, { tenant: 'bench', workers }); // warm-up: pages cached, workers' JIT
-    const one = await timed(() => verifyLog(log, keyring, { tenant: 'bench' }));
-    const tree = await timed(() => verifyTenantTree(log, keyring, 'bench', 'bench.local'));
-    // As `companyos verify --tenant` runs it on a large log: the tree rebuilt here while the workers check signatures.
-    const both = await timed(() => Promise.all([verifyLog(log, keyring, { tenant: 'bench', workers }), verifyTenantTree(log, keyring, 'bench', 'bench.local')]));
-    const all = { ...both, value: both.value[0] };
-    if (both.value[1].failures.length > 0) throw new Error('the bench log did not verify');
-    if (one.value.failures.length > 0 || all.value.failures.length > 0 || tree.value.failures.length > 0) throw new Error('the bench log did not verify');
+    const verify = (w: number) => verifyTenant(log, keyring, 'bench', 'bench.local', { workers: w });
+    await verify(workers); // warm-up: pages cached, JIT
+    const one = await timed(() => verify(1));
+    const all = await timed(() => verify(workers));
+    for (const v of [one.value, all.value]) if (v.chains.failures.length > 0 || v.tree.failures.length > 0) throw new Error('the bench log did not verify');
     if (JSON.stringify(one.value) !== JSON.stringify(all.value)) throw new Error('verification on workers reported otherwise than on one thread');
-    const events = all.value.eventsChecked;
-    // The tenant's verification is both passes: signatures and chains, then the tree.
+    const events = all.value.chains.eventsChecked;
     const rate = (ms: number) => Math.round(events / (ms / 1000));
-    // Per CPU second: what it costs, less distorted by the other work on a shared host than wall time.
-    const perCpuS = Math.round(events / (all.cpuMs / 1000));
-    verification = { events, perS1: rate(one.wallMs + tree.wallMs), perSAll: rate(all.wallMs), perCpuS, workers, cpuMsAll: round(all.cpuMs), treeMs: round(tree.wallMs) };
+    verification = {
+      events,
+      perS1: rate(one.wallMs),
+      perSAll: rate(all.wallMs),
+      // Per CPU second (this process's threads; PostgreSQL's share not counted): what it costs, less distorted by other work on a shared host.
+      perCpuS: Math.round(events / (all.cpuMs / 1000)),
+      cpuUsPerEvent1: round((one.cpuMs * 1000) / events, 1),
+      cpuUsPerEvent: round((all.cpuMs * 1000) / events, 1),
+      workers,
+      cpuMsAll: round(all.cpuMs),
+    };
     console.log(
-      `tenant verification with signatures: ${events.toLocaleString('en')} events, ${verification.perS1.toLocaleString('en')}/s on 1 thread, ` +
-        `${verification.perSAll.toLocaleString('en')}/s on ${workers} workers with the tree beside them (${round(all.wallMs)} ms wall; one thread: ${round(one.wallMs)} ms + tree ${round(tree.wallMs)} ms; ${verification.cpuMsAll} ms CPU in this process's threads: ${verification.perCpuS.toLocaleString('en')} events per CPU second); load average ${loadavg()[0]!.toFixed(1)}`,
+      `tenant verification with signatures and tree (one read): ${events.toLocaleString('en')} events, ${verification.perS1.toLocaleString('en')}/s on 1 thread (${round(one.wallMs)} ms, ${verification.cpuUsPerEvent1} µs CPU/event), ` +
+        `${verification.perSAll.toLocaleString('en')}/s on ${workers} workers (${round(all.wallMs)} ms wall, ${verification.cpuMsAll} ms CPU in this process's threads: ${verification.cpuUsPerEvent} µs/event, ${verification.perCpuS.toLocaleString('en')} events per CPU second); load average ${loadavg()[0]!.toFixed(1)}`,
     );
   } finally {
     await log.close();
   }
 }
 
-// Commands with the checkpointer off, then on: the same bench:commands round, the cost in %.
-let commands: { off: Record<string, unknown>; on: Record<string, unknown>; costPct: number; cpuCostPct: number; withinNoise: boolean; spread: number } | undefined;
-if (withCommands) {
-  const args = ['--clients', '16', '--seconds', String(commandsSeconds)];
-  // Off and on in turn, `--commands-rounds` times each (a shared host drifts): each side's best round.
-  const offs: Record<string, unknown>[] = [];
-  const ons: Record<string, unknown>[] = [];
-  for (let i = 0; i < commandsRounds; i++) {
-    offs.push(await child('commands.ts', args, { COMPANYOS_CHECKPOINT_INTERVAL: '0' }));
-    ons.push(await child('commands.ts', args, { COMPANYOS_CHECKPOINT_INTERVAL: '1' }));
-  }
-  const best = (runs: Record<string, unknown>[]): Record<string, unknown> => ({
-    ...runs.reduce((a, b) => (Number(b['commands_per_s']) > Number(a['commands_per_s']) ? b : a)),
-    server_cpu_ms_per_command: Math.min(...runs.map((r) => Number(r['server_cpu_ms_per_command']))),
-  });
-  const off = best(offs);
-  const on = best(ons);
-  // The rounds' own spread: a difference smaller than it is the host's noise, not the checkpointer's cost.
-  const spreadOf = (runs: Record<string, unknown>[]) => Math.max(...runs.map((r) => Number(r['commands_per_s']))) - Math.min(...runs.map((r) => Number(r['commands_per_s'])));
-  const spread = Math.max(spreadOf(offs), spreadOf(ons));
-  const pct = (a: number, b: number) => round(((a - b) / b) * 100, 1);
-  commands = {
-    off, on,
-    costPct: round(((Number(off['commands_per_s']) - Number(on['commands_per_s'])) / Number(off['commands_per_s'])) * 100, 1),
-    cpuCostPct: pct(Number(on['server_cpu_ms_per_command']), Number(off['server_cpu_ms_per_command'])),
-    withinNoise: Math.abs(Number(off['commands_per_s']) - Number(on['commands_per_s'])) <= spread,
-    spread,
-  };
-  console.log(
-    `checkpointing cost (best of ${commandsRounds} rounds each, in turn): ${String(off['commands_per_s'])} commands/s off, ${String(on['commands_per_s'])} on (${commands.costPct} % fewer); ` +
-      `server CPU ${String(off['server_cpu_ms_per_command'])} → ${String(on['server_cpu_ms_per_command'])} ms/command (${commands.cpuCostPct} % more)` +
-      `${commands.withinNoise ? `; within the rounds' own spread of ${commands.spread} commands/s: the host's noise, not a measured cost` : ''}; load average ${loadavg()[0]!.toFixed(1)}`,
-  );
-}
+// The checkpointer's cost to commands: bench:checkpoint-cost (two servers, off and on, short rounds in turn,
+// the median of paired ratios; rounds of one setting alone disagreed by more than the cost).
+const commands = withCommands ? await child('checkpoint-cost.ts', ['--pairs', String(commandsPairs), '--seconds', String(commandsSeconds)]) : undefined;
 
 const cpu = process.cpuUsage();
 console.log(`this process: ${round((cpu.user + cpu.system) / 1e6, 1)} s CPU; ${memory()}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
@@ -230,14 +205,18 @@ console.log(
       tenant_verification_events_per_s: verification.perSAll,
       tenant_verification_events_per_s_1_thread: verification.perS1,
       tenant_verification_events_per_cpu_s: verification.perCpuS,
+      tenant_verification_cpu_us_per_event: verification.cpuUsPerEvent,
+      tenant_verification_cpu_us_per_event_1_thread: verification.cpuUsPerEvent1,
       tenant_verification_workers: verification.workers,
     }),
     ...(commands === undefined ? {} : {
-      commands_per_s_checkpoints_off: commands.off['commands_per_s'],
-      commands_per_s_checkpoints_on: commands.on['commands_per_s'],
-      checkpointing_cost_pct: commands.costPct,
-      checkpointing_server_cpu_cost_pct: commands.cpuCostPct,
-      checkpointing_cost_within_noise: commands.withinNoise,
+      commands_per_s_checkpoints_off: commands['commands_per_s_off_median'],
+      commands_per_s_checkpoints_on: commands['commands_per_s_on_median'],
+      checkpointing_cost_pct: commands['throughput_cost_pct'],
+      checkpointing_cost_pct_iqr: commands['throughput_cost_pct_iqr'],
+      checkpointing_server_cpu_cost_pct: commands['server_cpu_cost_pct'],
+      checkpointing_server_cpu_cost_pct_iqr: commands['server_cpu_cost_pct_iqr'],
+      checkpoints_signed: commands['checkpoints_signed'],
     }),
     load_average_1m_end: round(loadavg()[0]!, 1),
   }),

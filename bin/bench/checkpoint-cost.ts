@@ -1,0 +1,196 @@
+// The checkpointer's cost to commands, measured so that a 5 % difference shows through a shared host's noise.
+// Two servers run side by side on the same PostgreSQL (own schemas): one with the checkpointer off
+// (COMPANYOS_CHECKPOINT_INTERVAL=0), one with it on (1 s, the default). bench:commands' load (16 clients: two
+// node upserts and the edge between them) goes to them in short rounds, alternately (off, on, on, off, off,
+// on…, so drift in the host's load falls on both sides alike), and each adjacent pair gives two ratios: on ÷ off
+// commands/s, and on ÷ off server CPU per command (/proc/<pid>/stat: the server's own CPU, which others' load
+// distorts less than rates). The cost is the MEDIAN of the paired ratios, with their interquartile range; the
+// checkpoints the on-server signed during its rounds are counted from its log. After each round the bench waits
+// for that server to go quiet, so the work a round leaves behind is counted in it and not in the next.
+// Usage: node --import tsx bin/bench/checkpoint-cost.ts [--pairs 12] [--seconds 4] [--clients 16]; last line JSON.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { issueDevelopmentToken } from '../../adapters/auth/jwt.js';
+import { machine, numberArg, percentile, processCpuSeconds, round } from './report.js';
+
+const pairs = numberArg('pairs', 12);
+const seconds = numberArg('seconds', 4);
+const clients = numberArg('clients', 16);
+const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const secret = 'bench-secret-bench-secret-bench-secret';
+const T0 = '2026-01-01T00:00:00Z';
+
+interface Server {
+  readonly name: 'off' | 'on';
+  readonly proc: ChildProcess;
+  readonly base: string;
+  readonly schema: string;
+  readonly dataDir: string;
+}
+
+async function startServer(name: 'off' | 'on', interval: string): Promise<Server> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const schema = `bench_ckpt_${name}_${randomBytes(3).toString('hex')}`;
+  const dataDir = await mkdtemp(join(tmpdir(), 'companyos-bench-'));
+  const proc = spawn(process.execPath, [resolve(import.meta.dirname, '../companyos.js'), 'serve'], {
+    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, COMPANYOS_PG_SCHEMA: schema, COMPANYOS_DATA_DIR: dataDir, COMPANYOS_JWT_SECRET: secret, COMPANYOS_CHECKPOINT_INTERVAL: interval },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return { name, proc, base: `http://127.0.0.1:${port}`, schema, dataDir };
+}
+
+async function stopServer(s: Server): Promise<void> {
+  if (s.proc.exitCode === null) {
+    s.proc.kill('SIGTERM');
+    await new Promise((r) => s.proc.once('exit', r));
+  }
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${s.schema} CASCADE`);
+  await client.end();
+  await rm(s.dataDir, { recursive: true, force: true });
+}
+
+async function ready(s: Server): Promise<void> {
+  for (let i = 0; ; i++) {
+    if (i > 600) throw new Error(`server ${s.name} did not become ready`);
+    if (await fetch(`${s.base}/readyz`).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const token = await issueDevelopmentToken(new TextEncoder().encode(secret), { issuer: 'companyos-dev', audience: 'companyos' }, { tenant: 'bench', roles: ['editor'], region: 'us-east' }, Math.floor(Date.now() / 1000));
+const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+const provenance = { sourceSystem: 'bench', observedAt: T0, reason: 'benchmark', evidenceRefs: ['bench:run'] };
+// bench:commands' mix: a Build node, an Artifact node, and the BUILDS edge between them.
+const commands = (c: string, i: number) => [
+  ['graph.node.upsert', { id: `build:${c}-${i}`, type: 'Build', region: 'us-east', attributes: { number: i, pipeline: 'ci' }, provenance }],
+  ['graph.node.upsert', { id: `artifact:${c}-${i}`, type: 'Artifact', region: 'us-east', attributes: { digest: `sha256:${c}${i}`, kind: 'image' }, provenance }],
+  ['graph.edge.assert', { type: 'BUILDS', from: `build:${c}-${i}`, to: `artifact:${c}-${i}`, region: 'us-east', provenance }],
+] as const;
+
+async function send(s: Server, type: string, body: unknown): Promise<{ status: number; retryAfter: number | undefined }> {
+  const res = await fetch(`${s.base}/v1/commands/${type}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  await res.arrayBuffer();
+  const retryAfter = res.headers.get('retry-after');
+  return { status: res.status, retryAfter: retryAfter === null ? undefined : Number(retryAfter) };
+}
+
+/**
+ * Waits until the server has gone quiet (at most one 10 ms CPU tick in half a second, or 15 s): the work a
+ * round left behind (projections catching up, the checkpoint after it) is counted in that round, and does
+ * not run during the other server's round.
+ */
+async function settle(s: Server): Promise<void> {
+  const deadline = performance.now() + 15_000;
+  let before = processCpuSeconds(s.proc.pid!);
+  while (performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = processCpuSeconds(s.proc.pid!);
+    if (now - before <= 0.01) return;
+    before = now;
+  }
+}
+
+/** One round on one server: commands/s accepted, and the server's CPU ms per accepted command, the work left after it included. */
+async function round_(s: Server, r: number): Promise<{ perS: number; cpuMsPerCommand: number }> {
+  let ok = 0;
+  const cpu0 = processCpuSeconds(s.proc.pid!);
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      for (let i = 0; performance.now() < deadline; i++) {
+        for (const [type, body] of commands(`${r}-${c}`, i)) {
+          const { status, retryAfter } = await send(s, type, body);
+          if (status === 201) ok++;
+          if (retryAfter !== undefined) {
+            await new Promise((res) => setTimeout(res, retryAfter * 1000 * (1 + Math.random())));
+            break;
+          }
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  await settle(s);
+  const cpu = processCpuSeconds(s.proc.pid!) - cpu0;
+  return { perS: ok / elapsed, cpuMsPerCommand: (cpu * 1000) / Math.max(1, ok) };
+}
+
+async function checkpointsSigned(s: Server): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${s.schema}.events WHERE type = 'ledger.checkpoint.signed'`);
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
+
+const quartiles = (xs: readonly number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return { q1: percentile(sorted, 25), median: percentile(sorted, 50), q3: percentile(sorted, 75) };
+};
+
+console.log(`checkpoint cost on ${machine()}; ${pairs} pairs of ${seconds} s rounds, ${clients} clients; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+const off = await startServer('off', '0');
+const on = await startServer('on', '1');
+try {
+  await Promise.all([ready(off), ready(on)]);
+  // Warm-up: JIT, pools, Cedar, on both.
+  for (const s of [off, on]) for (let i = 0; i < 50; i++) for (const [type, body] of commands('warm', i)) await send(s, type, body);
+  await Promise.all([settle(off), settle(on)]);
+  const checkpoints0 = await checkpointsSigned(on);
+  const results: { off: { perS: number; cpuMsPerCommand: number }; on: { perS: number; cpuMsPerCommand: number } }[] = [];
+  let onSeconds = 0;
+  for (let p = 0; p < pairs; p++) {
+    // ABBA: the order flips every pair, so a host getting busier or quieter weighs on both sides alike.
+    const order = p % 2 === 0 ? [off, on] : [on, off];
+    const pair: Partial<(typeof results)[number]> = {};
+    for (const s of order) {
+      const t0 = performance.now();
+      pair[s.name] = await round_(s, p);
+      if (s === on) onSeconds += (performance.now() - t0) / 1000;
+    }
+    results.push(pair as (typeof results)[number]);
+    const last = results[results.length - 1]!;
+    console.log(
+      `pair ${p + 1}: off ${round(last.off.perS, 0)}/s ${round(last.off.cpuMsPerCommand)} ms CPU/command, on ${round(last.on.perS, 0)}/s ${round(last.on.cpuMsPerCommand)} ms; ` +
+        `on ÷ off: rate ${round(last.on.perS / last.off.perS, 3)}, CPU ${round(last.on.cpuMsPerCommand / last.off.cpuMsPerCommand, 3)}; load ${loadavg()[0]!.toFixed(1)}`,
+    );
+  }
+  const checkpoints = (await checkpointsSigned(on)) - checkpoints0;
+  const rate = quartiles(results.map((r) => r.on.perS / r.off.perS));
+  const cpu = quartiles(results.map((r) => r.on.cpuMsPerCommand / r.off.cpuMsPerCommand));
+  const pct = (ratio: number) => round((ratio - 1) * 100, 1);
+  const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
+  console.log(
+    `checkpointer on vs off, median of ${pairs} paired ratios (interquartile range): commands/s ${signed(pct(rate.median))} % (${signed(pct(rate.q1))} … ${signed(pct(rate.q3))} %), ` +
+      `server CPU per command ${signed(pct(cpu.median))} % (${signed(pct(cpu.q1))} … ${signed(pct(cpu.q3))} %); ` +
+      `${checkpoints} checkpoints signed in ${round(onSeconds, 1)} s of on-rounds; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+  );
+  console.log(
+    JSON.stringify({
+      bench: 'checkpoint-cost',
+      pairs,
+      round_seconds: seconds,
+      clients,
+      commands_per_s_off_median: round(quartiles(results.map((r) => r.off.perS)).median, 0),
+      commands_per_s_on_median: round(quartiles(results.map((r) => r.on.perS)).median, 0),
+      throughput_cost_pct: -pct(rate.median),
+      throughput_cost_pct_iqr: [-pct(rate.q3), -pct(rate.q1)],
+      server_cpu_cost_pct: pct(cpu.median),
+      server_cpu_cost_pct_iqr: [pct(cpu.q1), pct(cpu.q3)],
+      checkpoints_signed: checkpoints,
+      load_average_1m: round(loadavg()[0]!, 1),
+    }),
+  );
+} finally {
+  await Promise.all([stopServer(off), stopServer(on)]);
+}
