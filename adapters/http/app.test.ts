@@ -380,6 +380,7 @@ ledger('healthz, readyz, metrics and openapi answer', async () => {
     assert.match(metrics.body, new RegExp(`^${name} \\d`, 'm'), name);
   }
   assert.match(metrics.body, /companyos_commands_total\{outcome="appended",type="graph.node.upsert"\} \d+/);
+  assert.match(metrics.body, /companyos_decision_cache_total\{result="miss"\} [1-9]\d*/, 'decisions evaluated are counted (hits beside them)');
   const doc = await api.call('GET', '/openapi.json');
   assert.is(doc.body.openapi, '3.1.0');
   assert.ok(doc.body.paths['/v1/commands/graph.edge.assert']);

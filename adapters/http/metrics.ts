@@ -1,5 +1,6 @@
 // Prometheus text exposition for the few figures operators watch: requests, command outcomes, latency.
 // Small on purpose: counters and a fixed-bucket histogram, no client library.
+import { renderDecisionCacheMetrics } from '../cedar/decision-cache.js';
 import { renderProcessMetrics } from './process-metrics.js';
 
 const BUCKETS_MS = [1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500, 5000] as const;
@@ -74,7 +75,7 @@ export class Metrics {
     return (
       [this.httpRequests, this.httpDuration, this.commands, this.revisionConflicts, this.commandsShed]
         .map((m) => m.render())
-        .concat(process_, renderProcessMetrics(), this.#collectors.map((c) => c()).filter((text) => text.length > 0))
+        .concat(process_, renderProcessMetrics(), renderDecisionCacheMetrics(), this.#collectors.map((c) => c()).filter((text) => text.length > 0))
         .join('\n') + '\n'
     );
   }
