@@ -2,7 +2,8 @@
 // that the event is in its tenant's log (schemas/receipt.ts): the sealed event as sealed (no `position`),
 // its RFC 6962 inclusion proof in the tenant's tree at the size of the tenant's latest signed checkpoint,
 // that checkpoint's note with the witness cosignatures the server holds for it (c2sp.org/tlog-cosignature
-// lines, commands/cosignatures.ts), and the keys (the note key's verifier string, the event's signing key).
+// lines, commands/cosignatures.ts), and the keys (the note key's verifier string, the event's signing key,
+// and the log key's sealed rotations when it has any, so a verifier that pinned the first key reaches them).
 // Reads the log and the tree read model, so it is the application's. Many receipts share one checkpoint and
 // one query for all their proofs' subtrees.
 import type { EventLog, RecordedEvent } from '../adapters/event-log/index.js';
@@ -11,6 +12,7 @@ import { toBase64 } from '../ledger/bytes.js';
 import type { Hash } from '../ledger/merkle.js';
 import type { LeafView, StoredCheckpoint } from '../projections/tree/tree-queries.js';
 import type { Receipt } from '../schemas/receipt.js';
+import type { SealedEvent } from '../schemas/sealed-event.js';
 import { tenantStreamPrefix } from '../schemas/streams.js';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { CosignatureStore } from '../adapters/read-store/cosignatures.js';
@@ -35,6 +37,8 @@ export interface ReceiptDeps {
   readonly logOrigin: string;
   /** The witnesses' cosignatures: with it, each receipt's checkpoint note carries the lines held for it. */
   readonly cosignatures?: CosignatureStore;
+  /** The log key's sealed rotations (commands/rotate-key.ts keyRotations): each receipt carries them, when any. */
+  readonly rotations?: () => Promise<readonly SealedEvent[]>;
 }
 
 /** Which events a bulk export covers: a stream of the tenant, or what was sealed in [from, to). */
@@ -106,6 +110,7 @@ async function receiptsFor(deps: ReceiptDeps, tenant: string, leaves: readonly L
   const anchored = leaves.filter((l) => l.leafIndex < checkpoint.treeSize).sort((a, b) => a.leafIndex - b.leafIndex);
   const [proofs, records] = await Promise.all([deps.trees.inclusionProofs(tenant, anchored.map((l) => l.leafIndex), checkpoint.treeSize), reading]);
   const note = deps.cosignatures === undefined ? checkpoint.note : (await withCosignatures(deps.cosignatures, tenant, [checkpoint.note]))[0]!;
+  const rotations = (await deps.rotations?.()) ?? [];
   const checkpointKey = deps.keyring.find(checkpoint.keyId);
   const checkpointKeys = checkpointKey === undefined ? [] : [noteVerifierString(deps.logOrigin, checkpointKey)];
   const eventKeys = new Map<string, Receipt['keys']['events']>();
@@ -128,7 +133,7 @@ async function receiptsFor(deps: ReceiptDeps, tenant: string, leaves: readonly L
       treeSize: checkpoint.treeSize,
       hashes: proofs.get(leaf.leafIndex)!.map(base64),
       checkpoint: note,
-      keys: { checkpoint: checkpointKeys, events: keys },
+      keys: rotations.length === 0 ? { checkpoint: checkpointKeys, events: keys } : { checkpoint: checkpointKeys, events: keys, rotations },
     });
   }
   return { checkpoint, receipts, unanchored: leaves.length - anchored.length };

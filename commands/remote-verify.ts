@@ -11,15 +11,14 @@
 // consistency proof from it to the latest. Events after the latest checkpoint are the unanchored tail: the
 // export carries none of them, the server's count of them is reported, not verified.
 // Keys: the chain from the pinned keys through the sealed rotations the server publishes
-// (commands/published-key-chain.ts, as the witness follows it). An event or a checkpoint signed by a key the
+// (the offline verifier's followPublishedRotations, as the witness and verify-receipt follow it). An event or a checkpoint signed by a key the
 // chain does not reach fails, naming the key. A retired key verifies leaves up to its final checkpoint in
 // this tenant's tree (the largest checkpoint it signed at or before its sealed final position) and nothing
 // beyond, whatever the event's sealedAt says; its successor verifies leaves after that checkpoint only.
 import { equalBytes, fromBase64, fromHex, toBase64 } from '../ledger/bytes.js';
 import { CompactRange, leafHash } from '../ledger/merkle.js';
-import { eventKeyIdOf, openCheckpointNote, verifyCheckpointStep, verifyReceipts } from '../ledger/offline-verifier.js';
+import { eventKeyIdOf, followPublishedRotations, openCheckpointNote, verifyCheckpointStep, verifyReceipts, type PublishedKeyLink } from '../ledger/offline-verifier.js';
 import { ED25519_NOTE, parseVerifierString, verifierString } from '../ledger/signed-note.js';
-import { followPublishedRotations, type PublishedKeyLink } from './published-key-chain.js';
 
 export interface RemoteVerifyOptions {
   /** The server's base URL, e.g. https://ledger.example.com. */

@@ -1,12 +1,12 @@
-// A witness across rotations of the log's key, in note verifier keys. The chain itself is followed by
-// commands/published-key-chain.ts (as `verify --remote` follows it): a witness that pinned a key adds the
+// A witness across rotations of the log's key, in note verifier keys. The chain itself is followed by the
+// offline verifier's followPublishedRotations (as `verify --remote` and receipts follow it): a witness that pinned a key adds the
 // incoming key of every rotation that key (or a key it reached so) sealed, and nothing else: a key list the
 // server shows, or a rotation by a key the witness does not trust, adds no key. The retired keys stay
 // pinned: they open the checkpoints kept from before, and the consistency proofs still hold every
 // checkpoint to the history the witness accepted.
 import { fromBase64, toBase64 } from '../ledger/bytes.js';
 import { ED25519_NOTE, parseVerifierString, verifierString } from '../ledger/signed-note.js';
-import { followPublishedRotations } from './published-key-chain.js';
+import { followPublishedRotations } from '../ledger/offline-verifier.js';
 
 export interface ReachedKey {
   /** The incoming key's note verifier key (the log's name). */

@@ -179,11 +179,78 @@ export async function verifyCheckpointStep(
   return { ok: true, value: { from, to, origin: a.value.checkpoint.origin } };
 }
 
+/** The stream and type of the log key's sealed rotations (schemas/key-rotation-event.ts; no io-ts here). */
+export const KEYS_STREAM = '_system/keys';
+export const KEY_ROTATED_EVENT_TYPE = 'ledger.key.rotated';
+
+/** A key the chain reaches from the pinned keys through the log's sealed rotations. */
+export interface PublishedKeyLink {
+  /** `ed25519:<16 hex>`, as events name it. */
+  readonly keyId: string;
+  /** The raw Ed25519 key, standard base64. */
+  readonly publicKey: string;
+  /** Pinned by the caller rather than introduced by a rotation. */
+  readonly pinned: boolean;
+  /** The key whose sealed rotation introduced this one. */
+  readonly from?: string;
+  /** Introduced by a rotation: valid for positions after this one (its predecessor's final position). */
+  readonly validAfter?: bigint;
+  /** Retired: the last position committed when it stopped sealing; it verifies nothing stored after it. */
+  readonly finalPosition?: bigint;
+  readonly retiredAt?: string;
+  /** The key its rotation named. */
+  readonly next?: string;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+const POSITION = /^(0|[1-9][0-9]{0,18})$/;
+
+/**
+ * The log key's chain as an outsider follows it: from `anchors` (raw public keys, base64) through the sealed
+ * rotations GET /v1/ledger/keys publishes (and receipts carry). Each rotation is signed by the OUTGOING key
+ * and names the incoming one; it counts only when a key already reached sealed it (its signature checked
+ * here), so a rotation by a key the caller does not trust, or one altered after sealing, adds nothing. A key
+ * retires once: its first valid rotation gives its final position. Anchors first, then each key reached, in
+ * the order reached; a chain published out of order still resolves.
+ */
+export async function followPublishedRotations(anchors: readonly string[], rotations: readonly unknown[]): Promise<PublishedKeyLink[]> {
+  const links = new Map<string, Mutable<PublishedKeyLink>>();
+  for (const publicKey of anchors) {
+    const raw = fromBase64(publicKey);
+    if (raw === undefined || raw.length !== 32 || links.has(publicKey)) continue;
+    links.set(publicKey, { keyId: eventKeyIdOf(raw), publicKey, pinned: true });
+  }
+  const pending = rotations.filter(isObject).filter((r) => r.type === KEY_ROTATED_EVENT_TYPE && r.stream === KEYS_STREAM);
+  for (let progress = true; progress; ) {
+    progress = false;
+    for (const r of [...pending]) {
+      const data = isObject(r.data) ? r.data : {};
+      const { retiredKeyId, retiredPublicKey, nextKeyId, nextPublicKey, finalPosition, retiredAt } = data;
+      if (typeof retiredKeyId !== 'string' || typeof retiredPublicKey !== 'string' || typeof nextPublicKey !== 'string') continue;
+      const outgoing = links.get(retiredPublicKey);
+      // Sealed by the key it retires, which the chain reaches (verifySealedEvent also holds the id to the key).
+      if (outgoing === undefined || r.keyId !== retiredKeyId || outgoing.keyId !== retiredKeyId) continue;
+      if ((await verifySealedEvent(r, [{ keyId: retiredKeyId, publicKey: retiredPublicKey }])) !== null) continue;
+      pending.splice(pending.indexOf(r), 1);
+      progress = true;
+      if (outgoing.finalPosition !== undefined) continue; // a key retires once: the first rotation stands
+      const next = fromBase64(nextPublicKey);
+      if (next === undefined || next.length !== 32 || eventKeyIdOf(next) !== nextKeyId || typeof finalPosition !== 'string' || !POSITION.test(finalPosition)) continue;
+      outgoing.finalPosition = BigInt(finalPosition);
+      if (typeof retiredAt === 'string') outgoing.retiredAt = retiredAt;
+      outgoing.next = nextKeyId;
+      if (!links.has(nextPublicKey)) links.set(nextPublicKey, { keyId: nextKeyId, publicKey: nextPublicKey, pinned: false, from: retiredKeyId, validAfter: BigInt(finalPosition) });
+    }
+  }
+  return [...links.values()];
+}
+
 export interface ReceiptOptions {
   /**
    * Keys pinned out of band: C2SP verifier key strings, raw Ed25519 public keys (base64), or key ids
    * (`ed25519:<16 hex>`, the weaker pin: 64 bits of SHA-256). With any, the checkpoint must be signed by one
-   * of them; without, the receipt's own keys are used and `pinned` is false.
+   * of them, or by a key their chain reaches through the sealed rotations the receipt carries
+   * (`keys.rotations`); without, the receipt's own keys are used and `pinned` is false.
    */
   readonly trustedKeys?: readonly string[];
   /**
@@ -227,6 +294,7 @@ export class ReceiptVerifier {
   readonly #witnesses: readonly NoteVerifier[];
   readonly #minWitnesses: number;
   readonly #cosigned = new Map<string, Promise<{ ok: true; value: string[] } | { ok: false; reason: string }>>();
+  readonly #reachedKeys = new Map<string, Promise<ReadonlySet<string>>>();
 
   constructor(options: ReceiptOptions = {}) {
     this.#trusted = options.trustedKeys;
@@ -275,13 +343,16 @@ export class ReceiptVerifier {
     const eventKeyPinned = eventPublicKey !== undefined && eventPublicKey.length === 32 && this.#isPinned(eventPublicKey);
 
     const pinned = this.#trusted !== undefined && this.#trusted.length > 0;
-    const verifierKeys = pinned ? this.#pinnedNoteKeys(noteKeys) : noteKeys;
+    const rotations = isObject(keys) && Array.isArray(keys.rotations) ? keys.rotations : [];
+    const reached = pinned && rotations.length > 0 ? await this.#reached(rotations) : undefined;
+    const verifierKeys = pinned ? this.#pinnedNoteKeys(noteKeys, reached) : noteKeys;
     const opened = await this.#open(checkpoint, verifierKeys);
+    const eventKeyReached = eventKeyPinned || (eventPublicKey !== undefined && reached?.has(toHex(eventPublicKey)) === true);
     const problem = await eventProblem;
     if (problem !== null) problems.push(problem);
     if (!opened.ok) {
       problems.push(`checkpoint: ${opened.reason}${pinned ? ' (with the pinned keys)' : ''}`);
-      return { ok: false, problems, ...facts, ...base, pinned, eventKeyPinned };
+      return { ok: false, problems, ...facts, ...base, pinned, eventKeyPinned: eventKeyReached };
     }
     const { checkpoint: c, signedBy } = opened.value;
     if (c.size !== treeSize) problems.push(`checkpoint is at size ${c.size}, the proof at ${treeSize}`);
@@ -301,7 +372,7 @@ export class ReceiptVerifier {
         }
       }
     }
-    return { ok: problems.length === 0, problems, ...facts, origin: c.origin, checkpointSignedBy: signedBy, pinned, eventKeyPinned, witnessedBy };
+    return { ok: problems.length === 0, problems, ...facts, origin: c.origin, checkpointSignedBy: signedBy, pinned, eventKeyPinned: eventKeyReached, witnessedBy };
   }
 
   /** The witnesses given whose line on `note` verifies; a failing line by one of them rejects the note. Once per note. */
@@ -323,14 +394,32 @@ export class ReceiptVerifier {
     return inLanes(receipts, (r) => this.verify(r));
   }
 
-  /** The receipt's note keys whose public key is pinned, plus pinned verifier strings themselves. */
-  #pinnedNoteKeys(noteKeys: readonly string[]): string[] {
+  /** The receipt's note keys whose public key is pinned (or `reached` from a pinned one), plus pinned verifier strings themselves. */
+  #pinnedNoteKeys(noteKeys: readonly string[], reached?: ReadonlySet<string>): string[] {
     const out = new Set(this.#trustedNoteKeys);
     for (const k of noteKeys) {
       const parsed = parseVerifierString(k);
-      if (parsed.ok && parsed.value.type === ED25519_NOTE && this.#isPinned(parsed.value.publicKey)) out.add(k);
+      if (parsed.ok && parsed.value.type === ED25519_NOTE && (this.#isPinned(parsed.value.publicKey) || reached?.has(toHex(parsed.value.publicKey)) === true)) out.add(k);
     }
     return [...out];
+  }
+
+  /** The public keys (hex) the pinned ones reach through `rotations`, once per distinct list. */
+  #reached(rotations: readonly unknown[]): Promise<ReadonlySet<string>> {
+    const cacheKey = rotations.map((r) => (isObject(r) ? String(r.id) + String(r.hash) : '')).join(' ');
+    let reached = this.#reachedKeys.get(cacheKey);
+    if (reached === undefined) {
+      // Anchors: every pinned public key, and a key pinned by id whose public key a rotation names.
+      const named = rotations.flatMap((r) => (isObject(r) && isObject(r.data) ? [r.data.retiredPublicKey, r.data.nextPublicKey] : []));
+      const anchors = new Set([...this.#trustedPublicKeys].map((hex) => toBase64(fromHex(hex)!)));
+      for (const k of named) {
+        const raw = typeof k === 'string' ? fromBase64(k) : undefined;
+        if (raw !== undefined && raw.length === 32 && this.#isPinned(raw)) anchors.add(toBase64(raw));
+      }
+      reached = followPublishedRotations([...anchors], rotations).then((links) => new Set(links.map((l) => toHex(fromBase64(l.publicKey)!))));
+      this.#reachedKeys.set(cacheKey, reached);
+    }
+    return reached;
   }
 
   #isPinned(publicKey: Uint8Array): boolean {

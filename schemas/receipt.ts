@@ -37,12 +37,21 @@ export const Receipt = t.readonly(
     /** The signed checkpoint note (tlog-checkpoint body, signed-note signatures) at treeSize. */
     checkpoint: t.string,
     keys: t.readonly(
-      t.type({
-        /** Verifier keys of the checkpoint's signers (log key, and any cosigner). */
-        checkpoint: t.readonlyArray(NoteVerifierKey),
-        /** The key that sealed the event. */
-        events: t.readonlyArray(ReceiptEventKey),
-      }),
+      t.intersection([
+        t.type({
+          /** Verifier keys of the checkpoint's signers (log key, and any cosigner). */
+          checkpoint: t.readonlyArray(NoteVerifierKey),
+          /** The key that sealed the event. */
+          events: t.readonlyArray(ReceiptEventKey),
+        }),
+        t.partial({
+          /**
+           * The log key's sealed rotations (`ledger.key.rotated` on `_system/keys`, oldest first), when it has
+           * any: a verifier that pinned the first key reaches the keys that signed this receipt through them.
+           */
+          rotations: t.readonlyArray(SealedEvent),
+        }),
+      ]),
     ),
   }),
   'Receipt',

@@ -5,9 +5,10 @@
 // verifies every leaf and checkpoint of both keys; one who pinned only the new key has the first key's
 // events and checkpoints named; a rotation not sealed by a key the auditor reached adds nothing; and an event
 // the retired key seals after its final checkpoint (its seed leaked) is named a forgery, whatever its sealedAt.
+// Receipts carry the sealed rotations, so `verify-receipt` pinned to the first key verifies either key's.
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -23,7 +24,9 @@ import type { Config } from '../../schemas/config.js';
 import { openTestApi, type TestApi } from '../../test/api-harness.js';
 import { openMemoryLog, type TestLog } from '../../test/logs.js';
 import { makeUnsealed, OTHER_TEST_SEED, testSigningKey } from '../../test/test-events.js';
+import { verifyReceipt } from '../../ledger/offline-verifier.js';
 import { ExitCode } from './failures.js';
+import { verifyReceiptCommand } from './verify-receipt.js';
 import { verifyCommand } from './verify.js';
 
 const FIRST = testSigningKey(OTHER_TEST_SEED);
@@ -203,6 +206,38 @@ test('a rotation not sealed by a key the auditor reached adds nothing', async (c
   } finally {
     await l.close();
   }
+});
+
+test('receipts carry the sealed rotations: verify-receipt pinned to the first key verifies events of both keys', async (ctx) => {
+  const res = await fetch(`${ctx.url}/v1/ledger/receipts?from=0001-01-01T00:00:00.000Z&to=9999-12-31T23:59:59.999Z`, { headers: { authorization: `Bearer ${ctx.token}` } });
+  const text = await res.text();
+  const bulk = text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { event: { id: string; keyId: string }; keys: { rotations?: unknown[] } });
+  const byFirst = bulk.find((r) => r.event.keyId === FIRST.keyId)!;
+  const bySecond = bulk.find((r) => r.event.keyId === SECOND.keyId)!;
+  assert.ok(byFirst !== undefined && bySecond !== undefined);
+  const single = (await ctx.api.call('GET', `/v1/ledger/receipts/${byFirst.event.id}`, { token: ctx.token })).body;
+  assert.is(single.keys.rotations.length, 1);
+  assert.is(single.keys.rotations[0].keyId, FIRST.keyId);
+  for (const receipt of [single, bySecond]) {
+    const report = await verifyReceipt(receipt, { trustedKeys: [b64(FIRST)] });
+    assert.is(report.ok, true, report.problems.join('; '));
+    assert.is(report.eventKeyPinned, true);
+  }
+  // Without the rotations the first key reaches nothing that signed the checkpoint.
+  const bare = await verifyReceipt({ ...single, keys: { ...single.keys, rotations: [] } }, { trustedKeys: [b64(FIRST)] });
+  assert.match(bare.problems.join('; '), /checkpoint: no signature by a known key .*\(with the pinned keys\)/);
+  // The bulk export, from a shell.
+  const file = join(ctx.dir, 'receipts.ndjson');
+  await writeFile(file, text);
+  const out: string[] = [];
+  const log = console.log;
+  console.log = (...parts: unknown[]) => void out.push(parts.join(' '));
+  try {
+    await verifyReceiptCommand({} as Config, [file, '--trusted-key', FIRST.keyId]);
+  } finally {
+    console.log = log;
+  }
+  assert.match(out.join('\n'), new RegExp(`^ok: ${bulk.length} of ${bulk.length} receipts verified against ledger\\.test/acme@${ctx.size}`));
 });
 
 // Last: it adds a forgery to the log.

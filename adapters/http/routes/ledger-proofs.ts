@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import type { AccessDeps } from '../../../commands/access.js';
 import type { CosignatureStore } from '../../read-store/cosignatures.js';
 import { receiptOf, receiptsOf, type ReceiptDeps } from '../../../commands/receipts.js';
+import { keyRotations } from '../../../commands/rotate-key.js';
 import { toBase64 } from '../../../ledger/bytes.js';
 import type { Hash } from '../../../ledger/merkle.js';
 import { TreeRangeError, type StoredCheckpoint, type TreeQueries } from '../../../projections/tree/tree-queries.js';
@@ -45,6 +46,7 @@ export function ledgerProofRoutes(deps: LedgerProofDeps): Hono<AppEnv> {
   const receipts: ReceiptDeps = {
     log: deps.access.log, trees, keyring: deps.access.keyring, logOrigin: deps.logOrigin,
     ...(deps.cosignatures === undefined ? {} : { cosignatures: deps.cosignatures }),
+    rotations: () => keyRotations(deps.access.log),
   };
   const authorize = readAuthorization(deps.access);
   const theLedger = authorize('ledger.verify', (c) => ({ type: 'Ledger', id: (c as unknown as { get(k: 'principal'): { tenant: string } }).get('principal').tenant }));

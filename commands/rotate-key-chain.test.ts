@@ -1,12 +1,13 @@
 // The log key's chain as an outsider follows it (rotations sealed on a real PGlite log by
-// commands/rotate-key.ts, then published as JSON): each link's final position and successor from the rotation
+// commands/rotate-key.ts, published as JSON, followed by ledger/offline-verifier.ts): each link's final position and successor from the rotation
 // its own key sealed; a rotation altered after sealing, or one naming a key whose id does not match,
 // changes nothing; a rotation sealed by a key the chain does not reach adds nothing.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { publicKeyEntry, signingKeyFromSeed, type SigningKey } from '../ledger/index.js';
 import { openMemoryLog, type TestLog } from '../test/logs.js';
-import { followPublishedRotations } from './published-key-chain.js';
+import { followPublishedRotations, KEY_ROTATED_EVENT_TYPE as ROTATED, KEYS_STREAM as STREAM } from '../ledger/offline-verifier.js';
+import { KEY_ROTATED_EVENT_TYPE, KEYS_STREAM } from '../schemas/key-rotation-event.js';
 import { appendKeyRotation, keyRotations } from './rotate-key.js';
 
 const test = suite('the published key chain');
@@ -43,6 +44,11 @@ test('a rotation altered after sealing, one naming a key its id does not match, 
   assert.equal((await followPublishedRotations([b64(K1)], [mismatched])).map((c) => c.keyId), [K1.keyId]);
   // The attacker's rotation to K1 is genuine but sealed by no key reached from K3.
   assert.equal((await followPublishedRotations([b64(K3)], rotations)).map((c) => c.keyId), [K3.keyId]);
+});
+
+test("the offline verifier names the rotations' stream and type as the schema does (it carries no io-ts)", () => {
+  assert.is(STREAM, KEYS_STREAM);
+  assert.is(ROTATED, KEY_ROTATED_EVENT_TYPE);
 });
 
 test.run();
