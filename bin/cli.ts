@@ -68,7 +68,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   },
   'verify-receipt': {
     summary: 'check a receipt (JSON) or a bulk export (NDJSON) offline, with no store or server; exit 1 unless every one verifies',
-    usage: 'verify-receipt FILE [--trusted-key KEY]... [--json]',
+    usage: 'verify-receipt FILE [--trusted-key KEY]... [--witness-key KEY]... [--min-witnesses N] [--json]',
     example: 'companyos verify-receipt receipts.ndjson --json',
     load: async () => (await import('./cli/verify-receipt.js')).verifyReceiptCommand,
   },
