@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { authorize, type AccessDeps } from '../../../commands/access.js';
 import { verifyLog } from '../../../commands/verify-log.js';
-import { verifyTenantTree } from '../../../commands/verify-tree.js';
+import { verifyTenant as verifyTenantFromOneRead } from '../../../commands/verify-tenant.js';
 import { TrustedCheckpointBody } from '../../../schemas/ledger-proofs.js';
 import { limitBody } from '../middleware/body-limit.js';
 import { jsonBody } from '../middleware/json-body.js';
@@ -30,9 +30,12 @@ export interface LedgerTreeOptions {
 export function ledgerRoutes(deps: AccessDeps, tree?: LedgerTreeOptions): Hono<AppEnv> {
   /** The tenant's chains, and with the tree its checkpoints (and the client's, if given): one report, ok only if both hold. */
   const verifyTenant = async (tenant: string, trustedCheckpoint?: string) => {
-    const report = await verifyLog(deps.log, deps.keyring, { tenant });
-    if (tree === undefined) return { ok: report.failures.length === 0, ...report };
-    const treeReport = await verifyTenantTree(deps.log, deps.keyring, tenant, tree.logOrigin, trustedCheckpoint === undefined ? {} : { trustedCheckpoint });
+    if (tree === undefined) {
+      const report = await verifyLog(deps.log, deps.keyring, { tenant });
+      return { ok: report.failures.length === 0, ...report };
+    }
+    // Chains and tree from one read of the tenant's log.
+    const { chains: report, tree: treeReport } = await verifyTenantFromOneRead(deps.log, deps.keyring, tenant, tree.logOrigin, trustedCheckpoint === undefined ? {} : { trustedCheckpoint });
     return { ok: report.failures.length === 0 && treeReport.failures.length === 0, ...report, tree: treeReport };
   };
   const theLedger = (c: { get(key: 'principal'): AppEnv['Variables']['principal'] }) => c.get('principal').tenant;
