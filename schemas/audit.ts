@@ -14,11 +14,15 @@ export type AuditOutcome = t.TypeOf<typeof AuditOutcome>;
 
 /** The payload commands/access.ts seals for a denial; extra fields are tolerated (older or newer writers). */
 export const AccessDeniedData = t.readonly(
-  t.type({
-    action: t.string,
-    resource: t.readonly(t.type({ type: t.string, id: t.string })),
-    explanation: t.string,
-  }),
+  t.intersection([
+    t.type({
+      action: t.string,
+      resource: t.readonly(t.type({ type: t.string, id: t.string })),
+      explanation: t.string,
+    }),
+    // The purpose the denied request declared (commands/access.ts), when it declared one.
+    t.partial({ purpose: t.string }),
+  ]),
   'AccessDeniedData',
 );
 export type AccessDeniedData = t.TypeOf<typeof AccessDeniedData>;
@@ -68,6 +72,7 @@ const filters = {
   resource: boundedString(1024, 'resource (stream name)'),
   action: patternString('action (e.g. graph.node.upserted or stream.read)', /^[A-Za-z0-9._:-]{1,128}$/),
   outcome: AuditOutcome,
+  purpose: patternString('purpose (as declared: X-Purpose or the token claim)', /^[\x21-\x7E][\x20-\x7E]{0,127}$/),
   from: AnalyticsTimestamp,
   to: AnalyticsTimestamp,
 };
@@ -104,9 +109,11 @@ export interface AuditEntry {
   readonly position: string;
   readonly hash: string;
   readonly reason: string;
+  /** The purpose the request declared; '' when none. */
+  readonly purpose: string;
 }
 
 export const AUDIT_ENTRY_FIELDS: readonly (keyof AuditEntry)[] = [
   'time', 'tenant', 'actorId', 'actorType', 'action', 'resource', 'outcome', 'decisionId', 'policyVersion',
-  'region', 'requestId', 'eventId', 'position', 'hash', 'reason',
+  'region', 'requestId', 'eventId', 'position', 'hash', 'reason', 'purpose',
 ];

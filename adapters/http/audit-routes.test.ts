@@ -175,6 +175,36 @@ api('filters: actor, action, outcome and resource, alone and combined', async ()
   assert.is((await allPages('action=no.such.action')).length, 0);
 });
 
+api('the declared purpose (X-Purpose, or the token claim) is on each row, filterable; a denial keeps its purpose too', async () => {
+  Object.assign(tokens, {
+    intentAdmin: await token({ subject: 'ida', tenant: 'intent', roles: ['admin'], region: 'us-east' }),
+    intentViewer: await token({ subject: 'ivo', tenant: 'intent', roles: ['viewer'], region: 'us-east', purpose: 'incident-9' }),
+  });
+  assert.is((await call('POST', '/v1/commands/graph.node.upsert', 'intentAdmin', upsert('svc:why'), { 'x-purpose': 'support-ticket:4711' })).status, 201);
+  assert.is((await call('POST', '/v1/commands/graph.node.upsert', 'intentAdmin', upsert('svc:plain'))).status, 201);
+  assert.is((await call('POST', '/v1/commands/graph.node.upsert', 'intentViewer', upsert('svc:why'))).status, 403);
+  await settle();
+  // The tenant's signed checkpoints (intent/ledger, by the checkpointer) come and go with timing: not counted here.
+  const all = (await allPages('', 'intentAdmin')).filter((e) => e.resource !== 'intent/ledger');
+  assert.equal(all.map((e) => [e.resource, e.outcome, e.purpose]).sort(), [
+    ['intent/graph.node/svc:plain', 'allowed', ''],
+    ['intent/graph.node/svc:why', 'allowed', 'support-ticket:4711'],
+    ['intent/graph.node/svc:why', 'denied', 'incident-9'],
+  ]);
+  const ticket = await allPages(`purpose=${encodeURIComponent('support-ticket:4711')}`, 'intentAdmin');
+  assert.equal(ticket.map((e) => [e.actorId, e.action]), [['ida', 'graph.node.upserted']]);
+  const incident = await allPages('purpose=incident-9&outcome=denied', 'intentAdmin');
+  assert.equal(incident.map((e) => [e.actorId, e.action]), [['ivo', 'graph.node.upsert']]);
+  const csv = await call('GET', '/v1/audit/export?format=csv&purpose=incident-9', 'intentAdmin');
+  assert.is(csv.status, 200);
+  const [header, row] = csv.text.split('\r\n');
+  assert.is(header!.split(',').at(-1), 'purpose');
+  assert.is(row!.split(',').at(-1), 'incident-9');
+  const bad = await call('GET', `/v1/audit/events?purpose=${encodeURIComponent('a\tb')}`, 'intentAdmin');
+  assert.is(bad.status, 400);
+  assert.match(bad.body.detail, /purpose/);
+});
+
 api('from is inclusive, to exclusive; together they split the answer without overlap', async () => {
   const all = await allPages('limit=1000');
   const middle = all[Math.floor(all.length / 2)].time as string;
@@ -298,7 +328,7 @@ api(`export across internal pages of ${EXPORT_PAGE}: ties on time broken by even
   const rows: AuditRow[] = Array.from({ length: total }, (_, i) => ({
     tenant: 'bulk', time: new Date(Date.UTC(2026, 0, 1) + Math.floor(i / 1000)).toISOString(), actor_id: `u-${i % 7}`, actor_type: 'user',
     action: 'graph.node.upserted', resource: `bulk/graph.node/n${i}`, outcome: 'allowed', decision_id: randomUUID(), policy_version: 'p',
-    region: 'us-east', request_id: `r-${i}`, event_id: randomUUID(), position: String(i + 1), hash: 'a'.repeat(64),
+    region: 'us-east', request_id: `r-${i}`, event_id: randomUUID(), position: String(i + 1), hash: 'a'.repeat(64), purpose: '',
     // Sealed reasons have no line breaks today; the CSV must still carry one intact if a writer allows it.
     reason: i === 42 ? 'line one\r\nline "two", end' : '',
   }));
@@ -333,7 +363,7 @@ api('export CSV: a cell a spreadsheet would run as a formula is quoted and start
   const rows: AuditRow[] = [...dangerous, ...harmless].map((reason, i) => ({
     tenant: 'formula', time: new Date(Date.UTC(2026, 0, 2, 0, 0, i)).toISOString(), actor_id: 'u', actor_type: 'user',
     action: 'graph.node.upserted', resource: `formula/graph.node/n${i}`, outcome: 'allowed', decision_id: randomUUID(), policy_version: 'p',
-    region: 'us-east', request_id: `r-${i}`, event_id: randomUUID(), position: String(1_000_000 + i), hash: 'b'.repeat(64), reason,
+    region: 'us-east', request_id: `r-${i}`, event_id: randomUUID(), position: String(1_000_000 + i), hash: 'b'.repeat(64), reason, purpose: '',
   }));
   await analytics.insert(AUDIT_TABLE, rows);
   const r = await call('GET', '/v1/audit/export?format=csv', 'formulaAdmin');

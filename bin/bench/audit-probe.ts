@@ -53,6 +53,7 @@ function row(position: number): AuditRow {
     position: String(position),
     hash: randomUUID().replace(/-/g, '').repeat(2),
     reason: denied ? 'forbid: write-region-match' : 'permit: editor',
+    purpose: '',
   };
 }
 

@@ -23,6 +23,11 @@ export interface AuditRow {
   readonly position: string;
   readonly hash: string;
   readonly reason: string;
+  /**
+   * The purpose the request declared (X-Purpose or the token's purpose claim), as its decision sealed it
+   * (meta.decision.input.context.purpose; a denial's data.purpose); '' when none was declared.
+   */
+  readonly purpose: string;
 }
 
 export interface AuditSearch {
@@ -31,6 +36,8 @@ export interface AuditSearch {
   readonly resource?: string;
   readonly action?: string;
   readonly outcome?: AuditOutcome;
+  /** Only rows whose request declared exactly this purpose. */
+  readonly purpose?: string;
   /** Inclusive (RFC 3339). */
   readonly from?: string;
   /** Exclusive (RFC 3339). */

@@ -48,7 +48,24 @@ rows('an allowed graph command: its type, stream, actor, decision, policy versio
     resource: 'acme/graph.node/svc:checkout',
     outcome: 'allowed',
     reason: 'allowed: editors may change the provenance graph',
+    purpose: '',
   });
+});
+
+rows('the purpose a request declared: from its decision input (X-Purpose, the token claim), from a denial its data; else empty', () => {
+  const input = (context: Record<string, string>) => ({
+    principal: { id: 'alice', tenant: 'acme', roles: ['editor'] }, action: 'graph.node.upsert', actionGroups: ['graph.write', 'write'],
+    resource: { type: 'GraphNode', id: 'svc:a', attributes: { tenant: 'acme' } }, context,
+  });
+  const allowed = (context: Record<string, string>) =>
+    sealed({ id: testUuid(11), meta: { decision: { id: 'd', policyVersion: 'p', determiningPolicies: ['editor-graph-write'], input: input(context) } } });
+  assert.is(auditRowOf({ position: 1n, event: allowed({ time: 't', purpose: 'support-ticket:4711' }) }).purpose, 'support-ticket:4711');
+  assert.is(auditRowOf({ position: 1n, event: allowed({ time: 't' }) }).purpose, '');
+  const denied = sealed({
+    id: testUuid(12), stream: 'acme/audit', type: 'access.denied',
+    data: { action: 'stream.read', resource: { type: 'Stream', id: 'acme/graph.node/x' }, principal: { id: 'v', roles: ['viewer'] }, explanation: 'denied', purpose: 'incident-9' },
+  });
+  assert.is(auditRowOf({ position: 2n, event: denied }).purpose, 'incident-9');
 });
 
 const denial = (resource: { type: string; id: string }, explanation = 'denied: no policy permits roles [viewer] to graph.node.upsert') =>
@@ -147,6 +164,7 @@ projected('commands through the API, allowed and denied, each become one row', a
       policy_version: allowed.body.decision.policyVersion, region: 'us-east', request_id: allowedRow!.request_id,
       event_id: allowed.body.events[0].id, position: allowed.body.position, hash: allowed.body.events[0].hash,
       reason: 'register svc:a',
+      purpose: '',
     },
   );
   assert.equal(

@@ -28,6 +28,12 @@ function deniedResource(tenant: string, resource: AccessDeniedData['resource']):
   }
 }
 
+/** The purpose the event's decision saw (sealed in its input's context), '' when none was declared. */
+function declaredPurpose(event: ProjectedEvent['event']): string {
+  const purpose = event.meta.decision.input?.context['purpose'];
+  return typeof purpose === 'string' ? purpose : '';
+}
+
 /** The row of one event: a pure function of the sealed event and its position. */
 export function auditRowOf({ position, event }: ProjectedEvent): AuditRow {
   const common = {
@@ -43,15 +49,16 @@ export function auditRowOf({ position, event }: ProjectedEvent): AuditRow {
     event_id: event.id,
     position: position.toString(),
     hash: event.hash,
+    purpose: declaredPurpose(event),
   };
   if (event.type !== 'access.denied') {
     return { ...common, action: event.type, resource: event.stream, outcome: 'allowed', reason: event.meta.reason };
   }
   const denied = AccessDeniedData.decode(event.data);
   if (isLeft(denied)) throw new UnreadableEventError(position, event.id, formatValidationErrors(denied.left).join('; '));
-  const { action, resource, explanation } = denied.right;
+  const { action, resource, explanation, purpose } = denied.right;
   // The explanation carries the concrete values (regions, tenants) that made the policy deny.
-  return { ...common, action, resource: deniedResource(event.tenant, resource), outcome: 'denied', reason: explanation };
+  return { ...common, action, resource: deniedResource(event.tenant, resource), outcome: 'denied', reason: explanation, ...(purpose === undefined ? {} : { purpose }) };
 }
 
 /**

@@ -61,4 +61,10 @@ export const auditMigrations: readonly ClickHouseMigration[] = [
       ORDER BY (tenant, actor_id, time, event_id)`,
     ],
   },
+  {
+    // The purpose a request declared (issue 16 item 8): searchable, '' when none. Not in the sorting key, so
+    // rows written before it read as '' and a re-inserted event still collapses onto its first row.
+    id: 'audit/0002-purpose',
+    statements: [`ALTER TABLE ${AUDIT_TABLE} ADD COLUMN IF NOT EXISTS purpose String DEFAULT ''`],
+  },
 ];

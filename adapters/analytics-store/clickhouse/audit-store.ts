@@ -7,7 +7,7 @@ import type { ClickHouseStore, ParamValue } from './database.js';
 import { migrateClickHouse } from './migrate.js';
 
 const COLUMNS =
-  'tenant, time, actor_id, actor_type, action, resource, outcome, decision_id, policy_version, region, request_id, event_id, position, hash, reason';
+  'tenant, time, actor_id, actor_type, action, resource, outcome, decision_id, policy_version, region, request_id, event_id, position, hash, reason, purpose';
 
 /**
  * One search as SQL and parameters. Every filter is an equality or a range on a column, so the sorting
@@ -32,6 +32,10 @@ export function auditSearchSql(search: AuditSearch): { readonly sql: string; rea
   if (search.outcome !== undefined) {
     where.push('outcome = {outcome:String}');
     params['outcome'] = search.outcome;
+  }
+  if (search.purpose !== undefined) {
+    where.push('purpose = {purpose:String}');
+    params['purpose'] = search.purpose;
   }
   if (search.from !== undefined) {
     where.push("time >= {from:DateTime64(3, 'UTC')}");

@@ -43,6 +43,7 @@ const auditRow = (overrides: Partial<InsertedAuditRow> = {}): InsertedAuditRow =
   position: '1',
   hash: 'a'.repeat(64),
   reason: 'permit: editor',
+  purpose: '',
   ...overrides,
 });
 
@@ -72,12 +73,12 @@ function storeSuite(target: Target): void {
   });
 
   test('migrations apply once; a re-run applies nothing; duplicate ids are refused', async () => {
-    assert.equal(await migrateClickHouse(store, auditMigrations), ['audit/0001-audit-events']);
+    assert.equal(await migrateClickHouse(store, auditMigrations), ['audit/0001-audit-events', 'audit/0002-purpose']);
     assert.equal(await migrateClickHouse(store, auditMigrations), []);
     const extra = { id: 'test/0001-extra', statements: ['CREATE TABLE IF NOT EXISTS extra (a UInt8) ENGINE = MergeTree ORDER BY a'] };
     assert.equal(await migrateClickHouse(store, [...auditMigrations, extra]), ['test/0001-extra']);
     const recorded = await store.query<{ id: string }>('SELECT id FROM schema_migrations FINAL ORDER BY id');
-    assert.equal(recorded.map((r) => r.id), ['audit/0001-audit-events', 'test/0001-extra']);
+    assert.equal(recorded.map((r) => r.id), ['audit/0001-audit-events', 'audit/0002-purpose', 'test/0001-extra']);
     try {
       await migrateClickHouse(store, [extra, extra]);
       assert.unreachable('duplicate ids accepted');

@@ -26,6 +26,7 @@ const filtersOf = (q: AuditExportQuery | AuditEventsQuery): Filters => ({
   ...(q.resource === undefined ? {} : { resource: q.resource }),
   ...(q.action === undefined ? {} : { action: q.action }),
   ...(q.outcome === undefined ? {} : { outcome: q.outcome }),
+  ...(q.purpose === undefined ? {} : { purpose: q.purpose }),
   ...(q.from === undefined ? {} : { from: q.from }),
   ...(q.to === undefined ? {} : { to: q.to }),
 });
@@ -46,6 +47,7 @@ export const entryOf = (r: AuditRow): AuditEntry => ({
   position: String(r.position),
   hash: r.hash,
   reason: r.reason,
+  purpose: r.purpose,
 });
 
 const cursorAfter = (r: AuditRow): AuditCursor => ({ time: r.time, eventId: r.event_id });
