@@ -62,7 +62,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   },
   verify: {
     summary: 'verify the stored log (a stream, a tenant, or all of it), or with --remote a server\'s answers over HTTP only (COMPANYOS_TOKEN); exit 1 on a broken link',
-    usage: 'verify [--tenant T | --stream S | --remote URL [--tenant T]] [--trusted-key KEY,...] [--trusted-checkpoint FILE] [--json]',
+    usage: 'verify [--tenant T | --stream S | --remote URL [--tenant T] [--witness-key KEY]... [--min-witnesses N]] [--trusted-key KEY,...] [--trusted-checkpoint FILE] [--json]',
     example: 'companyos verify --tenant demo',
     load: async () => (await import('./cli/verify.js')).verifyCommand,
   },

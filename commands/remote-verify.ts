@@ -31,6 +31,9 @@ export interface RemoteVerifyOptions {
   readonly trustedKeys?: readonly string[];
   /** A checkpoint note saved earlier. */
   readonly trustedCheckpoint?: string;
+  /** Witnesses' cosignature/v1 verifier keys: the latest checkpoint must carry `minWitnesses` of their lines (default all). */
+  readonly witnessKeys?: readonly string[];
+  readonly minWitnesses?: number;
   readonly fetch?: typeof fetch;
 }
 
@@ -58,6 +61,8 @@ export interface RemoteReport {
   /** The keys the chain reached from the pinned (or published) keys, in order; a retired one with its final position. */
   readonly keys: readonly { readonly keyId: string; readonly pinned: boolean; readonly from?: string; readonly finalPosition?: string; readonly finalCheckpoint?: number }[];
   readonly trusted?: { readonly treeSize: number | null; readonly ok: boolean };
+  /** With witness keys: those whose cosignature on the latest checkpoint verified (`name+id`). */
+  readonly witnessedBy?: readonly string[];
   readonly failures: readonly RemoteFailure[];
 }
 
@@ -178,13 +183,19 @@ export async function verifyRemote(options: RemoteVerifyOptions): Promise<Remote
     return link === undefined ? r : { ...r, keys: { ...own, events: [{ keyId: link.keyId, publicKey: link.publicKey }] } };
   });
   // No key reached (a pin the server knows nothing of): a key that signed nothing, so nothing verifies.
-  const reports = await verifyReceipts(checked, { trustedKeys: noteKeys.length > 0 ? noteKeys : [NO_KEY] });
+  const witnesses: { witnessKeys?: readonly string[]; minWitnesses?: number } = (options.witnessKeys ?? []).length === 0 ? {} : { witnessKeys: options.witnessKeys!, ...(options.minWitnesses === undefined ? {} : { minWitnesses: options.minWitnesses }) };
+  const reports = await verifyReceipts(checked, { trustedKeys: noteKeys.length > 0 ? noteKeys : [NO_KEY], ...witnesses });
+  // The receipts share the latest checkpoint: what its witnesses lack is said once, not at every leaf.
+  const isWitnessProblem = (p: string) => p.startsWith('witness cosignature: ') || p.startsWith('checkpoint cosigned by ');
+  const witnessProblems = new Set(reports.flatMap((r) => r.problems.filter(isWitnessProblem)));
+  for (const p of witnessProblems) failures.push({ ...(exportSize === undefined || Number.isNaN(exportSize) ? {} : { treeSize: exportSize }), reason: `latest checkpoint: ${p}` });
   const byLeaf = new Map<number, Json>();
   reports.forEach((report, i) => {
     const r = receipts[i]!;
     const leafIndex = typeof r.leafIndex === 'number' ? r.leafIndex : undefined;
     const eventId = isObject(r.event) && typeof r.event.id === 'string' ? r.event.id : undefined;
-    if (!report.ok) failures.push({ ...(leafIndex === undefined ? {} : { leafIndex }), ...(eventId === undefined ? {} : { eventId }), reason: `leaf ${String(leafIndex)} (event ${String(eventId)}): ${report.problems.join('; ')}` });
+    const problems = report.problems.filter((p) => !isWitnessProblem(p));
+    if (problems.length > 0) failures.push({ ...(leafIndex === undefined ? {} : { leafIndex }), ...(eventId === undefined ? {} : { eventId }), reason: `leaf ${String(leafIndex)} (event ${String(eventId)}): ${problems.join('; ')}` });
     if (leafIndex === undefined) return;
     const seen = byLeaf.get(leafIndex);
     if (seen !== undefined && (seen.event as Json).hash !== (r.event as Json | undefined)?.hash) {
@@ -291,6 +302,7 @@ export async function verifyRemote(options: RemoteVerifyOptions): Promise<Remote
       ...(finalCheckpoint.has(l.keyId) ? { finalCheckpoint: finalCheckpoint.get(l.keyId)! } : {}),
     })),
     ...(trusted === undefined ? {} : { trusted }),
+    ...(witnesses.witnessKeys === undefined ? {} : { witnessedBy: reports.find((r) => r.witnessedBy.length > 0)?.witnessedBy ?? [] }),
     failures,
   };
 }

@@ -6,7 +6,8 @@
 // against every checkpoint its log carries (commands/verify-tree.ts), and with --trusted-checkpoint FILE against a
 // note saved earlier: a rollback, truncation or deletion before it fails. With --remote URL (token from
 // COMPANYOS_TOKEN) it reads nothing stored: it checks a server's answers as an outside auditor would, over HTTP
-// with the offline verifier only (commands/remote-verify.ts).
+// with the offline verifier only (commands/remote-verify.ts); there --witness-key KEY (repeated) and
+// --min-witnesses N (default all given) also require the witnesses' cosignatures on the latest checkpoint.
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import * as t from 'io-ts';
@@ -14,6 +15,7 @@ import { loadKeyring } from '../../adapters/keys/keyring-store.js';
 import { verifyLog, type TrustReport } from '../../commands/verify-log.js';
 import { verifyTenantTree, type TreeReport } from '../../commands/verify-tree.js';
 import { RemoteError, verifyRemote, type RemoteReport } from '../../commands/remote-verify.js';
+import { noteVerifierOf } from '../../ledger/offline-verifier.js';
 import type { Config } from '../../schemas/config.js';
 import { TrustedKeys } from '../../schemas/config.js';
 import { TenantId } from '../../schemas/primitives.js';
@@ -24,15 +26,22 @@ import { ExitCode, parseOptions, UsageError } from './usage.js';
 /** Below this many events in the log, one thread is quicker than starting workers. */
 const PARALLEL_FROM_POSITION = 20_000n;
 
-const Options = t.partial({ tenant: TenantId, stream: t.string, json: t.boolean, 'trusted-key': TrustedKeys, 'trusted-checkpoint': t.string, remote: t.string });
+const Options = t.partial({
+  tenant: TenantId, stream: t.string, json: t.boolean, 'trusted-key': TrustedKeys, 'trusted-checkpoint': t.string, remote: t.string,
+  'witness-key': t.array(t.string), 'min-witnesses': t.string,
+});
 
 export async function verifyCommand(config: Config, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const o = parseOptions(
     argv,
-    { tenant: { type: 'string' }, stream: { type: 'string' }, json: { type: 'boolean' }, 'trusted-key': { type: 'string' }, 'trusted-checkpoint': { type: 'string' }, remote: { type: 'string' } },
+    {
+      tenant: { type: 'string' }, stream: { type: 'string' }, json: { type: 'boolean' }, 'trusted-key': { type: 'string' }, 'trusted-checkpoint': { type: 'string' }, remote: { type: 'string' },
+      'witness-key': { type: 'string', multiple: true }, 'min-witnesses': { type: 'string' },
+    },
     Options,
   );
   if (o.remote !== undefined) return verifyRemoteCommand(o.remote, o, env);
+  if (o['witness-key'] !== undefined || o['min-witnesses'] !== undefined) throw new UsageError('--witness-key and --min-witnesses check a server\'s checkpoints: give --remote URL');
   if (o['trusted-checkpoint'] !== undefined && (o.tenant === undefined || o.stream !== undefined)) {
     throw new UsageError('--trusted-checkpoint checks a whole tenant: give --tenant, without --stream');
   }
@@ -87,9 +96,18 @@ async function verifyRemoteCommand(url: string, o: t.TypeOf<typeof Options>, env
   const trustedCheckpoint = o['trusted-checkpoint'] === undefined ? undefined : await readFile(o['trusted-checkpoint'], 'utf8').catch((error: unknown) => {
     throw new UsageError(`--trusted-checkpoint: cannot read ${o['trusted-checkpoint']}: ${error instanceof Error ? error.message : String(error)}`);
   });
+  const witnessKeys = o['witness-key'] ?? [];
+  const min = o['min-witnesses'];
+  if (min !== undefined && (!/^(0|[1-9][0-9]{0,3})$/.test(min) || Number(min) > witnessKeys.length)) {
+    throw new UsageError(`--min-witnesses: expected a whole number from 0 to the ${witnessKeys.length} --witness-key(s) given, got ${JSON.stringify(min)}`);
+  }
+  const badWitness = witnessKeys.find((k) => noteVerifierOf(k) === undefined);
+  if (badWitness !== undefined) throw new UsageError(`--witness-key: not a verifier key (<name>+<hex id>+<base64 key>): ${badWitness}`);
   let report: RemoteReport;
   try {
     report = await verifyRemote({
+      ...(witnessKeys.length === 0 ? {} : { witnessKeys }),
+      ...(min === undefined ? {} : { minWitnesses: Number(min) }),
       url, token,
       ...(o.tenant === undefined ? {} : { tenant: o.tenant }),
       ...(o['trusted-key'] === undefined ? {} : { trustedKeys: o['trusted-key'] }),
@@ -108,7 +126,8 @@ async function verifyRemoteCommand(url: string, o: t.TypeOf<typeof Options>, env
     if (first === undefined) {
       const trusted = report.trusted?.ok === true ? `; the trusted checkpoint ${report.trusted.treeSize} holds` : '';
       const anchored = report.anchoredSize === 0 ? 'no checkpoint yet' : `checkpoint ${report.anchoredSize} holds (${report.checkpoints} checked)`;
-      console.log(`ok: ${report.eventsChecked} events in ${report.streamsChecked} streams of ${report.origin ?? url} verified over HTTP; ${anchored}; ${report.unanchored} after it unanchored (not verified)${trusted}`);
+      const witnessed = report.witnessedBy === undefined ? '' : `; cosigned by ${report.witnessedBy.join(', ') || 'no witness given'}`;
+      console.log(`ok: ${report.eventsChecked} events in ${report.streamsChecked} streams of ${report.origin ?? url} verified over HTTP; ${anchored}; ${report.unanchored} after it unanchored (not verified)${trusted}${witnessed}`);
     } else {
       console.log(`broken: ${first.reason}`);
       if (report.failures.length > 1) console.log(`${report.failures.length - 1} more failure(s); --json lists them all`);

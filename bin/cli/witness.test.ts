@@ -31,7 +31,8 @@ import { OTHER_TEST_SEED, TEST_SEED, testSigningKey } from '../../test/test-even
 import { openMemoryLog } from '../../test/logs.js';
 import { publicKeyEntry } from '../../ledger/index.js';
 import { appendKeyRotation, keyRotations } from '../../commands/rotate-key.js';
-import { UsageError } from './failures.js';
+import { ExitCode, UsageError } from './failures.js';
+import { verifyCommand } from './verify.js';
 import { witnessCommand } from './witness.js';
 
 interface Ctx {
@@ -223,6 +224,32 @@ test("receipts carry the checkpoint with the witness's line; the offline verifie
   const other = verifierString('witness.other', COSIGNATURE_V1, new Uint8Array(32).fill(5));
   const [short] = await verifyReceipts([one], { trustedKeys: [ctx.logKey], witnessKeys: [ctx.witness.verifier, other] });
   assert.equal(short!.problems, [`checkpoint cosigned by 1 of the 2 witness key(s) given (${witnessLabel}), fewer than the 2 required`]);
+  // An auditor over HTTP requires the witness too, and is told once (not at every leaf) when it is short.
+  const parsedLogKey = parseVerifierString(ctx.logKey);
+  if (!parsedLogKey.ok) throw new Error(parsedLogKey.reason);
+  const logPublicKey = toBase64(parsedLogKey.value.publicKey);
+  const remote = async (...argv: string[]) => {
+    const out: string[] = [];
+    const log = console.log;
+    console.log = (...parts: unknown[]) => void out.push(parts.join(' '));
+    try {
+      await verifyCommand({} as Config, ['--remote', ctx.url, '--trusted-key', logPublicKey, ...argv], { COMPANYOS_TOKEN: ctx.bed.token });
+      return { out: out.join('\n'), code: 0 };
+    } catch (error) {
+      return { out: out.join('\n'), code: error instanceof ExitCode ? error.code : -1, error };
+    } finally {
+      console.log = log;
+    }
+  };
+  const witnessed = await remote('--witness-key', ctx.witness.verifier);
+  assert.is(witnessed.code, 0, witnessed.out);
+  assert.match(witnessed.out, new RegExp(`^ok: .*; cosigned by ${witnessLabel.replace('+', '\\+')}$`, 'm'));
+  const lacking = await remote('--witness-key', ctx.witness.verifier, '--witness-key', other, '--json');
+  assert.is(lacking.code, 1);
+  const report = JSON.parse(lacking.out);
+  assert.equal(report.witnessedBy, [witnessLabel]);
+  assert.equal(report.failures.map((f: { reason: string }) => f.reason), [`latest checkpoint: checkpoint cosigned by 1 of the 2 witness key(s) given (${witnessLabel}), fewer than the 2 required`]);
+  assert.is((await remote('--witness-key', ctx.witness.verifier, '--min-witnesses', '2')).error instanceof UsageError, true);
 });
 
 test('a rollback: a server answering an earlier checkpoint is refused, naming both sizes', async (ctx) => {
