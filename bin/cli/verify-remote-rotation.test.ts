@@ -168,6 +168,10 @@ test('pinned to the first key only: the rotation is followed, every leaf and che
   assert.equal(r.report.keys.map((k: { keyId: string; pinned: boolean; from?: string }) => [k.keyId, k.pinned, k.from]), [[FIRST.keyId, true, undefined], [SECOND.keyId, false, FIRST.keyId]]);
   assert.is(r.report.keys[0].finalCheckpoint, ctx.finalSize);
   assert.ok(r.report.checkpoints >= 3, r.out);
+  // Nothing pinned: from the keys the server publishes (the retired one among them), the same verdict, said unpinned.
+  const unpinned = await verify(ctx, ctx.url, '--json');
+  assert.is(unpinned.report.ok, true, unpinned.out);
+  assert.is(unpinned.report.pinned, false);
   // Pinned by its key id (the weaker pin), the same; and the text says which chain it followed.
   const byId = await verify(ctx, ctx.url, '--trusted-key', FIRST.keyId);
   assert.is(byId.error, undefined, byId.out);
