@@ -7,11 +7,13 @@
 // modification time (and of esbuild's version): a changed file names a new build, and a build once renamed into
 // place is never written again, so processes that start while another builds, or run while a newer build is
 // made, each see one whole build. Files the code reads beside itself at run time (the Cedar policies, the
-// demo plan, package.json) are copied, so `new URL('../x', import.meta.url)` finds them from dist/ too.
+// demo plan, package.json) are copied, so `new URL('../x', import.meta.url)` finds them from dist/ too. The
+// audit portal's browser code is bundled into dist/<fingerprint>/portal/ (portal/bundle.js).
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundlePortal, PORTAL_DIR, PORTAL_STATIC, portalSourceFiles } from '../portal/bundle.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = join(ROOT, 'dist');
@@ -49,8 +51,8 @@ function esbuildVersion() {
 
 /** The digest that names the build of the source as it is now: paths, sizes and modification times. */
 export function fingerprint(files = sourceFiles()) {
-  const hash = createHash('sha256').update(`format 1\0esbuild ${esbuildVersion()}\0`);
-  for (const path of [...files[0], ...files[1]]) {
+  const hash = createHash('sha256').update(`format 2\0esbuild ${esbuildVersion()}\0`);
+  for (const path of [...files[0], ...files[1], ...portalSourceFiles()]) {
     // A file removed since the walk (a checkout under way) is left out: the next start sees the new set.
     const s = statSync(path, { throwIfNoEntry: false });
     if (s === undefined) continue;
@@ -88,6 +90,10 @@ export async function build() {
       logLevel: 'silent',
     });
     for (const asset of files[1]) cpSync(asset, join(scratch, relative(ROOT, asset)));
+    // The portal: one bundle and its static files, served by adapters/http/portal-assets.ts from here.
+    mkdirSync(join(scratch, 'portal'), { recursive: true });
+    writeFileSync(join(scratch, 'portal', 'app.js'), await bundlePortal());
+    for (const file of PORTAL_STATIC) cpSync(join(PORTAL_DIR, file), join(scratch, 'portal', file));
     try {
       renameSync(scratch, target);
     } catch (error) {

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { loadJwtSecret } from '../adapters/auth/dev-secret.js';
-import { jwtVerifier, remoteJwks, type TokenVerifier } from '../adapters/auth/jwt.js';
+import { issueDevelopmentToken, jwtVerifier, remoteJwks, type TokenVerifier } from '../adapters/auth/jwt.js';
+import { DEMO_REGION, DEMO_TENANT } from './demo-tenant.js';
 import { policySetProblems } from '../adapters/cedar/policy-set.js';
 import { TenantPolicies } from '../adapters/cedar/tenant-policies.js';
 import { createApp } from '../adapters/http/app.js';
@@ -192,6 +193,13 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
     },
     metrics,
     githubWebhooks: config.githubWebhooks,
+    // Development keys (the secret generated into the data directory): the portal offers the demo tenant in one click.
+    portal: jwtSecret === undefined || config.jwt.secret !== undefined ? {} : {
+      devSignIn: {
+        tenant: DEMO_TENANT,
+        issue: (role) => issueDevelopmentToken(jwtSecret, config.jwt, { tenant: DEMO_TENANT, roles: [role], region: DEMO_REGION, subject: `dev:portal:${role}`, ttlSeconds: Math.min(3600, config.jwt.maxTtlSeconds) }, Math.floor(clock().getTime() / 1000)),
+      },
+    },
     admission: config.admission,
     readinessDetails: () => (projectors.length === 0 ? {} : { projections: projectionSummary(projectors.map((p) => p.status())) }),
     notReady: async () => {

@@ -4,6 +4,7 @@
 // With `?explain=true` an admin's denial also lists the policies in scope and which conditions failed.
 import type { Keyring } from '../ledger/index.js';
 import type { EventLog } from '../adapters/event-log/index.js';
+import type { EventBody } from '../schemas/event-body.js';
 import { auditStream } from '../schemas/streams.js';
 import type { AuthorizationDecision, AuthorizationRequest, Authorizer } from './authorizer.js';
 import { withDecisionContext } from './decision-context.js';
@@ -77,12 +78,39 @@ export function explain(request: AuthorizationRequest, decision: AuthorizationDe
 }
 
 /** Seals the denial onto the denied principal's tenant audit stream; returns the event id. */
-async function recordDenial(
+function recordDenial(
   deps: AccessDeps,
   request: AuthorizationRequest,
   info: RequestInfo,
   decision: AuthorizationDecision,
   explanation: string,
+): Promise<string> {
+  const { principal, resource } = request;
+  return sealOnAuditStream(deps, request, info, decision, decision.explanation, {
+    type: 'access.denied',
+    schemaVersion: 1,
+    data: {
+      action: request.action,
+      resource: { type: resource.type, id: resource.id },
+      principal: { id: principal.id, roles: [...principal.roles], ...(principal.region ? { region: principal.region } : {}) },
+      explanation,
+      ...(typeof request.context['purpose'] === 'string' ? { purpose: request.context['purpose'] } : {}),
+    },
+  });
+}
+
+/**
+ * Seals one event about an access (a denial, or a view of evidence) onto the principal's tenant audit
+ * stream, under the decision that answered it; returns the event id. The stream is the whole tenant's, so
+ * conflicts are retried (deps.auditRetry).
+ */
+export async function sealOnAuditStream(
+  deps: AccessDeps,
+  request: AuthorizationRequest,
+  info: RequestInfo,
+  decision: AuthorizationDecision,
+  reason: string,
+  body: EventBody,
 ): Promise<string> {
   const { principal, resource } = request;
   const tenant = principal.tenant;
@@ -101,20 +129,8 @@ async function recordDenial(
         tenant,
         region,
         sealedAt: now,
-        meta: eventMeta({ principal, request: info, decision, now, provenance: { sourceSystem: 'companyos-api', observedAt: now, reason: decision.explanation } }),
-        bodies: [
-          {
-            type: 'access.denied',
-            schemaVersion: 1,
-            data: {
-              action: request.action,
-              resource: { type: resource.type, id: resource.id },
-              principal: { id: principal.id, roles: [...principal.roles], ...(principal.region ? { region: principal.region } : {}) },
-              explanation,
-              ...(typeof request.context['purpose'] === 'string' ? { purpose: request.context['purpose'] } : {}),
-            },
-          },
-        ],
+        meta: eventMeta({ principal, request: info, decision, now, provenance: { sourceSystem: 'companyos-api', observedAt: now, reason } }),
+        bodies: [body],
       },
       deps.keyring.active,
     );

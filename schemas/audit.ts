@@ -1,4 +1,4 @@
-// Shapes of the audit index: the `access.denied` payload it reads, the query parameters of
+// Shapes of the audit index: the `access.denied` and `evidence.accessed` payloads it reads, the query parameters of
 // GET /v1/audit/events and /v1/audit/export (closed codecs: a bad or unknown parameter is a 400 naming it),
 // the opaque page cursor, and the entry the API answers with.
 import * as t from 'io-ts';
@@ -26,6 +26,20 @@ export const AccessDeniedData = t.readonly(
   'AccessDeniedData',
 );
 export type AccessDeniedData = t.TypeOf<typeof AccessDeniedData>;
+
+/**
+ * The payload commands/evidence-access.ts seals when someone views or downloads evidence (the audit portal):
+ * how, what (an event, its receipt, a checkpoint), and the read it was allowed as.
+ */
+export const EvidenceAccessedData = t.readonly(
+  t.type({
+    how: t.keyof({ view: null, download: null }),
+    what: t.readonly(t.type({ kind: t.string, id: t.string })),
+    action: t.string,
+  }),
+  'EvidenceAccessedData',
+);
+export type EvidenceAccessedData = t.TypeOf<typeof EvidenceAccessedData>;
 
 /** Where a page ended. Pages run newest first by (time, event id), so the next page is what sorts below it. */
 export interface AuditCursor {

@@ -7,9 +7,9 @@ import type { Principal } from '../../commands/authorizer.js';
 import { Region, TenantId, boundedString } from '../../schemas/primitives.js';
 import { formatValidationErrors } from '../../schemas/validation.js';
 
-/** Maestro adds plan authors, operators (start, cancel, approve runs), release managers and the executor's service role. */
+/** An auditor reads everything of its tenant and changes nothing (the audit portal). Maestro adds plan authors, operators (start, cancel, approve runs), release managers and the executor's service role. */
 export const Role = t.keyof(
-  { admin: null, editor: null, viewer: null, service: null, 'plan-author': null, operator: null, 'release-manager': null, 'maestro-executor': null },
+  { admin: null, editor: null, viewer: null, auditor: null, service: null, 'plan-author': null, operator: null, 'release-manager': null, 'maestro-executor': null },
   'Role',
 );
 export type Role = t.TypeOf<typeof Role>;

@@ -37,6 +37,8 @@ import { cosignatureRoutes, cosignedCheckpoints } from './routes/cosignatures.js
 import type { CosignatureDeps } from '../../commands/cosignatures.js';
 import { policyRoutes, type PoliciesInForce } from './routes/policy.js';
 import { systemRoutes } from './routes/system.js';
+import { portalRoutes, type PortalDeps } from './routes/portal.js';
+import { evidenceRoutes } from './routes/evidence.js';
 import { keyRotations } from '../../commands/rotate-key.js';
 import { Approvals } from '../../commands/approvals.js';
 import { approvalRoutes } from './routes/approvals.js';
@@ -66,6 +68,8 @@ export interface AppDeps {
   readonly githubWebhooks?: readonly GithubWebhookSecret[];
   /** Backpressure on the routes that run commands (COMPANYOS_MAX_INFLIGHT…); default DEFAULT_ADMISSION. */
   readonly admission?: SlotLimits & { readonly commandTimeoutMs: number };
+  /** The audit portal (GET /portal/…); its development sign-in only with development keys. */
+  readonly portal?: PortalDeps;
   /** Where unexpected errors are reported; default console.error. */
   readonly reportError?: ErrorReport;
 }
@@ -91,6 +95,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     ...(deps.readinessDetails === undefined ? {} : { readinessDetails: deps.readinessDetails }),
   }));
   app.get('/openapi.json', (c) => c.json(document));
+  // The audit portal's page and script: public files; everything it shows comes from /v1 with the user's token.
+  app.route('/', portalRoutes(deps.portal ?? {}));
   // GitHub cannot send a bearer token: its route authenticates by the webhook signature instead (and
   // takes a command slot before it is known whose delivery it is: the process bound only).
   app.use('/v1/ingest/github', admit);
@@ -112,6 +118,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   }
   app.route('/', ledgerRoutes(deps.access, deps.ledgerTree));
   if (deps.ledgerTree !== undefined) app.route('/', ledgerProofRoutes({ access: deps.access, ...deps.ledgerTree, ...(deps.cosignatures === undefined ? {} : { cosignatures: deps.cosignatures.store }) }));
+  if (deps.ledgerTree !== undefined) {
+    const { trees, logOrigin } = deps.ledgerTree;
+    app.route('/', evidenceRoutes({ access: deps.access, trees, logOrigin, ...(deps.cosignatures === undefined ? {} : { cosignatures: deps.cosignatures }) }));
+  }
   if (deps.finops !== undefined) {
     app.route('/', meteringRoutes(deps.finops.ingest, deps.metrics));
     app.route('/', finopsRoutes({ access: deps.access, costs: deps.finops.costs }));

@@ -541,6 +541,29 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
       responses: { '200': { description: 'One receipt per line', content: { 'application/x-ndjson': { schema: ref('Receipt') } } }, ...problems(400, 401, 403, 404, 409, 503) },
     },
   },
+  '/v1/evidence/checkpoint': {
+    get: {
+      operationId: 'viewCheckpoint', tags: ['Evidence'], summary: "The tenant's latest checkpoint, its view recorded",
+      description: 'As GET /v1/ledger/checkpoint (the note with the witness cosignatures held for it), as JSON with its size and root; the view is sealed as `evidence.accessed` (evidence.view of checkpoint:<tenant>@<size> in the audit index) before the answer. The audit portal\'s ledger view reads this. 409 not-anchored before the first checkpoint.',
+      responses: { '200': ok('treeSize, rootHash, note, eventId, accessEventId', { type: 'object' }), ...problems(401, 403, 409, 503) },
+    },
+  },
+  '/v1/evidence/events/{eventId}': {
+    get: {
+      operationId: 'viewEvent', tags: ['Evidence'], summary: 'A sealed event with its decision and receipt, its view recorded',
+      description: 'Authorized as stream.read of the event\'s stream (its privacy tier: personal data needs a declared purpose); sealed as `evidence.accessed` (evidence.view of event:<id>) before the answer. `receipt` is absent until a checkpoint covers the event. Header `companyos-access-event` names the access event.',
+      parameters: path(ReceiptPath, { eventId: 'the event id' }),
+      responses: { '200': ok('event, receipt (when anchored), accessEventId', { type: 'object' }), ...problems(400, 401, 403, 404, 503) },
+    },
+  },
+  '/v1/evidence/receipts/{eventId}': {
+    get: {
+      operationId: 'downloadReceipt', tags: ['Evidence'], summary: "An event's receipt as a file, its download recorded",
+      description: 'The receipt of GET /v1/ledger/receipts/{eventId} as an attachment, sealed as `evidence.accessed` (evidence.download of receipt:<id>) before the answer. Authorized as stream.read of the event\'s stream. 409 not-anchored (nothing recorded) until a checkpoint covers it.',
+      parameters: path(ReceiptPath, { eventId: 'the event id' }),
+      responses: { '200': { description: 'The receipt (attachment)', content: { 'application/json': { schema: ref('Receipt') } } }, ...problems(400, 401, 403, 404, 409, 503) },
+    },
+  },
   '/healthz': { get: { operationId: 'getLiveness', tags: ['System'], summary: 'Liveness', security: PUBLIC, responses: { '200': ok('Alive', { type: 'object' }), ...problems() } } },
   '/readyz': {
     get: {
@@ -556,6 +579,27 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
   },
   '/openapi.json': {
     get: { operationId: 'getOpenApi', tags: ['System'], summary: 'This document', security: PUBLIC, responses: { '200': ok('OpenAPI 3.1', { type: 'object' }), ...problems() } },
+  },
+  '/portal': { get: { operationId: 'redirectPortal', tags: ['Portal'], summary: 'Redirects to /portal/', security: PUBLIC, responses: { '308': { description: 'To /portal/' } } } },
+  '/portal/': {
+    get: {
+      operationId: 'getPortal', tags: ['Portal'], summary: 'The audit portal (HTML)', security: PUBLIC,
+      description: 'A static page under a strict Content-Security-Policy; everything it shows it reads from /v1 with the bearer token the user signs in with.',
+      responses: { '200': { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } } },
+    },
+  },
+  '/portal/app.js': { get: { operationId: 'getPortalScript', tags: ['Portal'], summary: "The portal's one script bundle", security: PUBLIC, responses: { '200': { description: 'JavaScript (ES module)', content: { 'text/javascript': { schema: { type: 'string' } } } } } } },
+  '/portal/app.css': { get: { operationId: 'getPortalStyles', tags: ['Portal'], summary: "The portal's style sheet", security: PUBLIC, responses: { '200': { description: 'CSS', content: { 'text/css': { schema: { type: 'string' } } } } } } },
+  '/portal/session-options': {
+    get: { operationId: 'getPortalSessionOptions', tags: ['Portal'], summary: 'How to sign in here: devSignIn (tenant, roles) with development keys, else null', security: PUBLIC, responses: { '200': ok('devSignIn', { type: 'object' }) } },
+  },
+  '/portal/dev-sign-in': {
+    post: {
+      operationId: 'postPortalDevSignIn', tags: ['Portal'], summary: 'A short-lived demo-tenant token (development keys only, a browser on this machine only)', security: PUBLIC,
+      description: 'Body `{"role": "auditor" | "admin"}`. 404 when the server uses configured keys (COMPANYOS_JWT_SECRET or COMPANYOS_JWKS_URL); 403 to a peer that is not loopback.',
+      requestBody: { required: true, content: json({ type: 'object', required: ['role'], properties: { role: { enum: ['auditor', 'admin'] } } }) },
+      responses: { '200': ok('token, tenant', { type: 'object' }), ...problems(400, 403, 404, 413, 415) },
+    },
   },
 };
 

@@ -2,7 +2,7 @@
 // Its writes cannot share the checkpoint's PostgreSQL transaction, so the checkpoint follows the write and
 // a batch re-inserted after a crash collapses on the event id (see adapters/analytics-store/clickhouse/audit-schema.ts).
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { AccessDeniedData } from '../../schemas/audit.js';
+import { AccessDeniedData, EvidenceAccessedData } from '../../schemas/audit.js';
 import { streamName } from '../../schemas/streams.js';
 import { formatValidationErrors } from '../../schemas/validation.js';
 import { UnreadableEventError, type ProjectedEvent, type Projection } from '../projection.js';
@@ -51,6 +51,13 @@ export function auditRowOf({ position, event }: ProjectedEvent): AuditRow {
     hash: event.hash,
     purpose: declaredPurpose(event),
   };
+  if (event.type === 'evidence.accessed') {
+    // A view or download of evidence: searchable as evidence.view / evidence.download of `<kind>:<id>`.
+    const accessed = EvidenceAccessedData.decode(event.data);
+    if (isLeft(accessed)) throw new UnreadableEventError(position, event.id, formatValidationErrors(accessed.left).join('; '));
+    const { how, what } = accessed.right;
+    return { ...common, action: `evidence.${how}`, resource: `${what.kind}:${what.id}`, outcome: 'allowed', reason: event.meta.reason };
+  }
   if (event.type !== 'access.denied') {
     return { ...common, action: event.type, resource: event.stream, outcome: 'allowed', reason: event.meta.reason };
   }

@@ -1,0 +1,49 @@
+// Sign-in: paste a bearer token (from your identity provider, or `npx companyos token`), or, while the
+// server uses development keys, one click for the demo tenant as an auditor or an admin. The token stays in
+// this tab only (sessionStorage).
+import { useState } from 'preact/hooks';
+import { getJson } from '../api.js';
+import { html } from '../html.js';
+import { sessionOf, type Session } from '../session.js';
+import { useLoad } from '../use-load.js';
+
+interface Options { devSignIn: { tenant: string; roles: string[] } | null }
+
+export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
+  const options = useLoad(() => getJson<Options>(undefined, '/portal/session-options'), []);
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<string | undefined>(undefined);
+  const useToken = (t: string) => {
+    const session = sessionOf(t);
+    if (typeof session === 'string') setError(session);
+    else onSignedIn(session);
+  };
+  const dev = async (role: string) => {
+    try {
+      const answer = await getJson<{ token: string }>(undefined, '/portal/dev-sign-in', { method: 'POST', body: JSON.stringify({ role }) });
+      useToken(answer.token);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  const dev0 = options.value?.devSignIn;
+  return html`<main class="signin">
+    <section class="card" aria-labelledby="signin-h">
+      <h2 id="signin-h">Sign in to the audit portal</h2>
+      ${dev0 ? html`
+        <h3>Development keys are in use</h3>
+        <p>One click signs you in to the demo tenant <strong>${dev0.tenant}</strong> (a short-lived token from this server).</p>
+        <div class="actions">
+          ${dev0.roles.map((r) => html`<button type="button" data-testid=${`dev-${r}`} onClick=${() => dev(r)}>Demo tenant as ${r}</button>`)}
+        </div>` : null}
+      <h3>Or paste a token</h3>
+      <form onSubmit=${(e: Event) => (e.preventDefault(), useToken(token))}>
+        <label class="field" for="token">Bearer token (JWT)</label>
+        <textarea id="token" name="token" value=${token} onInput=${(e: Event) => setToken((e.target as HTMLTextAreaElement).value)} autocomplete="off" spellcheck=${false}></textarea>
+        <div class="actions"><button type="submit">Sign in with this token</button></div>
+      </form>
+      ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+      <p class="muted">The token is kept in this tab only. The tenant you see is always the one in the verified token.</p>
+    </section>
+  </main>`;
+}
