@@ -217,6 +217,8 @@ console.log(
       checkpointing_server_cpu_cost_pct: commands['server_cpu_cost_pct'],
       checkpointing_server_cpu_cost_pct_iqr: commands['server_cpu_cost_pct_iqr'],
       checkpoints_signed: commands['checkpoints_signed'],
+      checkpointer_cpu_ms_per_checkpoint: commands['checkpointer_cpu_ms_per_checkpoint'],
+      checkpointing_cpu_cost_pct_direct: commands['checkpointer_cpu_cost_pct_direct'],
     }),
     load_average_1m_end: round(loadavg()[0]!, 1),
   }),
