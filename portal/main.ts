@@ -1,6 +1,6 @@
-// The audit portal's shell: sign-in, then one view per question (Ledger, Audit, Policy, Runs), chosen by
-// the URL's fragment (#/ledger, #/audit/<event id>, #/runs/<run id>), so views can be linked and the
-// browser's back button works. Each view lives in views/ and reads the /v1 API with the signed-in token.
+// The audit portal's shell: sign-in, then one view per question (Ledger, Audit, Lineage, Policy, Runs),
+// chosen by the URL's fragment (#/ledger, #/audit/<event id>, #/lineage/<event id>, #/runs/<run id>), so
+// views can be linked and the browser's back button works. Each view lives in views/ and reads the /v1 API with the signed-in token.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { whenUnauthenticated } from './api.js';
@@ -8,6 +8,7 @@ import { html } from './html.js';
 import { clearSession, loadSession, mayAct, saveSession, type Session } from './session.js';
 import { AuditView } from './views/audit.js';
 import { LedgerView } from './views/ledger.js';
+import { LineageView } from './views/lineage.js';
 import { PolicyView } from './views/policy.js';
 import { RunsView } from './views/runs.js';
 import { SignIn } from './views/sign-in.js';
@@ -15,6 +16,7 @@ import { SignIn } from './views/sign-in.js';
 const VIEWS = [
   { id: 'ledger', title: 'Ledger' },
   { id: 'audit', title: 'Audit' },
+  { id: 'lineage', title: 'Lineage' },
   { id: 'policy', title: 'Policy' },
   { id: 'runs', title: 'Runs' },
 ] as const;
@@ -49,6 +51,7 @@ function App() {
   const views: Record<string, unknown> = {
     ledger: html`<${LedgerView} session=${session} />`,
     audit: html`<${AuditView} session=${session} open=${where.item} onOpen=${go('audit')} />`,
+    lineage: html`<${LineageView} session=${session} open=${where.item} onOpen=${go('lineage')} />`,
     policy: html`<${PolicyView} session=${session} />`,
     runs: html`<${RunsView} session=${session} open=${where.item} onOpen=${go('runs')} />`,
   };

@@ -209,6 +209,26 @@ test('audit: the index renders, a row opens the sealed event with its decision, 
   await context.close();
 });
 
+test('lineage: the demo service\'s neighbourhood is drawn with provenance, and an edge opens its sealed event, verified', async () => {
+  if (bed === undefined || browser === undefined) return;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, bed.base, 'auditor');
+  await page.getByRole('link', { name: 'Lineage' }).click();
+  await page.getByTestId('lineage-graph').waitFor();
+  const graph = await page.getByTestId('lineage-graph').textContent();
+  for (const text of ['service:checkout', 'deployment:shop:77', 'DEPLOYS · argo-cd', 'PRODUCES · openlineage']) assert.ok(graph!.includes(text), text);
+  await shot(page, 'lineage');
+  const deploys = page.locator('[data-testid=lineage-edges] tr', { hasText: 'deployment:shop:77 -[DEPLOYS]→ service:checkout' });
+  assert.match(await deploys.innerText(), /argo-cd\s*service:companyos-demo\s*observed 2026-01-05T09:16:00/);
+  await deploys.getByRole('button', { name: /Open the sealed event/ }).click();
+  await page.getByTestId('receipt-status').waitFor();
+  assert.match(await page.getByTestId('receipt-status').innerText(), /^Receipt verified in this browser/);
+  assert.match(await page.getByTestId('provenance').innerText(), /source argo-cd\s*observed 2026-01-05T09:16:00\.000Z\s*effective [^ ]+\s*confidence 1\s*argo-cd:77\/service/);
+  await shot(page, 'lineage-edge');
+  await context.close();
+});
+
 test('policy: the version in force and its history render', async () => {
   if (bed === undefined || browser === undefined) return;
   const context = await browser.newContext();

@@ -27,7 +27,7 @@ async function loadEvidence(session: Session, eventId: string): Promise<{ eviden
   return { evidence, ...(report === undefined ? {} : { report }) };
 }
 
-export function EventDetail({ session, eventId, onClose }: { session: Session; eventId: string; onClose: () => void }) {
+export function EventDetail({ session, eventId, onClose, backLabel = '← Back to the audit index' }: { session: Session; eventId: string; onClose: () => void; backLabel?: string }) {
   const loaded = useLoad(() => loadEvidence(session, eventId), [session.token, eventId]);
   const [downloadError, setDownloadError] = useState<Error | undefined>(undefined);
   const save = async () => {
@@ -41,7 +41,7 @@ export function EventDetail({ session, eventId, onClose }: { session: Session; e
   const value = loaded.value;
   const decision = value?.evidence.event.meta?.decision;
   return html`<section class="card" aria-labelledby="event-h">
-    <div class="actions"><button type="button" class="secondary" onClick=${onClose}>← Back to the audit index</button></div>
+    <div class="actions"><button type="button" class="secondary" onClick=${onClose}>${backLabel}</button></div>
     <h2 id="event-h">Sealed event <span class="mono">${eventId}</span></h2>
     <p class="question">What exactly happened, under which decision, and is it provably in the log?</p>
     ${loaded.error ? html`<${Problem} error=${loaded.error} />` : null}
@@ -63,6 +63,9 @@ export function EventDetail({ session, eventId, onClose }: { session: Session; e
         <dt>Policy version</dt><dd class="mono">${decision?.policyVersion}</dd>
         <dt>Determining policies</dt><dd>${(decision?.determiningPolicies ?? []).map((p: string) => html`<span class="chip">${p}</span>`)}</dd>
         <dt>Reason</dt><dd>${value.evidence.event.meta?.reason ?? '—'}</dd>
+        <dt>Provenance</dt><dd data-testid="provenance"><span class="chip">source ${value.evidence.event.meta?.sourceSystem}</span><span class="chip">observed ${value.evidence.event.meta?.observedAt}</span>
+          <span class="chip">effective ${value.evidence.event.meta?.effectiveAt}</span><span class="chip">confidence ${value.evidence.event.meta?.confidence}</span>
+          ${(value.evidence.event.meta?.evidenceRefs ?? []).map((r: string) => html`<span class="chip">${r}</span>`)}</dd>
         <dt>This view</dt><dd class="mono">recorded as evidence.view, event ${value.evidence.accessEventId}</dd>
       </dl>
       <div class="actions">
