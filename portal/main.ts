@@ -1,12 +1,14 @@
-// The audit portal's shell: sign-in, then one view per question (Ledger, Audit, Lineage, Policy, Runs),
-// chosen by the URL's fragment (#/ledger, #/audit/<event id>, #/lineage/<event id>, #/runs/<run id>), so
-// views can be linked and the browser's back button works. Each view lives in views/ and reads the /v1 API with the signed-in token.
+// The audit portal's shell: sign-in, then one view per question (Ledger, Audit, Lineage, Policy, Runs,
+// Costs), chosen by the URL's fragment (#/ledger, #/audit/<event id>, #/lineage/<event id>, #/runs/<run
+// id>), so views can be linked and the browser's back button works. Each view lives in views/ and reads the
+// /v1 API with the signed-in token.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { whenUnauthenticated } from './api.js';
 import { html } from './html.js';
 import { clearSession, loadSession, mayAct, saveSession, type Session } from './session.js';
 import { AuditView } from './views/audit.js';
+import { CostsView } from './views/costs.js';
 import { LedgerView } from './views/ledger.js';
 import { LineageView } from './views/lineage.js';
 import { PolicyView } from './views/policy.js';
@@ -19,6 +21,7 @@ const VIEWS = [
   { id: 'lineage', title: 'Lineage' },
   { id: 'policy', title: 'Policy' },
   { id: 'runs', title: 'Runs' },
+  { id: 'costs', title: 'Costs' },
 ] as const;
 
 const route = (): { view: string; item?: string } => {
@@ -53,6 +56,7 @@ function App() {
     audit: html`<${AuditView} session=${session} open=${where.item} onOpen=${go('audit')} />`,
     lineage: html`<${LineageView} session=${session} open=${where.item} onOpen=${go('lineage')} />`,
     policy: html`<${PolicyView} session=${session} />`,
+    costs: html`<${CostsView} session=${session} />`,
     runs: html`<${RunsView} session=${session} open=${where.item} onOpen=${go('runs')} />`,
   };
   return html`

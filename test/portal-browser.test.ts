@@ -99,6 +99,15 @@ test.before(async () => {
   assert.is(registered.status, 201, await registered.clone().text());
   const started = await bed.api('/v1/runs', admin, { method: 'POST', body: JSON.stringify({ plan: 'portal-release', runId, reason: 'release 1.0' }) });
   assert.is(started.status, 201, await started.clone().text());
+  // Costs: a price and three days of usage of two services (days before today, inside the view's default 30).
+  const cmd = (type: string, body: object) => bed!.api(`/v1/commands/${type}`, admin, { method: 'POST', body: JSON.stringify({ region: DEMO_REGION, ...body }) });
+  assert.is((await cmd('pricing.price.set', { meter: 'compute', unit: 'h', currency: 'USD', unitPrice: '0.5', effectiveFrom: '2026-01-01T00:00:00Z' })).status, 201);
+  const dayAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
+  const records = [1, 2, 3].flatMap((n) => [
+    { eventId: `checkout-${n}`, service: 'checkout', team: 'payments', meter: 'compute', unit: 'h', quantity: String(n * 4), ts: dayAgo(n) },
+    { eventId: `search-${n}`, service: 'search', team: 'discovery', meter: 'compute', unit: 'h', quantity: '2', ts: dayAgo(n) },
+  ]);
+  assert.is((await bed.api('/v1/metering/events', admin, { method: 'POST', body: JSON.stringify({ records }) })).status, 200);
   // The demo's events, the run waiting for its confirmation, all projected and anchored by a checkpoint.
   await until('the run to wait for a person', async () => {
     const r = await bed!.api(`/v1/runs/${runId}`, admin);
@@ -108,6 +117,10 @@ test.before(async () => {
   await until('the audit index to hold the demo', async () => {
     const r = await bed!.api('/v1/audit/events?action=graph.edge.asserted&limit=1', admin);
     return r.ok && ((await r.json()) as { events: unknown[] }).events.length > 0 ? true : undefined;
+  });
+  await until('the costs to be projected', async () => {
+    const r = await bed!.api(`/v1/finops/costs?from=${dayAgo(10)}&to=${dayAgo(-1)}&groupBy=service`, admin);
+    return r.ok && ((await r.json()) as { rows: unknown[] }).rows.length === 2 ? true : undefined;
   });
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
@@ -226,6 +239,26 @@ test('lineage: the demo service\'s neighbourhood is drawn with provenance, and a
   assert.match(await page.getByTestId('receipt-status').innerText(), /^Receipt verified in this browser/);
   assert.match(await page.getByTestId('provenance').innerText(), /source argo-cd\s*observed 2026-01-05T09:16:00\.000Z\s*effective [^ ]+\s*confidence 1\s*argo-cd:77\/service/);
   await shot(page, 'lineage-edge');
+  await context.close();
+});
+
+test('costs: cost by service per day is charted and totalled exactly; by team too', async () => {
+  if (bed === undefined || browser === undefined) return;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, bed.base, 'auditor');
+  await page.getByRole('link', { name: 'Costs' }).click();
+  await page.getByTestId('costs-chart').waitFor();
+  // checkout 4 + 8 + 12 h, search 3 × 2 h, at 0.5 USD/h: 12 + 3 = 15 USD.
+  assert.match(await page.getByTestId('costs-total').innerText(), /^15(\.0+)? USD$/);
+  assert.match(await page.getByTestId('costs-table').innerText(), /checkout\s+12(\.0+)? USD\s+3\s+search\s+3(\.0+)? USD\s+3/);
+  assert.is(await page.locator('[data-testid=costs-chart] rect.bar').count(), 6);
+  await page.getByTestId('costs-facts').waitFor();
+  await shot(page, 'costs');
+  await page.locator('select[name=dim]').selectOption('team');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.getByText(/^discovery/).waitFor();
+  assert.match(await page.getByTestId('costs-table').innerText(), /discovery\s+3(\.0+)? USD/);
   await context.close();
 });
 
