@@ -13,7 +13,8 @@ import { availableParallelism } from 'node:os';
 import * as t from 'io-ts';
 import { loadKeyring } from '../../adapters/keys/keyring-store.js';
 import { verifyLog, type TrustReport } from '../../commands/verify-log.js';
-import { verifyTenantTree, type TreeReport } from '../../commands/verify-tree.js';
+import type { TreeReport } from '../../commands/verify-tree.js';
+import { verifyTenant } from '../../commands/verify-tenant.js';
 import { RemoteError, verifyRemote, type RemoteReport } from '../../commands/remote-verify.js';
 import { noteVerifierOf } from '../../ledger/offline-verifier.js';
 import type { Config } from '../../schemas/config.js';
@@ -62,13 +63,11 @@ export async function verifyCommand(config: Config, argv: readonly string[], env
     // Signatures on every core once the log is large enough to repay starting the worker threads.
     const workers = ((await opened.log.headPosition()) ?? 0n) >= PARALLEL_FROM_POSITION ? availableParallelism() : 1;
     // A whole tenant: its tree against its checkpoints (and the one kept by the caller), as GET /v1/ledger/verify
-    // does; read beside the chains, this thread rebuilding the tree while the workers check signatures.
-    const [report, tree] = await Promise.all([
-      verifyLog(opened.log, keyring, { ...(tenant === undefined ? {} : { tenant }), ...(o.stream === undefined ? {} : { stream: o.stream }), workers }),
-      tenant !== undefined && o.stream === undefined
-        ? verifyTenantTree(opened.log, keyring, tenant, config.ledger.logOrigin, trustedCheckpoint === undefined ? {} : { trustedCheckpoint })
-        : Promise.resolve(undefined),
-    ]);
+    // does, from the same read as the chains: this thread rebuilds the tree while the workers check signatures.
+    const { report, tree } = tenant !== undefined && o.stream === undefined
+      ? await verifyTenant(opened.log, keyring, tenant, config.ledger.logOrigin, { workers, ...(trustedCheckpoint === undefined ? {} : { trustedCheckpoint }) })
+          .then((v) => ({ report: v.chains, tree: v.tree as TreeReport | undefined }))
+      : { report: await verifyLog(opened.log, keyring, { ...(tenant === undefined ? {} : { tenant }), ...(o.stream === undefined ? {} : { stream: o.stream }), workers }), tree: undefined };
     const ok = report.failures.length === 0 && (tree === undefined || tree.failures.length === 0);
     if (o.json) console.log(JSON.stringify({ ok, ...report, ...(tree === undefined ? {} : { tree }) }));
     else {
