@@ -5,8 +5,10 @@
 // ledger and a receipt in the page, downloads a receipt, finds its own views in the audit index, shows that
 // an auditor gets no write control (and the API refuses one anyway), and turns the ledger view red through
 // a test server in front that serves a rolled-back or forged checkpoint. A screenshot of each view goes to
-// test-artifacts/portal/ (git-ignored); the script's gzipped size and the first load are printed.
+// test-artifacts/portal/ (git-ignored), and axe-core finds no serious or critical accessibility violation in
+// it; the script's gzipped size and the first load are printed.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -136,7 +138,20 @@ test.after(async () => {
   }
 });
 
-const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * A screenshot of the view, and axe-core's check of it: no serious or critical violation (WCAG 2 A/AA and
+ * best practices). axe is evaluated through the DevTools protocol, which the page's CSP does not govern.
+ */
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(AXE);
+  const violations = await page.evaluate<string[]>(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')))`);
+  assert.equal(violations, [], `${name}: serious or critical accessibility violations`);
+}
 
 async function signIn(page: Page, base: string, role: 'auditor' | 'admin'): Promise<void> {
   await page.goto(`${base}/portal/`);

@@ -71,7 +71,7 @@ function DayChart({ rows, dim }: { rows: CostRow[]; dim: string }) {
   const perDay = days.map((d) => keys.map((k) => rows.filter((r) => r.group['day'] === d && r.group[dim] === k).reduce((s, r) => s + Number(r.cost), 0)));
   const max = Math.max(...perDay.map((parts) => parts.reduce((a, b) => a + b, 0)), 1e-9);
   const width = CHART.pad * 2 + days.length * (CHART.bar + CHART.gap);
-  return html`<div class="graph-frame"><svg role="img" aria-labelledby="chart-title" width=${Math.max(width, 320)} height=${CHART.h + CHART.pad * 2} data-testid="costs-chart">
+  return html`<div class="graph-frame" tabindex="0" role="region" aria-label="Cost per day chart (scrolls)"><svg role="img" aria-labelledby="chart-title" width=${Math.max(width, 320)} height=${CHART.h + CHART.pad * 2} data-testid="costs-chart">
     <title id="chart-title">${`Cost per day by ${dim}, ${days[0]} to ${days[days.length - 1]}`}</title>
     ${days.map((d, i) => {
       let y = CHART.pad + CHART.h;

@@ -73,6 +73,6 @@ export function EventDetail({ session, eventId, onClose, backLabel = '← Back t
         ${downloadError ? html`<span class="error" role="alert">${downloadError.message}</span>` : null}
       </div>
       <h3>The event as sealed</h3>
-      <pre data-testid="sealed-event">${JSON.stringify(value.evidence.event, null, 2)}</pre>` : null}
+      <pre data-testid="sealed-event" tabindex="0" aria-label="The sealed event, as JSON">${JSON.stringify(value.evidence.event, null, 2)}</pre>` : null}
   </section>`;
 }

@@ -72,5 +72,5 @@ function LedgerFacts({ state }: { state: LedgerState }) {
       <dt>Kept in this browser before</dt><dd>${state.keptBefore === undefined ? 'nothing (first visit)' : `size ${state.keptBefore}`}</dd>
       <dt>This view</dt><dd class="mono">recorded as evidence.view, event ${checkpoint.accessEventId}</dd>
     </dl>
-    <details><summary>The checkpoint note</summary><pre>${checkpoint.note}</pre></details>`;
+    <details><summary>The checkpoint note</summary><pre tabindex="0" aria-label="The checkpoint note">${checkpoint.note}</pre></details>`;
 }

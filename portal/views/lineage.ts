@@ -65,7 +65,7 @@ export function LineageView({ session, open, onOpen }: { session: Session; open?
     </form>
     ${related.error ? html`<${Problem} error=${related.error} />` : null}
     ${r && drawn ? html`
-      <div class="graph-frame">
+      <div class="graph-frame" tabindex="0" role="region" aria-label="The lineage graph (scrolls)">
       <svg role="img" aria-labelledby="graph-title" width=${drawn.width} height=${drawn.height} viewBox=${`0 0 ${drawn.width} ${drawn.height}`} data-testid="lineage-graph">
         <title id="graph-title">${`Neighbourhood of ${r.root.id}: ${r.items.length} edges`}</title>
         <defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrow" /></marker></defs>

@@ -31,6 +31,6 @@ export function PolicyView({ session }: { session: Session }) {
             <thead><tr><th scope="col">#</th><th scope="col">Status</th><th scope="col">Proposed by</th><th scope="col">Approved by</th><th scope="col">Reason</th><th scope="col">Version</th></tr></thead>
             <tbody>${p.history.map((v) => html`<tr key=${v.version}><td>${v.ordinal}</td><td>${v.status}</td><td>${v.author}</td><td>${v.approver ?? '—'}</td><td>${v.reason}</td><td class="mono">${v.version.slice(0, 16)}…</td></tr>`)}</tbody>
           </table>`}
-      <details><summary>The policy text in force</summary><pre>${p.text}</pre></details>` : null}
+      <details><summary>The policy text in force</summary><pre tabindex="0" aria-label="The policy text in force">${p.text}</pre></details>` : null}
   </section>`;
 }
