@@ -460,7 +460,8 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
         { name: 'stream', in: 'path', required: true, schema: schemaOf(StreamName), description: 'URL-encoded stream name, e.g. acme%2Fgraph.node%2Fsvc%3Acheckout' },
         ...query(StreamPageQuery, { limit: 'default 100' }),
       ],
-      responses: { '200': ok('Sealed events, with nextRevision and next while more remain', { type: 'object' }), ...problems(400, 401, 403, 404, 503) },
+      description: 'Each event as sealed plus `position`, its place in the global log, which the log adds and no hash or signature covers: drop `position` before hashing or verifying an event (the offline verifier refuses an event that carries it). Sealed: every other field; `hash` covers all but `hash`, `keyId` and `signature`.',
+      responses: { '200': ok('Sealed events (each with the unsealed `position`), with nextRevision and next while more remain', { type: 'object' }), ...problems(400, 401, 403, 404, 503) },
     },
   },
   '/v1/ledger/verify': {
