@@ -23,6 +23,9 @@ import { startHttpServer } from '../adapters/http/server.js';
 import { DEMO_REGION, DEMO_TENANT, seedDemoTenant } from '../bin/demo-tenant.js';
 import { openSystem, type System } from '../bin/system.js';
 import { loadConfig } from '../schemas/config.js';
+import nacl from 'tweetnacl';
+import { COSIGNATURE_V1, cosigner } from '../ledger/cosignature.js';
+import { parseNote, signNote, verifierString } from '../ledger/signed-note.js';
 import { openTestAnalytics } from './analytics.js';
 import { freePort } from './free-port.js';
 import type { ClickHouseStore } from '../adapters/analytics-store/clickhouse/index.js';
@@ -35,6 +38,11 @@ export const CHROMIUM_ARGS = [
   '--disable-default-apps', '--disable-sync', '--no-first-run', '--disable-breakpad', '--disable-domain-reliability',
   '--disable-features=Translate,OptimizationHints,MediaRouter,InterestFeedContentSuggestions', '--metrics-recording-only',
 ];
+
+/** A witness the server is configured to accept (COMPANYOS_WITNESSES): the test cosigns checkpoints as it. */
+const WITNESS = nacl.sign.keyPair.fromSeed(new Uint8Array(32).fill(42));
+const WITNESS_NAME = 'witness.example.org';
+const WITNESS_KEY = verifierString(WITNESS_NAME, COSIGNATURE_V1, WITNESS.publicKey);
 
 const PLAN = `name: portal-release
 version: "1.0.0"
@@ -71,7 +79,7 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
 async function openBed(): Promise<Bed> {
   const dataDir = await mkdtemp(join(tmpdir(), 'companyos-portal-'));
   // No COMPANYOS_JWT_SECRET: the development secret is generated into the data directory, as for `npm start`.
-  const config = loadConfig({ COMPANYOS_DATA_DIR: dataDir, COMPANYOS_CHECKPOINT_INTERVAL: '0.2' });
+  const config = loadConfig({ COMPANYOS_DATA_DIR: dataDir, COMPANYOS_CHECKPOINT_INTERVAL: '0.2', COMPANYOS_WITNESSES: WITNESS_KEY });
   if (isLeft(config)) throw new Error(config.left.join('; '));
   const analytics = await openTestAnalytics();
   const system = await openSystem(config.right, { analytics });
@@ -313,6 +321,31 @@ test('runs: an auditor sees the waiting run and no control to change it (the API
   await page.getByTestId('approve').waitFor();
   await page.getByTestId('cancel').waitFor();
   await shot(page, 'runs-admin');
+  await context.close();
+});
+
+test('a witness\'s cosignature on the checkpoint is verified in the browser with the witness key the server publishes', async () => {
+  if (bed === undefined || browser === undefined) return;
+  const admin = await bed.token(['admin'], 'user:ada');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, bed.base, 'auditor');
+  const witnesses = page.getByTestId('witnesses');
+  // The witness cosigns the latest checkpoint; the view shows it verified once it serves that one (each view
+  // is itself a sealed event, so a newer checkpoint may come first: cosign that one, and look again).
+  await until('the witness line verified in the view', async () => {
+    const note = await (await bed!.api('/v1/ledger/checkpoint', admin)).text();
+    const parsed = parseNote(note);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const cosigned = signNote(parsed.value.text, [cosigner(WITNESS_NAME, WITNESS.publicKey, (m) => nacl.sign.detached(m, WITNESS.secretKey))], parsed.value.signatures);
+    const kept = await bed!.api('/v1/ledger/checkpoints/cosignatures', admin, { method: 'POST', body: JSON.stringify({ checkpoint: cosigned }) });
+    if (kept.status !== 201) throw new Error(await kept.text());
+    await page.getByRole('button', { name: 'Check again' }).click();
+    await page.getByTestId('ledger-status').waitFor();
+    return /witness\.example\.org: verified here/.test(await witnesses.innerText()) ? true : undefined;
+  });
+  assert.match(await page.getByTestId('ledger-status').innerText(), /^Verified in this browser/);
+  await shot(page, 'ledger-witness');
   await context.close();
 });
 

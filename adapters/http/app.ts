@@ -90,6 +90,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     keyring: deps.access.keyring,
     rotations: () => keyRotations(deps.access.log),
     ...(deps.ledgerTree === undefined ? {} : { logOrigin: deps.ledgerTree.logOrigin }),
+    ...(deps.cosignatures === undefined ? {} : { witnesses: deps.cosignatures.witnesses }),
     metrics: deps.metrics,
     notReady: deps.notReady,
     ...(deps.readinessDetails === undefined ? {} : { readinessDetails: deps.readinessDetails }),

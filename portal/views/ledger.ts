@@ -1,7 +1,8 @@
 // Ledger view: "Is the log this browser sees the one it saw before, signed by the log's key?" The latest
-// checkpoint (size, root, signers, witnesses' cosignatures), verified here: its signature with the keys
-// GET /v1/ledger/keys publishes, and a consistency proof from the last checkpoint this browser accepted
-// (localStorage). A fork or a rollback turns the view red, naming both sizes, and the kept checkpoint stays.
+// checkpoint (size, root, signers, witnesses' cosignatures), verified here: its signature and the witnesses'
+// lines with the keys GET /v1/ledger/keys publishes (the log's, and the witnesses the operator configured),
+// and a consistency proof from the last checkpoint this browser accepted (localStorage). A fork or a
+// rollback turns the view red, naming both sizes, and the kept checkpoint stays.
 import { getJson, type ApiError } from '../api.js';
 import { html } from '../html.js';
 import { checkLedger, cosignersOf, type LedgerCheck } from '../ledger-check.js';
@@ -21,10 +22,12 @@ interface LedgerState {
 
 async function loadLedger(session: Session): Promise<LedgerState> {
   const [published, checkpoint] = await Promise.all([
-    getJson<{ keys: { noteVerifier?: string }[] }>(undefined, '/v1/ledger/keys'),
+    getJson<{ keys: { noteVerifier?: string }[]; witnesses?: string[] }>(undefined, '/v1/ledger/keys'),
     getJson<LedgerState['checkpoint']>(session, '/v1/evidence/checkpoint'),
   ]);
-  const keys = published.keys.flatMap((k) => (k.noteVerifier === undefined ? [] : [k.noteVerifier]));
+  const logKeys = published.keys.flatMap((k) => (k.noteVerifier === undefined ? [] : [k.noteVerifier]));
+  // The witnesses the server publishes: their cosignature lines are then checked too (a bad one fails the note).
+  const keys = [...logKeys, ...(published.witnesses ?? [])];
   const kept = localStorage.getItem(keptKey(session.tenant)) ?? undefined;
   const check = await checkLedger({
     latest: checkpoint.note,
@@ -35,7 +38,7 @@ async function loadLedger(session: Session): Promise<LedgerState> {
   // Only a checkpoint that verified replaces the one kept: after a fork the browser still holds the evidence.
   if (check.ok) localStorage.setItem(keptKey(session.tenant), checkpoint.note);
   const keptBefore = kept === undefined ? undefined : Number(kept.split('\n')[1]);
-  return { checkpoint, keys, logKeyNames: keys.map((k) => k.split('+')[0]!), check, ...(keptBefore === undefined ? {} : { keptBefore }) };
+  return { checkpoint, keys, logKeyNames: logKeys.map((k) => k.split('+')[0]!), check, ...(keptBefore === undefined ? {} : { keptBefore }) };
 }
 
 export function LedgerView({ session }: { session: Session }) {
@@ -68,7 +71,8 @@ function LedgerFacts({ state }: { state: LedgerState }) {
       <dt>Tree size</dt><dd data-testid="tree-size">${checkpoint.treeSize}</dd>
       <dt>Root</dt><dd class="mono">${checkpoint.rootHash}</dd>
       <dt>Signed by</dt><dd>${check.ok ? check.signedBy.join(', ') : '—'}</dd>
-      <dt>Witness cosignatures</dt><dd>${cosigners.length === 0 ? html`<span class="muted">none (no witness configured, or none has cosigned this size yet)</span>` : cosigners.map((w) => html`<span class="chip">${w}</span>`)}</dd>
+      <dt>Witness cosignatures</dt><dd data-testid="witnesses">${cosigners.length === 0 ? html`<span class="muted">none (no witness configured, or none has cosigned this size yet)</span>`
+        : cosigners.map((w) => html`<span class="chip">${w}: ${check.ok && check.signedBy.some((s) => s.startsWith(`${w}+`)) ? 'verified here' : 'not verified (key not published)'}</span>`)}</dd>
       <dt>Kept in this browser before</dt><dd>${state.keptBefore === undefined ? 'nothing (first visit)' : `size ${state.keptBefore}`}</dd>
       <dt>This view</dt><dd class="mono">recorded as evidence.view, event ${checkpoint.accessEventId}</dd>
     </dl>

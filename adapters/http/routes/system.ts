@@ -13,6 +13,8 @@ export interface SystemDeps {
   readonly metrics: Metrics;
   /** The sealed `ledger.key.rotated` events (commands/rotate-key.ts keyRotations), published beside the keys. */
   readonly rotations?: () => Promise<readonly SealedEvent[]>;
+  /** COMPANYOS_WITNESSES: the witnesses' cosignature verifier keys, published so a client can check their lines. */
+  readonly witnesses?: readonly string[];
   /** Resolves to the names of the dependencies that are not ready; empty when ready. */
   readonly notReady: () => Promise<readonly string[]>;
   /** Shown in /readyz whether ready or not (e.g. projection lag). */
@@ -35,6 +37,9 @@ export function systemRoutes(deps: SystemDeps): Hono<AppEnv> {
         origin === undefined ? k : { ...k, noteVerifier: noteVerifierString(origin, deps.keyring.entries[i]!) });
       // The keys' chain: each rotation signed by the outgoing key, so a client that pinned the first key
       // reaches the current one without trusting this list of keys.
-      return c.json(deps.rotations === undefined ? { keys } : { keys, rotations: await deps.rotations() });
+      // The witnesses the operator configured (their cosignature/v1 verifier keys): a browser or client that
+      // trusts this list as much as the log's keys can check which witnesses cosigned a checkpoint.
+      const witnesses = deps.witnesses === undefined || deps.witnesses.length === 0 ? {} : { witnesses: [...deps.witnesses] };
+      return c.json(deps.rotations === undefined ? { keys, ...witnesses } : { keys, rotations: await deps.rotations(), ...witnesses });
     });
 }
