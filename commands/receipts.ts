@@ -16,7 +16,7 @@ import type { SealedEvent } from '../schemas/sealed-event.js';
 import { tenantStreamPrefix } from '../schemas/streams.js';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { CosignatureStore } from '../adapters/read-store/cosignatures.js';
-import { noteVerifierString } from './checkpointer.js';
+import { ED25519_NOTE, verifierString } from '../ledger/signed-note.js';
 import { withCosignatures } from './cosignatures.js';
 import { failure, Refusal } from './failure.js';
 
@@ -111,8 +111,9 @@ async function receiptsFor(deps: ReceiptDeps, tenant: string, leaves: readonly L
   const [proofs, records] = await Promise.all([deps.trees.inclusionProofs(tenant, anchored.map((l) => l.leafIndex), checkpoint.treeSize), reading]);
   const note = deps.cosignatures === undefined ? checkpoint.note : (await withCosignatures(deps.cosignatures, tenant, [checkpoint.note]))[0]!;
   const rotations = (await deps.rotations?.()) ?? [];
-  const checkpointKey = deps.keyring.find(checkpoint.keyId);
-  const checkpointKeys = checkpointKey === undefined ? [] : [noteVerifierString(deps.logOrigin, checkpointKey)];
+  const keyOf = publicKeyOf(deps.keyring, rotations);
+  const checkpointKey = keyOf(checkpoint.keyId);
+  const checkpointKeys = checkpointKey === undefined ? [] : [verifierString(deps.logOrigin, ED25519_NOTE, checkpointKey)];
   const eventKeys = new Map<string, Receipt['keys']['events']>();
   const receipts: Receipt[] = [];
   for (const leaf of anchored) {
@@ -123,8 +124,8 @@ async function receiptsFor(deps: ReceiptDeps, tenant: string, leaves: readonly L
     const event = sealed.right;
     let keys = eventKeys.get(event.keyId);
     if (keys === undefined) {
-      const entry = deps.keyring.find(event.keyId);
-      keys = entry === undefined ? [] : [{ keyId: entry.keyId, publicKey: toBase64(entry.publicKey) }];
+      const publicKey = keyOf(event.keyId);
+      keys = publicKey === undefined ? [] : [{ keyId: event.keyId, publicKey: toBase64(publicKey) }];
       eventKeys.set(event.keyId, keys);
     }
     receipts.push({
@@ -137,4 +138,20 @@ async function receiptsFor(deps: ReceiptDeps, tenant: string, leaves: readonly L
     });
   }
   return { checkpoint, receipts, unanchored: leaves.length - anchored.length };
+}
+
+/**
+ * A key's public key by its id: the keyring's, else the one a sealed rotation names (a server whose keyring
+ * holds only its current key still hands out receipts of its predecessors' events). Which of them to trust
+ * is the verifier's business: it pins keys and follows the rotations itself.
+ */
+function publicKeyOf(keyring: Keyring, rotations: readonly SealedEvent[]): (keyId: string) => Uint8Array | undefined {
+  const named = new Map<string, Uint8Array>();
+  for (const r of rotations) {
+    const data = r.data as { retiredKeyId?: unknown; retiredPublicKey?: unknown; nextKeyId?: unknown; nextPublicKey?: unknown };
+    for (const [id, key] of [[data.retiredKeyId, data.retiredPublicKey], [data.nextKeyId, data.nextPublicKey]] as const) {
+      if (typeof id === 'string' && typeof key === 'string' && !named.has(id)) named.set(id, Uint8Array.from(Buffer.from(key, 'base64')));
+    }
+  }
+  return (keyId) => keyring.find(keyId)?.publicKey ?? named.get(keyId);
 }

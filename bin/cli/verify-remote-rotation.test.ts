@@ -244,6 +244,20 @@ test('receipts carry the sealed rotations: verify-receipt pinned to the first ke
   assert.match(out.join('\n'), new RegExp(`^ok: ${bulk.length} of ${bulk.length} receipts verified against ledger\\.test/acme@${ctx.size}`));
 });
 
+test("a server whose keyring holds only its current key still hands out the first key's receipts (the key named by the sealed rotation)", async (ctx) => {
+  const bare = await openTestApi(ctx.memory.log, { ...ORIGIN, COMPANYOS_TRUSTED_KEYS: b64(FIRST) });
+  try {
+    const res = await bare.system.app.request('/v1/ledger/receipts?from=0001-01-01T00:00:00.000Z&to=9999-12-31T23:59:59.999Z', { headers: { authorization: `Bearer ${ctx.token}` } });
+    const receipts = (await res.text()).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { event: { keyId: string }; keys: { events: { keyId: string }[] } });
+    const byFirst = receipts.find((r) => r.event.keyId === FIRST.keyId)!;
+    assert.equal(byFirst.keys.events.map((k) => k.keyId), [FIRST.keyId]);
+    const report = await verifyReceipt(byFirst, { trustedKeys: [b64(FIRST)] });
+    assert.is(report.ok, true, report.problems.join('; '));
+  } finally {
+    await bare.close();
+  }
+});
+
 // Last: it adds a forgery to the log.
 test('an event the retired key seals after its final checkpoint is a forgery, whatever its sealedAt says', async (ctx) => {
   const stream = 'acme/graph.node/svc:k1-1';
