@@ -19,7 +19,7 @@ import type { Config } from '../../schemas/config.js';
 const DEFAULT = fileURLToPath(new URL('../../commands/policies/default.cedar', import.meta.url));
 const cli = suite('companyos approvals');
 
-async function run(command: typeof approvalsCommand, argv: readonly string[]): Promise<{ readonly out: string; readonly error?: unknown }> {
+async function run(command: (config: Config, argv: readonly string[]) => Promise<void>, argv: readonly string[]): Promise<{ readonly out: string; readonly error?: unknown }> {
   const lines: string[] = [];
   const log = console.log;
   console.log = (...args: unknown[]) => void lines.push(args.join(' '));
