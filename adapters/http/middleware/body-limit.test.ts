@@ -28,6 +28,7 @@ const LIMITS: Readonly<Record<string, number>> = {
   'POST /v1/approvals': MiB,
   'POST /v1/approvals/:id/approve': 16 * 1024,
   'POST /v1/approvals/:id/reject': 16 * 1024,
+  'POST /portal/dev-sign-in': 1024,
 };
 
 const SAMPLE_PARAMS: Readonly<Record<string, string>> = { type: 'graph.node.upsert', id: 'run-1', step: 'deploy' };
