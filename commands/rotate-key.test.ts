@@ -9,6 +9,7 @@ import { KEYS_STREAM } from '../schemas/key-rotation-event.js';
 import { makeUnsealed } from '../test/test-events.js';
 import { openMemoryLog, openPostgresTestLog, type TestLog } from '../test/logs.js';
 import { appendKeyRotation, checkSigningKeyCurrent, rotateSigningKey } from './rotate-key.js';
+import { verifyTenant } from './verify-tenant.js';
 import { verifyTenantTree } from './verify-tree.js';
 import { appendSealed, readTail, sealOntoTail } from './stream-writer.js';
 import { verifyLog, type VerifyReport } from './verify-log.js';
@@ -177,6 +178,18 @@ function custodySuite(title: string, open: () => Promise<TestLog>) {
       const notes = (await fresh.log.readStream('acme/ledger')).map((r) => (r.data as { keyId: string }).keyId);
       assert.equal(notes, [K1.keyId, K2.keyId]);
       assert.equal(reasons(await verifyLog(fresh.log, ring, {})), []);
+      // A server that holds only its current key, the first key pinned: the notes the retired keys signed open
+      // with the keys the chain reaches, on one thread and on two.
+      const currentOnly = new Keyring([], K3, [b64(K1)]);
+      for (const workers of [1, 2]) {
+        const { chains, tree: held } = await verifyTenant(fresh.log, currentOnly, 'acme', origin, { workers });
+        assert.equal(reasons(chains), [], `chains, ${workers} worker(s)`);
+        assert.equal(held.failures, [], `tree, ${workers} worker(s)`);
+        assert.is(held.anchoredSize, 4);
+      }
+      // Pinned to a key outside the chain, the same notes open with nothing it reaches.
+      const stranger = await verifyTenant(fresh.log, new Keyring([], K3, [b64(ATTACKER)]), 'acme', origin);
+      assert.ok(stranger.tree.failures.length > 0 || stranger.chains.failures.length > 0, 'a chain from an unrelated key verifies nothing');
     } finally {
       await fresh.close();
     }

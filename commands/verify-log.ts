@@ -25,17 +25,20 @@ import {
   type TrustAnchor,
 } from '../ledger/index.js';
 
-/** A stream (of its tenant), a tenant's streams, or with neither the whole log. */
 /**
+ * A stream (of its tenant), a tenant's streams, or with neither the whole log.
  * `workers` > 1: each event's checks run on that many threads (commands/parallel-chain-verifier.ts), same
  * report. `onChecked`: each event of the tenant's (or stream's, or log's) read, with its own checks, in log
  * order: a second consumer of the same read (commands/verify-tenant.ts rebuilds the tenant's tree from it).
+ * `onKeyChain`: the chain of keys followed from the pinned ones, before any event is checked (the tree's
+ * checkpoint notes open with the keys it reaches, as the events do).
  */
 export type VerifyScope = {
   readonly tenant?: string;
   readonly stream?: string;
   readonly workers?: number;
   readonly onChecked?: (r: RecordedEvent, check: EventCheck) => void;
+  readonly onKeyChain?: (chain: KeyChain) => void;
 };
 
 /** What verifyLog feeds: the one-thread ChainVerifier or the workers, alike. */
@@ -79,6 +82,7 @@ const PAGE = 1000;
 export async function verifyLog(log: EventLog, keyring: Keyring, scope: VerifyScope): Promise<VerifyReport> {
   const rotations = await readWholeStream(log, KEYS_STREAM);
   const { chain, anchors, trust, chainFailures } = await keyChainOf(log, keyring, rotations);
+  scope.onKeyChain?.(chain);
   // onChecked gets what the read returns: with a tenant, not the key rotations fed first.
   const prefix = scope.tenant === undefined ? undefined : tenantStreamPrefix(scope.tenant);
   const given = scope.onChecked;

@@ -20,11 +20,20 @@ export async function verifyTenant(
   options: { readonly workers?: number; readonly trustedCheckpoint?: string } = {},
 ): Promise<TenantVerification> {
   const rebuilder = new TreeRebuilder(tenant, keyring, logOrigin);
+  let reached: Keyring | undefined;
   const chains = await verifyLog(log, keyring, {
     tenant,
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     onChecked: (r, check) => rebuilder.addChecked(r, check),
+    onKeyChain: (chain) => {
+      reached = chain.keyring();
+    },
   });
-  const tree = await rebuilder.finish(options.trustedCheckpoint === undefined ? {} : { trustedCheckpoint: options.trustedCheckpoint });
+  // Checkpoint notes open with the keys the chain reached from the pinned ones, as the events they anchor do:
+  // a server holding only its current key still opens the notes its retired keys signed.
+  const tree = await rebuilder.finish({
+    ...(options.trustedCheckpoint === undefined ? {} : { trustedCheckpoint: options.trustedCheckpoint }),
+    ...(reached === undefined ? {} : { noteKeys: reached }),
+  });
   return { chains, tree };
 }

@@ -76,6 +76,7 @@ export class TreeRebuilder {
   readonly #range = new CompactRange();
   readonly #subtrees = new PackedSubtrees();
   readonly #checkpoints: CheckpointSeen[] = [];
+  #noteKeys: Keyring | undefined;
 
   constructor(tenant: string, keyring: Keyring, logOrigin: string) {
     this.#tenant = tenant;
@@ -107,7 +108,9 @@ export class TreeRebuilder {
     if (r.type === CHECKPOINT_EVENT_TYPE && r.stream === ledgerStream(this.#tenant)) this.#checkpoints.push({ leafIndex, eventId: r.id, data: r.data });
   }
 
-  async finish(options: { readonly trustedCheckpoint?: string } = {}): Promise<TreeReport> {
+  /** `noteKeys`: keys that also open checkpoint notes (the chain's reach from the pinned keys), beside the keyring's. */
+  async finish(options: { readonly trustedCheckpoint?: string; readonly noteKeys?: Keyring } = {}): Promise<TreeReport> {
+    if (options.noteKeys !== undefined) this.#noteKeys = options.noteKeys;
     const treeSize = this.#range.size;
     const failures: TreeFailure[] = [];
     let anchoredSize = 0;
@@ -157,9 +160,11 @@ export class TreeRebuilder {
     return size;
   }
 
-  /** The checkpoint's size and root when its note opens with a keyring key under this tenant's origin. */
+  /** The checkpoint's size and root when its note opens with a keyring (or chain) key under this tenant's origin. */
   async #open(note: string): Promise<{ size: number; root: Hash } | string> {
-    const verifiers = this.#keyring.entries.map((e) => ed25519NoteVerifier(this.#logOrigin, e.publicKey));
+    const keys = new Map(this.#keyring.entries.map((e) => [e.keyId, e.publicKey] as const));
+    for (const e of this.#noteKeys?.entries ?? []) if (!keys.has(e.keyId)) keys.set(e.keyId, e.publicKey);
+    const verifiers = [...keys.values()].map((publicKey) => ed25519NoteVerifier(this.#logOrigin, publicKey));
     const opened = await openCheckpoint(note, verifiers, tenantOrigin(this.#logOrigin, this.#tenant));
     if (!opened.ok) return `its note does not open: ${opened.reason}`;
     return { size: opened.value.checkpoint.size, root: opened.value.checkpoint.root };
