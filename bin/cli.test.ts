@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exited } from '../test/child-process.js';
+import { ED25519_NOTE, verifierString } from '../ledger/signed-note.js';
 import { openPostgres } from '../adapters/read-store/postgres/database.js';
 
 const run = promisify(execFile);
@@ -194,6 +195,17 @@ lifecycle('keys generate prints a usable key; --rotate seals the rotation, leave
   const report = JSON.parse(verified.stdout);
   assert.is(report.trust.mode, 'pinned');
   assert.equal(report.trust.keys.map((k: { keyId: string }) => k.keyId), [first.keyId, after.keys.find((k: { privateKey?: string }) => k.privateKey !== undefined).keyId]);
+  // The same pin as the note verifier string GET /v1/ledger/keys publishes; one whose id does not match, or of another algorithm, is a usage mistake.
+  const firstKey = Buffer.from(first.publicKey, 'base64');
+  const asVerifier = await cli(['verify', '--tenant', 'acme', '--trusted-key', verifierString('ledger.test', ED25519_NOTE, firstKey), '--json']);
+  assert.is(asVerifier.code, 0, asVerifier.stdout + asVerifier.stderr);
+  assert.equal(JSON.parse(asVerifier.stdout).trust.keys, report.trust.keys);
+  const wrongId = await cli(['verify', '--tenant', 'acme', '--trusted-key', verifierString('ledger.test', ED25519_NOTE, firstKey).replace(/\+[0-9a-f]{8}\+/, '+00000000+')]);
+  assert.is(wrongId.code, 2);
+  assert.match(wrongId.stderr, /^companyos: --trusted-key: .*the id does not match the name and key\n?$/);
+  const otherType = await cli(['verify', '--tenant', 'acme', '--trusted-key', verifierString('ledger.test', 0x04, firstKey)]);
+  assert.is(otherType.code, 2);
+  assert.match(otherType.stderr, /not an Ed25519 note key \(type 0x04\)/);
   // Pinned on the new key only, the history before it is not reached: it fails, naming the key.
   const active = after.keys.find((k: { privateKey?: string }) => k.privateKey !== undefined);
   const other = await cli(['verify', '--tenant', 'acme', '--trusted-key', active.publicKey]);

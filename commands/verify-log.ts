@@ -11,6 +11,7 @@ import type { EventLog, RecordedEvent } from '../adapters/event-log/index.js';
 import { tenantStreamPrefix } from '../schemas/streams.js';
 import { ParallelChainVerifier } from './parallel-chain-verifier.js';
 import { KEY_ROTATED_EVENT_TYPE, KEYS_STREAM } from '../schemas/key-rotation-event.js';
+import { parseTrustedKey } from '../ledger/trusted-key.js';
 import {
   ChainVerifier,
   envelopeOf,
@@ -127,14 +128,16 @@ async function keyChainOf(log: EventLog, keyring: Keyring, rotations: readonly R
     anchors = [];
     const unknown: string[] = [];
     for (const spec of keyring.trustedKeys) {
-      if (!spec.startsWith('ed25519:')) {
-        const publicKey = Buffer.from(spec, 'base64');
-        anchors.push({ keyId: keyIdOf(publicKey), publicKey });
+      const parsed = parseTrustedKey(spec);
+      // The configuration and the CLI refuse a bad key before it gets here.
+      if (!parsed.ok) throw new RangeError(`trusted key ${spec}: ${parsed.reason}`);
+      if ('publicKey' in parsed.value) {
+        anchors.push({ keyId: keyIdOf(parsed.value.publicKey), publicKey: parsed.value.publicKey });
         continue;
       }
-      const publicKey = known.get(spec);
+      const publicKey = known.get(parsed.value.keyId);
       if (publicKey === undefined) unknown.push(spec);
-      else anchors.push({ keyId: spec, publicKey });
+      else anchors.push({ keyId: parsed.value.keyId, publicKey });
     }
     // A pin whose public key is nowhere to be found starts no chain; what only it would reach fails.
     if (unknown.length > 0) warning = `trusted key ${unknown.join(', ')}: no public key for it in the keyring or the key chain, so it verifies nothing; pin its base64 public key instead`;

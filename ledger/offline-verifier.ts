@@ -12,6 +12,7 @@ import { verifyEd25519 } from './ed25519.js';
 import { leafHash, ProvenTree, verifyConsistency, verifyInclusion } from './merkle.js';
 import { sha256 } from './sha256.js';
 import { ED25519_NOTE, ed25519NoteVerifier, openNote, parseVerifierString, type NoteVerifier } from './signed-note.js';
+import { parseTrustedKey } from './trusted-key.js';
 
 export { verifyEd25519 } from './ed25519.js';
 export type { Checkpoint } from './checkpoint-note.js';
@@ -308,19 +309,14 @@ export class ReceiptVerifier {
       throw new RangeError(`minWitnesses must be a whole number from 0 to the ${this.#witnesses.length} witness key(s) given, got ${this.#minWitnesses}`);
     }
     for (const key of options.trustedKeys ?? []) {
-      const parsed = parseVerifierString(key);
-      if (parsed.ok) {
-        this.#trustedNoteKeys.push(key);
-        this.#trustedPublicKeys.add(toHex(parsed.value.publicKey));
+      const parsed = parseTrustedKey(key);
+      if (!parsed.ok) throw new RangeError(`trusted key ${key}: ${parsed.reason}`);
+      if ('keyId' in parsed.value) {
+        this.#trustedKeyIds.add(parsed.value.keyId);
         continue;
       }
-      if (/^ed25519:[0-9a-f]{16}$/.test(key)) {
-        this.#trustedKeyIds.add(key);
-        continue;
-      }
-      const raw = fromBase64(key);
-      if (raw === undefined || raw.length !== 32) throw new RangeError(`trusted key is not a verifier key, base64 of 32 bytes or ed25519:<16 hex>: ${key}`);
-      this.#trustedPublicKeys.add(toHex(raw));
+      if (parsed.value.verifier !== undefined) this.#trustedNoteKeys.push(parsed.value.verifier);
+      this.#trustedPublicKeys.add(toHex(parsed.value.publicKey));
     }
   }
 

@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { DEFAULT_ADMISSION, loadConfig } from './config.js';
+import { ED25519_NOTE, verifierString } from '../ledger/signed-note.js';
 
 test('command slots and timeout default, and read from the environment', () => {
   const defaults = loadConfig({});
@@ -37,6 +38,20 @@ test('COMPANYOS_TRUSTED_KEYS: comma-separated public keys or key ids; none by de
   const bad = loadConfig({ COMPANYOS_TRUSTED_KEYS: `${key},ed25519:XYZ` });
   assert.ok(isLeft(bad));
   if (isLeft(bad)) assert.match(bad.left.join('\n'), 'COMPANYOS_TRUSTED_KEYS: entry 2 is neither');
+});
+
+test('COMPANYOS_TRUSTED_KEYS takes a note verifier string; a wrong id or another algorithm stops start-up', () => {
+  const publicKey = new Uint8Array(32).fill(7);
+  const verifier = verifierString('ledger.test', ED25519_NOTE, publicKey);
+  const set = loadConfig({ COMPANYOS_TRUSTED_KEYS: `ed25519:0123456789abcdef,${verifier}` });
+  assert.ok(isRight(set));
+  if (isRight(set)) assert.equal(set.right.trustedKeys, ['ed25519:0123456789abcdef', verifier]);
+  const wrongId = loadConfig({ COMPANYOS_TRUSTED_KEYS: verifier.replace(/\+[0-9a-f]{8}\+/, '+00000000+') });
+  assert.ok(isLeft(wrongId));
+  if (isLeft(wrongId)) assert.match(wrongId.left.join('\n'), 'COMPANYOS_TRUSTED_KEYS: entry 1 is not a usable key: verifier key ledger.test: the id does not match');
+  const cosignature = loadConfig({ COMPANYOS_TRUSTED_KEYS: verifierString('witness.one', 0x04, publicKey) });
+  assert.ok(isLeft(cosignature));
+  if (isLeft(cosignature)) assert.match(cosignature.left.join('\n'), 'not an Ed25519 note key (type 0x04)');
 });
 
 test('COMPANYOS_CHECKPOINT_INTERVAL: 1 s by default, seconds when set, 0 turns the checkpointer off; below 0.01 otherwise refused', () => {

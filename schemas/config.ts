@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { DEFAULT_EGRESS, EgressAllow, type EgressPolicy } from './egress.js';
 import { formatValidationErrors } from './validation.js';
-import { TrustedKeySpec } from './key-rotation-event.js';
+import { parseTrustedKey } from '../ledger/trusted-key.js';
 import { WitnessKeys } from './cosignatures.js';
 import { TenantRegionsC, type TenantRegions } from './tenant-regions.js';
 
@@ -42,16 +42,20 @@ const NonEmpty = new t.Type<string, string, unknown>(
 
 /**
  * COMPANYOS_TRUSTED_KEYS: the signing keys an operator pins out of band, comma-separated, each the base64
- * of a raw Ed25519 public key or a key id `ed25519:<16 hex>`; verification's key chain starts there.
+ * of a raw Ed25519 public key, a key id `ed25519:<16 hex>`, or a note verifier string
+ * `<name>+<hex id>+<base64 key>` as GET /v1/ledger/keys publishes it; verification's key chain starts there.
  */
 export const TrustedKeys = new t.Type<readonly string[], string, unknown>(
-  'COMPANYOS_TRUSTED_KEYS (comma-separated base64 Ed25519 public keys or key ids ed25519:<16 hex>)',
+  'COMPANYOS_TRUSTED_KEYS (comma-separated base64 Ed25519 public keys, key ids ed25519:<16 hex> or verifier keys <name>+<hex id>+<base64 key>)',
   (u): u is readonly string[] => Array.isArray(u),
   (u, c) => {
     if (typeof u !== 'string') return t.failure(u, c);
     const keys = u.split(',').map((k) => k.trim());
-    const bad = keys.findIndex((k) => !TrustedKeySpec.is(k));
-    return bad < 0 ? t.success(keys) : t.failure(u, c, `COMPANYOS_TRUSTED_KEYS: entry ${bad + 1} is neither the base64 of a 32-byte public key nor a key id ed25519:<16 hex>`);
+    for (const [i, key] of keys.entries()) {
+      const parsed = parseTrustedKey(key);
+      if (!parsed.ok) return t.failure(u, c, `entry ${i + 1} is ${parsed.reason.startsWith('neither') ? parsed.reason : `not a usable key: ${parsed.reason}`}`);
+    }
+    return t.success(keys);
   },
   (keys) => keys.join(','),
 );

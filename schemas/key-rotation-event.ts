@@ -41,13 +41,3 @@ export type KeyRotatedData = t.TypeOf<typeof KeyRotatedData>;
 
 export const KeyRotatedEvent = eventCodec(KEY_ROTATED_EVENT_TYPE, 1, KeyRotatedData);
 export type KeyRotatedEvent = t.TypeOf<typeof KeyRotatedEvent>;
-
-/**
- * A key an operator pins (COMPANYOS_TRUSTED_KEYS, `--trusted-key`): the standard base64 of its raw public
- * key, or its key id `ed25519:<16 hex>` (then its public key comes from the keyring or the chain, and
- * matches the id). The public key is the stronger pin: a key id is 64 bits of SHA-256.
- */
-export const TrustedKeySpec = patternString(
-  'TrustedKey (base64 of a 32-byte Ed25519 public key, or a key id ed25519:<16 hex>)',
-  /^(?:[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=|ed25519:[0-9a-f]{16})$/,
-);
