@@ -290,6 +290,8 @@ export class ReceiptVerifier {
   readonly #trustedKeyIds = new Set<string>();
   readonly #pinned = new Map<string, boolean>();
   readonly #trustedNoteKeys: string[] = [];
+  /** #pinnedNoteKeys' answers, by the receipt's note key list and then by the `reached` set. */
+  readonly #pinnedNoteKeysOf = new Map<string, Map<ReadonlySet<string> | undefined, string[]>>();
   readonly #checkpoints = new Map<string, ReturnType<typeof openCheckpointNote>>();
   readonly #trees = new Map<string, ProvenTree>();
   readonly #witnesses: readonly NoteVerifier[];
@@ -390,14 +392,30 @@ export class ReceiptVerifier {
     return inLanes(receipts, (r) => this.verify(r));
   }
 
-  /** The receipt's note keys whose public key is pinned (or `reached` from a pinned one), plus pinned verifier strings themselves. */
+  /**
+   * The receipt's note keys whose public key is pinned (or `reached` from a pinned one), plus pinned verifier
+   * strings themselves. Once per distinct key list and `reached` set: a bundle's receipts carry the same keys,
+   * and parsing a verifier string hashes it (its id is checked).
+   */
   #pinnedNoteKeys(noteKeys: readonly string[], reached?: ReadonlySet<string>): string[] {
-    const out = new Set(this.#trustedNoteKeys);
-    for (const k of noteKeys) {
-      const parsed = parseVerifierString(k);
-      if (parsed.ok && parsed.value.type === ED25519_NOTE && (this.#isPinned(parsed.value.publicKey) || reached?.has(toHex(parsed.value.publicKey)) === true)) out.add(k);
+    const listKey = noteKeys.join('\n');
+    let byReached = this.#pinnedNoteKeysOf.get(listKey);
+    if (byReached === undefined) {
+      byReached = new Map();
+      this.#pinnedNoteKeysOf.set(listKey, byReached);
     }
-    return [...out];
+    // `reached` sets are cached per rotation list (#reached), so the same set is the same object.
+    let out = byReached.get(reached);
+    if (out === undefined) {
+      const keys = new Set(this.#trustedNoteKeys);
+      for (const k of noteKeys) {
+        const parsed = parseVerifierString(k);
+        if (parsed.ok && parsed.value.type === ED25519_NOTE && (this.#isPinned(parsed.value.publicKey) || reached?.has(toHex(parsed.value.publicKey)) === true)) keys.add(k);
+      }
+      out = [...keys];
+      byReached.set(reached, out);
+    }
+    return out;
   }
 
   /** The public keys (hex) the pinned ones reach through `rotations`, once per distinct list. */
