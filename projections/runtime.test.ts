@@ -54,6 +54,38 @@ test('catches up, then applies live events; waitFor resolves at their position; 
   assert.is(projector.status().state, 'stopped');
 });
 
+test('a first catch-up counts for readiness though nobody asked for the status then; a later stall does not undo it', async ({ bed }) => {
+  for (let i = 0; i < 3; i++) await upsertNode(bed, `svc:${i}`);
+  // Applies what is there, then fails on every later event: its store "went away" right after catching up.
+  let stall = false;
+  let refused = 0;
+  const stalling: Projection = {
+    ...graphProjection,
+    async apply(session, schema, events) {
+      if (stall) {
+        refused++;
+        throw new Error('store unreachable');
+      }
+      return graphProjection.apply(session, schema, events);
+    },
+  };
+  const projector = startProjector({ log: bed.log, store: bed.log.database }, stalling, quiet);
+  try {
+    const head = (await bed.log.headPosition())!;
+    assert.ok(await projector.waitFor(head));
+    stall = true;
+    await upsertNode(bed, 'svc:after');
+    // Not through status(), which would note the catch-up itself: five refusals (10 ms apart) outlast two head
+    // polls (20 ms), so the projector knows the head moved past its checkpoint.
+    await until(() => refused >= 5, 'the stalled apply failing');
+    const status = projector.status();
+    assert.is(status.state, 'catching-up');
+    assert.ok(status.caughtUpOnce, 'caught up once, before the stall');
+  } finally {
+    await projector.close();
+  }
+});
+
 test('a failure mid-batch rolls the batch back; the retried run ends with the same digest as an uninterrupted one', async ({ bed }) => {
   for (let i = 0; i < 12; i++) await upsertNode(bed, `svc:${i}`, { i });
   await bed.command('graph.node.upsert', { id: 'ds:1', type: 'Dataset', region: 'us-east', attributes: {}, provenance: prov });

@@ -321,7 +321,10 @@ class RunningProjector implements Projector {
     this.#clock = options.clock ?? Date.now;
     const pollHead = () => {
       void deps.log.headPosition().then(
-        (head) => (this.#head = head),
+        (head) => {
+          this.#head = head;
+          this.#noteCaughtUp();
+        },
         () => {},
       );
       // While active: faults an operator acknowledged (or another process recorded) show within a poll.
@@ -352,8 +355,7 @@ class RunningProjector implements Projector {
 
   status(): ProjectorStatus {
     const caughtUp = this.#caughtUp();
-    const active = this.#state === 'catching-up' || this.#state === 'live';
-    if (active && caughtUp) this.#caughtUpOnce = true;
+    this.#noteCaughtUp();
     const state = this.#state === 'catching-up' || this.#state === 'live' ? (caughtUp ? 'live' : 'catching-up') : this.#state;
     return {
       name: this.name,
@@ -369,6 +371,15 @@ class RunningProjector implements Projector {
       faults: this.#faults,
       caughtUpOnce: this.#caughtUpOnce,
     };
+  }
+
+  /**
+   * Readiness waits for a first catch-up: noted here whenever the checkpoint or the head moves, not only when
+   * someone asks for the status, or a projector that caught up between two asks and then stalled (its store
+   * away) would keep a server out of rotation.
+   */
+  #noteCaughtUp(): void {
+    if ((this.#state === 'catching-up' || this.#state === 'live') && this.#caughtUp()) this.#caughtUpOnce = true;
   }
 
   #caughtUp(): boolean {
@@ -421,6 +432,7 @@ class RunningProjector implements Projector {
     await this.#readFaults();
     // A rebuild interrupted in bulk (projectUntil) is finished first: live operation needs its indexes and derived rows.
     if (await bulkLoadUnderWay(store, this.#schema, this.#projection)) await finishBulkLoad(store, this.#schema, this.#projection);
+    this.#noteCaughtUp();
     this.#settleWaiters();
     const subscription = log.subscribe(this.#checkpoint === undefined ? {} : { after: this.#checkpoint });
     let stopped = false;
@@ -458,6 +470,7 @@ class RunningProjector implements Projector {
         const sealedAt: unknown = envelopeOf(batch[batch.length - 1]!).sealedAt;
         if (typeof sealedAt === 'string') this.#lastSealedAt = Date.parse(sealedAt);
         if (this.#head === undefined || this.#head < through) this.#head = through;
+        this.#noteCaughtUp();
         this.#applied += events.length - faults.length + unreadable.length;
         this.#batches++;
         this.#settleWaiters();
