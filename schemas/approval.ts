@@ -6,17 +6,11 @@ import * as t from 'io-ts';
 import { eventCodec, eventUnion } from './event-body.js';
 import { JsonObjectC } from './json.js';
 import { describedAs } from './json-schema.js';
-import { FreeText, Region, Uuid } from './primitives.js';
+import { Reason, Region, Uuid } from './primitives.js';
 import { closedObject } from './validation.js';
 
 export const APPROVAL_SCHEMA_VERSION = 1;
 
-const Reason = describedAs(new t.Type<string, string, unknown>(
-  'reason (1-1000 characters)',
-  (u): u is string => FreeText.is(u) && u.trim().length > 0 && u.length <= 1000,
-  (u, c) => (FreeText.is(u) && u.trim().length > 0 && u.length <= 1000 ? t.success(u) : t.failure(u, c)),
-  t.identity,
-), { type: 'string', minLength: 1, maxLength: 1000 });
 const CommandType = describedAs(new t.Type<string, string, unknown>('command type', (u): u is string => typeof u === 'string' && /^[a-z][a-z0-9.-]{0,127}$/.test(u), (u, c) => (typeof u === 'string' && /^[a-z][a-z0-9.-]{0,127}$/.test(u) ? t.success(u) : t.failure(u, c)), t.identity), { type: 'string', pattern: '^[a-z][a-z0-9.-]{0,127}$' });
 const CommandBody = describedAs(JsonObjectC, { type: 'object', description: 'the command body, as POST /v1/commands/{type} takes it' });
 

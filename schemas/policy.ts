@@ -4,7 +4,7 @@
 import * as t from 'io-ts';
 import { eventCodec, eventUnion } from './event-body.js';
 import { describedAs } from './json-schema.js';
-import { FreeText, Region, Sha256Hex, Timestamp } from './primitives.js';
+import { FreeText, Reason, Region, Sha256Hex, Timestamp } from './primitives.js';
 import { closedObject } from './validation.js';
 
 export const POLICY_SCHEMA_VERSION = 1;
@@ -17,12 +17,6 @@ const PolicyText = describedAs(new t.Type<string, string, unknown>(
   (u, c) => (FreeText.is(u) && u.length > 0 && u.length <= MAX_POLICY_TEXT ? t.success(u) : t.failure(u, c)),
   t.identity,
 ), { type: 'string', minLength: 1, maxLength: MAX_POLICY_TEXT, description: 'the whole Cedar policy set; it must parse and validate against commands/policies/schema.cedarschema' });
-const Reason = describedAs(new t.Type<string, string, unknown>(
-  'reason (1-1000 characters)',
-  (u): u is string => FreeText.is(u) && u.trim().length > 0 && u.length <= 1000,
-  (u, c) => (FreeText.is(u) && u.trim().length > 0 && u.length <= 1000 ? t.success(u) : t.failure(u, c)),
-  t.identity,
-), { type: 'string', minLength: 1, maxLength: 1000 });
 
 /** `policy.set.propose`: a new text for the tenant's policy set, and why. */
 export const PolicySetPropose = closedObject('PolicySetPropose', { region: Region, text: PolicyText, reason: Reason });

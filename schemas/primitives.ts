@@ -117,6 +117,14 @@ export const FreeText = describedAs(
   { type: 'string' },
 );
 
+/** Why a person did something (a proposal, an approval, a rejection): 1-1000 characters, not blank. */
+export const Reason = describedAs(new t.Type<string, string, unknown>(
+  'reason (1-1000 characters)',
+  (u): u is string => FreeText.is(u) && u.trim().length > 0 && u.length <= 1000,
+  (u, c) => (FreeText.is(u) && u.trim().length > 0 && u.length <= 1000 ? t.success(u) : t.failure(u, c)),
+  t.identity,
+), { type: 'string', minLength: 1, maxLength: 1000 });
+
 const INT64_MAX = 2n ** 63n - 1n;
 
 /** A log position or other bigint column value as decimal text: 0..2^63-1, so PostgreSQL's bigint holds it. */
