@@ -24,22 +24,7 @@ import { bodyOf } from './folded-streams.js';
 import type { CommandOutcome, CommandPipeline } from './pipeline.js';
 
 /** An approval as the API shows it: as recorded, with its state now (a pending one past its window is expired). */
-export interface ApprovalView {
-  readonly id: string;
-  readonly command: string;
-  readonly body: JsonObject;
-  readonly state: ApprovalState;
-  readonly proposer: string;
-  readonly reason: string;
-  readonly proposedAt: string;
-  readonly expiresAt: string;
-  readonly approver?: string;
-  readonly approvedAt?: string;
-  readonly approvalReason?: string;
-  readonly rejectedBy?: string;
-  readonly rejectionReason?: string;
-  readonly outcome?: ApprovalOutcome;
-}
+export type ApprovalView = Omit<Approval, 'status'> & { readonly state: ApprovalState };
 
 /** What a command sent through the approvals service came to: executed (as the pipeline answers), or proposed and waiting. */
 export type Submitted = CommandOutcome | { readonly kind: 'proposed'; readonly body: { readonly approval: ApprovalView } };
@@ -237,20 +222,6 @@ const withBody = (o: CommandOutcome, approval: ApprovalView): CommandOutcome => 
 const withApproval = (f: Failure, approvalId: string): Failure => ({ ...f, extensions: { ...(f.extensions ?? {}), approvalId } });
 
 function viewOf(a: Approval, now: string): ApprovalView {
-  return {
-    id: a.id,
-    command: a.command,
-    body: a.body,
-    state: approvalState(a, now),
-    proposer: a.proposer,
-    reason: a.reason,
-    proposedAt: a.proposedAt,
-    expiresAt: a.expiresAt,
-    ...(a.approver === undefined ? {} : { approver: a.approver }),
-    ...(a.approvedAt === undefined ? {} : { approvedAt: a.approvedAt }),
-    ...(a.approvalReason === undefined ? {} : { approvalReason: a.approvalReason }),
-    ...(a.rejectedBy === undefined ? {} : { rejectedBy: a.rejectedBy }),
-    ...(a.rejectionReason === undefined ? {} : { rejectionReason: a.rejectionReason }),
-    ...(a.outcome === undefined ? {} : { outcome: a.outcome }),
-  };
+  const { status: _recorded, ...recorded } = a;
+  return { ...recorded, state: approvalState(a, now) };
 }
