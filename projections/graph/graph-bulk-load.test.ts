@@ -1,13 +1,13 @@
 // The graph projection's rebuild in bulk (graph-bulk-load.ts, bulk-load.ts): the same rows as the per-batch
 // writer over a log with every kind of history (retirements and retractions across batches, late events,
-// restored nodes, text that COPY must escape, two tenants); an interrupted bulk rebuild ends correct whether
-// a replay or a live projector resumes it, with its secondary indexes back. On PGlite always, and on
-// PostgreSQL when DATABASE_URL is set (the log stays on PGlite; the read store is the server).
+// restored nodes, text that COPY must escape, confidence below 1, two tenants); an interrupted bulk rebuild
+// ends correct whether a replay or a live projector resumes it, with its secondary indexes back; a store
+// migrated from before the confidence column holds the same rows. On PGlite always, and on PostgreSQL when DATABASE_URL is set (the log stays on PGlite; the read store is the server).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dropSchema, migrate, openPostgres, type PostgresDatabase } from '../../adapters/read-store/postgres/database.js';
 import { openReadModelBed, type ReadModelBed } from '../../test/read-model-bed.js';
-import type { ReadStore } from '../../adapters/read-store/read-store.js';
+import type { Migration, ReadStore } from '../../adapters/read-store/read-store.js';
 import { readModelDigest, readModelMigrations } from '../index.js';
 import type { BulkLoad, Projection } from '../projection.js';
 import { projectUntil, startProjector } from '../runtime.js';
@@ -23,13 +23,17 @@ async function writeHistory(bed: ReadModelBed): Promise<void> {
   const prov = (at: string, extra: Record<string, unknown> = {}) => ({ sourceSystem: 'test', observedAt: at, ...extra });
   const node = (id: string, type: string, attributes: Record<string, unknown>, at = '2026-01-01T00:00:00Z', extra: Record<string, unknown> = {}) =>
     bed.command('graph.node.upsert', { id, type, region: 'us-east', attributes, provenance: prov(at, extra) });
-  const edge = (command: string, from: string, to: string, at: string) =>
-    bed.command(command, { type: 'CONSUMES', from, to, region: 'us-east', provenance: prov(at) });
+  const edge = (command: string, from: string, to: string, at: string, extra: Record<string, unknown> = {}) =>
+    bed.command(command, { type: 'CONSUMES', from, to, region: 'us-east', provenance: prov(at, extra) });
   for (let i = 0; i < 6; i++) await node(`svc:${i}`, 'Service', { i });
   for (let i = 0; i < 3; i++) await node(`ds:${i}`, 'Dataset', {});
   // Text COPY must escape (tab, newline, backslash, quotes) and characters beyond ASCII, in data and provenance.
   await node('svc:text', 'Service', { note: 'a\tb\nc\\d "q" é 😀', path: 'C:\\tmp\\x' }, '2026-01-01T00:00:00Z', { reason: 'back\\slash "quoted" é' });
-  for (let i = 0; i < 6; i++) await edge('graph.edge.assert', `svc:${i}`, `ds:${i % 3}`, '2026-01-02T00:00:00Z');
+  // Confidence below 1 on some edges and a node (the rest default to 1); effective earlier than observed on one.
+  for (let i = 0; i < 6; i++) {
+    await edge('graph.edge.assert', `svc:${i}`, `ds:${i % 3}`, '2026-01-02T00:00:00Z', i % 2 ? { confidence: 0.35, effectiveAt: '2026-01-01T12:00:00Z' } : {});
+  }
+  await node('svc:guess', 'Service', {}, '2026-01-02T00:00:00Z', { confidence: 0.1 });
   // Retired batches after its upsert (type from the stored history), then restored.
   await bed.command('graph.node.retire', { id: 'svc:3', region: 'us-east', provenance: prov('2026-01-03T00:00:00Z') });
   await node('svc:3', 'Service', { i: 3, back: true }, '2026-01-04T00:00:00Z');
@@ -41,7 +45,7 @@ async function writeHistory(bed: ReadModelBed): Promise<void> {
   await node('run:1', 'Run', { state: 'START' }, '2026-01-01T10:06:00Z', { effectiveAt: '2026-01-01T10:00:00Z' });
   // Retracted across batches and asserted again; retracted for good.
   await edge('graph.edge.retract', 'svc:1', 'ds:1', '2026-01-05T00:00:00Z');
-  await edge('graph.edge.assert', 'svc:1', 'ds:1', '2026-01-06T00:00:00Z');
+  await edge('graph.edge.assert', 'svc:1', 'ds:1', '2026-01-06T00:00:00Z', { confidence: 0.8 });
   await edge('graph.edge.retract', 'svc:2', 'ds:2', '2026-01-05T00:00:00Z');
   // Another tenant with the same ids.
   for (const id of ['svc:0', 'ds:0']) {
@@ -88,8 +92,17 @@ const bulkLoadsOf = (store: ReadStore, schema: string) =>
   store.withSession((s) => s.query<{ name: string }>(`SELECT name FROM "${schema}".projection_bulk_loads`));
 
 /** The suite against one read store; `fresh` gives an empty, migrated schema of it. */
-function bulkSuite(name: string, storeOf: (bed: ReadModelBed) => Promise<{ store: ReadStore; fresh(label: string): Promise<string>; close(): Promise<void> }>) {
-  const test = suite<{ bed: ReadModelBed; store: ReadStore; fresh(label: string): Promise<string>; close(): Promise<void> }>(name);
+/** A read store under test; `fresh` gives an empty schema of it, migrated (by default with every read-model migration). */
+interface StoreUnderTest {
+  store: ReadStore;
+  fresh(label: string, migrations?: readonly Migration[]): Promise<string>;
+  /** Runs the migrations `schema` lacks. */
+  migrate(schema: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+function bulkSuite(name: string, storeOf: (bed: ReadModelBed) => Promise<StoreUnderTest>) {
+  const test = suite<{ bed: ReadModelBed } & StoreUnderTest>(name);
   test.before.each(async (ctx) => {
     ctx.bed = await openReadModelBed();
     await writeHistory(ctx.bed);
@@ -156,6 +169,38 @@ function bulkSuite(name: string, storeOf: (bed: ReadModelBed) => Promise<{ store
     assert.equal(await bulkLoadsOf(ctx.store, schema), []);
   });
 
+  test('confidence: every row holds its event\'s; a store migrated from before graph_0003 backfills the same rows', async (ctx) => {
+    const live = await ctx.fresh('confidence');
+    await projectUntil({ log: ctx.bed.log, store: ctx.store }, perBatch, { schema: live, maxBatch: BATCH });
+    const query = <R>(text: string) => ctx.store.withSession((s) => s.query<R>(text));
+    const edges = await query<{ edge_id: string; confidence: number; valid_from: Date }>(
+      `SELECT edge_id, confidence, valid_from FROM "${live}".graph_edges WHERE tenant = 'acme' ORDER BY edge_id`,
+    );
+    assert.equal(edges.map((e) => [e.edge_id, e.confidence, e.valid_from.toISOString()]), [
+      ['svc:0|CONSUMES|ds:0', 1, '2026-01-02T00:00:00.000Z'],
+      ['svc:1|CONSUMES|ds:1', 0.8, '2026-01-06T00:00:00.000Z'],
+      ['svc:3|CONSUMES|ds:0', 0.35, '2026-01-01T12:00:00.000Z'],
+      ['svc:4|CONSUMES|ds:1', 1, '2026-01-02T00:00:00.000Z'],
+      ['svc:5|CONSUMES|ds:2', 0.35, '2026-01-01T12:00:00.000Z'],
+    ]);
+    const versions = await query<{ confidence: number; retracted: boolean }>(
+      `SELECT confidence, retracted FROM "${live}".graph_edge_versions WHERE tenant = 'acme' AND edge_id = 'svc:1|CONSUMES|ds:1' ORDER BY valid_from`,
+    );
+    assert.equal(versions, [{ confidence: 0.35, retracted: false }, { confidence: 1, retracted: true }, { confidence: 0.8, retracted: false }]);
+    assert.equal(await query(`SELECT confidence FROM "${live}".graph_nodes WHERE tenant = 'acme' AND node_id = 'svc:guess'`), [{ confidence: 0.1 }]);
+
+    // The same rows written before graph_0003 existed (without the column), then migrated: the backfill equals the projection.
+    const before = await ctx.fresh('before_confidence', readModelMigrations.filter((m) => m.id !== 'graph_0003_confidence'));
+    for (const table of graphProjection.tables) {
+      const columns = (await query<{ name: string }>(
+        `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = '${before}' AND table_name = '${table.name}' ORDER BY ordinal_position`,
+      )).map((c) => c.name).join(', ');
+      await query(`INSERT INTO "${before}".${table.name} (${columns}) SELECT ${columns} FROM "${live}".${table.name}`);
+    }
+    await ctx.migrate(before);
+    assert.is((await readModelDigest(ctx.store, before, graphProjection)).digest, (await readModelDigest(ctx.store, live, graphProjection)).digest);
+  });
+
   test('a short catch-up (one batch) or one from a checkpoint stays on the per-batch writer', async (ctx) => {
     const schema = await ctx.fresh('short');
     const { projection, batches } = instrumented();
@@ -174,11 +219,12 @@ const pglite = bulkSuite('graph bulk load (PGlite)', async (bed) => {
   const store = bed.log.database;
   return {
     store,
-    async fresh(label) {
+    async fresh(label, migrations = readModelMigrations) {
       const schema = `bulk_${label}_${next++}`;
-      await migrate(store, readModelMigrations, schema);
+      await migrate(store, migrations, schema);
       return schema;
     },
+    migrate: async (schema) => void (await migrate(store, readModelMigrations, schema)),
     close: async () => {},
   };
 });
@@ -191,13 +237,14 @@ if (url !== undefined) {
     const made: string[] = [];
     return {
       store,
-      async fresh(label) {
+      async fresh(label, migrations = readModelMigrations) {
         const schema = `bulk_test_${label}_${process.pid}_${next++}`;
         await dropSchema(store, schema);
-        await migrate(store, readModelMigrations, schema);
+        await migrate(store, migrations, schema);
         made.push(schema);
         return schema;
       },
+      migrate: async (schema) => void (await migrate(store, readModelMigrations, schema)),
       async close() {
         for (const schema of made) await dropSchema(store, schema);
         await store.close();

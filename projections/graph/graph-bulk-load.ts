@@ -12,7 +12,7 @@ import { EDGE_VERSION_COLUMNS, NODE_VERSION_COLUMNS, versionRows, type EdgeVersi
 /** The provenance columns of a version row as COPY fields (PROVENANCE_COLUMNS order). */
 const provenanceFields = (r: ProvenanceRow): string =>
   `${copyField(r.observed_at)}\t${copyField(r.recorded_at)}\t${copyField(r.actor_id)}\t${copyField(r.actor_type)}\t${copyField(r.source_system)}\t` +
-  `${copyJson(r.provenance)}\t${r.event_id}\t${r.event_hash}\t${r.stream_revision}\t${r.position}`;
+  `${copyJson(r.provenance)}\t${r.event_id}\t${r.event_hash}\t${r.stream_revision}\t${r.position}\t${r.confidence}`;
 
 const nodeLine = (r: NodeVersionRow): string =>
   `${copyField(r.tenant)}\t${copyField(r.node_id)}\t${copyField(r.valid_from)}\t${copyField(r.node_type)}\t${copyField(r.region)}\t` +

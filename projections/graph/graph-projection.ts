@@ -10,7 +10,7 @@ import { graphMigrations } from './migrations.js';
 import { PROVENANCE_COLUMNS, versionRows, type EdgeVersionRow, type NodeVersionRow } from './version-rows.js';
 
 const PROVENANCE_RECORD = `observed_at timestamptz, recorded_at timestamptz, actor_id text, actor_type text, source_system text,
-  provenance jsonb, event_id uuid, event_hash text, stream_revision bigint, position bigint`;
+  provenance jsonb, event_id uuid, event_hash text, stream_revision bigint, position bigint, confidence double precision`;
 const PROVENANCE = PROVENANCE_COLUMNS.join(', ');
 const fromRecord = (alias: string) => PROVENANCE_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
 

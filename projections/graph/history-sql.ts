@@ -17,7 +17,7 @@ export interface VersionedThing {
 }
 
 // Current rows keep where the fact came from, not the whole envelope (it stays on the version row).
-const CURRENT_PROVENANCE_COLUMNS = ['observed_at', 'recorded_at', 'actor_id', 'actor_type', 'source_system', 'event_id', 'event_hash', 'stream_revision', 'position'];
+const CURRENT_PROVENANCE_COLUMNS = ['observed_at', 'recorded_at', 'actor_id', 'actor_type', 'source_system', 'event_id', 'event_hash', 'stream_revision', 'position', 'confidence'];
 
 export const NODES: VersionedThing = {
   versions: 'graph_node_versions',

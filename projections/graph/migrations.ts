@@ -1,7 +1,7 @@
 // Tables of the provenance graph read model. Bitemporal: every version of a node or edge is a row with its
-// valid-time window (valid_from = the event's effectiveAt, valid_to = the next version's valid_from) and its
-// observed and recorded times; the current tables hold each thing's latest version in valid time, for
-// traversals. Each row names the sealed event (id, hash, stream revision, log position) it came from.
+// valid-time window (valid_from = the event's effectiveAt, valid_to = the next version's valid_from), its
+// observed and recorded times and the event's confidence; the current tables hold each thing's latest
+// version in valid time, for traversals. Each row names the sealed event (id, hash, stream revision, log position) it came from.
 import { sql } from 'kysely';
 import type { Migration } from '../../adapters/read-store/read-store.js';
 
@@ -102,6 +102,25 @@ export const graphMigrations: readonly Migration[] = [
     async up(db, { schema }) {
       await sql`ALTER TABLE ${sql.id(schema, 'graph_nodes')} DROP COLUMN provenance`.execute(db);
       await sql`ALTER TABLE ${sql.id(schema, 'graph_edges')} DROP COLUMN provenance`.execute(db);
+    },
+  },
+  {
+    // The event's confidence as a column of every row, so a traversal answers it (the portal's provenance
+    // chips) without the envelope: version rows take it from their envelope, current rows from the version
+    // they were copied from (same log position), exactly as the projection writes it now.
+    id: 'graph_0003_confidence',
+    async up(db, { schema }) {
+      for (const [versions, current, key] of [['graph_node_versions', 'graph_nodes', 'node_id'], ['graph_edge_versions', 'graph_edges', 'edge_id']] as const) {
+        const v = sql.id(schema, versions);
+        const c = sql.id(schema, current);
+        await sql`ALTER TABLE ${v} ADD COLUMN confidence double precision`.execute(db);
+        await sql`UPDATE ${v} SET confidence = (provenance->>'confidence')::double precision`.execute(db);
+        await sql`ALTER TABLE ${v} ALTER COLUMN confidence SET NOT NULL`.execute(db);
+        await sql`ALTER TABLE ${c} ADD COLUMN confidence double precision`.execute(db);
+        await sql`UPDATE ${c} c SET confidence = x.confidence FROM ${v} x
+                  WHERE x.tenant = c.tenant AND x.${sql.id(key)} = c.${sql.id(key)} AND x.position = c.position`.execute(db);
+        await sql`ALTER TABLE ${c} ALTER COLUMN confidence SET NOT NULL`.execute(db);
+      }
     },
   },
 ];

@@ -18,7 +18,11 @@ export interface ProvenanceSummary {
   readonly actor: { readonly id: string; readonly type: string };
   readonly sourceSystem: string;
   readonly observedAt: string;
+  /** When the fact holds from (the event's effectiveAt: the row's valid_from). */
+  readonly effectiveAt: string;
   readonly recordedAt: string;
+  /** How sure the source was (the event's meta.confidence, 0..1). */
+  readonly confidence: number;
   readonly event: { readonly id: string; readonly hash: string; readonly revision: number; readonly position: string };
 }
 
@@ -137,11 +141,14 @@ interface ProvenanceColumns {
   readonly event_hash: string;
   readonly stream_revision: bigint;
   readonly position: bigint;
+  readonly confidence: number;
+  /** The event's effectiveAt; each query selects it beside the provenance columns. */
+  readonly valid_from: Date;
 }
 
-/** The provenance columns of a version or current row aliased `alias`, as ProvenanceColumns. */
+/** The provenance columns of a version or current row aliased `alias`, as ProvenanceColumns (but valid_from). */
 const provenanceOf = (alias: string) =>
-  ['actor_id', 'actor_type', 'source_system', 'observed_at', 'recorded_at', 'event_id', 'event_hash', 'stream_revision', 'position']
+  ['actor_id', 'actor_type', 'source_system', 'observed_at', 'recorded_at', 'event_id', 'event_hash', 'stream_revision', 'position', 'confidence']
     .map((c) => `${alias}.${c}`)
     .join(', ');
 
@@ -173,7 +180,9 @@ const summary = (r: ProvenanceColumns): ProvenanceSummary => ({
   actor: { id: r.actor_id, type: r.actor_type },
   sourceSystem: r.source_system,
   observedAt: iso(r.observed_at),
+  effectiveAt: iso(r.valid_from),
   recordedAt: iso(r.recorded_at),
+  confidence: r.confidence,
   event: { id: r.event_id, hash: r.event_hash, revision: Number(r.stream_revision), position: String(r.position) },
 });
 
@@ -303,7 +312,7 @@ export class GraphQueries {
        )
        SELECT r.depth, r.id,
               COALESCE(n.node_type, CASE WHEN e.to_id = r.id THEN e.to_type ELSE e.from_type END) AS node_type,
-              n.region, n.attributes, e.edge_type, e.from_id, e.to_id, ${provenanceOf('e')}
+              n.region, n.attributes, e.edge_type, e.from_id, e.to_id, e.valid_from, ${provenanceOf('e')}
        FROM page r
        ${found}
        ORDER BY r.depth, r.id`,

@@ -20,6 +20,8 @@ export interface ProvenanceRow {
   readonly event_hash: string;
   readonly stream_revision: number;
   readonly position: string;
+  /** The event's meta.confidence (0..1). */
+  readonly confidence: number;
 }
 
 export interface NodeVersionRow extends ProvenanceRow {
@@ -47,7 +49,7 @@ export interface EdgeVersionRow extends ProvenanceRow {
 
 /** Columns every version row has after its own, in table order. */
 export const PROVENANCE_COLUMNS = [
-  'observed_at', 'recorded_at', 'actor_id', 'actor_type', 'source_system', 'provenance', 'event_id', 'event_hash', 'stream_revision', 'position',
+  'observed_at', 'recorded_at', 'actor_id', 'actor_type', 'source_system', 'provenance', 'event_id', 'event_hash', 'stream_revision', 'position', 'confidence',
 ] as const;
 /** The version tables' written columns, in order (valid_to is derived). */
 export const NODE_VERSION_COLUMNS = ['tenant', 'node_id', 'valid_from', 'node_type', 'region', 'retired', 'attributes', 'external_id', ...PROVENANCE_COLUMNS] as const;
@@ -91,13 +93,14 @@ export function versionRows(events: readonly ProjectedEvent[]): { nodes: NodeVer
     const event_hash = event.hash;
     const stream_revision = event.revision;
     const at = position.toString();
+    const confidence = meta.confidence;
     switch (body.type) {
       case 'graph.node.upserted': {
         const d = body.data;
         nodeSeen.set(key(d.id), { type: d.nodeType, region: d.region });
         nodes.push({
           tenant, node_id: d.id, valid_from, node_type: d.nodeType, region: d.region, retired: false, attributes: d.attributes, external_id: d.externalId ?? null,
-          observed_at, recorded_at, actor_id, actor_type, source_system, provenance: meta, event_id, event_hash, stream_revision, position: at,
+          observed_at, recorded_at, actor_id, actor_type, source_system, provenance: meta, event_id, event_hash, stream_revision, position: at, confidence,
         });
         break;
       }
@@ -105,7 +108,7 @@ export function versionRows(events: readonly ProjectedEvent[]): { nodes: NodeVer
         const known = nodeSeen.get(key(body.data.id));
         nodes.push({
           tenant, node_id: body.data.id, valid_from, node_type: known?.type ?? null, region: known?.region ?? null, retired: true, attributes: null, external_id: null,
-          observed_at, recorded_at, actor_id, actor_type, source_system, provenance: meta, event_id, event_hash, stream_revision, position: at,
+          observed_at, recorded_at, actor_id, actor_type, source_system, provenance: meta, event_id, event_hash, stream_revision, position: at, confidence,
         });
         break;
       }
@@ -115,7 +118,7 @@ export function versionRows(events: readonly ProjectedEvent[]): { nodes: NodeVer
         edges.push({
           tenant, edge_id: d.edgeId, valid_from, edge_type: d.type, from_id: d.from, to_id: d.to, from_type: d.fromType, to_type: d.toType,
           region: d.region, retracted: false, attributes: d.attributes,
-          observed_at, recorded_at, actor_id, actor_type, source_system, provenance: meta, event_id, event_hash, stream_revision, position: at,
+          observed_at, recorded_at, actor_id, actor_type, source_system, provenance: meta, event_id, event_hash, stream_revision, position: at, confidence,
         });
         break;
       }
@@ -126,7 +129,7 @@ export function versionRows(events: readonly ProjectedEvent[]): { nodes: NodeVer
         edges.push({
           tenant, edge_id: body.data.edgeId, valid_from, edge_type: ends.type, from_id: ends.from, to_id: ends.to,
           from_type: known?.fromType ?? null, to_type: known?.toType ?? null, region: known?.region ?? null, retracted: true, attributes: null,
-          observed_at, recorded_at, actor_id, actor_type, source_system, provenance: meta, event_id, event_hash, stream_revision, position: at,
+          observed_at, recorded_at, actor_id, actor_type, source_system, provenance: meta, event_id, event_hash, stream_revision, position: at, confidence,
         });
         break;
       }
