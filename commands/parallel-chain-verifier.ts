@@ -8,51 +8,19 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RecordedEvent } from '../adapters/event-log/index.js';
-import { ChainVerifier, Keyring, type ChainReport, type EventCheck, type TrustAnchor } from '../ledger/index.js';
-import type { JsonValue } from '../schemas/json.js';
+import { ChainVerifier, Keyring, type ChainReport, type EventCheck } from '../ledger/index.js';
+import { chainWorkerScript } from './chain-worker-script.js';
+import { toWire, type ChainWorkerInit, type ChainWorkerMessage, type ChainWorkerResult } from './parallel-chain-wire.js';
 
-/** What a worker is told first: the key chain's anchors and the rotations it follows. */
-export interface ChainWorkerInit {
-  readonly anchors: readonly TrustAnchor[];
-  readonly rotations: readonly RecordedEvent[];
-}
-
-/** A recorded event as posted to a worker: plain fields (a record's lazy `data` is read once, here). */
-export interface WireEvent {
-  readonly id: string;
-  readonly stream: string;
-  readonly revision: bigint;
-  readonly position: bigint;
-  readonly type: string;
-  readonly metadata: JsonValue;
-  readonly data: JsonValue;
-}
-
-export interface ChainWorkerMessage {
-  readonly seq: number;
-  readonly events: readonly WireEvent[];
-}
-
-export interface ChainWorkerResult {
-  readonly seq: number;
-  /** One per event of the batch, in its order. */
-  readonly checks: readonly EventCheck[];
-}
-
-export function toWire(r: RecordedEvent): WireEvent {
-  return { id: r.id, stream: r.stream, revision: r.revision, position: r.position, type: r.type, metadata: r.metadata, data: r.data };
-}
-
-export function recordedFromWire(w: WireEvent): RecordedEvent {
-  return w as unknown as RecordedEvent;
-}
+export type { ChainWorkerInit } from './parallel-chain-wire.js';
 
 const BATCH = 256;
 /** Batches in flight per worker before `ready()` holds the reader back. */
 const AHEAD = 4;
-// The source under tsx, or the compiled file beside this one (bin/build.js).
+// From source (under tsx), the worker bundled in memory (commands/chain-worker-script.ts); compiled, the
+// bundle bin/build.js wrote beside this file.
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER = new URL(FROM_SOURCE ? './parallel-chain-worker.ts' : './parallel-chain-worker.js', import.meta.url);
+const WORKER = new URL('./parallel-chain-worker.js', import.meta.url);
 
 interface Lane {
   readonly worker: Worker;
@@ -81,10 +49,7 @@ export class ParallelChainVerifier {
   constructor(init: ChainWorkerInit, workers = Math.max(2, availableParallelism()), onChecked?: (r: RecordedEvent, check: EventCheck) => void) {
     this.#onChecked = onChecked;
     this.#lanes = Array.from({ length: workers }, () => {
-      const worker = FROM_SOURCE
-        // Under tsx (Node 20) a worker gets none of its loader: the worker registers it, then imports its entry.
-        ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER.href)}); })`, { eval: true, workerData: init })
-        : new Worker(WORKER, { workerData: init });
+      const worker = FROM_SOURCE ? new Worker(chainWorkerScript(), { eval: true, workerData: init }) : new Worker(WORKER, { workerData: init });
       const lane: Lane = { worker, inFlight: 0 };
       worker.on('message', (result: ChainWorkerResult) => {
         lane.inFlight--;

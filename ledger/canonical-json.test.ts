@@ -5,6 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { JsonValue } from '../schemas/json.js';
 import { canonicalBytes, canonicalize } from './index.js';
+import { canonicalizeUnknown } from './canonical-json.js';
 
 const projectRoot = resolve(import.meta.dirname, '..');
 const vectors = resolve(projectRoot, 'test/vectors/jcs');
@@ -61,6 +62,16 @@ test('throws on lone surrogates, accepts pairs', () => {
 
 test('escapes controls minimally', () => {
   assert.is(canonicalize('\u0000\b\t\n\f\r\u001f"\\/\u007f'), '"\\u0000\\b\\t\\n\\f\\r\\u001f\\"\\\\/\u007f"');
+});
+
+test('omit leaves out top-level keys only, as if absent, and checks nothing under them', () => {
+  const value = { b: 1, hash: 'h', a: { hash: 'nested', keyId: 2 }, keyId: new Date(0) };
+  const omit = new Set(['hash', 'keyId']);
+  assert.is(canonicalizeUnknown(value, omit), '{"a":{"hash":"nested","keyId":2},"b":1}');
+  assert.is(canonicalizeUnknown(value, omit), canonicalize({ b: 1, a: { hash: 'nested', keyId: 2 } }));
+  assert.is(canonicalizeUnknown({ hash: 1 }, omit), '{}');
+  assert.is(canonicalizeUnknown([{ hash: 1 }], omit), '[{"hash":1}]', 'not an object at the top: nothing omitted');
+  assert.throws(() => canonicalizeUnknown({ hash: 1, c: [undefined] }, omit), /undefined array element at \$\.c\[0\]$/);
 });
 
 test.run();

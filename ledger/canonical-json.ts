@@ -19,11 +19,13 @@ export function canonicalBytes(value: JsonValue): Uint8Array {
 
 /**
  * Same as `canonicalize`, for values typed loosely (such as io-ts types with optional fields, which
- * TypeScript will not accept as JsonValue). Throws on anything that is not JSON, naming where.
+ * TypeScript will not accept as JsonValue). Throws on anything that is not JSON, naming where. `omit`: keys
+ * of the top-level object left out, as if they were not there (an event's seal, which its hash does not
+ * cover: written around, not copied away).
  */
-export function canonicalizeUnknown(value: unknown): string {
+export function canonicalizeUnknown(value: unknown, omit?: ReadonlySet<string>): string {
   try {
-    return write(value);
+    return omit !== undefined && typeof value === 'object' && value !== null && !Array.isArray(value) ? writeObject(value, omit) : write(value);
   } catch (err) {
     if (err instanceof NotJson) throw new TypeError(`canonical JSON: ${err.problem} at $${err.path.reverse().join('')}`);
     throw err;
@@ -66,35 +68,39 @@ function write(value: unknown): string {
         }
         return out + ']';
       }
-      const proto: unknown = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) {
-        // Dates, Maps, class instances: their JSON form depends on toJSON and would not round-trip.
-        throw new NotJson('not a plain object');
-      }
-      const obj = value as Record<string, unknown>;
-      // Default sort compares UTF-16 code units, which is the order JCS prescribes.
-      const keys = Object.keys(obj).sort();
-      let out = '{';
-      let first = true;
-      for (const key of keys) {
-        const v = obj[key];
-        if (v === undefined) continue;
-        if (!first) out += ',';
-        first = false;
-        try {
-          out += writeString(key);
-          out += ':';
-          out += write(v);
-        } catch (err) {
-          if (err instanceof NotJson) err.path.push(`.${key}`);
-          throw err;
-        }
-      }
-      return out + '}';
+      return writeObject(value, undefined);
     }
     default:
       throw new NotJson(`${typeof value} is not a JSON value`);
   }
+}
+
+function writeObject(value: object, omit: ReadonlySet<string> | undefined): string {
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    // Dates, Maps, class instances: their JSON form depends on toJSON and would not round-trip.
+    throw new NotJson('not a plain object');
+  }
+  const obj = value as Record<string, unknown>;
+  // Default sort compares UTF-16 code units, which is the order JCS prescribes.
+  const keys = Object.keys(obj).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const v = obj[key];
+    if (v === undefined || omit?.has(key) === true) continue;
+    if (!first) out += ',';
+    first = false;
+    try {
+      out += writeString(key);
+      out += ':';
+      out += write(v);
+    } catch (err) {
+      if (err instanceof NotJson) err.path.push(`.${key}`);
+      throw err;
+    }
+  }
+  return out + '}';
 }
 
 function writeString(s: string): string {

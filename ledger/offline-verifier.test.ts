@@ -101,6 +101,38 @@ test('a bundle of receipts verifies in one pass; one forged receipt is singled o
   assert.equal(reports.map((r) => r.ok), bundle.map((_, i) => i !== 7));
 });
 
+test('a bundle opens each distinct checkpoint note once; another note, a forged note, a forged event in it are each still checked', async () => {
+  const grown = receiptFixture(3, 5); // same log, a later checkpoint (size 15): another note
+  const forgedNote = structuredClone(fixture.receipts[1]!) as Receipt;
+  (forgedNote as { checkpoint: string }).checkpoint = forgedNote.checkpoint.replace('\n12\n', '\n13\n');
+  const forgedEvent = structuredClone(grown.receipts[2]!) as Receipt;
+  const sig = Buffer.from(forgedEvent.event.signature, 'base64');
+  sig[40]! ^= 1;
+  (forgedEvent.event as { signature: string }).signature = sig.toString('base64');
+  const bundle = [...fixture.receipts, ...grown.receipts, forgedNote, forgedEvent];
+  await verifyReceipt(fixture.receipts[0], pinned); // Web Crypto chosen and the key imported before counting
+  const subtle = globalThis.crypto.subtle;
+  const original = subtle.verify;
+  let calls = 0;
+  type Verify = typeof original;
+  subtle.verify = function (this: typeof subtle, ...args: Parameters<Verify>) {
+    calls++;
+    return original.apply(this, args);
+  } as Verify;
+  let reports;
+  try {
+    reports = await verifyReceipts(bundle, pinned);
+  } finally {
+    subtle.verify = original;
+  }
+  assert.equal(reports.map((r) => r.ok), bundle.map((r) => r !== forgedNote && r !== forgedEvent));
+  assert.match(reports.at(-2)!.problems.join('; '), /checkpoint: invalid signature/);
+  assert.match(reports.at(-1)!.problems.join('; '), /event: signature invalid/);
+  assert.equal(reports.map((r) => r.treeSize), bundle.map((r) => r.treeSize));
+  // One event signature per receipt, and one note signature per distinct note: 12, 15 and the forged one.
+  assert.is(calls, bundle.length + 3);
+});
+
 test('streams: a chain verifies; a removed, reordered or re-linked event is named', async () => {
   const stream = fixture.events.filter((e) => e.stream === 'acme/graph.node/n1');
   assert.equal((await verifyStream(stream, eventKeys)).failures, []);

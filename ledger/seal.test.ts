@@ -29,6 +29,12 @@ test('eventHash ignores hash, keyId and signature, and nothing else', () => {
   assert.is.not(eventHash({ ...e, extra: 1 } as never), eventHash(e), 'unknown fields are covered too');
 });
 
+test('eventHash covers hash, keyId and signature below the top level', () => {
+  const e = makeUnsealed({ data: { hash: 'a', keyId: 'b', signature: 'c' } });
+  assert.is.not(eventHash(e), eventHash(makeUnsealed({ data: { hash: 'a', keyId: 'b', signature: 'd' } })));
+  assert.is(eventHash(e), createHash('sha256').update(canonicalize(e as never), 'utf8').digest('hex'));
+});
+
 test('eventHash does not depend on key order', () => {
   const e = makeUnsealed();
   const reversed = Object.fromEntries(Object.entries(e).reverse());

@@ -15,19 +15,15 @@ export function eventHash(e: UnsealedEvent): string {
   return hashBytes(e).toString('hex');
 }
 
-/** The raw 32-byte digest behind `eventHash`. */
-export function hashBytes(e: UnsealedEvent): Buffer {
-  return createHash('sha256').update(canonicalizeUnknown(hashedBody(e)), 'utf8').digest();
-}
-
 /**
- * Everything the event carries except the seal. Every other field is hashed, including any the schema
- * does not know, so nothing can ride along in a stored event unsigned.
+ * The seal: what the hash does not cover. Every other field is hashed, including any the schema does not
+ * know, so nothing can ride along in a stored event unsigned.
  */
-function hashedBody(e: UnsealedEvent): object {
-  if (!('hash' in e || 'keyId' in e || 'signature' in e)) return e;
-  const { hash: _h, keyId: _k, signature: _s, ...body } = e as UnsealedEvent & Partial<SealedEvent>;
-  return body;
+const SEAL_FIELDS: ReadonlySet<string> = new Set(['hash', 'keyId', 'signature']);
+
+/** The raw 32-byte digest behind `eventHash`: everything the event carries except the seal. */
+export function hashBytes(e: UnsealedEvent): Buffer {
+  return createHash('sha256').update(canonicalizeUnknown(e, SEAL_FIELDS), 'utf8').digest();
 }
 
 /** The bytes that are signed: UTF-8(SIGNING_DOMAIN), one 0x00 byte, the 32 raw hash bytes. */
