@@ -5,14 +5,12 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Principal } from './authorizer.js';
 import type { CommandPipeline } from './pipeline.js';
 import type { Failure } from './failure.js';
-import { foldWith } from '../domain/index.js';
 import { envelopeOf } from '../ledger/index.js';
-import { evolveBudget, initialBudgetState } from '../domain/pricing/guardrails.js';
 import type { CostQueries } from '../projections/costs/cost-queries.js';
 import { compare, mul, parseDecimal } from '../projections/costs/decimal.js';
 import type { EventLog } from '../adapters/event-log/index.js';
-import { BUDGET_THRESHOLDS, BudgetEvent } from '../schemas/finops.js';
-import { streamName } from '../schemas/streams.js';
+import { BUDGET_THRESHOLDS } from '../schemas/finops.js';
+import { loadBudget, periodRange, spentIn } from './finops-budget.js';
 
 export interface FinopsMonitorDeps {
   readonly pipeline: CommandPipeline;
@@ -78,14 +76,11 @@ export async function evaluateFinops(deps: FinopsMonitorDeps): Promise<readonly 
     const region = await deps.regionOf(tenant);
     if (region === undefined) continue;
     // Budgets: month-to-date spend (usage and the month's shared pools) in the budget's currency.
-    const folded = foldWith(BudgetEvent, evolveBudget, initialBudgetState)(
-      (await deps.log.readStream(streamName(tenant, 'finops.budget'))).map((r) => ({ type: r.type, schemaVersion: 1, data: r.data })),
-    );
-    const budget = isLeft(folded) ? undefined : folded.right.budget;
+    // A budget stream this version cannot read is skipped, as an empty one is.
+    const budget = (await loadBudget(deps.log, tenant).catch(() => undefined))?.state.budget;
     if (budget !== undefined) {
       const period = now.toISOString().slice(0, 7);
-      const report = await deps.costs.report(tenant, { groupBy: [], from: `${period}-01T00:00:00.000Z`, to: now.toISOString() });
-      const spent = report.totals.find((t) => t.currency === budget.currency)?.cost ?? '0';
+      const spent = await spentIn(deps.costs, tenant, budget.currency, periodRange(period, now));
       for (const threshold of BUDGET_THRESHOLDS) {
         // spent × 100 ≥ budget × threshold, exactly.
         if (compare(mul(parseDecimal(spent), parseDecimal('100')), mul(parseDecimal(budget.amount), parseDecimal(String(threshold)))) < 0) continue;

@@ -129,3 +129,7 @@ export const CostsQuery = completed(
   },
 );
 export type CostsQuery = t.TypeOf<typeof CostsQuery>;
+
+/** GET /v1/finops/budget: the month to report (YYYY-MM, UTC), by default the current one. */
+export const BudgetQuery = closedObject('BudgetQuery', {}, { period: Period });
+export type BudgetQuery = t.TypeOf<typeof BudgetQuery>;

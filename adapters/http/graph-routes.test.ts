@@ -2,7 +2,9 @@
 // PGlite → when GET /v1/graph/... → then the answer. One bed for the file; each spec uses its own ids.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { shapeDifferences } from '../../test/answer-shape.js';
 import { openReadModelBed, type ReadModelBed } from '../../test/read-model-bed.js';
+import { ANSWER_EXAMPLES } from './openapi-examples.js';
 
 const enc = encodeURIComponent;
 const T = (day: number) => `2026-01-${String(day).padStart(2, '0')}T00:00:00Z`;
@@ -43,7 +45,12 @@ async function given(): Promise<void> {
     ['CONSUMES', 'flag:hub', 'ds:h01'], ['CONSUMES', 'flag:hub', 'ds:h02'],
     ['DERIVED_FROM', 'ds:c1', 'ds:c2'], ['DERIVED_FROM', 'ds:c2', 'ds:c3'], ['DERIVED_FROM', 'ds:c3', 'ds:c1'],
   ];
-  for (const [type, from, to] of edges) await bed.command('graph.edge.assert', edge(type, from, to));
+  for (const [type, from, to] of edges) {
+    // One edge a source was less sure of, effective before it was observed.
+    const extra = type === 'PRODUCES' && from === 'svc:checkout' ? { confidence: 0.7, effectiveAt: '2025-12-31T00:00:00Z' } : {};
+    const e = edge(type, from, to);
+    await bed.command('graph.edge.assert', { ...e, provenance: { ...e.provenance, ...extra } });
+  }
   for (const i of [1, 2, 3, 4, 5, 6, 7, 8]) await bed.command('graph.edge.assert', edge('PRODUCES', 'svc:hub', `ds:h0${i}`));
   // bob's eu-west corner: an incident and a user, linked in on Jan 3.
   await asBob('graph.node.upsert', node('inc:2', 'Incident', T(3), 'eu-west'));
@@ -99,6 +106,12 @@ test('lineage down, up and both ways along the demo path, by depth', async () =>
   assert.equal(hop.edge, { type: 'PRODUCES', from: 'svc:checkout', to: 'ds:orders' });
   assert.equal([hop.node.type, hop.provenance.actor.id, hop.provenance.sourceSystem], ['Dataset', 'user:alice', 'github']);
   assert.match(hop.provenance.event.id, /^[0-9a-f-]{36}$/);
+  // The edge's chips: observed and effective time, and the confidence its event was sealed with.
+  assert.equal([hop.provenance.observedAt, hop.provenance.effectiveAt, hop.provenance.confidence], ['2026-01-01T00:00:00.000Z', '2025-12-31T00:00:00.000Z', 0.7]);
+  // The OpenAPI document's example answer has this shape.
+  assert.equal(shapeDifferences(ANSWER_EXAMPLES['GET /v1/graph/related'], down.body, ['attributes']), []);
+  const art = down.body.items.find((i: { node: { id: string } }) => i.node.id === 'art:1');
+  assert.equal([art.provenance.effectiveAt, art.provenance.confidence], ['2026-01-01T00:00:00.000Z', 1], 'defaults: effective when observed, confidence 1');
 
   const up = await get('/v1/graph/related?id=ds:orders&direction=up&depth=4');
   assert.equal(lineage(up.body), ['1:flag:new-checkout', '1:run:1', '1:svc:checkout', '2:dep:1', '2:inc:2', '2:user:dave', '3:user:carol']);
@@ -129,6 +142,7 @@ test('lineage as of a time sees an edge before its retraction and not after; now
   const before = await get(`/v1/graph/related?id=dep:2&asOf=${enc('2026-02-05T00:00:00Z')}`);
   assert.equal(lineage(before.body), ['1:svc:payments']);
   assert.is(before.body.items[0].provenance.observedAt, '2026-02-01T00:00:00.000Z');
+  assert.equal([before.body.items[0].provenance.effectiveAt, before.body.items[0].provenance.confidence], ['2026-02-01T00:00:00.000Z', 1], 'from the version rows too');
   const after = await get(`/v1/graph/related?id=dep:2&asOf=${enc('2026-02-15T00:00:00Z')}`);
   assert.equal(lineage(after.body), []);
   assert.equal(lineage((await get('/v1/graph/related?id=dep:2')).body), []);

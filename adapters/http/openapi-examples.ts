@@ -134,6 +134,47 @@ export const ROUTE_EXAMPLES = {
   'POST /v1/metering/events': { records: (COMMAND_EXAMPLES['metering.batch.record'] as { records: unknown[] }).records },
 } as const;
 
+/** Answers of read routes, as the server writes them (a test checks each against a real answer's shape). */
+export const ANSWER_EXAMPLES = {
+  'GET /v1/graph/related': {
+    root: {
+      id: 'svc:checkout', type: 'Service', region: 'eu-west', attributes: { name: 'checkout', tier: 1 }, externalId: 'service/checkout', validFrom: '2026-03-01T08:00:00.000Z',
+      provenance: {
+        actor: { id: 'service:catalog-sync', type: 'service' }, sourceSystem: 'service-catalog', observedAt: '2026-03-01T08:00:00.000Z', effectiveAt: '2026-03-01T08:00:00.000Z',
+        recordedAt: '2026-03-01T08:00:01.204Z', confidence: 1,
+        event: { id: '6b1f3c2e-8d4a-4f0b-9c1e-2a3b4c5d6e7f', hash: '9d2f6a0c4e8b1f3a5c7e9b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a', revision: 0, position: '118' },
+      },
+    },
+    depth: 1,
+    direction: 'down',
+    limits: { fanOutPerHop: 200, nodesPerDepth: 5000 },
+    items: [{
+      node: { id: 'ds:orders', type: 'Dataset', region: 'eu-west', attributes: { classification: 'confidential' } },
+      depth: 1,
+      edge: { type: 'PRODUCES', from: 'svc:checkout', to: 'ds:orders' },
+      provenance: {
+        actor: { id: 'service:openlineage', type: 'service' }, sourceSystem: 'openlineage', observedAt: '2026-03-02T09:20:00.000Z', effectiveAt: '2026-03-02T09:15:00.000Z',
+        recordedAt: '2026-03-02T09:20:00.387Z', confidence: 0.9,
+        event: { id: '0c4d2b1a-7e6f-4a5b-8c9d-1e2f3a4b5c6d', hash: '4a7c1e9f3b5d8a2c6e0f4b8d2a6c0e4f8b2d6a0c4e8f2b6d0a4c8e2f6b0d4a8c', revision: 0, position: '131' },
+      },
+    }],
+  },
+  'GET /v1/finops/budget': {
+    tenant: 'acme',
+    period: '2026-03',
+    from: '2026-03-01T00:00:00.000Z',
+    to: '2026-03-24T10:00:00.000Z',
+    budget: { amount: '50000', currency: 'EUR' },
+    spent: '37812.4',
+    share: '75.62',
+    thresholdsCrossed: [{ threshold: 75, spent: '37512.4', budget: '50000', currency: 'EUR', recordedAt: '2026-03-24T09:45:02.118Z', eventId: '3e1a9c7b-5d2f-4b8e-a6c4-0f9e8d7c6b5a' }],
+    anomalies: [{
+      day: '2026-03-01', service: 'checkout', currency: 'EUR', cost: '912.33', mean: '401.100000', stddev: '88.200000', direction: 'above',
+      recordedAt: '2026-03-02T00:15:01.052Z', eventId: '8f7e6d5c-4b3a-4c2d-9e1f-0a1b2c3d4e5f',
+    }],
+  },
+} as const;
+
 /**
  * The plan file's blocks, one step each: every action type, then retries with jitter, compensation and
  * on_failure. A test registers a plan made of all of them (against an actions file offering check-health).

@@ -5,7 +5,7 @@
 import type * as t from 'io-ts';
 import { commandHandlers } from '../../domain/index.js';
 import { AUDIT_ENTRY_FIELDS, AuditEventsQuery, AuditExportQuery } from '../../schemas/audit.js';
-import { CostsQuery } from '../../schemas/finops.js';
+import { BudgetQuery, CostsQuery } from '../../schemas/finops.js';
 import { EDGE_TYPES, NodeId } from '../../schemas/graph.js';
 import { ChangesQuery, EdgePath, ImpactQuery, NodePath, NodeQuery, ProvenanceQuery, RelatedQuery, SurfaceQuery } from '../../schemas/graph-queries.js';
 import { jsonSchemaOf, type JsonSchema } from '../../schemas/json-schema.js';
@@ -20,7 +20,7 @@ import { PolicyPreflight, PolicyVersionParam, PolicyWhatIf } from '../../schemas
 import { ApprovalDecisionBody, ApprovalIdParam, ApprovalRejectBody, ApprovalRequest, ApprovalsQuery } from '../../schemas/approval.js';
 import { dualControlOf } from '../../domain/approvals/dual-control.js';
 import { StreamName } from '../../schemas/streams.js';
-import { COMMAND_EXAMPLES, ROUTE_EXAMPLES } from './openapi-examples.js';
+import { ANSWER_EXAMPLES, COMMAND_EXAMPLES, ROUTE_EXAMPLES } from './openapi-examples.js';
 import { MAX_BODY_BYTES as MAX_COMMAND_BYTES } from './routes/commands.js';
 import { MAX_INGEST_BODY_BYTES } from './routes/ingest-response.js';
 import {
@@ -108,7 +108,7 @@ interface Operation {
   readonly requestBody?: object;
   readonly responses: Readonly<Record<string, object>>;
 }
-const ok = (description: string, schema?: object) => ({ description, ...(schema === undefined ? {} : { content: json(schema) }) });
+const ok = (description: string, schema?: object, example?: unknown) => ({ description, ...(schema === undefined ? {} : { content: json(schema, example) }) });
 const PUBLIC: readonly object[] = [];
 
 // ---------------------------------------------------------------------------------------------------
@@ -138,23 +138,27 @@ function commandOperation(type: string): Operation {
   };
 }
 
-const graphRead = (operationId: string, summary: string, description: string, parameters: readonly object[], readsLog = false): Operation => ({
+const graphRead = (operationId: string, summary: string, description: string, parameters: readonly object[], readsLog = false, answer?: object): Operation => ({
   operationId, tags: ['Graph'], summary, description, parameters,
-  responses: { '200': ok('Answer', { type: 'object' }), ...problems(400, 401, 403, 404, ...(readsLog ? [503] : [])) },
+  responses: { '200': { description: 'Answer', content: answer ?? json({ type: 'object' }) }, ...problems(400, 401, 403, 404, ...(readsLog ? [503] : [])) },
 });
+/** Every node, item, link and change names where its fact came from (ProvenanceSummary). */
+const PROVENANCE_NOTE = 'provenance: actor, sourceSystem, observedAt, effectiveAt, recordedAt, confidence and the sealed event (id, hash, revision, position).';
 const nodeIdPath = (what: string) => path(NodePath, { id: `URL-encoded ${what} id` });
 
 const graphOperations: Readonly<Record<string, Operation>> = {
   '/v1/graph/nodes/{id}': graphRead('getGraphNode', 'A node: current, or as of a time',
-    'Type, region, attributes, externalId, validFrom, provenance summary and its sealed event (id, hash, revision, position).',
+    `Type, region, attributes, externalId, validFrom and ${PROVENANCE_NOTE}`,
     [...nodeIdPath('node'), ...query(NodeQuery, { asOf: 'answer from the version history: what was valid (effective) at this instant' })]),
   '/v1/graph/related': graphRead('getGraphRelated', 'Lineage: nodes within depth hops (breadth first, each node once at its shortest depth)',
     'Ordered by (depth, node id); page with limit and the opaque nextCursor (or follow next). down follows edges from→to, up to→from. ' +
-      'At most 200 neighbours per node and hop (lowest ids first) and 5000 nodes per depth. Each item: node, depth, the last edge of its path, provenance.',
-    query(RelatedQuery, { id: 'start node', depth: 'default 1', direction: 'default down', types: `comma-separated edge types to follow (${EDGE_TYPES.join(', ')}); default all`, limit: 'default 100' })),
+      'At most 200 neighbours per node and hop (lowest ids first) and 5000 nodes per depth. Each item: node, depth, the last edge of its path, ' +
+      `and that edge's ${PROVENANCE_NOTE} With asOf, the edge version valid then.`,
+    query(RelatedQuery, { id: 'start node', depth: 'default 1', direction: 'default down', types: `comma-separated edge types to follow (${EDGE_TYPES.join(', ')}); default all`, limit: 'default 100' }),
+    false, json(ref('Lineage'), ANSWER_EXAMPLES['GET /v1/graph/related'])),
   '/v1/graph/services/{id}/surface': graphRead('getServiceSurface', "A service's incidents, deployments and datasets, newest link first",
     'incidents: Service OBSERVES Incident, Incident RELATES_TO Service; deployments: Deployment DEPLOYS Service; datasets: Service PRODUCES|CONSUMES Dataset. ' +
-      'One item per link (node, via edge, provenance). 404 unless the id is a current Service.',
+      `One item per link (node, via edge, the edge's ${PROVENANCE_NOTE}) 404 unless the id is a current Service.`,
     [...nodeIdPath('service'), ...query(SurfaceQuery, { since: "links whose edge became valid (the edge's effectiveAt) at or after this instant", region: 'only linked nodes of this region', limit: 'per group; default 100' })]),
   '/v1/graph/incidents/{id}/impact': graphRead('getIncidentImpact', "An incident's affected services, their deployments, datasets and users",
     'services: OBSERVES the incident or RELATES_TO from it; deployments: DEPLOYS those services; datasets: the incident RELATES_TO them, or the services PRODUCE|CONSUME them; ' +
@@ -306,6 +310,18 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
         '200': ok('accepted / duplicates / rejected counts, the batch event, and one result per record (index, eventId, status, errors)', { type: 'object' }),
         ...problems(400, 401, 403, 409, 413, 415, 422, 503),
       },
+    },
+  },
+  '/v1/finops/budget': {
+    get: {
+      operationId: 'getBudget',
+      tags: ['FinOps'],
+      summary: "The tenant's budget, a month's spend against it, the thresholds it crossed and the month's cost anomalies",
+      description:
+        'Authorized as finops.read. The budget is folded from the tenant\'s finops.budget stream; spent is the cost report\'s total in the budget\'s currency over the month ' +
+        '(up to now for the current month); share is spent / budget in percent, rounded half-even to 2 decimals. Without a budget, budget, spent and share are null.',
+      parameters: query(BudgetQuery, { period: 'YYYY-MM (UTC); default the current month; not a later one' }),
+      responses: { '200': ok('The month against the budget', ref('BudgetStatus'), ANSWER_EXAMPLES['GET /v1/finops/budget']), ...problems(400, 401, 403, 503) },
     },
   },
   '/v1/finops/costs': {
@@ -592,7 +608,11 @@ const otherOperations: Readonly<Record<string, Readonly<Record<string, Operation
   '/portal/app.js': { get: { operationId: 'getPortalScript', tags: ['Portal'], summary: "The portal's one script bundle", security: PUBLIC, responses: { '200': { description: 'JavaScript (ES module)', content: { 'text/javascript': { schema: { type: 'string' } } } } } } },
   '/portal/app.css': { get: { operationId: 'getPortalStyles', tags: ['Portal'], summary: "The portal's style sheet", security: PUBLIC, responses: { '200': { description: 'CSS', content: { 'text/css': { schema: { type: 'string' } } } } } } },
   '/portal/session-options': {
-    get: { operationId: 'getPortalSessionOptions', tags: ['Portal'], summary: 'How to sign in here: devSignIn (tenant, roles) with development keys, else null', security: PUBLIC, responses: { '200': ok('devSignIn', { type: 'object' }) } },
+    get: {
+      operationId: 'getPortalSessionOptions', tags: ['Portal'], summary: 'How to sign in here: devSignIn (tenant, roles) with development keys; oidc (issuer, clientId, scope, resource, authorizationEndpoint, tokenEndpoint) with an OpenID provider configured; each else null', security: PUBLIC,
+      description: "The oidc endpoints come from the configured issuer's discovery document, fetched by this server; 503 while it cannot be fetched or is unusable.",
+      responses: { '200': ok('devSignIn, oidc', { type: 'object' }), ...problems(503) },
+    },
   },
   '/portal/dev-sign-in': {
     post: {
@@ -618,6 +638,74 @@ const responseSchemas = {
       instance: { type: 'string', description: 'the request path' }, code: { type: 'string', description: 'short name clients switch on' },
       requestId: { type: 'string' }, errors: { type: 'array', items: { type: 'string' }, description: 'one line per invalid field: path: message' },
       decisionId: { type: 'string', description: 'the sealed policy decision of a 403' },
+    },
+  },
+  ProvenanceSummary: {
+    type: 'object',
+    description: 'Where a fact came from: the sealed event that says so and its provenance envelope (the whole envelope: GET /v1/graph/edges/{id}/provenance)',
+    required: ['actor', 'sourceSystem', 'observedAt', 'effectiveAt', 'recordedAt', 'confidence', 'event'],
+    properties: {
+      actor: { type: 'object', required: ['id', 'type'], properties: { id: { type: 'string' }, type: { type: 'string' } } },
+      sourceSystem: { type: 'string' },
+      observedAt: { type: 'string', format: 'date-time', description: 'when the source saw it' },
+      effectiveAt: { type: 'string', format: 'date-time', description: 'when it holds from (the version\'s validFrom)' },
+      recordedAt: { type: 'string', format: 'date-time', description: 'when it was sealed' },
+      confidence: { type: 'number', minimum: 0, maximum: 1, description: "the source's confidence, as sealed (default 1)" },
+      event: {
+        type: 'object', required: ['id', 'hash', 'revision', 'position'],
+        properties: { id: { type: 'string', format: 'uuid' }, hash: { type: 'string' }, revision: { type: 'integer' }, position: { type: 'string', description: 'log position' } },
+      },
+    },
+  },
+  Lineage: {
+    type: 'object',
+    required: ['root', 'depth', 'direction', 'limits', 'items'],
+    properties: {
+      root: { type: 'object', description: 'the start node (as GET /v1/graph/nodes/{id})' },
+      depth: { type: 'integer' }, direction: { enum: ['down', 'up', 'both'] }, types: { type: 'array', items: { type: 'string' } }, asOf: { type: 'string' },
+      limits: { type: 'object', properties: { fanOutPerHop: { type: 'integer' }, nodesPerDepth: { type: 'integer' } } },
+      items: {
+        type: 'array',
+        items: {
+          type: 'object', required: ['node', 'depth', 'edge', 'provenance'],
+          properties: {
+            node: { type: 'object', properties: { id: { type: 'string' }, type: { type: 'string' }, region: { type: ['string', 'null'] }, attributes: {} } },
+            depth: { type: 'integer' },
+            edge: { type: 'object', description: 'the last edge of the path that reached the node', properties: { type: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } },
+            provenance: { ...ref('ProvenanceSummary'), description: "the edge's" },
+          },
+        },
+      },
+      nextCursor: { type: 'string' }, next: { type: 'string', description: 'the URL of the next page' },
+    },
+  },
+  BudgetStatus: {
+    type: 'object',
+    required: ['tenant', 'period', 'from', 'to', 'budget', 'spent', 'share', 'thresholdsCrossed', 'anomalies'],
+    properties: {
+      tenant: { type: 'string' },
+      period: { type: 'string', description: 'YYYY-MM' },
+      from: { type: 'string', format: 'date-time' },
+      to: { type: 'string', format: 'date-time', description: 'exclusive: the month\'s end, or now while it runs' },
+      budget: { type: ['object', 'null'], properties: { amount: { type: 'string', description: 'exact decimal' }, currency: { type: 'string' } } },
+      spent: { type: ['string', 'null'], description: 'exact decimal, in the budget\'s currency' },
+      share: { type: ['string', 'null'], description: 'spent / budget, percent, 2 decimals at most' },
+      thresholdsCrossed: {
+        type: 'array',
+        description: 'finops.budget.threshold.crossed events of the month (the FinOps monitor records each once), with the spend when it was crossed',
+        items: { type: 'object', properties: { threshold: { enum: [75, 90, 100] }, spent: { type: 'string' }, budget: { type: 'string' }, currency: { type: 'string' }, recordedAt: { type: 'string' }, eventId: { type: 'string' } } },
+      },
+      anomalies: {
+        type: 'array',
+        description: 'finops.anomaly.detected events of the month: a day\'s cost of a service outside mean ± 3σ of its trailing 28 days',
+        items: {
+          type: 'object',
+          properties: {
+            day: { type: 'string' }, service: { type: 'string' }, currency: { type: 'string' }, cost: { type: 'string' }, mean: { type: 'string' }, stddev: { type: 'string' },
+            direction: { enum: ['above', 'below'] }, recordedAt: { type: 'string' }, eventId: { type: 'string' },
+          },
+        },
+      },
     },
   },
   CommandResult: {
