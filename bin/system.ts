@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { loadJwtSecret } from '../adapters/auth/dev-secret.js';
 import { issueDevelopmentToken, jwtVerifier, remoteJwks, type TokenVerifier } from '../adapters/auth/jwt.js';
+import { oidcClientOptions } from '../adapters/auth/oidc-discovery.js';
 import { DEMO_REGION, DEMO_TENANT } from './demo-tenant.js';
 import { policySetProblems } from '../adapters/cedar/policy-set.js';
 import { TenantPolicies } from '../adapters/cedar/tenant-policies.js';
@@ -194,11 +195,15 @@ export async function openSystem(config: Config, overrides: SystemOverrides = {}
     metrics,
     githubWebhooks: config.githubWebhooks,
     // Development keys (the secret generated into the data directory): the portal offers the demo tenant in one click.
-    portal: jwtSecret === undefined || config.jwt.secret !== undefined ? {} : {
-      devSignIn: {
-        tenant: DEMO_TENANT,
-        issue: (role) => issueDevelopmentToken(jwtSecret, config.jwt, { tenant: DEMO_TENANT, roles: [role], region: DEMO_REGION, subject: `dev:portal:${role}`, ttlSeconds: Math.min(3600, config.jwt.maxTtlSeconds) }, Math.floor(clock().getTime() / 1000)),
-      },
+    // With an OpenID provider configured (COMPANYOS_OIDC_*), the portal signs in there: code + PKCE in the browser.
+    portal: {
+      ...(jwtSecret === undefined || config.jwt.secret !== undefined ? {} : {
+        devSignIn: {
+          tenant: DEMO_TENANT,
+          issue: (role) => issueDevelopmentToken(jwtSecret, config.jwt, { tenant: DEMO_TENANT, roles: [role], region: DEMO_REGION, subject: `dev:portal:${role}`, ttlSeconds: Math.min(3600, config.jwt.maxTtlSeconds) }, Math.floor(clock().getTime() / 1000)),
+        },
+      }),
+      ...(config.oidc === undefined ? {} : { oidc: { issuerOrigin: new URL(config.oidc.issuer).origin, options: oidcClientOptions(config.oidc) } }),
     },
     admission: config.admission,
     readinessDetails: () => (projectors.length === 0 ? {} : { projections: projectionSummary(projectors.map((p) => p.status())) }),

@@ -1,9 +1,11 @@
 // The portal's calls to the /v1 API: the bearer token on each, problems (RFC 9457) turned into errors that
-// carry their title and detail, a 401 signing the tab out.
+// carry their title and detail, a 401 signing the tab out unless it is a step-up challenge (RFC 9470: the
+// sign-in is valid but not fresh or strong enough for this action), which the error carries instead.
+import { stepUpOf, type StepUp } from './oidc.js';
 import type { Session } from './session.js';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly problem: Readonly<Record<string, unknown>>) {
+  constructor(readonly status: number, readonly problem: Readonly<Record<string, unknown>>, readonly stepUp?: StepUp) {
     super(`${String(problem['title'] ?? `HTTP ${status}`)}${problem['detail'] === undefined ? '' : `: ${String(problem['detail'])}`}`);
   }
 }
@@ -25,8 +27,9 @@ export async function call(session: Session | undefined, path: string, init: Req
   } catch {
     // not a problem document
   }
-  if (res.status === 401 && session !== undefined && problem['code'] !== 'insufficient-user-authentication') onUnauthenticated();
-  throw new ApiError(res.status, problem);
+  const stepUp = res.status === 401 ? stepUpOf(res.headers.get('www-authenticate')) : undefined;
+  if (res.status === 401 && session !== undefined && stepUp === undefined && problem['code'] !== 'insufficient-user-authentication') onUnauthenticated();
+  throw new ApiError(res.status, problem, stepUp);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,11 +1,13 @@
 // The audit portal's shell: sign-in, then one view per question (Ledger, Audit, Lineage, Policy, Runs,
 // Costs), chosen by the URL's fragment (#/ledger, #/audit/<event id>, #/lineage/<event id>, #/runs/<run
 // id>), so views can be linked and the browser's back button works. Each view lives in views/ and reads the
-// /v1 API with the signed-in token.
+// /v1 API with the signed-in token. A page opened by the OpenID provider's answer (?code=…&state=… or
+// ?error=…) first finishes that sign-in (oidc-sign-in.ts), then shows the view it started from.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { whenUnauthenticated } from './api.js';
 import { html } from './html.js';
+import { finishOidcSignIn, forgetOidcSignIn, isOidcCallback } from './oidc-sign-in.js';
 import { clearSession, loadSession, mayAct, saveSession, type Session } from './session.js';
 import { AuditView } from './views/audit.js';
 import { CostsView } from './views/costs.js';
@@ -33,21 +35,34 @@ const route = (): { view: string; item?: string } => {
 function App() {
   const [session, setSession] = useState<Session | undefined>(loadSession);
   const [where, setWhere] = useState(route);
+  const [finishing, setFinishing] = useState(isOidcCallback);
+  const [failure, setFailure] = useState<string | undefined>(undefined);
   useEffect(() => {
     const changed = () => setWhere(route());
     addEventListener('hashchange', changed);
     whenUnauthenticated(() => signOut());
+    if (finishing) {
+      void finishOidcSignIn().then((answer) => {
+        if (typeof answer === 'string') setFailure(answer);
+        else signIn(answer);
+        setWhere(route());
+        setFinishing(false);
+      });
+    }
     return () => removeEventListener('hashchange', changed);
   }, []);
   const signIn = (s: Session) => {
+    setFailure(undefined);
     saveSession(s);
     setSession(s);
   };
   const signOut = () => {
     clearSession();
+    forgetOidcSignIn();
     setSession(undefined);
   };
-  if (session === undefined) return html`<${SignIn} onSignedIn=${signIn} />`;
+  if (finishing) return html`<main class="signin"><p class="loading" role="status">Finishing the sign-in…</p></main>`;
+  if (session === undefined) return html`<${SignIn} onSignedIn=${signIn} failure=${failure} />`;
   const go = (view: string) => (item?: string) => {
     location.hash = `#/${view}${item === undefined ? '' : `/${encodeURIComponent(item)}`}`;
   };
@@ -70,6 +85,7 @@ function App() {
         <button type="button" class="secondary" onClick=${signOut}>Sign out</button>
       </div>
     </header>
+    ${failure ? html`<p class="status bad" role="alert" data-testid="sign-in-error">${failure}</p>` : null}
     <main id="content">${views[where.view]}</main>`;
 }
 

@@ -126,6 +126,41 @@ const Count = (name: string) =>
     (u, c) => (typeof u === 'string' && /^\d{1,6}$/.test(u) && +u >= 1 && +u <= 100_000 ? t.success(+u) : t.failure(u, c)),
     String,
   );
+const parsedUrl = (u: string): URL | undefined => {
+  try {
+    return new URL(u);
+  } catch {
+    return undefined;
+  }
+};
+
+/** An OpenID issuer: https, or http on a loopback host only (a test, or a provider on this machine). */
+const IssuerUrl = new t.Type<string, string, unknown>(
+  'COMPANYOS_OIDC_ISSUER (an https URL, or http on localhost/127.0.0.1/[::1]; no query or fragment)',
+  (u): u is string => typeof u === 'string',
+  (u, c) => {
+    if (typeof u !== 'string') return t.failure(u, c);
+    const url = parsedUrl(u);
+    if (url === undefined || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') return t.failure(u, c);
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && loopback) ? t.success(u) : t.failure(u, c);
+  },
+  t.identity,
+);
+/** OAuth scope values (RFC 6749 §3.3), space-separated; the portal's must ask for `openid`. */
+const OidcScope = new t.Type<string, string, unknown>(
+  'COMPANYOS_OIDC_SCOPE (space-separated scope values including openid)',
+  (u): u is string => typeof u === 'string',
+  (u, c) => (typeof u === 'string' && /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(u) && u.split(' ').includes('openid') ? t.success(u) : t.failure(u, c)),
+  t.identity,
+);
+/** A resource indicator (RFC 8707): an absolute URI without a fragment. */
+const ResourceIndicator = new t.Type<string, string, unknown>(
+  'COMPANYOS_OIDC_RESOURCE (an absolute URI without a fragment)',
+  (u): u is string => typeof u === 'string',
+  (u, c) => (typeof u === 'string' && u.length <= 2048 && parsedUrl(u) !== undefined && !u.includes('#') ? t.success(u) : t.failure(u, c)),
+  t.identity,
+);
 const Flag = (name: string) => t.keyof({ true: null, false: null }, `${name} ("true" or "false")`);
 
 /** The environment variables the system reads; every one is optional. */
@@ -149,6 +184,10 @@ export const Environment = t.partial({
     (u, c) => (typeof u === 'string' && /^\d{1,8}$/.test(u) && +u >= 1 && +u <= 31_536_000 ? t.success(+u) : t.failure(u, c)),
     String,
   ),
+  COMPANYOS_OIDC_ISSUER: IssuerUrl,
+  COMPANYOS_OIDC_CLIENT_ID: NonEmpty,
+  COMPANYOS_OIDC_SCOPE: OidcScope,
+  COMPANYOS_OIDC_RESOURCE: ResourceIndicator,
   COMPANYOS_POLICY_FILE: NonEmpty,
   COMPANYOS_GITHUB_WEBHOOKS: GithubWebhooks,
   COMPANYOS_INGEST_REQUIRE_TOKEN: t.keyof({ true: null, false: null }, 'COMPANYOS_INGEST_REQUIRE_TOKEN ("true" or "false")'),
@@ -203,6 +242,15 @@ export const DEFAULT_PG_QUERY_TIMEOUT_MS = 60_000;
  */
 export const DEFAULT_ADMISSION = { maxInFlight: 16, maxInFlightPerTenant: 8, commandTimeoutMs: 30_000 } as const;
 
+export interface OidcClientConfig {
+  readonly issuer: string;
+  readonly clientId: string;
+  /** Space-separated, including openid (default "openid"). */
+  readonly scope: string;
+  /** RFC 8707 resource indicator sent with the authorization and token requests, when the issuer wants one. */
+  readonly resource: string | undefined;
+}
+
 export interface Config {
   readonly port: number;
   readonly dataDir: string;
@@ -223,6 +271,12 @@ export interface Config {
     /** A token whose lifetime (exp - iat, or exp - now) is longer is refused; every token must have exp. */
     readonly maxTtlSeconds: number;
   };
+  /**
+   * The audit portal's OpenID Connect client (authorization code + PKCE in the browser), or undefined: then
+   * the portal offers a pasted token (and, with development keys, the demo tenant). The issuer is also the
+   * tokens' expected `iss`; its discovery document names the endpoints (adapters/auth/oidc-discovery.ts).
+   */
+  readonly oidc: OidcClientConfig | undefined;
   readonly policyFile: string | undefined;
   /** COMPANYOS_TENANT_REGIONS: tenant → the regions it is sovereign to (policy tenant-residency). */
   readonly tenantRegions: TenantRegions;
@@ -269,6 +323,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
   const decoded = Environment.decode(present);
   if (isLeft(decoded)) return left(formatValidationErrors(decoded.left));
   const e = decoded.right;
+  const oidc = oidcOf(e);
+  if (isLeft(oidc)) return oidc;
   return right({
     port: e.PORT ?? 8080,
     dataDir: e.COMPANYOS_DATA_DIR ?? './data',
@@ -282,10 +338,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     jwt: {
       secret: e.COMPANYOS_JWT_SECRET,
       jwksUrl: e.COMPANYOS_JWKS_URL,
-      issuer: e.COMPANYOS_JWT_ISSUER ?? 'companyos-dev',
-      audience: e.COMPANYOS_JWT_AUDIENCE ?? 'companyos',
+      issuer: e.COMPANYOS_JWT_ISSUER ?? e.COMPANYOS_OIDC_ISSUER ?? 'companyos-dev',
+      audience: e.COMPANYOS_JWT_AUDIENCE ?? e.COMPANYOS_OIDC_RESOURCE ?? 'companyos',
       maxTtlSeconds: e.COMPANYOS_JWT_MAX_TTL ?? 24 * 3600,
     },
+    oidc: oidc.right,
     policyFile: e.COMPANYOS_POLICY_FILE,
     tenantRegions: e.COMPANYOS_TENANT_REGIONS ?? {},
     pgSchema: e.COMPANYOS_PG_SCHEMA ?? 'companyos',
@@ -308,4 +365,25 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
       },
     },
   });
+}
+
+/**
+ * The portal's OpenID client from the COMPANYOS_OIDC_* variables: issuer and client id together; the tokens
+ * it gets are verified with the issuer's keys (COMPANYOS_JWKS_URL, not a shared secret) and must name it as
+ * their issuer, so COMPANYOS_JWT_ISSUER, when set, is the same (unset, it defaults to it).
+ */
+function oidcOf(e: t.TypeOf<typeof Environment>): Either<readonly string[], OidcClientConfig | undefined> {
+  const issuer = e.COMPANYOS_OIDC_ISSUER;
+  const clientId = e.COMPANYOS_OIDC_CLIENT_ID;
+  if (issuer === undefined && clientId === undefined) {
+    const stray = (['COMPANYOS_OIDC_SCOPE', 'COMPANYOS_OIDC_RESOURCE'] as const).filter((k) => e[k] !== undefined);
+    return stray.length === 0 ? right(undefined) : left([`${stray.join(' and ')}: set only with COMPANYOS_OIDC_ISSUER and COMPANYOS_OIDC_CLIENT_ID`]);
+  }
+  const problems: string[] = [];
+  if (issuer === undefined) problems.push('COMPANYOS_OIDC_CLIENT_ID needs COMPANYOS_OIDC_ISSUER (the OpenID provider the portal signs in with)');
+  if (clientId === undefined) problems.push('COMPANYOS_OIDC_ISSUER needs COMPANYOS_OIDC_CLIENT_ID (the portal\'s client id at that provider)');
+  if (e.COMPANYOS_JWKS_URL === undefined || e.COMPANYOS_JWT_SECRET !== undefined) problems.push('COMPANYOS_OIDC_ISSUER needs COMPANYOS_JWKS_URL and no COMPANYOS_JWT_SECRET: the access tokens the portal gets are verified with the issuer\'s published keys');
+  if (issuer !== undefined && e.COMPANYOS_JWT_ISSUER !== undefined && e.COMPANYOS_JWT_ISSUER !== issuer) problems.push(`COMPANYOS_JWT_ISSUER (${e.COMPANYOS_JWT_ISSUER}) differs from COMPANYOS_OIDC_ISSUER (${issuer}): tokens from the portal's issuer would be refused`);
+  if (problems.length > 0) return left(problems);
+  return right({ issuer: issuer!, clientId: clientId!, scope: e.COMPANYOS_OIDC_SCOPE ?? 'openid', resource: e.COMPANYOS_OIDC_RESOURCE });
 }

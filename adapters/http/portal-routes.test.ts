@@ -42,7 +42,7 @@ test('the script is gzipped for a client that asks, and revalidates by its ETag'
 
 test('with configured keys there is no development sign-in: the options say so and the route answers 404', async () => {
   const options = await api.call('GET', '/portal/session-options');
-  assert.equal(options.body, { devSignIn: null });
+  assert.equal(options.body, { devSignIn: null, oidc: null });
   const signIn = await api.call('POST', '/portal/dev-sign-in', { body: { role: 'admin' } });
   assert.is(signIn.status, 404);
   assert.is(signIn.body.code, 'not-found');

@@ -1,9 +1,14 @@
 // Runs view: "What is running, what waits for a person, and what happened in each run?" Runs by state
 // (GET /v1/runs), one run's steps and timeline; approve or cancel only where the viewer's roles may (the
-// server decides either way: an auditor is shown no such control, and would be refused).
-import { useState } from 'preact/hooks';
+// server decides either way: an auditor is shown no such control, and would be refused). When a policy
+// wants a fresher or stronger login for the action (RFC 9470's challenge), a session from the OpenID
+// provider goes back there with max_age / acr_values and, once back on this run, tries the action again;
+// a pasted or development token gets a message saying what sign-in is needed.
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError, call, getJson } from '../api.js';
 import { html } from '../html.js';
+import { stepUpInWords } from '../oidc.js';
+import { oidcOptionsOfTab, startOidcSignIn, takeRetry } from '../oidc-sign-in.js';
 import { mayAct, type Session } from '../session.js';
 import { useLoad } from '../use-load.js';
 import { Problem } from './problem.js';
@@ -52,9 +57,22 @@ function RunDetail({ session, runId, onClose }: { session: Session; runId: strin
       setOutcome(`${what}: done`);
       run.reload();
     } catch (error) {
+      if (error instanceof ApiError && error.stepUp !== undefined) {
+        const oidc = session.source === 'oidc' ? oidcOptionsOfTab() : undefined;
+        if (oidc !== undefined) {
+          setOutcome(`${what}: this needs ${stepUpInWords(error.stepUp)}; taking you to your identity provider…`);
+          return startOidcSignIn(oidc, { stepUp: error.stepUp, retry: { path, what } });
+        }
+        return setOutcome(`${what}: a fresher sign-in is needed (${stepUpInWords(error.stepUp)}). This token cannot be renewed here: sign out and sign in again with a token that satisfies it.`);
+      }
       setOutcome(`${what}: ${error instanceof ApiError || error instanceof Error ? error.message : String(error)}`);
     }
   };
+  // Back from a step-up at the provider: the interrupted action once more, with the new token.
+  useEffect(() => {
+    const retry = takeRetry(`/v1/runs/${encodeURIComponent(runId)}/`);
+    if (retry !== undefined) void act(retry.path, retry.what);
+  }, [runId]);
   const writer = mayAct(session);
   const value = run.value;
   return html`<section class="card" aria-labelledby="run-h">
@@ -73,7 +91,7 @@ function RunDetail({ session, runId, onClose }: { session: Session; runId: strin
       ${writer && !['success', 'failed', 'canceled', 'rolled_back'].includes(value[0].status)
         ? html`<div class="actions"><button type="button" class="secondary" data-testid="cancel" onClick=${() => act(`/v1/runs/${encodeURIComponent(runId)}/cancel`, 'cancel')}>Cancel the run</button></div>`
         : writer ? null : html`<p class="muted" data-testid="read-only">Read only: your roles (${session.roles.join(', ')}) change nothing here.</p>`}
-      ${outcome ? html`<p class="status info" role="status">${outcome}</p>` : null}
+      ${outcome ? html`<p class="status info" role="status" data-testid="run-outcome">${outcome}</p>` : null}
       <h3>Timeline</h3>
       <ol class="timeline">${value[1].items.map((i) => html`<li><time>${i.at}</time><strong>${i.actor}</strong> ${i.summary}</li>`)}</ol>` : null}
   </section>`;

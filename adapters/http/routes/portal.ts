@@ -7,6 +7,10 @@
 // COMPANYOS_JWT_SECRET or COMPANYOS_JWKS_URL), POST /portal/dev-sign-in hands out a short-lived token for the
 // demo tenant, one click in the page, and only to a browser on this machine (a loopback peer): the same
 // token `npx companyos demo token` prints to anyone with a shell here.
+//
+// OpenID Connect (COMPANYOS_OIDC_ISSUER and COMPANYOS_OIDC_CLIENT_ID): the session options carry the client
+// settings and the endpoints from the issuer's discovery document, and the CSP lets the page connect to the
+// issuer's origin (its token endpoint) besides this one: that origin and nothing more.
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import * as t from 'io-ts';
@@ -16,6 +20,7 @@ import { jsonBody } from '../middleware/json-body.js';
 import { validate } from '../middleware/validate.js';
 import { problem, sendProblem } from '../problem.js';
 import { portalAssets } from '../portal-assets.js';
+import type { OidcClientOptions } from '../../auth/oidc-discovery.js';
 
 /** The roles a development sign-in may ask for: an auditor (reads evidence, changes nothing) or an admin of the demo tenant. */
 export const DevSignInRole = t.keyof({ auditor: null, admin: null }, 'DevSignInRole');
@@ -25,21 +30,24 @@ const DevSignInBody = t.exact(t.type({ role: DevSignInRole }));
 export interface PortalDeps {
   /** Present only with development keys: a token for the demo tenant with this role. */
   readonly devSignIn?: { readonly tenant: string; readonly issue: (role: DevSignInRole) => Promise<string> };
+  /** Present when the operator configured an OpenID provider: its origin (for the CSP) and the client's options. */
+  readonly oidc?: { readonly issuerOrigin: string; readonly options: () => Promise<OidcClientOptions> };
 }
 
-export const PORTAL_CSP = [
+/** The page's CSP: this origin only, plus the OpenID issuer's origin for fetches (its token endpoint) when one is configured. */
+export const portalCsp = (issuerOrigin?: string): string => [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self' data: blob:",
-  "connect-src 'self'",
+  `connect-src 'self'${issuerOrigin === undefined ? '' : ` ${issuerOrigin}`}`,
   "base-uri 'none'",
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
 
-const securityHeaders = (c: Context<AppEnv>) => {
-  c.header('content-security-policy', PORTAL_CSP);
+const headersUnder = (csp: string) => (c: Context<AppEnv>) => {
+  c.header('content-security-policy', csp);
   c.header('x-content-type-options', 'nosniff');
   c.header('referrer-policy', 'no-referrer');
   c.header('x-frame-options', 'DENY');
@@ -60,6 +68,7 @@ const peerAddress = (c: Context<AppEnv>): string | undefined => {
 };
 
 export function portalRoutes(deps: PortalDeps): Hono<AppEnv> {
+  const securityHeaders = headersUnder(portalCsp(deps.oidc?.issuerOrigin));
   const serve = (name: string) => async (c: Context<AppEnv>) => {
     const asset = (await portalAssets()).get(name)!;
     securityHeaders(c);
@@ -77,10 +86,18 @@ export function portalRoutes(deps: PortalDeps): Hono<AppEnv> {
     .get('/portal/', serve('index.html'))
     .get('/portal/app.js', serve('app.js'))
     .get('/portal/app.css', serve('app.css'))
-    .get('/portal/session-options', (c) => {
+    .get('/portal/session-options', async (c) => {
       securityHeaders(c);
       c.header('cache-control', 'no-store');
-      return c.json({ devSignIn: deps.devSignIn === undefined ? null : { tenant: deps.devSignIn.tenant, roles: Object.keys(DevSignInRole.keys) } });
+      let oidc: OidcClientOptions | null = null;
+      if (deps.oidc !== undefined) {
+        try {
+          oidc = await deps.oidc.options();
+        } catch (error) {
+          return sendProblem(c, problem('unavailable', `sign-in with the identity provider is unavailable: ${error instanceof Error ? error.message : String(error)}`));
+        }
+      }
+      return c.json({ devSignIn: deps.devSignIn === undefined ? null : { tenant: deps.devSignIn.tenant, roles: Object.keys(DevSignInRole.keys) }, oidc });
     })
     .post('/portal/dev-sign-in', limitBody(1024, 'a sign-in request'), jsonBody(), validate('json', DevSignInBody), async (c) => {
       securityHeaders(c);
