@@ -1,6 +1,7 @@
 // The demo tenant `npm start` seeds into an empty embedded store: the IntelGraph demo path of seed §1.6
 // (Commit → Build → Artifact → Deployment → Service → Dataset → Feature flag → User cohort) with
-// provenance at every hop, an approval and an incident, written through the command pipeline like any client.
+// provenance at every hop (two inferred links with confidence below 1), an approval, an incident and a
+// monthly budget, written through the command pipeline like any client.
 import type { Principal } from '../commands/authorizer.js';
 import type { CommandPipeline } from '../commands/pipeline.js';
 
@@ -8,12 +9,14 @@ export const DEMO_TENANT = 'demo';
 export const DEMO_REGION = 'us-east';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 5, 9, minute)).toISOString();
-const prov = (sourceSystem: string, minute: number, externalId: string, reason: string) => ({
+/** Where a fact came from; `confidence` below 1 for the links a source inferred rather than saw. */
+const prov = (sourceSystem: string, minute: number, externalId: string, reason: string, confidence = 1) => ({
   sourceSystem,
   observedAt: at(minute),
   externalId,
   reason,
   evidenceRefs: [`${sourceSystem}:${externalId}`],
+  confidence,
 });
 
 const node = (id: string, type: string, attributes: Record<string, unknown>, p: ReturnType<typeof prov>) => ({
@@ -32,7 +35,11 @@ export const DEMO_IDS = Object.freeze({
   deploysEdge: 'deployment:shop:77|DEPLOYS|service:checkout',
 });
 
-/** The demo path, nodes before the edges that join them. */
+/** Confidence of the two inferred links (the rest were seen: 1). */
+export const DEMO_CONFIDENCE = Object.freeze({ produces: 0.9, relatesTo: 0.6 });
+export const DEMO_BUDGET = Object.freeze({ amount: '20', currency: 'USD' });
+
+/** The demo path, nodes before the edges that join them, then the tenant's budget. */
 export const DEMO_COMMANDS = [
   node('commit:shop:9fceb02', 'Commit', { message: 'Checkout: one-click buy', author: 'alice' }, prov('github', 0, '9fceb02', 'pushed to main')),
   node('build:shop:1042', 'Build', { status: 'completed', conclusion: 'success' }, prov('github-actions', 4, '1042', 'CI run on main')),
@@ -49,11 +56,13 @@ export const DEMO_COMMANDS = [
   edge('CONSUMES', 'deployment:shop:77', DEMO_IDS.artifact, prov('argo-cd', 15, '77/image', 'deployed image')),
   edge('APPROVES', 'user:alice', 'deployment:shop:77', prov('argo-cd', 14, '77/approval', 'change approved')),
   edge('DEPLOYS', 'deployment:shop:77', DEMO_IDS.service, prov('argo-cd', 16, '77/service', 'rollout finished')),
-  edge('PRODUCES', DEMO_IDS.service, 'dataset:orders', prov('openlineage', 20, 'checkout->orders', 'service writes orders')),
+  edge('PRODUCES', DEMO_IDS.service, 'dataset:orders', prov('openlineage', 20, 'checkout->orders', 'service writes orders', DEMO_CONFIDENCE.produces)),
   edge('CONSUMES', 'flag:one-click-checkout', 'dataset:orders', prov('launchdarkly', 25, 'flag-rule', 'flag reads orders')),
   edge('TARGETS', 'flag:one-click-checkout', 'cohort:beta-buyers', prov('launchdarkly', 25, 'flag-target', 'rollout target')),
   edge('OBSERVES', DEMO_IDS.service, DEMO_IDS.incident, prov('pagerduty', 40, 'INC-2041/service', 'alert source')),
-  edge('RELATES_TO', DEMO_IDS.incident, 'dataset:orders', prov('pagerduty', 41, 'INC-2041/orders', 'failed writes to orders')),
+  edge('RELATES_TO', DEMO_IDS.incident, 'dataset:orders', prov('pagerduty', 41, 'INC-2041/orders', 'failed writes to orders', DEMO_CONFIDENCE.relatesTo)),
+  // A monthly budget, so the portal's Costs view has spend to set against it.
+  { type: 'finops.budget.set', body: { region: DEMO_REGION, amount: DEMO_BUDGET.amount, currency: DEMO_BUDGET.currency } },
 ] as const;
 
 /** Writes the demo path as the demo seeding service; throws naming the first command refused. */

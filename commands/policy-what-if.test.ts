@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { seedDemoTenant, DEMO_REGION, DEMO_TENANT } from '../bin/demo-tenant.js';
+import { seedDemoTenant, DEMO_COMMANDS, DEMO_REGION, DEMO_TENANT } from '../bin/demo-tenant.js';
 import { fromRecordedEvent } from '../ledger/log-codec.js';
 import { tenantStreamPrefix } from '../schemas/streams.js';
 import type { SealedEvent } from '../schemas/sealed-event.js';
@@ -157,9 +157,9 @@ test('without editor graph writes: exactly the recorded edits whose only permit 
   assert.equal(report.byAction, [{ action: 'graph.node.upsert', toDeny: 4, toAllow: 0 }]);
   assert.equal(report.byPolicy, [{ was: 'allow', now: 'deny', before: ['editor-graph-write'], after: [], count: 4 }]);
   assert.is(report.notReproducible, 1);
-  // Seed (20 service commands), eve's 3 and her two-event one, ann's 1, vic's denial: all re-decided; the legacy one is not.
-  assert.is(report.reDecided, 26);
-  assert.is(report.decisions, 27);
+  // The seed's service commands, eve's 3 and her two-event one, ann's 1, vic's denial: all re-decided; the legacy one is not.
+  assert.is(report.reDecided, DEMO_COMMANDS.length + 6);
+  assert.is(report.decisions, DEMO_COMMANDS.length + 7);
   assert.is(report.next, undefined);
   const text = formatWhatIf(report).join('\n');
   assert.match(text, /4 would flip/);

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEMO_REGION, DEMO_TENANT, seedDemoTenant } from '../demo-tenant.js';
+import { DEMO_COMMANDS, DEMO_REGION, DEMO_TENANT, seedDemoTenant } from '../demo-tenant.js';
 import { openTestApi } from '../../test/api-harness.js';
 import { openDirLog } from '../../test/logs.js';
 
@@ -60,7 +60,9 @@ test.after(async () => {
 test('the impact report: the editors edits flip to deny, grouped by action and policy; --json the same', async () => {
   const out = await cli('--policy', candidate, '--tenant', DEMO_TENANT);
   assert.is(out.code, 0, out.stderr);
-  assert.match(out.stdout, /^demo: 22 recorded decisions, 22 re-decided under [0-9a-f]{12}; 2 would flip$/m);
+  // The seed's commands and eve's two edits.
+  const decisions = DEMO_COMMANDS.length + 2;
+  assert.match(out.stdout, new RegExp(`^demo: ${decisions} recorded decisions, ${decisions} re-decided under [0-9a-f]{12}; 2 would flip$`, 'm'));
   assert.match(out.stdout, /^ {2}graph\.node\.upsert: 2 allow → deny$/m);
   assert.match(out.stdout, /^ {2}allow \[editor-graph-write\] → deny \[\(none\)\]: 2$/m);
   assert.is(out.stdout.split('\n').filter((l) => / by user:eve \[editor\]: allow → deny$/.test(l)).length, 2);
