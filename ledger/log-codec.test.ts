@@ -50,6 +50,25 @@ test('fromRecordedEvent takes stream and revision as sealed, id/type/data as sto
   assert.equal(back.right.data, { changed: true });
 });
 
+test('data read lazily stays unread until the event\'s data is; data already a value is the same value', () => {
+  let reads = 0;
+  const base = toRecorded(sealed);
+  const lazy = { ...base, get data() {
+    reads++;
+    return sealed.data;
+  } } as RecordedEvent;
+  reads = 0; // the spread above read it once
+  const back = fromRecordedEvent(lazy);
+  if (isLeft(back)) throw new Error(back.left);
+  assert.is(reads, 0, 'decoding does not read data');
+  assert.equal(back.right.data, sealed.data);
+  assert.is(reads, 1);
+  const plain = fromRecordedEvent(base);
+  if (isLeft(plain)) throw new Error(plain.left);
+  assert.is(plain.right.data, base.data);
+  assert.equal(Object.keys(plain.right).sort(), Object.keys(back.right).sort());
+});
+
 test('malformed records name the failing field', () => {
   const r = toRecorded(sealed);
   const meta = r.metadata as Record<string, unknown>;
