@@ -27,7 +27,13 @@ export function oidcOptionsOfTab(): OidcOptions | undefined {
   return kept === null ? undefined : (JSON.parse(kept) as OidcOptions);
 }
 
-export const forgetOidcSignIn = (): void => sessionStorage.removeItem(OPTIONS);
+export function forgetOidcSignIn(): void {
+  sessionStorage.removeItem(OPTIONS);
+  sessionStorage.removeItem(RETRY);
+}
+
+/** An interrupted action is tried again only right after the sign-in it waited for, not whenever its run is opened later. */
+const RETRY_WITHIN_MS = 2 * 60 * 1000;
 
 export const isOidcCallback = (): boolean => isCallback(location.search);
 
@@ -35,10 +41,10 @@ export const isOidcCallback = (): boolean => isCallback(location.search);
 export function takeRetry(path: string): { path: string; what: string } | undefined {
   const kept = sessionStorage.getItem(RETRY);
   if (kept === null) return undefined;
-  const retry = JSON.parse(kept) as { path: string; what: string };
+  const retry = JSON.parse(kept) as { path: string; what: string; at: number };
   if (!retry.path.startsWith(path)) return undefined;
   sessionStorage.removeItem(RETRY);
-  return retry;
+  return Date.now() - retry.at <= RETRY_WITHIN_MS ? { path: retry.path, what: retry.what } : undefined;
 }
 
 /**
@@ -75,6 +81,6 @@ export async function finishOidcSignIn(): Promise<Session | string> {
   if (typeof token !== 'string') return 'Sign-in failed: the identity provider sent no access token.';
   const session = sessionOf(token, 'oidc');
   if (typeof session === 'string') return `Sign-in failed: the identity provider's access token is not usable here: ${session} (the provider must issue a JWT access token for this API with tenant and roles claims).`;
-  if (pending!.retry !== undefined) sessionStorage.setItem(RETRY, JSON.stringify(pending!.retry));
+  if (pending!.retry !== undefined) sessionStorage.setItem(RETRY, JSON.stringify({ ...pending!.retry, at: Date.now() }));
   return session;
 }

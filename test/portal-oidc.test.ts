@@ -7,7 +7,9 @@
 // login within 5 minutes for approvals: the first approve gets RFC 9470's challenge, the portal sends the
 // user back to the provider with prompt=login, max_age and acr_values, and the approve goes through with
 // the new token), and an auditor signed in there gets no approve control while the API refuses its token.
-// The provider's refusal (access_denied) and a forged state end on the sign-in view with a message.
+// A step-up the provider does not satisfy (a password-only login again) is said once, without another
+// round trip; a pasted token gets a message instead of one. The provider's refusal (access_denied) and a
+// forged state end on the sign-in view with a message.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
@@ -147,7 +149,8 @@ ${mfa ? '<label>One-time code <input name="otp" autocomplete="off"></label>' : '
       const accountId = form.get('username') ?? '';
       const account = ACCOUNTS[accountId];
       if (account === undefined || form.get('password') !== account.password) return provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'wrong user or password' });
-      const otp = form.get('otp');
+      // A blank one-time code is a password-only login: what a provider that cannot do MFA for this user gives.
+      const otp = form.get('otp') || null;
       if (otp !== null && otp !== account.otp) return provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'wrong one-time code' });
       return provider.interactionFinished(req, res, { login: { accountId, acr: otp === null ? PWD : MFA, amr: otp === null ? ['pwd'] : ['pwd', 'otp'] } }, { mergeWithLastSubmission: false });
     })().catch((error: unknown) => {
@@ -351,6 +354,23 @@ test('signed in with a pasted token, a step-up cannot go back to the provider: t
   const outcome = page.getByTestId('run-outcome');
   await outcome.waitFor();
   assert.match(await outcome.innerText(), /^approve confirm-release: a fresher sign-in is needed \(a login within the last 5 minutes and authentication of class urn:companyos:mfa\)\. This token cannot be renewed here/);
+  assert.ok(page.url().startsWith(bed.base), 'still on the portal');
+  await context.close();
+});
+
+test('a step-up the provider does not satisfy is said so once, not asked again and again', async () => {
+  if (bed === undefined || browser === undefined) return;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, 'user:ada');
+  await page.goto(`${bed.base}/portal/#/runs/oidc-run-2`);
+  await page.getByTestId('approve').click();
+  await page.waitForURL(`${bed.idp.issuer}/interaction/**`);
+  await logIn(page, 'user:ada', '');
+  await page.waitForURL(`${bed.base}/portal/#/runs/oidc-run-2`);
+  const outcome = page.getByTestId('run-outcome');
+  await page.getByText(/^approve confirm-release: the new sign-in still does not satisfy the policy/).waitFor();
+  assert.is(await outcome.innerText(), 'approve confirm-release: the new sign-in still does not satisfy the policy, which needs a login within the last 5 minutes and authentication of class urn:companyos:mfa.');
   assert.ok(page.url().startsWith(bed.base), 'still on the portal');
   await context.close();
 });

@@ -51,13 +51,15 @@ function RunDetail({ session, runId, onClose }: { session: Session; runId: strin
     getJson<{ items: { at: string; actor: string; summary: string }[] }>(session, `/v1/runs/${encodeURIComponent(runId)}/timeline?limit=200`),
   ]), [session.token, runId]);
   const [outcome, setOutcome] = useState<string | undefined>(undefined);
-  const act = async (path: string, what: string) => {
+  const act = async (path: string, what: string, afterStepUp = false) => {
     try {
       await call(session, path, { method: 'POST', body: JSON.stringify({}) });
       setOutcome(`${what}: done`);
       run.reload();
     } catch (error) {
       if (error instanceof ApiError && error.stepUp !== undefined) {
+        // Once only: a provider that cannot give the login the policy wants is said so, not asked again and again.
+        if (afterStepUp) return setOutcome(`${what}: the new sign-in still does not satisfy the policy, which needs ${stepUpInWords(error.stepUp)}.`);
         const oidc = session.source === 'oidc' ? oidcOptionsOfTab() : undefined;
         if (oidc !== undefined) {
           setOutcome(`${what}: this needs ${stepUpInWords(error.stepUp)}; taking you to your identity provider…`);
@@ -71,7 +73,7 @@ function RunDetail({ session, runId, onClose }: { session: Session; runId: strin
   // Back from a step-up at the provider: the interrupted action once more, with the new token.
   useEffect(() => {
     const retry = takeRetry(`/v1/runs/${encodeURIComponent(runId)}/`);
-    if (retry !== undefined) void act(retry.path, retry.what);
+    if (retry !== undefined) void act(retry.path, retry.what, true);
   }, [runId]);
   const writer = mayAct(session);
   const value = run.value;
