@@ -20,7 +20,9 @@ import * as assert from 'uvu/assert';
 import type { Browser, Page } from 'playwright-core';
 import { issueDevelopmentToken } from '../adapters/auth/jwt.js';
 import { startHttpServer } from '../adapters/http/server.js';
-import { DEMO_REGION, DEMO_TENANT, seedDemoTenant } from '../bin/demo-tenant.js';
+import { DEMO_BUDGET, DEMO_CONFIDENCE, DEMO_REGION, DEMO_TENANT, seedDemoTenant } from '../bin/demo-tenant.js';
+import { evaluateFinops } from '../commands/finops-monitor.js';
+import { CostQueries } from '../projections/costs/cost-queries.js';
 import { openSystem, type System } from '../bin/system.js';
 import { loadConfig } from '../schemas/config.js';
 import nacl from 'tweetnacl';
@@ -131,6 +133,11 @@ test.before(async () => {
   await until('the costs to be projected', async () => {
     const r = await bed!.api(`/v1/finops/costs?from=${dayAgo(10)}&to=${dayAgo(-1)}&groupBy=service`, admin);
     return r.ok && ((await r.json()) as { rows: unknown[] }).rows.length === 2 ? true : undefined;
+  });
+  // The FinOps monitor's pass over that spend against the demo budget (20 USD): it seals any threshold crossed this month.
+  await evaluateFinops({
+    pipeline: bed.system.pipeline, costs: new CostQueries(async () => bed!.analytics), log: bed.system.log, clock: () => new Date(),
+    tenants: async () => [DEMO_TENANT], regionOf: async () => DEMO_REGION,
   });
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
@@ -255,8 +262,30 @@ test('lineage: the demo service\'s neighbourhood is drawn with provenance, and a
   const graph = await page.getByTestId('lineage-graph').textContent();
   for (const text of ['service:checkout', 'deployment:shop:77', 'DEPLOYS · argo-cd', 'PRODUCES · openlineage']) assert.ok(graph!.includes(text), text);
   await shot(page, 'lineage');
+  // Provenance chips on each edge: the real confidence of the demo's inferred PRODUCES link, as the API answers it.
+  const auditor = await bed.token(['auditor'], 'user:audrey');
+  const related = (await (await bed.api('/v1/graph/related?id=service%3Acheckout&depth=2&direction=both', auditor)).json()) as {
+    items: { edge: { type: string; from: string; to: string }; provenance: { confidence: number; effectiveAt: string } }[];
+  };
+  const produces = related.items.find((i) => i.edge.type === 'PRODUCES' && i.edge.from === 'service:checkout')!;
+  assert.is(produces.provenance.confidence, DEMO_CONFIDENCE.produces);
+  const producesRow = page.locator('[data-testid=lineage-edges] tr', { hasText: 'service:checkout -[PRODUCES]→ dataset:orders' });
+  assert.is(await producesRow.getByTestId('confidence-chip').innerText(), `confidence ${produces.provenance.confidence}`);
+  assert.match(await producesRow.innerText(), new RegExp(`effective ${produces.provenance.effectiveAt}`));
+  assert.ok(graph!.includes(`confidence ${produces.provenance.confidence}`), 'drawn on the edge too');
   const deploys = page.locator('[data-testid=lineage-edges] tr', { hasText: 'deployment:shop:77 -[DEPLOYS]→ service:checkout' });
-  assert.match(await deploys.innerText(), /argo-cd\s*service:companyos-demo\s*observed 2026-01-05T09:16:00/);
+  assert.match(await deploys.innerText(), /source argo-cd\s*actor service:companyos-demo\s*observed 2026-01-05T09:16:00\.000Z\s*effective 2026-01-05T09:16:00\.000Z\s*confidence 1/);
+  // The chip on the drawn edge is a labelled button that Tab reaches and Enter opens.
+  const chip = page.getByRole('button', {
+    name: /^PRODUCES · openlineage confidence 0\.9: service:checkout PRODUCES dataset:orders; source openlineage, actor service:companyos-demo, observed .*, effective .*, confidence 0\.9\. Open its sealed event$/,
+  });
+  assert.is(await chip.getAttribute('tabindex'), '0');
+  await chip.focus();
+  await page.keyboard.press('Enter');
+  await page.getByTestId('receipt-status').waitFor();
+  assert.match(await page.getByTestId('provenance').innerText(), /source openlineage[\s\S]*confidence 0\.9/);
+  await page.getByRole('button', { name: '← Back to the lineage' }).click();
+  await page.getByTestId('lineage-graph').waitFor();
   await deploys.getByRole('button', { name: /Open the sealed event/ }).click();
   await page.getByTestId('receipt-status').waitFor();
   assert.match(await page.getByTestId('receipt-status').innerText(), /^Receipt verified in this browser/);
@@ -276,7 +305,17 @@ test('costs: cost by service per day is charted and totalled exactly; by team to
   assert.match(await page.getByTestId('costs-total').innerText(), /^15(\.0+)? USD$/);
   assert.match(await page.getByTestId('costs-table').innerText(), /checkout\s+12(\.0+)? USD\s+3\s+search\s+3(\.0+)? USD\s+3/);
   assert.is(await page.locator('[data-testid=costs-chart] rect.bar').count(), 6);
+  // The budget panel: the demo's budget against this month's spend, and the thresholds crossed, as the API answers them.
+  const budget = (await (await bed.api('/v1/finops/budget', await bed.token(['auditor'], 'user:audrey'))).json()) as {
+    spent: string; share: string; thresholdsCrossed: { threshold: number }[]; anomalies: unknown[];
+  };
+  assert.is(await page.getByTestId('budget-amount').innerText(), `${DEMO_BUDGET.amount} ${DEMO_BUDGET.currency}`);
+  assert.is(await page.getByTestId('budget-spent').innerText(), `${budget.spent} USD (${budget.share} % of the budget)`);
   await page.getByTestId('costs-facts').waitFor();
+  const facts = budget.thresholdsCrossed.length + budget.anomalies.length;
+  if (facts === 0) assert.match(await page.getByTestId('costs-facts').innerText(), /No budget threshold crossed/);
+  else assert.is(await page.locator('[data-testid=costs-facts] li').count(), facts);
+  for (const t of budget.thresholdsCrossed) assert.ok((await page.getByTestId('costs-facts').innerText()).includes(`budget threshold ${t.threshold} % crossed`));
   await shot(page, 'costs');
   await page.locator('select[name=dim]').selectOption('team');
   await page.getByRole('button', { name: 'Show' }).click();

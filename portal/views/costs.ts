@@ -1,8 +1,8 @@
 // Costs view: "What does each service (or team) cost, day by day, and did anything leave its budget or its
 // usual range?" GET /v1/finops/costs twice over the chosen days: by the dimension alone (the exact totals,
 // decimal strings as the server computed them) and by dimension and day (the chart: one stacked bar per day;
-// heights are the only place a float is used). Budget thresholds crossed and anomalies are sealed events,
-// read from the audit index (admins and auditors).
+// heights and the budget meter are the only places a float is used). GET /v1/finops/budget for this month:
+// the budget against the spend so far, and the thresholds crossed and anomalies the FinOps monitor sealed.
 import { useState } from 'preact/hooks';
 import { getJson } from '../api.js';
 import { html } from '../html.js';
@@ -12,7 +12,14 @@ import { Problem } from './problem.js';
 
 interface CostRow { group: Record<string, string>; currency: string; cost: string; records: number }
 interface Report { rows: CostRow[]; totals: { currency: string; cost: string }[]; unpriced: { meter: string; quantity: string }[] }
-interface AuditEntry { time: string; action: string; resource: string; reason: string; eventId: string }
+interface Budget {
+  period: string;
+  budget: { amount: string; currency: string } | null;
+  spent: string | null;
+  share: string | null;
+  thresholdsCrossed: { threshold: number; spent: string; budget: string; currency: string; recordedAt: string; eventId: string }[];
+  anomalies: { day: string; service: string; currency: string; cost: string; mean: string; stddev: string; direction: string; eventId: string }[];
+}
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 const PALETTE = ['#1f4fa8', '#d9822b', '#0d6b32', '#a4141b', '#6b4fa8', '#2b8fa3', '#8a6d1f', '#5b6573'];
@@ -20,14 +27,33 @@ const CHART = { h: 180, bar: 18, gap: 6, pad: 30 };
 
 async function loadCosts(session: Session, dim: string, from: string, to: string) {
   const range = `from=${from}T00:00:00Z&to=${to}T00:00:00Z`;
-  const [byDim, byDay] = await Promise.all([
+  const [byDim, byDay, budget] = await Promise.all([
     getJson<Report>(session, `/v1/finops/costs?${range}&groupBy=${dim}`),
     getJson<Report>(session, `/v1/finops/costs?${range}&groupBy=${dim},day`),
+    getJson<Budget>(session, '/v1/finops/budget'),
   ]);
-  // Facts the FinOps monitor sealed: readable in the audit index by admins and auditors only.
-  const facts = await Promise.all(['finops.budget.threshold.crossed', 'finops.anomaly.detected'].map((action) =>
-    getJson<{ events: AuditEntry[] }>(session, `/v1/audit/events?action=${action}&limit=20`).then((r) => r.events, () => undefined)));
-  return { byDim, byDay, facts: facts[0] === undefined || facts[1] === undefined ? undefined : [...facts[0], ...facts[1]].sort((a, b) => b.time.localeCompare(a.time)) };
+  return { byDim, byDay, budget };
+}
+
+/** This month's budget against the spend so far, then what crossed a threshold or left its usual range. */
+function BudgetPanel({ b }: { b: Budget }) {
+  const facts = b.thresholdsCrossed.length + b.anomalies.length;
+  return html`<section aria-labelledby="budget-h" data-testid="budget-panel">
+    <h3 id="budget-h">Budget this month (${b.period})</h3>
+    ${b.budget === null || b.spent === null ? html`<p class="muted" data-testid="budget-none">No budget is set for this tenant (command finops.budget.set).</p>` : html`
+      <dl class="facts">
+        <dt>Budget</dt><dd class="mono" data-testid="budget-amount">${b.budget.amount} ${b.budget.currency}</dd>
+        <dt>Spent so far</dt><dd class="mono" data-testid="budget-spent">${b.spent} ${b.budget.currency}${b.share === null ? '' : ` (${b.share} % of the budget)`}</dd>
+      </dl>
+      <label class="meter">Spent of the budget
+        <meter min="0" max=${Number(b.budget.amount)} low=${0.75 * Number(b.budget.amount)} high=${0.9 * Number(b.budget.amount)} optimum="0"
+          value=${Number(b.spent)}>${b.share ?? '?'} %</meter></label>`}
+    ${facts === 0 ? html`<p class="muted" data-testid="costs-facts">No budget threshold crossed and no anomaly recorded this month.</p>`
+      : html`<ul data-testid="costs-facts">
+        ${b.thresholdsCrossed.map((t) => html`<li key=${t.eventId}><time class="mono">${t.recordedAt}</time> budget threshold ${t.threshold} % crossed: ${t.spent} of ${t.budget} ${t.currency} spent</li>`)}
+        ${b.anomalies.map((a) => html`<li key=${a.eventId}>anomaly on <time class="mono">${a.day}</time>: ${a.service} cost ${a.cost} ${a.currency}, ${a.direction} its usual ${a.mean} (σ ${a.stddev})</li>`)}
+      </ul>`}
+  </section>`;
 }
 
 export function CostsView({ session }: { session: Session }) {
@@ -57,10 +83,7 @@ export function CostsView({ session }: { session: Session }) {
         <thead><tr><th scope="col">${q.dim}</th><th scope="col">Cost</th><th scope="col">Records</th></tr></thead>
         <tbody>${v.byDim.rows.map((r) => html`<tr key=${r.group[q.dim] + r.currency}><td>${r.group[q.dim]}</td><td class="mono">${r.cost} ${r.currency}</td><td>${r.records}</td></tr>`)}</tbody>
       </table>
-      <h3>Budgets and anomalies</h3>
-      ${v.facts === undefined ? html`<p class="muted">Budget and anomaly facts are in the audit index, which your role does not read.</p>`
-        : v.facts.length === 0 ? html`<p class="muted" data-testid="costs-facts">No budget threshold crossed and no anomaly recorded.</p>`
-        : html`<ul data-testid="costs-facts">${v.facts.map((f) => html`<li key=${f.eventId}><time class="mono">${f.time}</time> ${f.action}: ${f.reason}</li>`)}</ul>`}` : null}
+      <${BudgetPanel} b=${v.budget} />` : null}
   </section>`;
 }
 

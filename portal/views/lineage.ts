@@ -1,8 +1,9 @@
 // Lineage view: "Where did this come from, and what does it feed?" A node's neighbourhood in the provenance
 // graph (GET /v1/graph/related: depth ≤ 3, direction, edge types, as-of time) drawn as columns by hop, a
-// provenance chip on each edge (edge type and source system; the list adds actor and observed time), and a
-// list of the edges: opening one shows the sealed event that asserted it (its full provenance: effective
-// time, confidence, evidence), with its seal and inclusion proof verified here (views/event-detail.ts).
+// provenance chip on each edge (edge type, source system and confidence drawn; a button whose label also
+// names the actor, observed and effective time, reachable by Tab), and a list of the edges with the same
+// provenance as labelled chips: opening one shows the sealed event that asserted it (its full envelope and
+// evidence), with its seal and inclusion proof verified here (views/event-detail.ts).
 import { useState } from 'preact/hooks';
 import { getJson } from '../api.js';
 import { html } from '../html.js';
@@ -11,13 +12,29 @@ import { useLoad } from '../use-load.js';
 import { EventDetail } from './event-detail.js';
 import { Problem } from './problem.js';
 
-interface Provenance { actor: { id: string }; sourceSystem: string; observedAt: string; event: { id: string } }
+interface Provenance { actor: { id: string }; sourceSystem: string; observedAt: string; effectiveAt: string; confidence: number; event: { id: string } }
 interface GraphNode { id: string; type: string }
 interface Item { node: GraphNode; depth: number; edge: { type: string; from: string; to: string }; provenance: Provenance }
 interface Related { root: GraphNode; items: Item[] }
 interface Query { id: string; depth: string; direction: string; types: string; asOf: string }
 
-const BOX = { w: 190, h: 34, col: 350, row: 58, pad: 24 };
+const BOX = { w: 190, h: 34, col: 420, row: 80, pad: 24 };
+/** Where along an edge (from its left end) its chip sits: off the middle, so the chips of two crossing edges part. */
+const CHIP_AT = 0.7;
+
+const edgeName = (i: Item) => `${i.edge.from} ${i.edge.type} ${i.edge.to}`;
+/** Everything the chips say, as one sentence: the edge chip's tooltip, and its accessible name after what it shows. */
+const provenanceText = (p: Provenance) =>
+  `source ${p.sourceSystem}, actor ${p.actor.id}, observed ${p.observedAt}, effective ${p.effectiveAt}, confidence ${p.confidence}`;
+/** Enter or Space on a focusable SVG element acts as a click. */
+const activate = (go: () => void) => (k: KeyboardEvent) => (k.key === 'Enter' || k.key === ' ') && (k.preventDefault(), go());
+
+/** The edge's provenance as labelled chips (the table's). A confidence below 1 is marked. */
+function ProvenanceChips({ p }: { p: Provenance }) {
+  return html`<span class="chip">source ${p.sourceSystem}</span><span class="chip">actor ${p.actor.id}</span>
+    <span class="chip">observed ${p.observedAt}</span><span class="chip">effective ${p.effectiveAt}</span>
+    <span class=${p.confidence < 1 ? 'chip unsure' : 'chip'} data-testid="confidence-chip">confidence ${p.confidence}</span>`;
+}
 
 function queryOf(q: Query): string {
   const p = new URLSearchParams({ id: q.id, depth: q.depth, direction: q.direction });
@@ -66,7 +83,7 @@ export function LineageView({ session, open, onOpen }: { session: Session; open?
     ${related.error ? html`<${Problem} error=${related.error} />` : null}
     ${r && drawn ? html`
       <div class="graph-frame" tabindex="0" role="region" aria-label="The lineage graph (scrolls)">
-      <svg role="img" aria-labelledby="graph-title" width=${drawn.width} height=${drawn.height} viewBox=${`0 0 ${drawn.width} ${drawn.height}`} data-testid="lineage-graph">
+      <svg role="group" aria-labelledby="graph-title" width=${drawn.width} height=${drawn.height} viewBox=${`0 0 ${drawn.width} ${drawn.height}`} data-testid="lineage-graph">
         <title id="graph-title">${`Neighbourhood of ${r.root.id}: ${r.items.length} edges`}</title>
         <defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrow" /></marker></defs>
         ${r.items.map((i) => {
@@ -76,9 +93,17 @@ export function LineageView({ session, open, onOpen }: { session: Session; open?
           const [x1, y1] = [a.x + (b.x >= a.x ? BOX.w : 0), a.y + BOX.h / 2];
           const [x2, y2] = [b.x + (b.x >= a.x ? 0 : BOX.w), b.y + BOX.h / 2];
           const sameColumn = a.x === b.x;
+          const open = () => onOpen(i.provenance.event.id);
+          const [lx, ly, rx, ry] = x1 <= x2 ? [x1, y1, x2, y2] : [x2, y2, x1, y1];
+          const [cx, cy] = sameColumn ? [(x1 + x2) / 2, (y1 + y2) / 2] : [lx + CHIP_AT * (rx - lx), ly + CHIP_AT * (ry - ly)];
           return html`<g class="edge" key=${`${i.edge.from}|${i.edge.type}|${i.edge.to}`}>
             <line x1=${sameColumn ? a.x + BOX.w : x1} y1=${y1} x2=${sameColumn ? b.x + BOX.w : x2} y2=${y2} marker-end="url(#arrow)" />
-            <text class="chip-text" x=${(x1 + x2) / 2} y=${(y1 + y2) / 2 - 4} text-anchor="middle">${i.edge.type} · ${i.provenance.sourceSystem}</text>
+            <g class="edge-chip" tabindex="0" role="button" data-testid="edge-chip" onClick=${open} onKeyDown=${activate(open)}
+              aria-label=${`${i.edge.type} · ${i.provenance.sourceSystem} confidence ${i.provenance.confidence}: ${edgeName(i)}; ${provenanceText(i.provenance)}. Open its sealed event`}>
+              <title>${provenanceText(i.provenance)}</title>
+              <text class="chip-text" x=${cx} y=${cy - 4} text-anchor="middle">${i.edge.type} · ${i.provenance.sourceSystem}${' '}<tspan
+                class=${i.provenance.confidence < 1 ? 'unsure' : ''} x=${cx} dy="14">confidence ${i.provenance.confidence}</tspan></text>
+            </g>
           </g>`;
         })}
         ${[...drawn.at.values()].map((p) => html`<g class=${p.node.id === r.root.id ? 'node root' : 'node'} key=${p.node.id}>
@@ -94,9 +119,8 @@ export function LineageView({ session, open, onOpen }: { session: Session; open?
         <thead><tr><th scope="col">Edge</th><th scope="col">Hop</th><th scope="col">Provenance</th><th scope="col">Sealed event</th></tr></thead>
         <tbody>${r.items.map((i) => html`<tr key=${`${i.edge.from}|${i.edge.type}|${i.edge.to}`}>
           <td class="mono">${i.edge.from} -[${i.edge.type}]→ ${i.edge.to}</td><td>${i.depth}</td>
-          <td><span class="chip" title="source system">${i.provenance.sourceSystem}</span><span class="chip" title="actor">${i.provenance.actor.id}</span>
-            <span class="chip" title="observed">observed ${i.provenance.observedAt}</span></td>
-          <td><button type="button" class="secondary" onClick=${() => onOpen(i.provenance.event.id)} aria-label=${`Open the sealed event of ${i.edge.from} ${i.edge.type} ${i.edge.to}`}>Open</button></td>
+          <td><${ProvenanceChips} p=${i.provenance} /></td>
+          <td><button type="button" class="secondary" onClick=${() => onOpen(i.provenance.event.id)} aria-label=${`Open the sealed event of ${edgeName(i)}`}>Open</button></td>
         </tr>`)}</tbody>
       </table>` : null}
     ${query.id === '' ? html`<p class="muted">Name a node (its id, e.g. service:checkout).</p>` : null}
