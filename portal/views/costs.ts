@@ -35,6 +35,11 @@ async function loadCosts(session: Session, dim: string, from: string, to: string
   return { byDim, byDay, budget };
 }
 
+// The meter's colours change where the monitor's thresholds are crossed (75 and 90 % count as crossed at
+// the mark itself, and a meter's value at its low or high mark is still below it, so the marks sit just under).
+const LOW = 0.75 - 1e-9;
+const HIGH = 0.9 - 1e-9;
+
 /** This month's budget against the spend so far, then what crossed a threshold or left its usual range. */
 function BudgetPanel({ b }: { b: Budget }) {
   const facts = b.thresholdsCrossed.length + b.anomalies.length;
@@ -46,7 +51,7 @@ function BudgetPanel({ b }: { b: Budget }) {
         <dt>Spent so far</dt><dd class="mono" data-testid="budget-spent">${b.spent} ${b.budget.currency}${b.share === null ? '' : ` (${b.share} % of the budget)`}</dd>
       </dl>
       <label class="meter">Spent of the budget
-        <meter min="0" max=${Number(b.budget.amount)} low=${0.75 * Number(b.budget.amount)} high=${0.9 * Number(b.budget.amount)} optimum="0"
+        <meter min="0" max=${Number(b.budget.amount)} low=${LOW * Number(b.budget.amount)} high=${HIGH * Number(b.budget.amount)} optimum="0"
           value=${Number(b.spent)}>${b.share ?? '?'} %</meter></label>`}
     ${facts === 0 ? html`<p class="muted" data-testid="costs-facts">No budget threshold crossed and no anomaly recorded this month.</p>`
       : html`<ul data-testid="costs-facts">
