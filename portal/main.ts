@@ -42,7 +42,7 @@ function App() {
     addEventListener('hashchange', changed);
     whenUnauthenticated(() => signOut());
     if (finishing) {
-      void finishOidcSignIn().then((answer) => {
+      void finishOidcSignIn().catch((error: unknown) => `Sign-in failed: ${error instanceof Error ? error.message : String(error)}`).then((answer) => {
         if (typeof answer === 'string') setFailure(answer);
         else signIn(answer);
         setWhere(route());
