@@ -7,7 +7,7 @@
 // a test server in front that serves a rolled-back or forged checkpoint. A screenshot of each view goes to
 // test-artifacts/portal/ (git-ignored), and axe-core finds no serious or critical accessibility violation in
 // it; the script's gzipped size and the first load are printed.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -30,16 +30,12 @@ import { COSIGNATURE_V1, cosigner } from '../ledger/cosignature.js';
 import { parseNote, signNote, verifierString } from '../ledger/signed-note.js';
 import { openTestAnalytics } from './analytics.js';
 import { freePort } from './free-port.js';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from './chromium.js';
+import { until } from './until-value.js';
 import type { ClickHouseStore } from '../adapters/analytics-store/clickhouse/index.js';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const CHROMIUM = CHROMIUM_PATH;
 const ARTIFACTS = resolve(import.meta.dirname, '..', 'test-artifacts', 'portal');
-/** Headless, no sandbox (root in CI), no GPU, and none of Chromium's own traffic (updates, sync, field trials). */
-export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-default-apps', '--disable-sync', '--no-first-run', '--disable-breakpad', '--disable-domain-reliability',
-  '--disable-features=Translate,OptimizationHints,MediaRouter,InterestFeedContentSuggestions', '--metrics-recording-only',
-];
 
 /** A witness the server is configured to accept (COMPANYOS_WITNESSES): the test cosigns checkpoints as it. */
 const WITNESS = nacl.sign.keyPair.fromSeed(new Uint8Array(32).fill(42));
@@ -66,16 +62,6 @@ interface Bed {
   dataDir: string;
   token(roles: string[], subject: string): Promise<string>;
   api(path: string, token: string, init?: RequestInit): Promise<Response>;
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function openBed(): Promise<Bed> {
@@ -140,7 +126,7 @@ test.before(async () => {
     tenants: async () => [DEMO_TENANT], regionOf: async () => DEMO_REGION,
   });
   const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_FLAGS] });
 });
 
 test.after(async () => {

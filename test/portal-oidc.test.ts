@@ -29,6 +29,7 @@ import { loadConfig } from '../schemas/config.js';
 import { openTestAnalytics } from './analytics.js';
 import { freePort } from './free-port.js';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from './chromium.js';
+import { until } from './until-value.js';
 
 const CHROMIUM = CHROMIUM_PATH;
 const CLIENT_ID = 'companyos-portal';
@@ -171,16 +172,6 @@ interface Bed {
   analytics: ClickHouseStore;
   dataDir: string;
   api(path: string, token: string, init?: RequestInit): Promise<Response>;
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function openBed(): Promise<Bed> {
