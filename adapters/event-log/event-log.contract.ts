@@ -590,6 +590,90 @@ function subscribeSuite(name: string, open: OpenEventLog): void {
     await one.close(); // already ended: closing again is harmless
   });
 
+  test('two subscriptions at different positions: each starts at its own, then both follow live', async ({ h }) => {
+    const p = ns();
+    const filter = { streamPrefixes: [`${p}/`] };
+    const marker = await h.log.append(`${p}/marker`, 'no-stream', [ev()]);
+    const first = evs(3, 'first');
+    const written = await h.log.append(`${p}/a`, 'no-stream', first);
+    const early = h.log.subscribe({ after: marker.position, filter });
+    const late = h.log.subscribe({ after: written.position, filter });
+    const e = early[Symbol.asyncIterator]();
+    const l = late[Symbol.asyncIterator]();
+    assert.equal(ids(await take(e, 3, 'early')), ids(first));
+    const live = evs(2, 'live');
+    const [fromEarly, fromLate] = [take(e, 2, 'early'), take(l, 2, 'late')];
+    await h.log.append(`${p}/b`, 'no-stream', live.slice(0, 1));
+    await h.log.append(`${p}/a`, 2n, live.slice(1));
+    assert.equal(ids(await fromEarly), ids(live));
+    assert.equal(ids(await fromLate), ids(live), 'the later one starts after its own position');
+    await Promise.all([early.close(), late.close()]);
+  });
+
+  test('a slow subscriber misses nothing and does not hold back a fast one', async ({ h }) => {
+    const p = ns();
+    const filter = { streamPrefixes: [`${p}/`] };
+    const marker = await h.log.append(`${p}/marker`, 'no-stream', [ev()]);
+    const slow = h.log.subscribe({ after: marker.position, filter });
+    const fast = h.log.subscribe({ after: marker.position, filter });
+    const slowIt = slow[Symbol.asyncIterator]();
+    const fastIt = fast[Symbol.asyncIterator]();
+    const opening = ev({ opening: true });
+    const both = [take(slowIt, 1, 'slow'), take(fastIt, 1, 'fast')];
+    await h.log.append(`${p}/s`, 'no-stream', [opening]);
+    for (const got of await Promise.all(both)) assert.equal(ids(got), [opening.id]);
+    // The slow consumer stops pulling while more arrives than a subscription buffers (PostgreSQL: a batch, 500).
+    const burst: EventDraft[] = [];
+    const fastGot = take(fastIt, 1200, 'fast');
+    for (let i = 0; i < 12; i++) {
+      const drafts = evs(100, `burst${i}`);
+      burst.push(...drafts);
+      await h.log.append(`${p}/b${i}`, 'no-stream', drafts);
+    }
+    assert.equal(ids(await fastGot), ids(burst), 'the fast one got every event while the slow one stood still');
+    assert.equal(ids(await take(slowIt, 1200, 'slow')), ids(burst), 'the slow one: every event once, in order');
+    const last = ev({ last: true });
+    const [slowLast, fastLast] = [take(slowIt, 1, 'slow live'), take(fastIt, 1, 'fast live')];
+    await h.log.append(`${p}/s`, 0n, [last]);
+    assert.equal(ids(await slowLast), [last.id], 'and then follows live again');
+    assert.equal(ids(await fastLast), [last.id]);
+    await Promise.all([slow.close(), fast.close()]);
+  });
+
+  test('a subscriber closing leaves the others following, whatever their filters', async ({ h }) => {
+    const p = ns();
+    const marker = await h.log.append(`${p}/marker`, 'no-stream', [ev()]);
+    const byStream = { streamPrefixes: [`${p}/`] };
+    const subs = {
+      stays: h.log.subscribe({ after: marker.position, filter: byStream }),
+      closes: h.log.subscribe({ after: marker.position, filter: byStream }),
+      one: h.log.subscribe({ after: marker.position, filter: { eventTypePrefixes: [`${p}.one`] } }),
+      two: h.log.subscribe({ after: marker.position, filter: { eventTypePrefixes: [`${p}.two`] } }),
+    };
+    const it = Object.fromEntries(Object.entries(subs).map(([k, s]) => [k, s[Symbol.asyncIterator]()])) as Record<keyof typeof subs, AsyncIterator<RecordedEvent>>;
+    const one = ev({ n: 1 }, `${p}.one`);
+    const two = ev({ n: 2 }, `${p}.two`);
+    const pending = [take(it.stays, 2), take(it.closes, 2), take(it.one, 1), take(it.two, 1)];
+    await h.log.append(`${p}/x`, 'no-stream', [one, two]);
+    const [stays, closes, ones, twos] = await Promise.all(pending);
+    assert.equal(ids(stays!), [one.id, two.id]);
+    assert.equal(ids(closes!), [one.id, two.id]);
+    assert.equal(ids(ones!), [one.id]);
+    assert.equal(ids(twos!), [two.id]);
+    const waiting = it.closes.next();
+    await subs.closes.close();
+    assert.is((await guard(waiting, 'closed subscriber')).done, true);
+    const more = [ev({ n: 3 }, `${p}.two`), ev({ n: 4 }, `${p}.one`)];
+    const after = [take(it.stays, 2), take(it.one, 1), take(it.two, 1)];
+    await h.log.append(`${p}/y`, 'no-stream', more);
+    const [stays2, ones2, twos2] = await Promise.all(after);
+    assert.equal(ids(stays2!), ids(more));
+    assert.equal(ids(ones2!), [more[1]!.id]);
+    assert.equal(ids(twos2!), [more[0]!.id]);
+    assert.is((await guard(it.closes.next(), 'closed subscriber')).done, true);
+    await Promise.all([subs.stays.close(), subs.one.close(), subs.two.close()]);
+  });
+
   test('close() before iterating: iteration ends at once', async ({ h }) => {
     const sub = h.log.subscribe({ filter: { streamPrefixes: [`${ns()}/`] } });
     await sub.close();

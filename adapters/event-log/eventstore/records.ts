@@ -14,7 +14,7 @@ import type { JsonValue } from '../../../schemas/json.js';
 const NO_POSITION = 2n ** 64n - 1n;
 
 export type RecordedLike = NonNullable<ResolvedEvent['event']> | NonNullable<AllStreamResolvedEvent['event']>;
-export type Matcher = (stream: string, type: string) => boolean;
+export { compileFilter, type Matcher } from '../event-filter.js';
 
 export function validPosition(p: bigint | undefined): bigint | undefined {
   return p === undefined || p < 0n || p >= NO_POSITION ? undefined : p;
@@ -29,18 +29,6 @@ export function allPosition(resolved: AllStreamResolvedEvent): bigint {
 
 export function isSystem(event: RecordedLike): boolean {
   return event.streamId.startsWith('$') || event.type.startsWith('$');
-}
-
-/** Client-side match for a port filter (the server filters too; this also guards what it lets through). */
-export function compileFilter(filter: EventFilter | undefined): Matcher {
-  if (!filter) return () => true;
-  const byStream = 'streamPrefixes' in filter;
-  const prefixes = byStream ? filter.streamPrefixes : filter.eventTypePrefixes;
-  if (!Array.isArray(prefixes) || prefixes.length === 0) throw new TypeError('filter: at least one prefix');
-  if (prefixes.some((p) => typeof p !== 'string')) throw new TypeError('filter: prefixes must be strings');
-  return byStream
-    ? (stream) => prefixes.some((p) => stream.startsWith(p))
-    : (_, type) => prefixes.some((p) => type.startsWith(p));
 }
 
 export function serverFilter(filter: EventFilter | undefined): Filter | undefined {

@@ -27,6 +27,17 @@ const ev = (data: EventDraft['data'] = {}, type = 'pg.test'): EventDraft => ({
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ids = (events: readonly { id: string }[]) => events.map((e) => e.id);
 
+/** Pull `count` events from an iterator, bounded by the guard. */
+async function take(it: AsyncIterator<RecordedEvent>, count: number): Promise<RecordedEvent[]> {
+  const out: RecordedEvent[] = [];
+  while (out.length < count) {
+    const next = await guard(it.next(), `subscription (${out.length}/${count})`);
+    if (next.done) break;
+    out.push(next.value);
+  }
+  return out;
+}
+
 async function guard<T>(promise: Promise<T>, what: string, ms = 30_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -198,6 +209,171 @@ function specificSuite(name: string, database: PostgresDatabase, url: string | u
       await sub.close();
     } finally {
       await other.close();
+      await cleanup();
+    }
+  });
+
+  test('subscriptions at the head share the tail: one read per commit, not one per subscription', async () => {
+    let tailReads = 0;
+    const counted: PostgresDatabase = {
+      ...database,
+      withSession: (fn) =>
+        database.withSession((s) =>
+          fn({
+            ...s,
+            query: (text, params) => {
+              if (/WHERE position > /.test(text)) tailReads++;
+              return s.query(text, params);
+            },
+          }),
+        ),
+    };
+    const { log, cleanup } = await openLog(counted, { pollIntervalMs: 3_600_000 });
+    const p = `tail${randomUUID().slice(0, 8)}`;
+    try {
+      const marker = await log.append(`${p}/marker`, 'no-stream', [ev()]);
+      const subs = [
+        ...Array.from({ length: 5 }, () => log.subscribe({ after: marker.position })),
+        log.subscribe({ after: marker.position, filter: { streamPrefixes: [`${p}/`] } }),
+        log.subscribe({ after: marker.position, filter: { eventTypePrefixes: ['pg.test'] } }),
+        log.subscribe({ after: marker.position, filter: { eventTypePrefixes: ['pg.other'] } }),
+      ];
+      const its = subs.map((s) => s[Symbol.asyncIterator]());
+      const APPENDS = 5;
+      // The first append is caught up by each subscription's own read; the next ones come from the tail.
+      let before = 0;
+      for (let i = 0; i < APPENDS + 1; i++) {
+        if (i === 1) before = tailReads;
+        const e = ev({ i });
+        const got = Promise.all(its.slice(0, 7).map((it) => guard(it.next(), `subscriber, append ${i}`)));
+        await log.append(`${p}/s`, 'any', [e]);
+        for (const r of await got) assert.is(r.value?.id, e.id);
+      }
+      const perAppend = (tailReads - before) / APPENDS;
+      // Reading for itself, each of the 8 would read at least once per commit.
+      assert.ok(perAppend <= 3, `${tailReads - before} tail reads for ${APPENDS} appends and ${subs.length} subscriptions`);
+      await Promise.all(subs.map((s) => s.close()));
+    } finally {
+      await cleanup();
+    }
+  });
+
+  // A server only: the test holds a read inside its session, and PGlite has one session.
+  if (url) test('a subscription that joins the tail while it reads for others is served by the next read, with its own filter', async () => {
+    const p = `join${randomUUID().slice(0, 8)}`;
+    const [typeA, typeB] = [`${p}.a`, `${p}.b`];
+    let release: (() => void) | undefined;
+    let armed = false;
+    let held = 0;
+    let readsForB = 0;
+    const gated: PostgresDatabase = {
+      ...database,
+      withSession: (fn) =>
+        database.withSession((s) =>
+          fn({
+            ...s,
+            query: async <R,>(text: string, params?: readonly (string | null)[]): Promise<R[]> => {
+              if (/WHERE position > /.test(text)) {
+                const patterns = (params ?? []).filter((v) => typeof v === 'string' && v.endsWith('%'));
+                // Hold the tail's read for A alone (once), while B reads for itself and joins.
+                if (armed && held === 0 && patterns.length === 1 && patterns[0]!.startsWith(typeA)) {
+                  held++;
+                  await new Promise<void>((r) => (release = r));
+                }
+                if (patterns.length === 1 && patterns[0]!.startsWith(typeB)) {
+                  const rows = await s.query<R>(text, params);
+                  readsForB++;
+                  return rows;
+                }
+              }
+              return s.query<R>(text, params);
+            },
+          }),
+        ),
+    };
+    const { log, cleanup } = await openLog(gated, { pollIntervalMs: 3_600_000 });
+    try {
+      const marker = await log.append(`${p}/marker`, 'no-stream', [ev()]);
+      const a = log.subscribe({ after: marker.position, filter: { eventTypePrefixes: [typeA] } });
+      const aIt = a[Symbol.asyncIterator]();
+      const firstA = ev({ n: 1 }, typeA);
+      const gotA = guard(aIt.next(), 'a, first');
+      await log.append(`${p}/a`, 'no-stream', [firstA]);
+      assert.is((await gotA).value?.id, firstA.id);
+      const nextA = aIt.next(); // a follows the tail now
+      armed = true;
+      // A commit sets the tail reading for a alone; the read waits at the gate.
+      await log.append(`${p}/c`, 'no-stream', [ev({}, `${p}.c`)]);
+      for (let i = 0; held === 0 && i < 3000; i++) await sleep(5);
+      assert.is(held, 1, 'the tail read for a is held');
+      const b = log.subscribe({ after: marker.position, filter: { eventTypePrefixes: [typeB] } });
+      const bIt = b[Symbol.asyncIterator]();
+      const gotB = guard(bIt.next(), 'b: an event committed after it joined');
+      for (let i = 0; readsForB === 0 && i < 3000; i++) await sleep(5);
+      await sleep(20); // b joins the tail right after its own read
+      const forB = ev({ n: 2 }, typeB);
+      await log.append(`${p}/b`, 'no-stream', [forB]);
+      release!();
+      assert.is((await gotB).value?.id, forB.id);
+      const secondA = ev({ n: 3 }, typeA);
+      await log.append(`${p}/a`, 0n, [secondA]);
+      assert.is((await guard(nextA, 'a, live')).value?.id, secondA.id);
+      await Promise.all([a.close(), b.close()]);
+    } finally {
+      release?.();
+      await cleanup();
+    }
+  });
+
+  test('the tail read fails: every subscription resumes by itself and misses nothing', async () => {
+    let refuse = false;
+    let refused = 0;
+    const flaky: PostgresDatabase = {
+      ...database,
+      withSession: (fn) =>
+        database.withSession((s) =>
+          fn({
+            ...s,
+            query: (text, params) => {
+              if (refuse && /WHERE position > /.test(text)) {
+                refused++;
+                return Promise.reject(Object.assign(new Error('connect ECONNREFUSED (test)'), { code: 'ECONNREFUSED' }));
+              }
+              return s.query(text, params);
+            },
+          }),
+        ),
+    };
+    const { log, cleanup } = await openLog(flaky, { pollIntervalMs: 20 });
+    const p = `flaky${randomUUID().slice(0, 8)}`;
+    try {
+      const marker = await log.append(`${p}/marker`, 'no-stream', [ev()]);
+      const subs = [
+        log.subscribe({ after: marker.position }),
+        log.subscribe({ after: marker.position, filter: { streamPrefixes: [`${p}/`] } }),
+        log.subscribe({ after: marker.position, filter: { eventTypePrefixes: ['pg.test'] } }),
+      ];
+      const its = subs.map((s) => s[Symbol.asyncIterator]());
+      const opening = ev({ opening: true });
+      const first = Promise.all(its.map((it) => guard(it.next(), 'opening')));
+      await log.append(`${p}/s`, 'no-stream', [opening]);
+      for (const r of await first) assert.is(r.value?.id, opening.id);
+      // Following the tail now; its reads fail while events are written.
+      const pending = its.map((it) => take(it, 3));
+      refuse = true;
+      const written = [ev({ n: 1 }), ev({ n: 2 }), ev({ n: 3 })];
+      for (const e of written) await log.append(`${p}/s`, 'any', [e]);
+      for (let i = 0; refused < 3 * subs.length && i < 3000; i++) await sleep(5);
+      assert.ok(refused >= 3 * subs.length, 'reads were refused');
+      refuse = false;
+      for (const got of await Promise.all(pending)) assert.equal(ids(got), ids(written));
+      // And they follow live again.
+      const last = ev({ last: true });
+      const live = Promise.all(its.map((it) => guard(it.next(), 'live after the outage')));
+      await log.append(`${p}/s`, 'any', [last]);
+      for (const r of await live) assert.is(r.value?.id, last.id);
+      await Promise.all(subs.map((s) => s.close()));
+    } finally {
       await cleanup();
     }
   });

@@ -1,13 +1,19 @@
 // Subscriptions to the PostgreSQL log: catch-up then live, woken by this process's commits and by
 // LISTEN/NOTIFY from other processes, with polling as the fallback (notifications can be missed).
+// A subscription catches up by reading for itself; at the head it joins the process's one tail reader
+// (tail.ts), which reads each new page once for every subscription. It keeps its own position and a
+// buffer of at most a batch; when the buffer is full (its consumer is slow) or the tail's read fails, it
+// reads for itself again from its position, and joins the tail again at the head.
 import { LogUnavailableError, type EventFilter, type LogSubscription, type RecordedEvent } from '../event-log.js';
+import { compileFilter, type Matcher } from '../event-filter.js';
 import type { Listener, PostgresDatabase } from '../../read-store/postgres/database.js';
 import type { AllPage } from './read.js';
+import { LogTail, type TailFollower } from './tail.js';
 
 /** Reads the $all page after a position (with the horizon when filtered). */
 export type ReadPage = (after: bigint | undefined, max: number, filter: EventFilter | undefined) => Promise<AllPage>;
 
-/** A log's open subscriptions and the one listener on its NOTIFY channel, started by the first subscription. */
+/** A log's open subscriptions, their shared tail, and the one listener on its NOTIFY channel, started by the first subscription. */
 export class Subscriptions {
   readonly #db: PostgresDatabase<any>;
   readonly #channel: string;
@@ -15,6 +21,7 @@ export class Subscriptions {
   readonly #batchSize: number;
   readonly #pollMs: number;
   readonly #open = new Set<PostgresSubscription>();
+  readonly tail: LogTail;
   #listener: Promise<Listener | undefined> | undefined;
   #closed = false;
 
@@ -24,11 +31,20 @@ export class Subscriptions {
     this.#read = read;
     this.#batchSize = batchSize;
     this.#pollMs = pollMs;
+    this.tail = new LogTail(read, batchSize, pollMs);
   }
 
   subscribe(after: bigint | undefined, filter: EventFilter | undefined): LogSubscription {
     const sub = new PostgresSubscription(
-      { read: this.#read, ready: () => this.#ensureListener(), forget: (s) => this.#open.delete(s) },
+      {
+        read: this.#read,
+        tail: this.tail,
+        ready: () => this.#ensureListener(),
+        forget: (s) => {
+          this.#open.delete(s);
+          this.tail.drop(s);
+        },
+      },
       after,
       filter,
       this.#batchSize,
@@ -39,14 +55,16 @@ export class Subscriptions {
     return sub;
   }
 
-  /** New events may be readable: wake every subscription. */
+  /** New events may be readable: wake the tail and every subscription reading for itself. */
   signal(): void {
+    this.tail.signal();
     for (const sub of this.#open) sub.signal();
   }
 
   /** Ends every subscription; later ones are born closed. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.tail.close();
     await Promise.all([...this.#open].map((s) => s.close()));
   }
 
@@ -66,42 +84,86 @@ export class Subscriptions {
 
 interface SubscriptionSource {
   read: ReadPage;
+  tail: LogTail;
   ready(): Promise<unknown>;
   forget(sub: PostgresSubscription): void;
 }
 
-/** Catch-up then live: reads a page after its position, yields it, and waits for a signal or the poll timer. */
-class PostgresSubscription implements LogSubscription {
-  #after: bigint | undefined;
+/**
+ * Catch-up then live. Reading for itself: reads a page after its position, yields it, and at the head joins
+ * the tail. Following the tail: yields what the tail put in its buffer, and waits for more.
+ */
+class PostgresSubscription implements LogSubscription, TailFollower {
+  readonly filter: EventFilter | undefined;
+  readonly #match: Matcher;
+  /** Taken (or passed over) up to here: buffered events included. */
+  #through: bigint | undefined;
+  /** Events the tail handed over, not yet yielded: at most a batch. */
+  #buffer: RecordedEvent[] = [];
+  #following = false;
   #closed = false;
-  #signals = 0;
   #wake: (() => void) | undefined;
   readonly #iterator: AsyncGenerator<RecordedEvent, void, undefined>;
 
   constructor(
     private readonly source: SubscriptionSource,
     after: bigint | undefined,
-    private readonly filter: EventFilter | undefined,
+    filter: EventFilter | undefined,
     private readonly batchSize: number,
     private readonly pollMs: number,
   ) {
-    this.#after = after;
+    this.filter = filter;
+    this.#match = compileFilter(filter);
+    this.#through = after;
     this.#iterator = this.#run();
+  }
+
+  get through(): bigint | undefined {
+    return this.#through;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
     return this.#iterator;
   }
 
-  /** New events may be readable. */
+  /** New events may be readable (heard while reading for itself; the tail hears it while following). */
   signal(): void {
-    this.#signals++;
+    if (!this.#following) this.#wake?.();
+  }
+
+  offer(events: readonly RecordedEvent[], reached: bigint): boolean {
+    if (this.#closed) return false;
+    const from = this.#through;
+    let took = false;
+    for (const e of events) {
+      if (from !== undefined && e.position <= from) continue;
+      if (this.#match(e.stream, e.type)) {
+        if (this.#buffer.length >= this.batchSize) {
+          // Full: the consumer is behind. It reads for itself from here once its buffer is drained.
+          this.#following = false;
+          this.#wake?.();
+          return false;
+        }
+        this.#buffer.push(e);
+        took = true;
+      }
+      this.#through = e.position;
+    }
+    if (this.#through === undefined || reached > this.#through) this.#through = reached;
+    if (took) this.#wake?.();
+    return true;
+  }
+
+  leave(): void {
+    this.#following = false;
     this.#wake?.();
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#following = false;
+    this.#buffer = [];
     this.source.forget(this);
     this.#wake?.();
   }
@@ -110,26 +172,36 @@ class PostgresSubscription implements LogSubscription {
     try {
       await this.source.ready();
       while (!this.#closed) {
-        const seen = this.#signals;
+        if (this.#buffer.length > 0) {
+          yield this.#buffer.shift()!;
+          continue;
+        }
+        if (this.#following) {
+          await this.#sleep(undefined);
+          continue;
+        }
+        const tailSignals = this.source.tail.signals;
         let page: AllPage;
         try {
-          page = await this.source.read(this.#after, this.batchSize, this.filter);
+          page = await this.source.read(this.#through, this.batchSize, this.filter);
         } catch (err) {
           if (!(err instanceof LogUnavailableError)) throw err;
-          await this.#sleep(); // the server is away: keep the position, try again
+          await this.#sleep(this.pollMs); // the server is away: keep the position, try again
           continue;
         }
         for (const e of page.events) {
           if (this.#closed) return;
-          this.#after = e.position;
+          this.#through = e.position;
           yield e;
         }
         if (this.#closed) return;
         if (page.events.length < this.batchSize) {
-          if (page.horizon !== undefined && (this.#after === undefined || page.horizon > this.#after)) {
-            this.#after = page.horizon;
+          if (page.horizon !== undefined && (this.#through === undefined || page.horizon > this.#through)) {
+            this.#through = page.horizon;
           }
-          if (this.#signals === seen) await this.#sleep();
+          // At the head: from now on the tail reads for it.
+          this.#following = true;
+          this.source.tail.join(this, tailSignals);
         }
       }
     } finally {
@@ -137,15 +209,16 @@ class PostgresSubscription implements LogSubscription {
     }
   }
 
-  /** Until signalled, closed, or the poll interval has passed. */
-  #sleep(): Promise<void> {
+  /** Until woken (an offer, a signal while reading for itself, leaving the tail, closing) or `ms` have passed. */
+  #sleep(ms: number | undefined): Promise<void> {
     return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
       const done = () => {
         clearTimeout(timer);
         this.#wake = undefined;
         resolve();
       };
-      const timer = setTimeout(done, this.pollMs);
+      if (ms !== undefined) timer = setTimeout(done, ms);
       this.#wake = done;
       if (this.#closed) done();
     });
