@@ -3,6 +3,7 @@
 // graph is only what it runs: the worker is bundled into one script (commands/chain-worker-script.ts,
 // bin/build.js), and the verifier's own imports (worker_threads, the script's bundling) are not its business.
 import type { RecordedEvent } from '../adapters/event-log/index.js';
+import { recordJsonText } from '../adapters/event-log/record-json.js';
 import type { EventCheck, TrustAnchor } from '../ledger/index.js';
 import type { JsonValue } from '../schemas/json.js';
 
@@ -38,8 +39,10 @@ export interface ChainWorkerResult {
   readonly checks: readonly EventCheck[];
 }
 
+/** The store's own JSON text when the record still carries it (ReadAllOptions.jsonText), else the values serialized. */
 export function toWire(r: RecordedEvent): WireEvent {
-  return { id: r.id, stream: r.stream, revision: r.revision, position: r.position, type: r.type, json: JSON.stringify([r.metadata, r.data]) };
+  const json = recordJsonText(r) ?? JSON.stringify([r.metadata, r.data]);
+  return { id: r.id, stream: r.stream, revision: r.revision, position: r.position, type: r.type, json };
 }
 
 export function recordedFromWire(w: WireEvent): RecordedEvent {

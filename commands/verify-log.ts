@@ -101,9 +101,11 @@ export async function verifyLog(log: EventLog, keyring: Keyring, scope: VerifySc
     // A tenant's verification covers the keys' chain its events depend on; the whole log reads it anyway.
     if (scope.tenant !== undefined) for (const e of rotations) verifier.add(e);
     const filter = prefix === undefined ? undefined : { streamPrefixes: [prefix] };
+    // Workers parse each event's JSON themselves: this thread posts the store's text unread.
+    const jsonText = (scope.workers ?? 1) > 1;
     let after: bigint | undefined;
     for (;;) {
-      const page = await log.readAll({ after, maxCount: PAGE, ...(filter === undefined ? {} : { filter }) });
+      const page = await log.readAll({ after, maxCount: PAGE, jsonText, ...(filter === undefined ? {} : { filter }) });
       for (const e of page) verifier.add(e);
       await verifier.ready();
       if (page.length < PAGE) break;

@@ -41,6 +41,12 @@ export interface ReadAllOptions {
   readonly after?: bigint;
   readonly maxCount?: number;
   readonly filter?: EventFilter;
+  /**
+   * For a reader that hands metadata and data on unread (record-json.ts): records may keep both as the
+   * store's JSON text, parsed on first read, with the text given by `recordJsonText`. The records are equal
+   * either way; an adapter that cannot ignores it.
+   */
+  readonly jsonText?: boolean;
 }
 
 export interface SubscribeOptions {

@@ -18,4 +18,5 @@ export {
   type RecordedEvent,
   type SubscribeOptions,
 } from './event-log.js';
+export { attachJsonText, recordJsonText } from './record-json.js';
 export type { EventLogCapabilities, EventLogHarness, OpenEventLog } from './event-log.contract.js';

@@ -140,7 +140,7 @@ export class PostgresEventLog implements EventLog {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<readonly RecordedEvent[]> {
-    return (await this.#reader.readAllPage(options.after, options.maxCount, options.filter, false)).events;
+    return (await this.#reader.readAllPage(options.after, options.maxCount, options.filter, false, options.jsonText === true)).events;
   }
 
   headPosition(): Promise<bigint | undefined> {

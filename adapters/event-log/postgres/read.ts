@@ -4,6 +4,7 @@
 import type { EventFilter, ReadStreamOptions, RecordedEvent } from '../event-log.js';
 import type { JsonValue } from '../../../schemas/json.js';
 import type { PostgresDatabase } from '../../read-store/postgres/database.js';
+import { attachJsonText } from '../record-json.js';
 import { mapError } from './errors.js';
 
 interface EventRow {
@@ -14,6 +15,7 @@ interface EventRow {
   readonly type: string;
   /** jsonb as text: parsed on first read (see toRecorded). */
   readonly data: string;
+  /** Parsed by the driver, or jsonb as text when the reader asked for it (ReadAllOptions.jsonText). */
   readonly metadata: JsonValue;
 }
 
@@ -66,6 +68,7 @@ export class LogReader {
     maxCount: number | undefined,
     filter: EventFilter | undefined,
     horizon: boolean,
+    jsonText = false,
   ): Promise<AllPage> {
     if (after !== undefined && typeof after !== 'bigint') throw new TypeError('readAll: after must be a bigint');
     const limit = limitParam(maxCount);
@@ -86,10 +89,11 @@ export class LogReader {
       where = `AND (${terms.join(' OR ')})`;
     }
     const s = this.#s;
-    const page = `SELECT position, stream, revision, id::text AS id, type, data::text AS data, metadata FROM ${s}.events
+    const page = `SELECT position, stream, revision, id::text AS id, type, data::text AS data, ${jsonText ? 'metadata::text AS metadata' : 'metadata'} FROM ${s}.events
       WHERE position > $1::bigint AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) ${where}
       ORDER BY position LIMIT $2::bigint`;
-    if (!horizon) return { events: (await this.#read(page, params)).map(toRecorded), horizon: undefined };
+    const record = jsonText ? toRecordedFromText : toRecorded;
+    if (!horizon) return { events: (await this.#read(page, params)).map(record), horizon: undefined };
     const rows = await this.#read(
       `SELECT * FROM (${page}) page
        UNION ALL
@@ -102,7 +106,7 @@ export class LogReader {
     let top: bigint | undefined;
     for (const r of rows) {
       if (r.stream === null) top = r.position ?? undefined;
-      else events.push(toRecorded(r));
+      else events.push(record(r));
     }
     return { events, horizon: top };
   }
@@ -155,6 +159,40 @@ function toRecorded(r: EventRow): RecordedEvent {
     },
     metadata: r.metadata,
   };
+}
+
+/**
+ * The row (metadata as jsonb text too) as a recorded event whose metadata and data are each parsed when first
+ * read, carrying both texts for a reader that hands them on unread (record-json.ts).
+ */
+function toRecordedFromText(r: EventRow): RecordedEvent {
+  let dataText: string | undefined = r.data;
+  let data: JsonValue = null;
+  let metadataText: string | undefined = r.metadata as string;
+  let metadata: JsonValue = null;
+  const record: RecordedEvent = {
+    id: r.id,
+    stream: r.stream,
+    revision: r.revision,
+    position: r.position,
+    type: r.type,
+    get data(): JsonValue {
+      if (dataText !== undefined) {
+        data = JSON.parse(dataText) as JsonValue;
+        dataText = undefined;
+      }
+      return data;
+    },
+    get metadata(): JsonValue {
+      if (metadataText !== undefined) {
+        metadata = JSON.parse(metadataText) as JsonValue;
+        metadataText = undefined;
+      }
+      return metadata;
+    },
+  };
+  attachJsonText(record, () => (metadataText !== undefined && dataText !== undefined ? `[${metadataText},${dataText}]` : undefined));
+  return record;
 }
 
 function limitParam(maxCount: number | undefined): string | null {
