@@ -138,8 +138,9 @@ const store = withStore ? await child('ledger-store.ts', ['--keep', '--leaves', 
 // (commands/verify-tenant.ts): ONE read of the tenant's log; every event re-hashed and its signature checked
 // against the key chain from the pinned key, on worker threads dealt batches evenly; each stream's links and
 // the tenant's tree (held against its checkpoints) on this thread as the checks come back. On 1 thread, then
-// on every core. Each worker loads its module graph first (from source, under tsx, with its compiler: about
-// 0.35 s of CPU each here, 0.14 s compiled), which the figures include.
+// on every core. Each worker first parses its one bundled script (commands/chain-worker-script.ts: ≈ 35–55 ms
+// of CPU each; from source, esbuild bundles it once per process in its own process, ≈ 60 ms not counted here),
+// which the figures include.
 let verification: { events: number; perS1: number; perSAll: number; perCpuS: number; cpuUsPerEvent1: number; cpuUsPerEvent: number; workers: number; cpuMsAll: number } | undefined;
 if (store !== undefined) {
   const log = await openPostgresEventLog({ url: databaseUrl, schema: `bench_tree_${storeLeaves}_log` });
