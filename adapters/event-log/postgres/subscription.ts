@@ -101,6 +101,7 @@ class PostgresSubscription implements LogSubscription, TailFollower {
   /** Events the tail handed over, not yet yielded: at most a batch. */
   #buffer: RecordedEvent[] = [];
   #following = false;
+  #hungry = false;
   #closed = false;
   #wake: (() => void) | undefined;
   readonly #iterator: AsyncGenerator<RecordedEvent, void, undefined>;
@@ -120,6 +121,11 @@ class PostgresSubscription implements LogSubscription, TailFollower {
 
   get through(): bigint | undefined {
     return this.#through;
+  }
+
+  /** Its consumer asked for the next event and the buffer is empty. */
+  get hungry(): boolean {
+    return this.#hungry;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
@@ -150,7 +156,10 @@ class PostgresSubscription implements LogSubscription, TailFollower {
       this.#through = e.position;
     }
     if (this.#through === undefined || reached > this.#through) this.#through = reached;
-    if (took) this.#wake?.();
+    if (took) {
+      this.#hungry = false; // fed: the tail waits for it to ask again
+      this.#wake?.();
+    }
     return true;
   }
 
@@ -177,7 +186,10 @@ class PostgresSubscription implements LogSubscription, TailFollower {
           continue;
         }
         if (this.#following) {
-          await this.#sleep(undefined);
+          this.#hungry = true;
+          this.source.tail.hungry();
+          if (this.#following && this.#buffer.length === 0) await this.#sleep(undefined);
+          this.#hungry = false;
           continue;
         }
         const tailSignals = this.source.tail.signals;

@@ -4,8 +4,10 @@
 // socket writes. Now a subscription that has caught up joins the tail; on each signal (this process's
 // commit, a NOTIFY, the poll timer) the tail reads the new events once, after the lowest position among
 // its followers, and offers the page to each follower, which takes what its filter wants after its own
-// position. A follower with a full buffer (a slow consumer) or a read that fails sends every follower
-// concerned back to reading for itself, from its own position; it joins again when it has caught up.
+// position. It reads only while some follower's consumer waits on an empty buffer, so when they are all busy
+// one bigger page follows rather than one read per commit, as when each read for itself. A follower with a
+// full buffer (a slow consumer) or a read that fails sends every follower concerned back to reading for
+// itself, from its own position; it joins again when it has caught up.
 import type { EventFilter, RecordedEvent } from '../event-log.js';
 import { unionOfFilters } from '../event-filter.js';
 import type { ReadPage } from './subscription.js';
@@ -21,6 +23,8 @@ export interface TailFollower {
    * filters lets through). Answers false when it left the tail instead (its buffer is full).
    */
   offer(events: readonly RecordedEvent[], reached: bigint): boolean;
+  /** Its consumer waits for an event it does not have: it needs the next page. */
+  readonly hungry: boolean;
   /** The tail stopped serving it (a failed read): it reads for itself from its position. */
   leave(): void;
 }
@@ -33,6 +37,8 @@ export class LogTail {
   #signals = 0;
   #reading = false;
   #again = false;
+  /** Something may be readable, but every follower still had events to work through. */
+  #deferred = false;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -55,7 +61,12 @@ export class LogTail {
     if (this.#closed) return follower.leave();
     this.#followers.add(follower);
     this.#schedulePoll(false);
-    if (seen !== this.#signals) void this.#pull();
+    if (seen !== this.#signals || this.#deferred) void this.#pull();
+  }
+
+  /** A follower's consumer waits on an empty buffer: a read put off for want of anyone waiting happens now. */
+  hungry(): void {
+    if (this.#deferred) void this.#pull();
   }
 
   /** A follower that closes. */
@@ -86,7 +97,14 @@ export class LogTail {
     try {
       do {
         this.#again = false;
+        this.#deferred = false;
         if (this.#followers.size === 0) break;
+        // Nobody waiting (each still works through what it has): read when one is, in one bigger page, as a
+        // subscription reading for itself does.
+        if (!someHungry(this.#followers)) {
+          this.#deferred = true;
+          break;
+        }
         // The page is read for these followers (their positions and filters); one that joins meanwhile waits for the next.
         const served = [...this.#followers];
         const after = lowest(served);
@@ -132,6 +150,11 @@ export class LogTail {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
+}
+
+function someHungry(followers: Iterable<TailFollower>): boolean {
+  for (const f of followers) if (f.hungry) return true;
+  return false;
 }
 
 /** The lowest position among the followers (undefined: one reads from the start). */
