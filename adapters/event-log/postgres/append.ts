@@ -61,7 +61,7 @@ export class GroupCommit {
   readonly #channel: string;
   readonly #appendBatch: string;
   /** Called after a group that wrote something commits. */
-  readonly #onWrite: () => void;
+  readonly #onWrite: (position: bigint) => void;
 
   #pending: Pending[] = [];
   readonly #busyStreams = new Set<string>();
@@ -72,7 +72,7 @@ export class GroupCommit {
   #stallTimer: NodeJS.Timeout | undefined;
   #idle: (() => void)[] = [];
 
-  constructor(db: PostgresDatabase<any>, schema: string, quotedSchema: string, options: GroupCommitOptions, onWrite: () => void) {
+  constructor(db: PostgresDatabase<any>, schema: string, quotedSchema: string, options: GroupCommitOptions, onWrite: (position: bigint) => void) {
     this.#db = db;
     this.#schema = schema;
     this.#options = options;
@@ -199,7 +199,10 @@ export class GroupCommit {
       if (o.ok) p.resolve(o.result);
       else p.reject(o.error);
     });
-    if (outcomes.some((o) => o.ok && o.wrote)) this.#onWrite();
+    // The highest position this group wrote: readers that stop below it know a commit is still to be seen.
+    let wrote: bigint | undefined;
+    for (const o of outcomes) if (o.ok && o.wrote && (wrote === undefined || o.result.position > wrote)) wrote = o.result.position;
+    if (wrote !== undefined) this.#onWrite(wrote);
   }
 
   /** One group commit: a single statement (one round trip) unless a test hook needs the gap before COMMIT. */

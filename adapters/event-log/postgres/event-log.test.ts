@@ -186,6 +186,32 @@ function specificSuite(name: string, database: PostgresDatabase, url: string | u
         await cleanup();
       }
     });
+    test('a commit an older open transaction hides at its NOTIFY still reaches followers, without the poll', async () => {
+      // Readers stop below the xmin horizon, which the old transaction holds under this process's commit;
+      // the commit's NOTIFY comes once, while the event is not yet readable, and the old transaction's end announces nothing.
+      const { log, cleanup } = await openLog(database, { pollIntervalMs: 3_600_000 });
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      const p = `hidden${randomUUID().slice(0, 8)}`;
+      try {
+        const marker = await log.append(`${p}/marker`, 'no-stream', [ev()]);
+        const sub = log.subscribe({ after: marker.position, filter: { streamPrefixes: [`${p}/`] } });
+        const first = sub[Symbol.asyncIterator]().next();
+        await client.query('BEGIN');
+        await client.query('SELECT pg_current_xact_id()'); // an xid older than the append's
+        const e = ev({ hidden: true });
+        await log.append(`${p}/s`, 'no-stream', [e]);
+        await sleep(50);
+        assert.equal(await log.readAll({ after: marker.position, filter: { streamPrefixes: [`${p}/`] } }), [], 'hidden while the old transaction is open');
+        await client.query('COMMIT');
+        assert.is((await guard(first, 'the hidden commit, once the old transaction ended')).value?.id, e.id);
+        await sub.close();
+      } finally {
+        await client.query('ROLLBACK').catch(() => {});
+        await client.end();
+        await cleanup();
+      }
+    });
   }
 
   test('another log instance on the schema hears appends through NOTIFY (no polling)', async () => {

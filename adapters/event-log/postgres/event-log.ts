@@ -107,7 +107,7 @@ export class PostgresEventLog implements EventLog {
         hooks: options.hooks,
       },
       // Wake this process's subscriptions now (other processes hear the NOTIFY sent with the commit).
-      () => this.#subscriptions.signal(),
+      (position) => this.#subscriptions.signal(position),
     );
     this.#reader = new LogReader(database, quoted);
     this.#subscriptions = new Subscriptions(

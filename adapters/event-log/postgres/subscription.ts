@@ -55,9 +55,9 @@ export class Subscriptions {
     return sub;
   }
 
-  /** New events may be readable: wake the tail and every subscription reading for itself. */
-  signal(): void {
-    this.tail.signal();
+  /** New events may be readable (up to `committed`, when this process wrote them): wake the tail and every subscription reading for itself. */
+  signal(committed?: bigint): void {
+    this.tail.signal(committed);
     for (const sub of this.#open) sub.signal();
   }
 

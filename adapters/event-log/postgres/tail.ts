@@ -8,6 +8,11 @@
 // one bigger page follows rather than one read per commit, as when each read for itself. A follower with a
 // full buffer (a slow consumer) or a read that fails sends every follower concerned back to reading for
 // itself, from its own position; it joins again when it has caught up.
+//
+// A commit can be invisible for a moment after it is announced: readers stop below the xmin horizon, and
+// any older transaction still open on the server holds the horizon back. A NOTIFY comes once, so the tail
+// remembers the highest position this process committed and, while a read stops below it, reads again
+// after a short, doubling pause (up to the poll interval) instead of waiting for the poll.
 import type { EventFilter, RecordedEvent } from '../event-log.js';
 import { unionOfFilters } from '../event-filter.js';
 import type { ReadPage } from './subscription.js';
@@ -40,6 +45,11 @@ export class LogTail {
   /** Something may be readable, but every follower still had events to work through. */
   #deferred = false;
   #timer: NodeJS.Timeout | undefined;
+  /** The highest position this process committed (announced by signal()). */
+  #committed: bigint | undefined;
+  /** A read stopped below #committed: the pause before the next try, and its timer. */
+  #retryMs = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(read: ReadPage, batchSize: number, pollMs: number) {
@@ -61,7 +71,7 @@ export class LogTail {
     if (this.#closed) return follower.leave();
     this.#followers.add(follower);
     this.#schedulePoll(false);
-    if (seen !== this.#signals || this.#deferred) void this.#pull();
+    if (seen !== this.#signals || this.#deferred || this.#below(follower.through)) void this.#pull();
   }
 
   /** A follower's consumer waits on an empty buffer: a read put off for want of anyone waiting happens now. */
@@ -75,8 +85,9 @@ export class LogTail {
     if (this.#followers.size === 0) this.#stopPoll();
   }
 
-  /** New events may be readable. */
-  signal(): void {
+  /** New events may be readable; `committed`: this process wrote up to that position. */
+  signal(committed?: bigint): void {
+    if (committed !== undefined && (this.#committed === undefined || committed > this.#committed)) this.#committed = committed;
     this.#signals++;
     if (this.#followers.size > 0) void this.#pull();
   }
@@ -84,6 +95,7 @@ export class LogTail {
   close(): void {
     this.#closed = true;
     this.#stopPoll();
+    clearTimeout(this.#retryTimer);
     this.#followers.clear();
   }
 
@@ -94,8 +106,10 @@ export class LogTail {
       return;
     }
     this.#reading = true;
+    let short = false;
     try {
       do {
+        short = false;
         this.#again = false;
         this.#deferred = false;
         if (this.#followers.size === 0) break;
@@ -114,6 +128,7 @@ export class LogTail {
         let reached = page.events[page.events.length - 1]?.position;
         // A short filtered page covers the log up to the horizon (the highest settled position).
         if (!full && page.horizon !== undefined && (reached === undefined || page.horizon > reached)) reached = page.horizon;
+        short = !full && this.#below(reached ?? after);
         if (reached === undefined) continue;
         for (const f of this.#followers) {
           if (!served.includes(f)) this.#again = true;
@@ -130,7 +145,24 @@ export class LogTail {
       this.#reading = false;
       if (this.#followers.size === 0) this.#stopPoll();
       else this.#schedulePoll(true);
+      if (short && this.#followers.size > 0 && !this.#closed) this.#retrySoon();
+      else if (!short) this.#retryMs = 0;
     }
+  }
+
+  /** Whether a position lies below what this process committed (a read up to it missed a commit). */
+  #below(position: bigint | undefined): boolean {
+    return this.#committed !== undefined && (position === undefined || position < this.#committed);
+  }
+
+  /** Reads again after 2, 4, 8 … ms (at most the poll interval) while a commit it knows of is not yet readable. */
+  #retrySoon(): void {
+    if (this.#retryTimer !== undefined) return;
+    this.#retryMs = Math.min(this.#retryMs === 0 ? 2 : this.#retryMs * 2, this.#pollMs);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.#followers.size > 0) void this.#pull();
+    }, this.#retryMs);
   }
 
   /** Notifications can be missed: while anyone follows, read at least every poll interval (after the last read). */
