@@ -61,6 +61,22 @@ async function readAllAtLeast(log: PostgresEventLog, after: bigint, prefix: stri
   }
 }
 
+/** Every read of a log page ($all after a position) goes through `onPageRead`, which may count, hold or fail it. */
+type PageRead = <R>(text: string, params: readonly (string | null)[] | undefined, run: () => Promise<R[]>) => Promise<R[]>;
+function interceptPageReads(database: PostgresDatabase, onPageRead: PageRead): PostgresDatabase {
+  return {
+    ...database,
+    withSession: (fn) =>
+      database.withSession((s) =>
+        fn({
+          ...s,
+          query: <R,>(text: string, params?: readonly (string | null)[]) =>
+            /WHERE position > /.test(text) ? onPageRead<R>(text, params, () => s.query<R>(text, params)) : s.query<R>(text, params),
+        }),
+      ),
+  };
+}
+
 /** A fresh log in its own schema; cleanup closes it and drops the schema. */
 async function openLog(
   database: PostgresDatabase,
@@ -241,19 +257,10 @@ function specificSuite(name: string, database: PostgresDatabase, url: string | u
 
   test('subscriptions at the head share the tail: one read per commit, not one per subscription', async () => {
     let tailReads = 0;
-    const counted: PostgresDatabase = {
-      ...database,
-      withSession: (fn) =>
-        database.withSession((s) =>
-          fn({
-            ...s,
-            query: (text, params) => {
-              if (/WHERE position > /.test(text)) tailReads++;
-              return s.query(text, params);
-            },
-          }),
-        ),
-    };
+    const counted = interceptPageReads(database, (_text, _params, run) => {
+      tailReads++;
+      return run();
+    });
     const { log, cleanup } = await openLog(counted, { pollIntervalMs: 3_600_000 });
     const p = `tail${randomUUID().slice(0, 8)}`;
     try {
@@ -292,31 +299,20 @@ function specificSuite(name: string, database: PostgresDatabase, url: string | u
     let armed = false;
     let held = 0;
     let readsForB = 0;
-    const gated: PostgresDatabase = {
-      ...database,
-      withSession: (fn) =>
-        database.withSession((s) =>
-          fn({
-            ...s,
-            query: async <R,>(text: string, params?: readonly (string | null)[]): Promise<R[]> => {
-              if (/WHERE position > /.test(text)) {
-                const patterns = (params ?? []).filter((v) => typeof v === 'string' && v.endsWith('%'));
-                // Hold the tail's read for A alone (once), while B reads for itself and joins.
-                if (armed && held === 0 && patterns.length === 1 && patterns[0]!.startsWith(typeA)) {
-                  held++;
-                  await new Promise<void>((r) => (release = r));
-                }
-                if (patterns.length === 1 && patterns[0]!.startsWith(typeB)) {
-                  const rows = await s.query<R>(text, params);
-                  readsForB++;
-                  return rows;
-                }
-              }
-              return s.query<R>(text, params);
-            },
-          }),
-        ),
-    };
+    const gated = interceptPageReads(database, async (_text, params, run) => {
+      const patterns = (params ?? []).filter((v) => typeof v === 'string' && v.endsWith('%'));
+      // Hold the tail's read for A alone (once), while B reads for itself and joins.
+      if (armed && held === 0 && patterns.length === 1 && patterns[0]!.startsWith(typeA)) {
+        held++;
+        await new Promise<void>((r) => (release = r));
+      }
+      if (patterns.length === 1 && patterns[0]!.startsWith(typeB)) {
+        const rows = await run();
+        readsForB++;
+        return rows;
+      }
+      return run();
+    });
     const { log, cleanup } = await openLog(gated, { pollIntervalMs: 3_600_000 });
     try {
       const marker = await log.append(`${p}/marker`, 'no-stream', [ev()]);
@@ -354,22 +350,11 @@ function specificSuite(name: string, database: PostgresDatabase, url: string | u
   test('the tail read fails: every subscription resumes by itself and misses nothing', async () => {
     let refuse = false;
     let refused = 0;
-    const flaky: PostgresDatabase = {
-      ...database,
-      withSession: (fn) =>
-        database.withSession((s) =>
-          fn({
-            ...s,
-            query: (text, params) => {
-              if (refuse && /WHERE position > /.test(text)) {
-                refused++;
-                return Promise.reject(Object.assign(new Error('connect ECONNREFUSED (test)'), { code: 'ECONNREFUSED' }));
-              }
-              return s.query(text, params);
-            },
-          }),
-        ),
-    };
+    const flaky = interceptPageReads(database, (_text, _params, run) => {
+      if (!refuse) return run();
+      refused++;
+      return Promise.reject(Object.assign(new Error('connect ECONNREFUSED (test)'), { code: 'ECONNREFUSED' }));
+    });
     const { log, cleanup } = await openLog(flaky, { pollIntervalMs: 20 });
     const p = `flaky${randomUUID().slice(0, 8)}`;
     try {
