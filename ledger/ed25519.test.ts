@@ -76,4 +76,18 @@ test('sign bit on a point whose x is 0, and wrong lengths, are refused', () => {
   assert.match(ed25519EncodingProblem(pair.publicKey, signature.subarray(1)) ?? '', /63 bytes/);
 });
 
+test('a key array reused for another key is checked with the key it holds now, not the one imported first', async () => {
+  const other = nacl.sign.keyPair.fromSeed(new Uint8Array(32).fill(9));
+  const otherSignature = nacl.sign.detached(message, other.secretKey);
+  const key = pair.publicKey.slice();
+  assert.ok(await verifyEd25519(key, message, signature));
+  assert.ok(await verifyEd25519(key, message, signature), 'again, from the imported key');
+  key.set(other.publicKey);
+  assert.not.ok(await verifyEd25519(key, message, signature), 'the first key is not remembered for these bytes');
+  assert.ok(await verifyEd25519(key, message, otherSignature));
+  key.set(pair.publicKey);
+  assert.ok(await verifyEd25519(key, message, signature));
+  assert.not.ok(await verifyEd25519(key, message, otherSignature));
+});
+
 test.run();

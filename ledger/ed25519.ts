@@ -5,7 +5,7 @@
 // the server's verification (ledger/verify.ts, then node:crypto) and `verifyEd25519` (then Web Crypto, or
 // tweetnacl where a browser lacks Ed25519) both call. Pure; no Node API.
 import nacl from 'tweetnacl';
-import { toHex } from './bytes.js';
+import { equalBytes, toHex } from './bytes.js';
 
 // L = 2^252 + 27742317777372353535851937790883648493, little-endian.
 const L = new Uint8Array([
@@ -58,20 +58,36 @@ type Backend = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Arra
 type WebKey = Awaited<ReturnType<typeof globalThis.crypto.subtle.importKey>>;
 const webKeys = new Map<string, Promise<WebKey>>();
 
+// Keys already imported, by the caller's key array (the offline verifier passes the same one for every event
+// of a key) with the bytes it held then (an array reused for another key is compared, not trusted): the check
+// is handed to Web Crypto in the caller's turn, not a few promise turns later, so a bundle's checks are all in
+// flight (Node runs them on its thread pool) while the caller hashes the next events.
+const importedKeys = new WeakMap<Uint8Array, { readonly bytes: Uint8Array; readonly key: WebKey }>();
+
 const webCrypto: Backend = async (publicKey, message, signature) => {
-  const hex = toHex(publicKey);
-  let key = webKeys.get(hex);
-  if (key === undefined) {
-    key = globalThis.crypto.subtle.importKey('raw', publicKey as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, false, ['verify']);
-    webKeys.set(hex, key);
+  const known = importedKeys.get(publicKey);
+  let imported: WebKey;
+  if (known !== undefined && equalBytes(known.bytes, publicKey)) imported = known.key;
+  else {
+    const bytes = publicKey.slice();
+    const hex = toHex(bytes);
+    let key = webKeys.get(hex);
+    if (key === undefined) {
+      key = globalThis.crypto.subtle.importKey('raw', bytes as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, false, ['verify']);
+      webKeys.set(hex, key);
+    }
+    imported = await key;
+    importedKeys.set(publicKey, { bytes, key: imported });
   }
   // Typed for the DOM's Web Crypto too (the audit portal's bundle): our bytes are never shared memory.
-  return globalThis.crypto.subtle.verify({ name: 'Ed25519' }, await key, signature as Uint8Array<ArrayBuffer>, message as Uint8Array<ArrayBuffer>);
+  return globalThis.crypto.subtle.verify({ name: 'Ed25519' }, imported, signature as Uint8Array<ArrayBuffer>, message as Uint8Array<ArrayBuffer>);
 };
 
 const tweetnacl: Backend = async (publicKey, message, signature) => nacl.sign.detached.verify(message, signature, publicKey);
 
 let backend: Promise<Backend> | undefined;
+/** The backend once chosen: used without awaiting, so a check starts in its caller's turn. */
+let chosen: Backend | undefined;
 
 /** Web Crypto when it verifies Ed25519 (Node ≥ 20, current browsers): native speed; tweetnacl otherwise. */
 function chooseBackend(): Promise<Backend> {
@@ -80,10 +96,11 @@ function chooseBackend(): Promise<Backend> {
       const probe = nacl.sign.keyPair.fromSeed(new Uint8Array(32));
       const message = new Uint8Array([1]);
       const ok = await webCrypto(probe.publicKey, message, nacl.sign.detached(message, probe.secretKey));
-      return ok ? webCrypto : tweetnacl;
+      chosen = ok ? webCrypto : tweetnacl;
     } catch {
-      return tweetnacl;
+      chosen = tweetnacl;
     }
+    return chosen;
   })();
   return backend;
 }
@@ -92,7 +109,7 @@ function chooseBackend(): Promise<Backend> {
 export async function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
   if (ed25519EncodingProblem(publicKey, signature) !== null) return false;
   try {
-    return await (await chooseBackend())(publicKey, message, signature);
+    return await (chosen ?? (await chooseBackend()))(publicKey, message, signature);
   } catch {
     return false;
   }

@@ -207,6 +207,29 @@ test('ProvenTree gives verifyInclusion verdicts for every leaf, genuine and corr
   }
 });
 
+test('ProvenTree: a forged path that meets an already proven node is refused there, and proves nothing for later proofs', () => {
+  const size = 8;
+  const d = leaves.slice(0, size);
+  const { lookup } = storeOf(size);
+  const tree = new ProvenTree(size, mth(d));
+  const proofOf = (m: number) => {
+    const plan = inclusionProofPlan(m, size);
+    return assembleProof(plan, plan.nodes.map(lookup));
+  };
+  assert.ok(tree.verifyInclusion(d[0]!, 0, proofOf(0))); // proves (0,2), (0,4) and the root's children
+  const wrong = nodeHash(d[5]!, d[6]!);
+  // Leaf 1: its first node is (0,2), proven, and a wrong sibling gives it another hash.
+  assert.not.ok(tree.verifyInclusion(d[1]!, 1, [wrong, ...proofOf(1).slice(1)]));
+  // Leaf 2: (2,4) is new and computes right; the forged sibling (0,2) then meets the proven (0,4) with a wrong hash.
+  assert.not.ok(tree.verifyInclusion(d[2]!, 2, [proofOf(2)[0]!, wrong, proofOf(2)[2]!]));
+  // A wrong leaf whose path is genuine meets proven nodes too.
+  assert.not.ok(tree.verifyInclusion(wrong, 3, proofOf(3)));
+  // Nothing the refused proofs computed was kept: a forged (2,4) does not now pass, genuine proofs still do.
+  assert.not.ok(tree.verifyInclusion(wrong, 2, [d[3]!, ...proofOf(2).slice(1)]));
+  for (let m = 0; m < size; m++) assert.ok(tree.verifyInclusion(d[m]!, m, proofOf(m)), `leaf ${m}`);
+  for (let m = 0; m < size; m++) assert.not.ok(tree.verifyInclusion(d[m]!, m, proofOf((m + 1) % size)), `leaf ${m} with another's path`);
+});
+
 test('plans ask for perfect subtrees only, each once', () => {
   const plan = inclusionProofPlan(5, 70);
   const keys = plan.nodes.map((s) => `${s.level}/${s.index}`);

@@ -34,9 +34,11 @@ const HEX64 = /^[0-9a-f]{64}$/;
 
 /** The event's hash as sealing computes it: SHA-256 over the RFC 8785 form of all but hash, keyId, signature. */
 export function eventHashOf(event: Json): string {
-  const { hash: _h, keyId: _k, signature: _s, ...body } = event;
-  return toHex(sha256(utf8(canonicalizeUnknown(body))));
+  return toHex(sha256(utf8(canonicalizeUnknown(event, SEAL_FIELDS))));
 }
+
+/** The fields of the seal, which the hash does not cover: written around, not copied away. */
+const SEAL_FIELDS: ReadonlySet<string> = new Set(['hash', 'keyId', 'signature']);
 
 /** 'ed25519:' + the first 16 hex digits of SHA-256 of the raw public key. */
 export function eventKeyIdOf(publicKey: Uint8Array): string {
@@ -63,11 +65,13 @@ export async function verifySealedEvent(event: unknown, keys: readonly EventKey[
   if (publicKey === undefined) return `key ${keyId}: not base64 of 32 bytes, or its id does not match the key`;
   const sig = fromBase64(signature);
   if (sig === undefined || sig.length !== 64) return 'event: signature is not base64 of 64 bytes';
-  const message = new Uint8Array(EVENT_SIGNING_DOMAIN.length + 1 + 32);
-  message.set(utf8(EVENT_SIGNING_DOMAIN));
-  message.set(fromHex(hash)!, EVENT_SIGNING_DOMAIN.length + 1);
+  const message = new Uint8Array(SIGNING_PREFIX.length + 32);
+  message.set(SIGNING_PREFIX);
+  message.set(fromHex(hash)!, SIGNING_PREFIX.length);
   return (await verifyEd25519(publicKey, message, sig)) ? null : 'event: signature invalid';
 }
+
+const SIGNING_PREFIX = utf8(EVENT_SIGNING_DOMAIN + '\0');
 
 // Keys decoded and their ids checked once per distinct key, not once per event.
 const checkedKeys = new Map<string, Uint8Array | undefined>();
@@ -478,8 +482,12 @@ export function verifyReceipts(receipts: readonly unknown[], options: ReceiptOpt
   return new ReceiptVerifier(options).verifyAll(receipts);
 }
 
-/** `fn` over `items`, results in order, a few at a time: thousands of signature checks queued at once only contend for the same cores. */
-async function inLanes<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, lanes = 4): Promise<R[]> {
+/**
+ * `fn` over `items`, results in order, up to `lanes` at a time. Each item's signature check is in flight (on
+ * Node's thread pool, or the browser's) while this thread hashes and proves the next items, so a window far
+ * wider than the cores keeps both busy; a bound still, so a bulk export does not hold a promise per receipt.
+ */
+async function inLanes<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, lanes = 256): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const lane = async (): Promise<void> => {
