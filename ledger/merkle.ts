@@ -197,44 +197,55 @@ export function verifyConsistency(from: number, to: number, proof: readonly Hash
  * included; different: refused). Same verdicts as `verifyInclusion`, a fraction of the hashing.
  */
 export class ProvenTree {
-  readonly #proven = new Map<string, Hash>();
+  // Keyed by the node's leaf range [lo, hi) as one number, lo · 64 + depth (depth ≤ 53 below the root
+  // names hi), while that is exact; a string beyond. No string or object per level on the hot path.
+  readonly #proven = new Map<number | string, Hash>();
+  readonly #numeric: boolean;
 
   constructor(
     readonly size: number,
     readonly root: Hash,
-  ) {}
+  ) {
+    this.#numeric = Number.isSafeInteger(size * 64);
+  }
 
   verifyInclusion(leaf: Hash, index: number, proof: readonly Hash[]): boolean {
     const size = this.size;
     if (!isSize(index) || !isSize(size) || index >= size) return false;
     if (leaf.length !== 32 || this.root.length !== 32 || proof.some((p) => p.length !== 32)) return false;
-    // The nodes above the leaf, leaf to root: the range each covers and whether its other child is on the left.
-    const parents: { key: string; siblingLeft: boolean }[] = [];
+    // The nodes above the leaf, root to leaf: each one's key and whether its other child is on the left.
+    const keys: (number | string)[] = [];
+    const siblingLeft: boolean[] = [];
     let lo = 0;
     let hi = size;
     while (hi - lo > 1) {
       const k = largestPowerOfTwoBelow(hi - lo);
-      parents.push({ key: `${lo}:${hi}`, siblingLeft: index >= lo + k });
+      keys.push(this.#numeric ? lo * 64 + keys.length : `${lo}:${hi}`);
+      siblingLeft.push(index >= lo + k);
       if (index < lo + k) hi = lo + k;
       else lo += k;
     }
-    if (proof.length !== parents.length) return false;
-    const computed: [string, Hash][] = [];
+    if (proof.length !== keys.length) return false;
+    const computed: Hash[] = [];
     let h = leaf;
-    for (let i = parents.length - 1, p = 0; i >= 0; i--, p++) {
-      const { key, siblingLeft } = parents[i]!;
-      h = siblingLeft ? nodeHash(proof[p]!, h) : nodeHash(h, proof[p]!);
-      const known = this.#proven.get(key);
+    for (let i = keys.length - 1, p = 0; i >= 0; i--, p++) {
+      h = siblingLeft[i] ? nodeHash(proof[p]!, h) : nodeHash(h, proof[p]!);
+      const known = this.#proven.get(keys[i]!);
       if (known !== undefined) {
         if (!equalBytes(known, h)) return false;
-        for (const [k, v] of computed) this.#proven.set(k, v);
+        this.#remember(keys, computed);
         return true;
       }
-      computed.push([key, h]);
+      computed.push(h);
     }
     if (!equalBytes(h, this.root)) return false;
-    for (const [k, v] of computed) this.#proven.set(k, v);
+    this.#remember(keys, computed);
     return true;
+  }
+
+  /** `computed[j]`: the hash of the node `j` levels above the leaf, whose key is `keys[keys.length - 1 - j]`. */
+  #remember(keys: readonly (number | string)[], computed: readonly Hash[]): void {
+    for (let j = 0; j < computed.length; j++) this.#proven.set(keys[keys.length - 1 - j]!, computed[j]!);
   }
 }
 

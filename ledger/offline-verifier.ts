@@ -296,7 +296,7 @@ export class ReceiptVerifier {
   readonly #trustedNoteKeys: string[] = [];
   /** #pinnedNoteKeys' answers, by the receipt's note key list and then by the `reached` set. */
   readonly #pinnedNoteKeysOf = new Map<string, Map<ReadonlySet<string> | undefined, string[]>>();
-  readonly #checkpoints = new Map<string, ReturnType<typeof openCheckpointNote>>();
+  readonly #checkpoints = new Map<string, Map<string, ReturnType<typeof openCheckpointNote>>>();
   readonly #trees = new Map<string, ProvenTree>();
   readonly #witnesses: readonly NoteVerifier[];
   readonly #minWitnesses: number;
@@ -461,12 +461,18 @@ export class ReceiptVerifier {
     return tree;
   }
 
+  /** By note, then by key list: no string the size of a note built per receipt. */
   #open(note: string, keys: readonly string[]): ReturnType<typeof openCheckpointNote> {
-    const cacheKey = keys.join('\n') + '\n\n' + note;
-    let opened = this.#checkpoints.get(cacheKey);
+    let byKeys = this.#checkpoints.get(note);
+    if (byKeys === undefined) {
+      byKeys = new Map();
+      this.#checkpoints.set(note, byKeys);
+    }
+    const keyList = keys.join('\n');
+    let opened = byKeys.get(keyList);
     if (opened === undefined) {
       opened = openCheckpointNote(note, keys);
-      this.#checkpoints.set(cacheKey, opened);
+      byKeys.set(keyList, opened);
     }
     return opened;
   }
