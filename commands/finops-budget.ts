@@ -13,10 +13,13 @@ import { AnomalyEvent, BudgetEvent } from '../schemas/finops.js';
 import { streamName } from '../schemas/streams.js';
 import { bodyOf } from './folded-streams.js';
 
-/** The budget stream's records folded by the domain (what the budget.set and threshold deciders see). */
+/** The budget stream's records folded by the domain (what the budget.set and threshold deciders see); Left names what this version cannot read. */
+export const foldBudget = (records: readonly RecordedEvent[]) => foldWith(BudgetEvent, evolveBudget, initialBudgetState)(records.map(bodyOf));
+
+/** The budget stream read and folded; throws if it holds an event this version cannot read. */
 export async function loadBudget(log: EventLog, tenant: string): Promise<{ readonly state: BudgetState; readonly records: readonly RecordedEvent[] }> {
   const records = await log.readStream(streamName(tenant, 'finops.budget'));
-  const folded = foldWith(BudgetEvent, evolveBudget, initialBudgetState)(records.map(bodyOf));
+  const folded = foldBudget(records);
   if (isLeft(folded)) throw new Error(`stream ${streamName(tenant, 'finops.budget')} holds events this version cannot read: ${folded.left.join('; ')}`);
   return { state: folded.right, records };
 }

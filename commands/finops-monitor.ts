@@ -10,7 +10,8 @@ import type { CostQueries } from '../projections/costs/cost-queries.js';
 import { compare, mul, parseDecimal } from '../projections/costs/decimal.js';
 import type { EventLog } from '../adapters/event-log/index.js';
 import { BUDGET_THRESHOLDS } from '../schemas/finops.js';
-import { loadBudget, periodRange, spentIn } from './finops-budget.js';
+import { foldBudget, periodRange, spentIn } from './finops-budget.js';
+import { streamName } from '../schemas/streams.js';
 
 export interface FinopsMonitorDeps {
   readonly pipeline: CommandPipeline;
@@ -76,8 +77,9 @@ export async function evaluateFinops(deps: FinopsMonitorDeps): Promise<readonly 
     const region = await deps.regionOf(tenant);
     if (region === undefined) continue;
     // Budgets: month-to-date spend (usage and the month's shared pools) in the budget's currency.
-    // A budget stream this version cannot read is skipped, as an empty one is.
-    const budget = (await loadBudget(deps.log, tenant).catch(() => undefined))?.state.budget;
+    // A budget stream this version cannot read is skipped, as an empty one is; a failed read is not.
+    const folded = foldBudget(await deps.log.readStream(streamName(tenant, 'finops.budget')));
+    const budget = isLeft(folded) ? undefined : folded.right.budget;
     if (budget !== undefined) {
       const period = now.toISOString().slice(0, 7);
       const spent = await spentIn(deps.costs, tenant, budget.currency, periodRange(period, now));
