@@ -29,6 +29,12 @@ export interface Projection {
    */
   readonly eventTypes?: readonly string[];
   /**
+   * For a store that pays per write rather than per row (ClickHouse makes a part of every insert and merges
+   * them in the background): while live, a batch is applied at most this often, gathering what arrives
+   * meanwhile. The first event after a quiet spell still applies at once. Omitted: a batch whenever events come.
+   */
+  readonly batchIntervalMs?: number;
+  /**
    * Writes what `events` (in log order; those of `eventTypes`) mean into the tables of `schema`, inside the
    * runtime's transaction. A pure function of the events and the rows earlier events wrote: no clock,
    * no randomness, so a replay writes the same rows. Events it does not read are ignored.

@@ -156,6 +156,57 @@ test('close() while the lock is being taken still stops: no live subscription ou
   assert.is(projector.status().state, 'stopped');
 });
 
+test('a batch interval: the first event after a quiet spell applies at once, later ones are gathered into one batch; close does not wait it out', async ({ bed }) => {
+  const batches: number[] = [];
+  const gathering: Projection = { ...graphProjection, name: 'gathering', batchIntervalMs: 60_000, apply: async (session, schema, events) => {
+    batches.push(events.length);
+    await graphProjection.apply(session, schema, events);
+  } };
+  const projector = startProjector({ log: bed.log, store: bed.log.database }, gathering, quiet);
+  try {
+    await until(() => projector.status().state === 'live', 'live state');
+    // Not a minute: the interval counts from the previous batch, and there was none.
+    assert.ok(await projector.waitFor(lastPosition(await upsertNode(bed, 'svc:first'))), 'the first event applied within waitFor\'s 10 s');
+    let last = 0n;
+    for (let i = 0; i < 4; i++) last = lastPosition(await upsertNode(bed, `svc:${i}`));
+    assert.not.ok(await projector.waitFor(last, 300), 'the next four wait for the interval');
+    assert.equal(batches, [1]);
+  } finally {
+    const closed = projector.close();
+    const outcome = await Promise.race([closed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open after 5 s'), 5000))]);
+    assert.is(outcome, 'closed');
+  }
+  // The gathered events were not applied, so their checkpoint did not move: the next projector (a new process) applies them.
+  const next = startProjector({ log: bed.log, store: bed.log.database }, { ...gathering, batchIntervalMs: 0 }, quiet);
+  try {
+    assert.ok(await next.waitFor((await bed.log.headPosition())!));
+    assert.equal(batches, [1, 4]);
+    assert.is((await bed.sql('SELECT 1 FROM ${schema}.graph_nodes')).length, 5);
+  } finally {
+    await next.close();
+  }
+});
+
+test('a batch interval gives way to maxBatch: a full batch applies without waiting', async ({ bed }) => {
+  const batches: number[] = [];
+  const gathering: Projection = { ...graphProjection, name: 'gathering', batchIntervalMs: 60_000, apply: async (session, schema, events) => {
+    batches.push(events.length);
+    await graphProjection.apply(session, schema, events);
+  } };
+  const projector = startProjector({ log: bed.log, store: bed.log.database }, gathering, { ...quiet, maxBatch: 3 });
+  try {
+    await until(() => projector.status().state === 'live', 'live state');
+    assert.ok(await projector.waitFor(lastPosition(await upsertNode(bed, 'svc:first'))));
+    let last = 0n;
+    for (let i = 0; i < 6; i++) last = lastPosition(await upsertNode(bed, `svc:${i}`));
+    assert.ok(await projector.waitFor(last), 'two full batches of 3 applied within waitFor\'s 10 s, not a minute');
+    assert.is(batches.reduce((a, b) => a + b, 0), 7);
+    assert.equal(batches, [1, 3, 3]);
+  } finally {
+    await projector.close();
+  }
+});
+
 test('a new projection version rebuilds the read model from zero', async ({ bed }) => {
   await upsertNode(bed, 'svc:a');
   await bed.project({ projections: [graphProjection] });

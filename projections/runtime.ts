@@ -70,6 +70,13 @@ export interface Projector {
 const IDLE = Symbol('idle');
 const nextTurn = () => new Promise<typeof IDLE>((resolve) => setImmediate(() => resolve(IDLE)));
 
+/** IDLE after `ms`; `cancel` clears the timer (a pending one would hold the process open at close). */
+function idleAfter(ms: number): { readonly idle: Promise<typeof IDLE>; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const idle = new Promise<typeof IDLE>((resolve) => (timer = setTimeout(() => resolve(IDLE), ms)));
+  return { idle, cancel: () => clearTimeout(timer) };
+}
+
 /** Whether `projection` reads events of `type` (see Projection.eventTypes). */
 const reads = (projection: Projection, type: string): boolean =>
   projection.eventTypes === undefined || projection.eventTypes.some((prefix) => type.startsWith(prefix));
@@ -304,6 +311,8 @@ class RunningProjector implements Projector {
   #lastSealedAt: number | undefined;
   #applied = 0;
   #batches = 0;
+  /** performance.now() when the last live batch started applying (batchIntervalMs counts from it). */
+  #lastBatchAt = -Infinity;
   #activations = 0;
   #failures = 0;
   #lastError: string | undefined;
@@ -457,7 +466,23 @@ class RunningProjector implements Projector {
           batch.push(next.value);
           pending = it.next();
         }
+        // A projection with a batch interval also gathers what arrives until the interval since its last batch is out.
+        const wait = this.#lastBatchAt + (this.#projection.batchIntervalMs ?? 0) - performance.now();
+        if (wait > 0 && batch.length < this.#maxBatch) {
+          const timer = idleAfter(wait);
+          try {
+            while (batch.length < this.#maxBatch && !stopped) {
+              const next = await Promise.race([pending, timer.idle]);
+              if (next === IDLE || next.done) break;
+              batch.push(next.value);
+              pending = it.next();
+            }
+          } finally {
+            timer.cancel();
+          }
+        }
         if (stopped) return;
+        this.#lastBatchAt = performance.now();
         const { events, unreadable } = decodeRecords(batch, this.#projection);
         const through = batch[batch.length - 1]!.position;
         const faults = await applyBatch(store, this.#schema, this.#projection, events, this.#checkpoint, through, { unreadable });
