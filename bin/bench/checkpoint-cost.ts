@@ -25,6 +25,7 @@ import { treeProjection } from '../../projections/tree/tree-projection.js';
 import { TreeQueries } from '../../projections/tree/tree-queries.js';
 import { GENESIS_HASH } from '../../schemas/sealed-event.js';
 import { makeUnsealed } from '../../test/test-events.js';
+import { commandClient, type CommandClient } from './command-client.js';
 import { cpuSeconds, machine, numberArg, percentile, processCpuSeconds, round } from './report.js';
 
 const pairs = numberArg('pairs', 12);
@@ -38,6 +39,7 @@ interface Server {
   readonly name: 'off' | 'on';
   readonly proc: ChildProcess;
   readonly base: string;
+  readonly client: CommandClient;
   readonly schema: string;
   readonly dataDir: string;
 }
@@ -50,10 +52,12 @@ async function startServer(name: 'off' | 'on', interval: string): Promise<Server
     env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, COMPANYOS_PG_SCHEMA: schema, COMPANYOS_DATA_DIR: dataDir, COMPANYOS_JWT_SECRET: secret, COMPANYOS_CHECKPOINT_INTERVAL: interval },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  return { name, proc, base: `http://127.0.0.1:${port}`, schema, dataDir };
+  const base = `http://127.0.0.1:${port}`;
+  return { name, proc, base, client: commandClient(base, token, clients), schema, dataDir };
 }
 
 async function stopServer(s: Server): Promise<void> {
+  s.client.close();
   if (s.proc.exitCode === null) {
     s.proc.kill('SIGTERM');
     await new Promise((r) => s.proc.once('exit', r));
@@ -74,7 +78,6 @@ async function ready(s: Server): Promise<void> {
 }
 
 const token = await issueDevelopmentToken(new TextEncoder().encode(secret), { issuer: 'companyos-dev', audience: 'companyos' }, { tenant: 'bench', roles: ['editor'], region: 'us-east' }, Math.floor(Date.now() / 1000));
-const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 const provenance = { sourceSystem: 'bench', observedAt: T0, reason: 'benchmark', evidenceRefs: ['bench:run'] };
 // bench:commands' mix: a Build node, an Artifact node, and the BUILDS edge between them.
 const commands = (c: string, i: number) => [
@@ -83,12 +86,7 @@ const commands = (c: string, i: number) => [
   ['graph.edge.assert', { type: 'BUILDS', from: `build:${c}-${i}`, to: `artifact:${c}-${i}`, region: 'us-east', provenance }],
 ] as const;
 
-async function send(s: Server, type: string, body: unknown): Promise<{ status: number; retryAfter: number | undefined }> {
-  const res = await fetch(`${s.base}/v1/commands/${type}`, { method: 'POST', headers, body: JSON.stringify(body) });
-  await res.arrayBuffer();
-  const retryAfter = res.headers.get('retry-after');
-  return { status: res.status, retryAfter: retryAfter === null ? undefined : Number(retryAfter) };
-}
+const send = (s: Server, type: string, body: unknown) => s.client.send(type, body);
 
 /**
  * Waits until the server has gone quiet (at most one 10 ms CPU tick in half a second, or 15 s): the work a

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { issueDevelopmentToken } from '../../adapters/auth/jwt.js';
+import { commandClient } from './command-client.js';
 import { EmmettPeer, type WriterPhase } from './emmett-peer.js';
 import { cpuSeconds, latencySummary, load, machine, memory, numberArg, processCpuSeconds, round, stringArg } from './report.js';
 
@@ -72,7 +73,6 @@ try {
     await new Promise((r) => setTimeout(r, 100));
   }
   const token = await issueDevelopmentToken(new TextEncoder().encode(secret), { issuer: 'companyos-dev', audience: 'companyos' }, { tenant: 'bench', roles: ['editor'], region: 'us-east' }, Math.floor(Date.now() / 1000));
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const provenance = { sourceSystem: 'bench', observedAt: T0, reason: 'benchmark', evidenceRefs: ['bench:run'] };
 
   // Each iteration of a client: a Build node, an Artifact node, and the BUILDS edge between them (which
@@ -83,12 +83,10 @@ try {
     ['graph.edge.assert', { type: 'BUILDS', from: `build:${c}-${i}`, to: `artifact:${c}-${i}`, region: 'us-east', provenance }],
   ] as const;
 
-  const send = async (type: string, body: unknown) => {
+  const client = commandClient(base, token, Math.max(...clientCounts));
+  const send = (type: string, body: unknown) => {
     sent++;
-    const res = await fetch(`${base}/v1/commands/${type}`, { method: 'POST', headers, body: JSON.stringify(body) });
-    await res.arrayBuffer();
-    const retryAfter = res.headers.get('retry-after');
-    return { status: res.status, retryAfter: retryAfter === null ? undefined : Number(retryAfter) };
+    return client.send(type, body);
   };
 
   // Warm-up: JIT, connection pool, Cedar.
@@ -133,6 +131,7 @@ try {
 
   const rounds = [];
   for (const [r, clients] of clientCounts.entries()) rounds.push(await round_(clients, r));
+  client.close();
   const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
   // The peer, in the same run with the server idle: Emmett's bare appends, 16 writers on distinct streams.
   let emmett: WriterPhase | undefined;
