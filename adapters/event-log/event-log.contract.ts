@@ -398,6 +398,33 @@ function readStreamSuite(name: string, open: OpenEventLog): void {
     assert.is(typeof a!.revision, 'bigint');
   });
 
+  test('reads asked for together each get their own stream, whole or from their revision (a store may answer them in one round trip)', async ({ h }) => {
+    const p = ns();
+    const names = [`${p}/a`, `${p}/b`, `${p}/"quoted" \\ \u00e9`, `${p}/a_b%`];
+    for (const [i, name] of names.entries()) await h.log.append(name, 'no-stream', evs(i + 1));
+    const reads = await Promise.all([
+      ...names.map((name) => h.log.readStream(name)),
+      h.log.readStream(names[2]!, { fromRevision: 1n }),
+      h.log.readStream(`${p}/none`),
+      h.log.readStream(names[0]!),
+      h.log.readStream(names[3]!, { fromRevision: 9n }),
+    ]);
+    assert.equal(reads.map((r) => r.map((e) => `${e.stream}@${e.revision}`)), [
+      [`${names[0]}@0`],
+      [`${names[1]}@0`, `${names[1]}@1`],
+      [`${names[2]}@0`, `${names[2]}@1`, `${names[2]}@2`],
+      [`${names[3]}@0`, `${names[3]}@1`, `${names[3]}@2`, `${names[3]}@3`],
+      [`${names[2]}@1`, `${names[2]}@2`],
+      [],
+      [`${names[0]}@0`],
+      [],
+    ]);
+    // A read that fails (a name no store can hold) fails alone; the reads beside it are answered.
+    const [bad, good] = await Promise.allSettled([h.log.readStream(`${p}/nul\0name`), h.log.readStream(names[1]!)]);
+    assert.ok(good.status === 'fulfilled' && good.value.length === 2);
+    assert.ok(bad.status === 'rejected' || bad.value.length === 0);
+  });
+
   test('stream names are matched exactly, wildcard characters included', async ({ h }) => {
     const p = ns();
     await h.log.append(`${p}/a_b%`, 'no-stream', [ev()]);

@@ -6,6 +6,7 @@ import type { JsonValue } from '../../../schemas/json.js';
 import type { PostgresDatabase } from '../../read-store/postgres/database.js';
 import { attachJsonText } from '../record-json.js';
 import { mapError } from './errors.js';
+import { StreamReads } from './stream-reads.js';
 
 interface EventRow {
   readonly position: bigint;
@@ -31,6 +32,7 @@ export class LogReader {
   readonly #s: string;
   readonly #readStreamForwards: string;
   readonly #readStreamBackwards: string;
+  readonly #wholeStreams: StreamReads<EventRow>;
 
   constructor(db: PostgresDatabase<any>, quotedSchema: string) {
     this.#db = db;
@@ -43,6 +45,19 @@ export class LogReader {
       SELECT position, stream, revision, id::text AS id, type, data::text AS data, metadata FROM ${s}.events
        WHERE stream = $1 AND ($2::bigint IS NULL OR revision <= $2::bigint)
        ORDER BY revision DESC LIMIT $3::bigint`;
+    // The reads of one turn, as (index, stream, first revision) records: one statement, each stream by its index.
+    const readStreams = `
+      SELECT q.i, e.position, e.stream, e.revision, e.id::text AS id, e.type, e.data::text AS data, e.metadata
+        FROM json_to_recordset($1::json) AS q(i int, stream text, from_revision bigint)
+        JOIN LATERAL (SELECT * FROM ${s}.events WHERE stream = q.stream AND revision >= q.from_revision ORDER BY revision) e ON true
+       ORDER BY q.i, e.revision`;
+    this.#wholeStreams = new StreamReads(async (reads) => {
+      if (reads.length === 1) return [await this.#read(this.#readStreamForwards, [reads[0]!.stream, reads[0]!.fromRevision.toString(), null])];
+      const rows = await this.#read(readStreams, [JSON.stringify(reads.map((r, i) => ({ i, stream: r.stream, from_revision: r.fromRevision.toString() })))]);
+      const answers = reads.map((): EventRow[] => []);
+      for (const row of rows as (EventRow & { readonly i: number })[]) answers[row.i]!.push(row);
+      return answers;
+    });
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<readonly RecordedEvent[]> {
@@ -53,6 +68,9 @@ export class LogReader {
     if (from !== undefined && (typeof from !== 'bigint' || from < 0n)) {
       throw new RangeError('readStream: fromRevision must be a non-negative bigint');
     }
+    // A whole stream forwards (what deciding a command reads) shares a statement with the turn's other such reads;
+    // a name PostgreSQL's json cannot carry as text (a NUL) is read alone, so its error is its own.
+    if (!backwards && limit === null && !stream.includes('\0')) return (await this.#wholeStreams.read(stream, from ?? 0n)).map(toRecorded);
     const text = backwards ? this.#readStreamBackwards : this.#readStreamForwards;
     const rows = await this.#read(text, [stream, from === undefined ? null : from.toString(), limit]);
     return rows.map(toRecorded);
