@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { verifyReceipts } from '../../ledger/offline-verifier.js';
+import { EVENT_SIGNING_DOMAIN, verifyReceipts } from '../../ledger/offline-verifier.js';
 import { assembleProof, CompactRange, inclusionProofPlan, leafHash, verifyInclusion, type Hash } from '../../ledger/merkle.js';
 import { sha256 } from '../../ledger/sha256.js';
 import { receiptFixture } from '../../test/receipt-fixtures.js';
@@ -110,6 +110,25 @@ const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length /
 const bundleMs = round(median(runs.map((r) => r.wallMs)), 1);
 const bundleCpuMs = round(median(runs.map((r) => r.cpuMs)), 1);
 console.log(`offline verifier: ${bundle.length} receipts in ${bundleMs} ms wall, ${bundleCpuMs} ms CPU (medians of 5)`);
+// Its floor on this host: the bundle's Ed25519 checks alone, every one in flight through Web Crypto as the
+// verifier hands them over (same key, same messages and signatures), with nothing else to do.
+const checks = bundle.map((r) => {
+  const event = (r as { event: { hash: string; signature: string } }).event;
+  const message = new Uint8Array(EVENT_SIGNING_DOMAIN.length + 1 + 32);
+  message.set(new TextEncoder().encode(EVENT_SIGNING_DOMAIN + '\0'));
+  message.set(Buffer.from(event.hash, 'hex'), EVENT_SIGNING_DOMAIN.length + 1);
+  return { message, signature: new Uint8Array(Buffer.from(event.signature, 'base64')) };
+});
+const eventKey = await crypto.subtle.importKey('raw', fixture.key.publicKey.slice(), { name: 'Ed25519' }, false, ['verify']);
+const floorRuns: { wallMs: number; cpuMs: number }[] = [];
+for (let i = 0; i < 6; i++) {
+  const run = await timed(() => Promise.all(checks.map((c) => crypto.subtle.verify({ name: 'Ed25519' }, eventKey, c.signature, c.message))));
+  if (run.value.some((ok) => !ok)) throw new Error('a signature of the bundle did not verify');
+  if (i > 0) floorRuns.push(run); // the first warms up
+}
+const floorMs = round(median(floorRuns.map((r) => r.wallMs)), 1);
+const floorCpuMs = round(median(floorRuns.map((r) => r.cpuMs)), 1);
+console.log(`  of which the floor: the ${checks.length} Ed25519 checks alone through Web Crypto, ${floorMs} ms wall, ${floorCpuMs} ms CPU (medians of 5)`);
 console.log(memory());
 
 /** Runs a bench script as a child (its output passed through) and returns its last line, parsed. */
@@ -195,6 +214,8 @@ console.log(
     sha256_65b_ns_node: Math.round(nativeNs),
     offline_verifier_1000_receipts_ms: bundleMs,
     offline_verifier_1000_receipts_cpu_ms: bundleCpuMs,
+    offline_verifier_ed25519_alone_ms: floorMs,
+    offline_verifier_ed25519_alone_cpu_ms: floorCpuMs,
     ...(store === undefined ? {} : {
       stored_leaves: store['leaves'],
       inclusion_proof_p95_ms_stored: (store['inclusionProofMs'] as { p95?: number } | undefined)?.p95,
