@@ -34,12 +34,15 @@ export function AuditView({ session, open, onOpen }: { session: Session; open?: 
   // The cursors of the pages before this one: Previous pops one.
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const cursor = cursors[cursors.length - 1];
-  const page = useLoad(() => getJson<{ events: AuditEntry[]; nextCursor?: string }>(session, `/v1/audit/events?${queryOf(filters, cursor)}`), [session.token, filters, cursor]);
+  // Each Search asks again, even with the same filters: the index follows the log, so a second look can find more.
+  const [searches, setSearches] = useState(0);
+  const page = useLoad(() => getJson<{ events: AuditEntry[]; nextCursor?: string }>(session, `/v1/audit/events?${queryOf(filters, cursor)}`), [session.token, filters, cursor, searches]);
   const set = (k: keyof Filters) => (e: Event) => setDraft({ ...draft, [k]: (e.target as HTMLInputElement).value });
   const search = (e: Event) => {
     e.preventDefault();
     setFilters(draft);
     setCursors([undefined]);
+    setSearches(searches + 1);
   };
   if (open !== undefined) return html`<${EventDetail} session=${session} eventId=${open} onClose=${() => onOpen(undefined)} />`;
   return html`<section class="card" aria-labelledby="audit-h">
