@@ -1,6 +1,6 @@
 // bench:commands — concurrent clients sending sealed graph commands over HTTP to a server on real
 // PostgreSQL (policy, sealing and append included). The server runs in its own process, as in production.
-// Usage: npm run bench:commands [-- --clients 16 --seconds 20 --peer emmett]; `--clients 16,64` runs one round per count
+// Usage: npm run bench:commands [-- --clients 16 --seconds 20 --peer emmett --servers 2]; `--clients 16,64` runs one round per count
 // on the same server and prints them side by side: p99 of the accepted commands, and how many were refused
 // by backpressure (429/503 with Retry-After, which a client here honours, jittered, before its next command).
 // Each round also reports the server process's CPU time per accepted command (/proc/<pid>/stat), which load
@@ -9,7 +9,7 @@
 // commands/s ÷ Emmett's appends/s. `--queries` loads query-census.ts into the server and prints the SQL
 // statements per command by kind (log tail reads, stream reads, appends, projection writes), for counting
 // only: it slows the server a little, so take timings from a run without it.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -41,37 +41,69 @@ if (peer !== undefined && peer !== 'emmett') {
 const seconds = numberArg('seconds', 20);
 const census = process.argv.includes('--queries') ? join(tmpdir(), `companyos-bench-queries-${randomBytes(4).toString('hex')}.json`) : undefined;
 const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const port = 20000 + Math.floor(Math.random() * 20000);
 const schema = `bench_${randomBytes(4).toString('hex')}`;
 const secret = 'bench-secret-bench-secret-bench-secret';
-const base = `http://127.0.0.1:${port}`;
 const T0 = '2026-01-01T00:00:00Z';
+// `--servers 2`: a second server process on the same log (`serve --no-projectors`, its own port and data
+// directory, the same signing key), the clients split between them; server CPU is the sum of both.
+const serverCount = numberArg('servers', 1);
+const signingKey = randomBytes(32).toString('base64');
 
-const dataDir = await mkdtemp(join(tmpdir(), 'companyos-bench-'));
+interface BenchServer {
+  readonly proc: ChildProcess;
+  readonly base: string;
+  readonly dataDir: string;
+}
+
 const censusArgs = census ? ['--import', 'tsx', '--import', resolve(import.meta.dirname, 'query-census.ts')] : [];
-const server = spawn(process.execPath, [...(process.env['BENCH_SERVER_NODE_ARGS']?.split(' ') ?? []), ...censusArgs, resolve(import.meta.dirname, '../companyos.js'), 'serve'], {
-  env: { ...process.env, ...(census ? { BENCH_QUERY_CENSUS: census } : {}), PORT: String(port), DATABASE_URL: databaseUrl, COMPANYOS_PG_SCHEMA: schema, COMPANYOS_DATA_DIR: dataDir, COMPANYOS_JWT_SECRET: secret },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
+async function startServer(n: number): Promise<BenchServer> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const dataDir = await mkdtemp(join(tmpdir(), 'companyos-bench-'));
+  const args = [...(process.env['BENCH_SERVER_NODE_ARGS']?.split(' ') ?? []), ...censusArgs, resolve(import.meta.dirname, '../companyos.js'), 'serve', ...(n > 0 ? ['--no-projectors'] : [])];
+  const proc = spawn(process.execPath, args, {
+    env: {
+      ...process.env,
+      ...(census ? { BENCH_QUERY_CENSUS: n > 0 ? `${census}.${n}` : census } : {}),
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      COMPANYOS_PG_SCHEMA: schema,
+      COMPANYOS_DATA_DIR: dataDir,
+      COMPANYOS_JWT_SECRET: secret,
+      COMPANYOS_SIGNING_KEY: signingKey,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return { proc, base: `http://127.0.0.1:${port}`, dataDir };
+}
+
+async function ready(s: BenchServer): Promise<void> {
+  for (let i = 0; ; i++) {
+    if (i > 300) throw new Error('server did not become ready');
+    if (await fetch(`${s.base}/readyz`).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const servers: BenchServer[] = [await startServer(0)];
+const serversCpu = () => servers.reduce((sum, s) => sum + processCpuSeconds(s.proc.pid!), 0);
 
 async function cleanup(): Promise<void> {
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
+  for (const s of servers) s.proc.kill('SIGTERM');
+  await Promise.all(servers.map((s) => (s.proc.exitCode === null ? new Promise((r) => s.proc.once('exit', r)) : undefined)));
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await client.end();
-  await rm(dataDir, { recursive: true, force: true });
+  for (const s of servers) await rm(s.dataDir, { recursive: true, force: true });
 }
 
 let sent = 0;
 try {
-  for (let i = 0; ; i++) {
-    if (i > 300) throw new Error('server did not become ready');
-    const ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
-    if (ready) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await ready(servers[0]!);
+  // The others once the first has migrated the schema.
+  for (let n = 1; n < serverCount; n++) servers.push(await startServer(n));
+  for (const s of servers.slice(1)) await ready(s);
+  const base = servers[0]!.base;
   const token = await issueDevelopmentToken(new TextEncoder().encode(secret), { issuer: 'companyos-dev', audience: 'companyos' }, { tenant: 'bench', roles: ['editor'], region: 'us-east' }, Math.floor(Date.now() / 1000));
   const provenance = { sourceSystem: 'bench', observedAt: T0, reason: 'benchmark', evidenceRefs: ['bench:run'] };
 
@@ -83,10 +115,11 @@ try {
     ['graph.edge.assert', { type: 'BUILDS', from: `build:${c}-${i}`, to: `artifact:${c}-${i}`, region: 'us-east', provenance }],
   ] as const;
 
-  const client = commandClient(base, token, Math.max(...clientCounts));
-  const send = (type: string, body: unknown) => {
+  const clients = servers.map((s) => commandClient(s.base, token, Math.max(...clientCounts)));
+  /** Client `c` sends to server `c mod servers`. */
+  const send = (type: string, body: unknown, c = 0) => {
     sent++;
-    return client.send(type, body);
+    return clients[c % clients.length]!.send(type, body);
   };
 
   // Warm-up: JIT, connection pool, Cedar.
@@ -98,7 +131,7 @@ try {
     const latencies: number[] = [];
     const statuses = new Map<number, number>();
     const deadline = performance.now() + seconds * 1000;
-    const serverCpu0 = processCpuSeconds(server.pid!);
+    const serverCpu0 = serversCpu();
     const clientCpu0 = cpuSeconds();
     const started = performance.now();
     await Promise.all(
@@ -106,7 +139,7 @@ try {
         for (let i = 0; performance.now() < deadline; i++) {
           for (const [type, body] of commands(r * 10_000 + c, i)) {
             const t0 = performance.now();
-            const { status, retryAfter } = await send(type, body);
+            const { status, retryAfter } = await send(type, body, c);
             statuses.set(status, (statuses.get(status) ?? 0) + 1);
             if (status === 201) latencies.push(performance.now() - t0);
             if (retryAfter !== undefined) {
@@ -119,7 +152,7 @@ try {
       }),
     );
     const elapsed = (performance.now() - started) / 1000;
-    const serverCpu = processCpuSeconds(server.pid!) - serverCpu0;
+    const serverCpu = serversCpu() - serverCpu0;
     const clientCpu = cpuSeconds() - clientCpu0;
     const ok = statuses.get(201) ?? 0;
     const refused = (statuses.get(429) ?? 0) + (statuses.get(503) ?? 0);
@@ -131,7 +164,7 @@ try {
 
   const rounds = [];
   for (const [r, clients] of clientCounts.entries()) rounds.push(await round_(clients, r));
-  client.close();
+  for (const c of clients) c.close();
   const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
   // The peer, in the same run with the server idle: Emmett's bare appends, 16 writers on distinct streams.
   let emmett: WriterPhase | undefined;
@@ -187,8 +220,12 @@ try {
 }
 if (census) {
   // Written by the server as it exited; every command sent counts (warm-up and refused ones too).
-  const counts = Object.entries(JSON.parse(await readFile(census, 'utf8')) as Record<string, number>);
-  await rm(census, { force: true });
+  const summed = new Map<string, number>();
+  for (const file of Array.from({ length: serverCount }, (_, n) => (n > 0 ? `${census}.${n}` : census))) {
+    for (const [statement, n] of Object.entries(JSON.parse(await readFile(file, 'utf8')) as Record<string, number>)) summed.set(statement, (summed.get(statement) ?? 0) + n);
+    await rm(file, { force: true });
+  }
+  const counts = [...summed];
   const kinds: [string, string, RegExp][] = [
     ['tail_reads', 'log tail reads (subscriptions, followers)', /FROM events WHERE position > /],
     ['stream_reads', "stream reads (the command's own and related streams)", /FROM events WHERE stream = /],
