@@ -459,24 +459,23 @@ class RunningProjector implements Projector {
         if (first.done || stopped) return;
         const batch: RecordedEvent[] = [first.value];
         pending = it.next();
+        /** Adds events to the batch until `idle()` wins the race for the next one, the batch is full, or the end. */
+        const gather = async (idle: () => Promise<typeof IDLE>): Promise<void> => {
+          while (batch.length < this.#maxBatch && !stopped) {
+            const next = await Promise.race([pending, idle()]);
+            if (next === IDLE || next.done) return;
+            batch.push(next.value);
+            pending = it.next();
+          }
+        };
         // Whatever the subscription already holds joins the batch; a live trickle goes out one by one.
-        while (batch.length < this.#maxBatch) {
-          const next = await Promise.race([pending, nextTurn()]);
-          if (next === IDLE || next.done) break;
-          batch.push(next.value);
-          pending = it.next();
-        }
+        await gather(nextTurn);
         // A projection with a batch interval also gathers what arrives until the interval since its last batch is out.
         const wait = this.#lastBatchAt + (this.#projection.batchIntervalMs ?? 0) - performance.now();
-        if (wait > 0 && batch.length < this.#maxBatch) {
+        if (wait > 0) {
           const timer = idleAfter(wait);
           try {
-            while (batch.length < this.#maxBatch && !stopped) {
-              const next = await Promise.race([pending, timer.idle]);
-              if (next === IDLE || next.done) break;
-              batch.push(next.value);
-              pending = it.next();
-            }
+            await gather(() => timer.idle);
           } finally {
             timer.cancel();
           }

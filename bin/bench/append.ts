@@ -9,17 +9,13 @@ import { PostgresEventLog } from '../../adapters/event-log/postgres/index.js';
 import { sealEvent, signingKeyFromSeed, toEventDraft } from '../../ledger/index.js';
 import type { EventDraft } from '../../adapters/event-log/index.js';
 import { GENESIS_HASH, type SealedEvent, type UnsealedEvent } from '../../schemas/sealed-event.js';
-import { EmmettPeer, writerPhase, type WriterPhase } from './emmett-peer.js';
-import { load, machine, memory, numberArg, round, stringArg } from './report.js';
+import { EmmettPeer, peerArg, writerPhase, type WriterPhase } from './emmett-peer.js';
+import { load, machine, memory, numberArg, round } from './report.js';
 
 const seconds = numberArg('seconds', 10);
 const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const poolSize = numberArg('pool', 10);
-const peer = stringArg('peer');
-if (peer !== undefined && peer !== 'emmett') {
-  console.error(`--peer: expected emmett, got ${peer}`);
-  process.exit(2);
-}
+const peer = peerArg();
 const maxInFlight = process.argv.includes('--max-in-flight') ? numberArg('max-in-flight', 2) : undefined;
 
 // Sealed events are made realistically (real hash and Ed25519 signature, ~750 bytes as stored), but

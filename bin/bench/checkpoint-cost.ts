@@ -25,7 +25,7 @@ import { treeProjection } from '../../projections/tree/tree-projection.js';
 import { TreeQueries } from '../../projections/tree/tree-queries.js';
 import { GENESIS_HASH } from '../../schemas/sealed-event.js';
 import { makeUnsealed } from '../../test/test-events.js';
-import { commandClient, type CommandClient } from './command-client.js';
+import { commandClient, untilReady, type CommandClient } from './command-client.js';
 import { cpuSeconds, machine, numberArg, percentile, processCpuSeconds, round } from './report.js';
 
 const pairs = numberArg('pairs', 12);
@@ -67,14 +67,6 @@ async function stopServer(s: Server): Promise<void> {
   await client.query(`DROP SCHEMA IF EXISTS ${s.schema} CASCADE`);
   await client.end();
   await rm(s.dataDir, { recursive: true, force: true });
-}
-
-async function ready(s: Server): Promise<void> {
-  for (let i = 0; ; i++) {
-    if (i > 600) throw new Error(`server ${s.name} did not become ready`);
-    if (await fetch(`${s.base}/readyz`).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const token = await issueDevelopmentToken(new TextEncoder().encode(secret), { issuer: 'companyos-dev', audience: 'companyos' }, { tenant: 'bench', roles: ['editor'], region: 'us-east' }, Math.floor(Date.now() / 1000));
@@ -196,7 +188,7 @@ console.log(`checkpointer alone: ${direct.cpuMs} ms CPU (${direct.wallMs} ms wal
 const off = await startServer('off', '0');
 const on = await startServer('on', '1');
 try {
-  await Promise.all([ready(off), ready(on)]);
+  await Promise.all([untilReady(off.base, 60), untilReady(on.base, 60)]);
   // Warm-up: JIT, pools, Cedar, on both.
   for (const s of [off, on]) for (let i = 0; i < 50; i++) for (const [type, body] of commands('warm', i)) await send(s, type, body);
   await Promise.all([settle(off), settle(on)]);

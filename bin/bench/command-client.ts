@@ -46,3 +46,12 @@ export function commandClient(base: string, token: string, sockets: number): Com
     close: () => agent.destroy(),
   };
 }
+
+/** Until `base`/readyz answers 200 (polled every 100 ms), or throws after `seconds`. */
+export async function untilReady(base: string, seconds = 30): Promise<void> {
+  for (const deadline = Date.now() + seconds * 1000; ; ) {
+    if (await fetch(`${base}/readyz`).then((r) => r.ok, () => false)) return;
+    if (Date.now() > deadline) throw new Error(`the server at ${base} did not become ready in ${seconds} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

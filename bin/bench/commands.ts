@@ -16,9 +16,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { issueDevelopmentToken } from '../../adapters/auth/jwt.js';
-import { commandClient } from './command-client.js';
-import { EmmettPeer, type WriterPhase } from './emmett-peer.js';
-import { cpuSeconds, latencySummary, load, machine, memory, numberArg, processCpuSeconds, round, stringArg } from './report.js';
+import { commandClient, untilReady } from './command-client.js';
+import { emmettWriters16, peerArg, type WriterPhase } from './emmett-peer.js';
+import { cpuSeconds, latencySummary, load, machine, memory, numberArg, processCpuSeconds, round } from './report.js';
 
 /** `--clients 16` or `--clients 16,64`: one round per count. */
 function clientsArg(): number[] {
@@ -33,11 +33,7 @@ function clientsArg(): number[] {
 }
 
 const clientCounts = clientsArg();
-const peer = stringArg('peer');
-if (peer !== undefined && peer !== 'emmett') {
-  console.error(`--peer: expected emmett, got ${peer}`);
-  process.exit(2);
-}
+const peer = peerArg();
 const seconds = numberArg('seconds', 20);
 const census = process.argv.includes('--queries') ? join(tmpdir(), `companyos-bench-queries-${randomBytes(4).toString('hex')}.json`) : undefined;
 const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -76,14 +72,6 @@ async function startServer(n: number): Promise<BenchServer> {
   return { proc, base: `http://127.0.0.1:${port}`, dataDir };
 }
 
-async function ready(s: BenchServer): Promise<void> {
-  for (let i = 0; ; i++) {
-    if (i > 300) throw new Error('server did not become ready');
-    if (await fetch(`${s.base}/readyz`).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const servers: BenchServer[] = [await startServer(0)];
 const serversCpu = () => servers.reduce((sum, s) => sum + processCpuSeconds(s.proc.pid!), 0);
 
@@ -99,10 +87,10 @@ async function cleanup(): Promise<void> {
 
 let sent = 0;
 try {
-  await ready(servers[0]!);
+  await untilReady(servers[0]!.base);
   // The others once the first has migrated the schema.
   for (let n = 1; n < serverCount; n++) servers.push(await startServer(n));
-  for (const s of servers.slice(1)) await ready(s);
+  for (const s of servers.slice(1)) await untilReady(s.base);
   const base = servers[0]!.base;
   const token = await issueDevelopmentToken(new TextEncoder().encode(secret), { issuer: 'companyos-dev', audience: 'companyos' }, { tenant: 'bench', roles: ['editor'], region: 'us-east' }, Math.floor(Date.now() / 1000));
   const provenance = { sourceSystem: 'bench', observedAt: T0, reason: 'benchmark', evidenceRefs: ['bench:run'] };
@@ -167,16 +155,7 @@ try {
   for (const c of clients) c.close();
   const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
   // The peer, in the same run with the server idle: Emmett's bare appends, 16 writers on distinct streams.
-  let emmett: WriterPhase | undefined;
-  if (peer === 'emmett') {
-    const store = await EmmettPeer.open(databaseUrl, 10);
-    try {
-      await store.phase('warmup', 4, 1, 1);
-      emmett = await store.phase('writers16', 16, 1, seconds);
-    } finally {
-      await store.close();
-    }
-  }
+  const emmett: WriterPhase | undefined = peer === 'emmett' ? await emmettWriters16(databaseUrl, seconds) : undefined;
   const serverRss = Number(/companyos_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1] ?? NaN);
   const shed = (reason: string) => Number(new RegExp(`companyos_commands_shed_total\\{reason="${reason}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
 

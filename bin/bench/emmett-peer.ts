@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { STREAM_DOES_NOT_EXIST } from '@event-driven-io/emmett';
 import { getPostgreSQLEventStore, type PostgresEventStore } from '@event-driven-io/emmett-postgresql';
-import { cpuSeconds, latencySummary, round } from './report.js';
+import { cpuSeconds, latencySummary, round, stringArg } from './report.js';
 
 export interface WriterPhase {
   readonly name: string;
@@ -123,5 +123,24 @@ export class EmmettPeer {
     await admin.connect();
     await admin.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
     await admin.end();
+  }
+}
+
+/** `--peer emmett` (the only peer), or undefined; anything else ends the bench with a usage line. */
+export function peerArg(): 'emmett' | undefined {
+  const peer = stringArg('peer');
+  if (peer === undefined || peer === 'emmett') return peer;
+  console.error(`--peer: expected emmett, got ${peer ?? 'nothing'}`);
+  process.exit(2);
+}
+
+/** The figure every peer ratio divides by: Emmett's bare appends, 16 writers on distinct streams, for `seconds` (after a 1 s warm-up). */
+export async function emmettWriters16(url: string, seconds: number): Promise<WriterPhase> {
+  const store = await EmmettPeer.open(url, 10);
+  try {
+    await store.phase('warmup', 4, 1, 1);
+    return await store.phase('writers16', 16, 1, seconds);
+  } finally {
+    await store.close();
   }
 }

@@ -14,8 +14,8 @@ import pg from 'pg';
 import { openEventStoreLog } from '../../adapters/event-log/eventstore/index.js';
 import { ensureIngestTopology, ingestSubject, type IngestOptions } from '../../adapters/nats/index.js';
 import { EventStoreTestDouble } from '../../test/eventstore-double/eventstore-test-double.js';
-import { EmmettPeer } from './emmett-peer.js';
-import { latencySummary, machine, memory, numberArg, round, stringArg } from './report.js';
+import { emmettWriters16, peerArg } from './emmett-peer.js';
+import { latencySummary, machine, memory, numberArg, round } from './report.js';
 
 const seconds = numberArg('seconds', 30);
 const warmup = numberArg('warmup', 5);
@@ -23,11 +23,7 @@ const window = numberArg('window', 128);
 const workerCount = numberArg('workers', 1);
 const concurrency = numberArg('concurrency', 32);
 const profile = process.argv.includes('--profile');
-const peer = stringArg('peer');
-if (peer !== undefined && peer !== 'emmett') {
-  console.error(`--peer: expected emmett, got ${peer}`);
-  process.exit(2);
-}
+const peer = peerArg();
 const double = process.argv.includes('--eventstore-double') ? await EventStoreTestDouble.start() : undefined;
 const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const natsUrl = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
@@ -262,16 +258,10 @@ try {
   // The peer, in the same run with the system stopped: Emmett's bare appends, 16 writers on distinct streams, as long as the round.
   let vsPeer = {};
   if (peer === 'emmett') {
-    const store = await EmmettPeer.open(databaseUrl, 10);
-    try {
-      await store.phase('warmup', 4, 1, 1);
-      const emmett = await store.phase('writers16', 16, 1, seconds);
-      const ratio = round(eventsPerSecond / emmett.eventsPerS);
-      console.log(`emmett: 16 writers, bare appends on distinct streams: ${emmett.eventsPerS} events/s; ingest events/s ÷ Emmett's 16-writer appends/s = ${ratio} (target ≥ 0.75)`);
-      vsPeer = { peer: 'emmett', emmett_writers16_events_per_s: emmett.eventsPerS, ratio };
-    } finally {
-      await store.close();
-    }
+    const emmett = await emmettWriters16(databaseUrl, seconds);
+    const ratio = round(eventsPerSecond / emmett.eventsPerS);
+    console.log(`emmett: 16 writers, bare appends on distinct streams: ${emmett.eventsPerS} events/s; ingest events/s ÷ Emmett's 16-writer appends/s = ${ratio} (target ≥ 0.75)`);
+    vsPeer = { peer: 'emmett', emmett_writers16_events_per_s: emmett.eventsPerS, ratio };
   }
   console.log(JSON.stringify({ bench: 'ingest', log: double === undefined ? 'postgres' : 'eventstore-double', events_per_s: eventsPerSecond, lost, duplicated, p99_ms: l.p99, p50_ms: l.p50, p95_ms: l.p95, seconds: round(elapsed, 1), workers: workerCount, ...vsPeer }));
 } finally {

@@ -13,13 +13,13 @@ import { createHash } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { EVENT_SIGNING_DOMAIN, verifyReceipts } from '../../ledger/offline-verifier.js';
+import { verifyReceipts } from '../../ledger/offline-verifier.js';
 import { assembleProof, CompactRange, inclusionProofPlan, leafHash, verifyInclusion, type Hash } from '../../ledger/merkle.js';
 import { sha256 } from '../../ledger/sha256.js';
 import { receiptFixture } from '../../test/receipt-fixtures.js';
 import { openPostgresEventLog } from '../../adapters/event-log/postgres/index.js';
 import { verifyTenant } from '../../commands/verify-tenant.js';
-import { Keyring, signingKeyFromSeed } from '../../ledger/index.js';
+import { Keyring, signingKeyFromSeed, signingMessage } from '../../ledger/index.js';
 import { machine, memory, numberArg, round } from './report.js';
 
 const leaves = numberArg('leaves', 1_000_000);
@@ -114,10 +114,7 @@ console.log(`offline verifier: ${bundle.length} receipts in ${bundleMs} ms wall,
 // verifier hands them over (same key, same messages and signatures), with nothing else to do.
 const checks = bundle.map((r) => {
   const event = (r as { event: { hash: string; signature: string } }).event;
-  const message = new Uint8Array(EVENT_SIGNING_DOMAIN.length + 1 + 32);
-  message.set(new TextEncoder().encode(EVENT_SIGNING_DOMAIN + '\0'));
-  message.set(Buffer.from(event.hash, 'hex'), EVENT_SIGNING_DOMAIN.length + 1);
-  return { message, signature: new Uint8Array(Buffer.from(event.signature, 'base64')) };
+  return { message: new Uint8Array(signingMessage(event.hash)), signature: new Uint8Array(Buffer.from(event.signature, 'base64')) };
 });
 const eventKey = await crypto.subtle.importKey('raw', fixture.key.publicKey.slice(), { name: 'Ed25519' }, false, ['verify']);
 const floorRuns: { wallMs: number; cpuMs: number }[] = [];
