@@ -3,12 +3,24 @@
 // it (adapters/read-store/postgres/database.ts); projections/ depends only on this.
 import type { Kysely } from 'kysely';
 
+/** A statement and its $n parameters (strings or null). */
+export interface SqlStatement {
+  readonly text: string;
+  readonly params?: readonly (string | null)[];
+}
+
 /** One connection held for a sequence of statements (a transaction, a session lock). */
 export interface SqlSession {
   /** One statement with $n parameters (strings or null). int8 comes back as bigint, json(b) parsed. */
   query<R = Record<string, unknown>>(text: string, params?: readonly (string | null)[]): Promise<R[]>;
   /** Several parameterless statements in one round trip (simple query protocol); each one's rows, in order. */
   exec(text: string): Promise<Record<string, unknown>[][]>;
+  /**
+   * Several statements with parameters in one round trip (each parameter sent as a literal in the text;
+   * postgres/inline-parameters.ts); each one's rows, in order. The first that fails ends the round trip
+   * with its error, and the rest do not run. Outside a transaction the statements commit together.
+   */
+  pipeline(statements: readonly SqlStatement[]): Promise<Record<string, unknown>[][]>;
   /**
    * `COPY <target> FROM STDIN` of `rows`: PostgreSQL's text format (tab-separated, `\N` for null, one
    * line per row). `target` is SQL, e.g. `"s".t (a, b)`. The bulk path: no statement to plan, no parameter to parse.

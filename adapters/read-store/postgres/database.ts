@@ -8,9 +8,10 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
-import type { HeldLock, Migration, ReadStore, SqlSession } from '../read-store.js';
+import type { HeldLock, Migration, ReadStore, SqlSession, SqlStatement } from '../read-store.js';
+import { pipelineText } from './inline-parameters.js';
 
-export type { HeldLock, Migration, MigrationContext, SqlSession } from '../read-store.js';
+export type { HeldLock, Migration, MigrationContext, SqlSession, SqlStatement } from '../read-store.js';
 
 export interface OpenPostgresOptions {
   /** postgres://… of a server; unset → embedded PGlite. */
@@ -119,19 +120,23 @@ function openServer<DB>(
   let closed = false;
   const listeners = new Set<Listener>();
 
-  const session = (client: pg.PoolClient): SqlSession => ({
-    async query<R>(text: string, params: readonly (string | null)[] = []) {
-      const result = await client.query(text, params as unknown[]);
-      return result.rows as R[];
-    },
-    async exec(text: string) {
+  const session = (client: pg.PoolClient): SqlSession => {
+    const exec = async (text: string) => {
       const result = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
       return (Array.isArray(result) ? result : [result]).map((r) => r.rows ?? []);
-    },
-    async copyFrom(target: string, rows: string) {
-      await pipeline(Readable.from([Buffer.from(rows)]), client.query(copyFromStdin(`COPY ${target} FROM STDIN`)));
-    },
-  });
+    };
+    return {
+      async query<R>(text: string, params: readonly (string | null)[] = []) {
+        const result = await client.query(text, params as unknown[]);
+        return result.rows as R[];
+      },
+      exec,
+      pipeline: async (statements: readonly SqlStatement[]) => (statements.length === 0 ? [] : exec(pipelineText(statements))),
+      async copyFrom(target: string, rows: string) {
+        await pipeline(Readable.from([Buffer.from(rows)]), client.query(copyFromStdin(`COPY ${target} FROM STDIN`)));
+      },
+    };
+  };
 
   return {
     kind: 'pg',
@@ -284,6 +289,7 @@ async function openEmbedded<DB>(dataDir: string | undefined, schema: string): Pr
     async exec(text: string) {
       return (await pglite.exec(text)).map((r) => r.rows as Record<string, unknown>[]);
     },
+    pipeline: async (statements: readonly SqlStatement[]) => (statements.length === 0 ? [] : session.exec(pipelineText(statements))),
     async copyFrom(target: string, rows: string) {
       // PGlite's COPY reads its input from the query's blob.
       await pglite.query(`COPY ${target} FROM '/dev/blob'`, [], { blob: new Blob([rows]) });
