@@ -8,10 +8,10 @@ import type { EventLog, RecordedEvent } from '../adapters/event-log/index.js';
 import { startFollower, type Follower, type FollowerTerm } from '../adapters/read-store/follower.js';
 import type { ReadStore, SqlSession } from '../adapters/read-store/read-store.js';
 import { bulkLoadUnderWay, finishBulkLoad, startBulkLoad } from './bulk-load.js';
-import { advanceCheckpoint, FencedError, loadCheckpoint, resetCheckpoint, type Checkpoint } from '../adapters/read-store/checkpoints.js';
+import { advanceCheckpointStatement, FencedError, loadCheckpoint, resetCheckpoint, type Checkpoint } from '../adapters/read-store/checkpoints.js';
 import { isDeterministicFailure } from './failure-kind.js';
 import { clearFaults, faultOf, listFaults, recordFault, type ProjectionFault } from './faults.js';
-import { inTransaction } from './in-transaction.js';
+import { inTransaction, inTransactionOpenedBy } from './in-transaction.js';
 import { UnreadableEventError, type ProjectedEvent, type Projection } from './projection.js';
 
 export interface ProjectorDeps {
@@ -156,15 +156,20 @@ export async function applyBatch(
   const write = (session: SqlSession, batch: readonly ProjectedEvent[]) =>
     bulkLoad !== undefined ? bulkLoad.apply(session, schema, batch) : projection.apply(session, schema, batch);
   const unreadable = (options.unreadable ?? []).map((f) => ({ ...f, projection: projection.name }));
+  // The checkpoint first: its row lock orders concurrent writers, and the compare fences a stale one. It goes
+  // to the server with the batch's first statement (a pipelined batch of writes is then one round trip).
+  // The commit does not wait for its WAL to reach disk: a read model is derived, and its checkpoint is in
+  // the same transaction, so a crash loses both together and the projector applies the batch again from the
+  // log. Only the log's appends need the flush.
+  const opening = [{ text: 'SET LOCAL synchronous_commit TO off' }, advanceCheckpointStatement(schema, projection.name, expected, through)];
+  const fence = (rows: readonly Record<string, unknown>[][]) => {
+    if (rows[1]?.length !== 1) throw new FencedError(`projection ${projection.name}: checkpoint is no longer at ${String(expected)}`);
+  };
   const transaction = (work: (session: SqlSession) => Promise<readonly ProjectionFault[]>) =>
     store.withSession((session) =>
-      inTransaction(session, async () => {
-        // The checkpoint first: its row lock orders concurrent writers, and the compare fences a stale one.
-        if (!(await advanceCheckpoint(session, schema, projection.name, expected, through))) {
-          throw new FencedError(`projection ${projection.name}: checkpoint is no longer at ${String(expected)}`);
-        }
-        const faults = [...unreadable, ...(await work(session))];
-        for (const fault of faults) await recordFault(session, schema, fault);
+      inTransactionOpenedBy(session, opening, fence, async (riding) => {
+        const faults = [...unreadable, ...(await work(riding))];
+        for (const fault of faults) await recordFault(riding, schema, fault);
         return faults;
       }),
     );

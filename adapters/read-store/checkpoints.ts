@@ -6,7 +6,7 @@
 // read-model writes; the relay after the bus acknowledged (publish, then checkpoint).
 // Lives beside the follower (follower.ts) and the read-store port it is written on.
 import { sql } from 'kysely';
-import type { Migration, SqlSession } from './read-store.js';
+import type { Migration, SqlSession, SqlStatement } from './read-store.js';
 
 /** The checkpoint moved under us: another instance is active. Nothing was written. */
 export class FencedError extends Error {
@@ -78,6 +78,18 @@ export async function readCheckpoint(session: SqlSession, schema: string, name: 
   return position === undefined || position === null ? undefined : BigInt(position);
 }
 
+/**
+ * The statement that moves the checkpoint from `expected` to `next`: it returns one row when it did, none when
+ * the checkpoint was not at `expected` (someone else moved it). For a caller that sends it with other statements.
+ */
+export function advanceCheckpointStatement(schema: string, name: string, expected: bigint | undefined, next: bigint): SqlStatement {
+  return {
+    text: `UPDATE ${table(schema)} SET position = $3::bigint, updated_at = now()
+     WHERE name = $1 AND position IS NOT DISTINCT FROM $2::bigint RETURNING 1`,
+    params: [name, expected === undefined ? null : expected.toString(), next.toString()],
+  };
+}
+
 /** Moves the checkpoint from `expected` to `next`; false when it was not at `expected` (someone else moved it). */
 export async function advanceCheckpoint(
   session: SqlSession,
@@ -86,12 +98,8 @@ export async function advanceCheckpoint(
   expected: bigint | undefined,
   next: bigint,
 ): Promise<boolean> {
-  const rows = await session.query(
-    `UPDATE ${table(schema)} SET position = $3::bigint, updated_at = now()
-     WHERE name = $1 AND position IS NOT DISTINCT FROM $2::bigint RETURNING 1`,
-    [name, expected === undefined ? null : expected.toString(), next.toString()],
-  );
-  return rows.length === 1;
+  const { text, params } = advanceCheckpointStatement(schema, name, expected, next);
+  return (await session.query(text, params)).length === 1;
 }
 
 /** Empties the checkpoint and records `version` (the caller truncates the tables in the same transaction). */

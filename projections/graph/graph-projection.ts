@@ -2,7 +2,7 @@
 // versions, recompute valid_to of every version of the touched nodes and edges (so a late event with an
 // earlier effectiveAt slots into the history), then refresh their current rows (history-sql.ts). A rebuild
 // from zero goes through graph-bulk-load.ts instead: versions only, then everything derived in one pass.
-import type { SqlSession } from '../../adapters/read-store/read-store.js';
+import type { SqlSession, SqlStatement } from '../../adapters/read-store/read-store.js';
 import type { ProjectedEvent, Projection } from '../projection.js';
 import { graphBulkLoad } from './graph-bulk-load.js';
 import { closeWindowsSql, EDGES, NODES, refreshCurrentSql, type KeyScope } from './history-sql.js';
@@ -27,30 +27,32 @@ const touchedKeys = (key: 'node_id' | 'edge_id'): KeyScope => ({
   join: `JOIN touched USING (tenant, ${key})`,
 });
 
-async function applyNodes(session: SqlSession, schema: string, rows: readonly NodeVersionRow[]): Promise<void> {
-  if (rows.length === 0) return;
+function nodeStatements(schema: string, rows: readonly NodeVersionRow[]): SqlStatement[] {
+  if (rows.length === 0) return [];
   const s = `"${schema}"`;
-  const batch = JSON.stringify(rows);
-  await session.query(
-    `INSERT INTO ${s}.graph_node_versions (tenant, node_id, valid_from, node_type, region, retired, attributes, external_id, ${PROVENANCE})
+  const keys = [JSON.stringify(rows.map((r) => ({ tenant: r.tenant, node_id: r.node_id })))];
+  return [
+    {
+      text: `INSERT INTO ${s}.graph_node_versions (tenant, node_id, valid_from, node_type, region, retired, attributes, external_id, ${PROVENANCE})
      SELECT r.tenant, r.node_id, r.valid_from, COALESCE(r.node_type, ${previousNode(s, 'node_type')}), COALESCE(r.region, ${previousNode(s, 'region')}),
             r.retired, r.attributes, r.external_id, ${fromRecord('r')}
      FROM json_to_recordset($1::json) AS r(tenant text, node_id text, valid_from timestamptz, node_type text, region text,
             retired boolean, attributes jsonb, external_id text, ${PROVENANCE_RECORD})
      ON CONFLICT DO NOTHING`,
-    [batch],
-  );
-  const keys = [JSON.stringify(rows.map((r) => ({ tenant: r.tenant, node_id: r.node_id })))];
-  await session.query(closeWindowsSql(s, NODES, touchedKeys('node_id')), keys);
-  await session.query(refreshCurrentSql(s, NODES, touchedKeys('node_id')), keys);
+      params: [JSON.stringify(rows)],
+    },
+    { text: closeWindowsSql(s, NODES, touchedKeys('node_id')), params: keys },
+    { text: refreshCurrentSql(s, NODES, touchedKeys('node_id')), params: keys },
+  ];
 }
 
-async function applyEdges(session: SqlSession, schema: string, rows: readonly EdgeVersionRow[]): Promise<void> {
-  if (rows.length === 0) return;
+function edgeStatements(schema: string, rows: readonly EdgeVersionRow[]): SqlStatement[] {
+  if (rows.length === 0) return [];
   const s = `"${schema}"`;
-  const batch = JSON.stringify(rows);
-  await session.query(
-    `INSERT INTO ${s}.graph_edge_versions (tenant, edge_id, valid_from, edge_type, from_id, to_id, from_type, to_type, region, retracted,
+  const keys = [JSON.stringify(rows.map((r) => ({ tenant: r.tenant, edge_id: r.edge_id })))];
+  return [
+    {
+      text: `INSERT INTO ${s}.graph_edge_versions (tenant, edge_id, valid_from, edge_type, from_id, to_id, from_type, to_type, region, retracted,
                                            attributes, ${PROVENANCE})
      SELECT r.tenant, r.edge_id, r.valid_from, r.edge_type, r.from_id, r.to_id, COALESCE(r.from_type, ${previousEdge(s, 'from_type')}),
             COALESCE(r.to_type, ${previousEdge(s, 'to_type')}), COALESCE(r.region, ${previousEdge(s, 'region')}), r.retracted, r.attributes,
@@ -58,11 +60,11 @@ async function applyEdges(session: SqlSession, schema: string, rows: readonly Ed
      FROM json_to_recordset($1::json) AS r(tenant text, edge_id text, valid_from timestamptz, edge_type text, from_id text, to_id text,
             from_type text, to_type text, region text, retracted boolean, attributes jsonb, ${PROVENANCE_RECORD})
      ON CONFLICT DO NOTHING`,
-    [batch],
-  );
-  const keys = [JSON.stringify(rows.map((r) => ({ tenant: r.tenant, edge_id: r.edge_id })))];
-  await session.query(closeWindowsSql(s, EDGES, touchedKeys('edge_id')), keys);
-  await session.query(refreshCurrentSql(s, EDGES, touchedKeys('edge_id')), keys);
+      params: [JSON.stringify(rows)],
+    },
+    { text: closeWindowsSql(s, EDGES, touchedKeys('edge_id')), params: keys },
+    { text: refreshCurrentSql(s, EDGES, touchedKeys('edge_id')), params: keys },
+  ];
 }
 
 export const graphProjection: Projection = Object.freeze({
@@ -78,9 +80,9 @@ export const graphProjection: Projection = Object.freeze({
     { name: 'graph_edges', orderBy: ['tenant', 'edge_id'] },
   ],
   async apply(session: SqlSession, schema: string, events: readonly ProjectedEvent[]) {
+    // The statements depend on no answer of an earlier one: one round trip (SqlSession.pipeline).
     const { nodes, edges } = versionRows(events);
-    await applyNodes(session, schema, nodes);
-    await applyEdges(session, schema, edges);
+    await session.pipeline([...nodeStatements(schema, nodes), ...edgeStatements(schema, edges)]);
   },
   bulkLoad: graphBulkLoad,
 });
