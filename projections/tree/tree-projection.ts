@@ -2,11 +2,11 @@
 // events in log order (every stream, denials and checkpoint events included), leaf input = the 32 bytes
 // of the event's sealed `hash`. An event whose envelope does not decode is skipped as a fault, as by every
 // read model (commands/verify-tree.ts counts leaves the same way; the chain verification names the event). Per batch and tenant: resume the right edge from the stored perfect
-// subtrees (ledger/merkle.ts CompactRange), append, and COPY every perfect subtree completed, the leaf's
-// event, and the checkpoints the batch holds. A pure function of the events: replay digests it like the others.
+// subtrees (ledger/merkle.ts CompactRange; one query), append, and write every perfect subtree completed, the
+// leaf's event, and the checkpoints the batch holds (by COPY for a long batch, else in one pipelined round trip). A pure function of the events: replay digests it like the others.
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { CompactRange, leafHash, rootPlan, type CompletedSubtree } from '../../ledger/merkle.js';
-import type { SqlSession } from '../../adapters/read-store/read-store.js';
+import { CompactRange, leafHash, rootPlan } from '../../ledger/merkle.js';
+import type { SqlSession, SqlStatement } from '../../adapters/read-store/read-store.js';
 import { CHECKPOINT_EVENT_TYPE, CheckpointSignedEvent } from '../../schemas/checkpoint-event.js';
 import { copyField } from '../copy-text.js';
 import type { ProjectedEvent, Projection } from '../projection.js';
@@ -28,6 +28,24 @@ interface TenantTree {
   settled: number;
 }
 
+/** Events in a batch from which its rows go by COPY: below, the COPY protocol's extra round trips cost more than statements. */
+const COPY_FROM_EVENTS = 64;
+
+interface NodeRow {
+  readonly tenant: string;
+  readonly level: number;
+  readonly index: number;
+  readonly hash: Uint8Array;
+}
+
+interface LeafRow {
+  readonly tenant: string;
+  readonly leaf_index: number;
+  readonly event_id: string;
+  readonly position: string;
+  readonly sealed_at: string | null;
+}
+
 interface CheckpointRow {
   readonly tenant: string;
   readonly tree_size: number;
@@ -38,28 +56,37 @@ interface CheckpointRow {
   readonly position: string;
 }
 
-/** The stored right edge of each tenant in `tenants` (an empty tree for a tenant seen first). */
+/**
+ * The stored right edge of each tenant in `tenants` (an empty tree for a tenant seen first), in one query:
+ * a tree of `size` leaves has a perfect subtree at each level whose bit is set in `size`, the one ending at
+ * the last leaf, at index (size >> level) − 1 (ledger/merkle.ts rootPlan, checked below). Each is looked up
+ * by its whole primary key in a subquery of its own: as a join, a table not yet analyzed (a young read model)
+ * got a plan that scanned every node of the tenant.
+ */
 async function loadTrees(session: SqlSession, s: string, tenants: readonly string[]): Promise<Map<string, TenantTree>> {
-  const sizes = await session.query<{ tenant: string; size: bigint; settled_size: bigint }>(
-    `SELECT tenant, size, settled_size FROM ${s}.tree_tenants WHERE tenant IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+  const rows = await session.query<{ tenant: string; size: bigint; settled_size: bigint; level: number | null; index: bigint | null; hash: Uint8Array | null }>(
+    `SELECT t.tenant, t.size, t.settled_size, l.level, l.index,
+            (SELECT n.hash FROM ${s}.tree_nodes n WHERE n.tenant = t.tenant AND n.level = l.level AND n.index = l.index) AS hash
+     FROM ${s}.tree_tenants t
+     LEFT JOIN LATERAL (SELECT g.level::smallint AS level, (t.size >> g.level) - 1 AS index
+                        FROM generate_series(0, 62) AS g(level) WHERE (t.size >> g.level) & 1 = 1) l ON true
+     WHERE t.tenant IN (SELECT jsonb_array_elements_text($1::jsonb))`,
     [JSON.stringify(tenants)],
   );
-  const wanted = sizes.flatMap((r) => rootPlan(Number(r.size)).map((n) => ({ tenant: r.tenant, level: n.level, index: n.index })));
-  const nodes = wanted.length === 0 ? [] : await session.query<{ tenant: string; level: number; index: bigint; hash: Uint8Array }>(
-    `SELECT n.tenant, n.level, n.index, n.hash FROM ${s}.tree_nodes n
-     JOIN jsonb_to_recordset($1::jsonb) AS w(tenant text, level smallint, index bigint) USING (tenant, level, index)`,
-    [JSON.stringify(wanted)],
-  );
-  const hashOf = new Map(nodes.map((n) => [`${n.tenant}\u0000${n.level}\u0000${n.index}`, Uint8Array.from(n.hash)]));
+  const stored = new Map<string, { size: number; settled: number; hashOf: Map<string, Uint8Array> }>();
+  for (const r of rows) {
+    let t = stored.get(r.tenant);
+    if (t === undefined) stored.set(r.tenant, (t = { size: Number(r.size), settled: Number(r.settled_size), hashOf: new Map() }));
+    if (r.hash !== null) t.hashOf.set(`${r.level}\u0000${r.index}`, Uint8Array.from(r.hash));
+  }
   const trees = new Map<string, TenantTree>();
-  for (const r of sizes) {
-    const size = Number(r.size);
+  for (const [tenant, { size, settled, hashOf }] of stored) {
     const edge = rootPlan(size).map((n) => {
-      const hash = hashOf.get(`${r.tenant}\u0000${n.level}\u0000${n.index}`);
-      if (hash === undefined) throw new Error(`tree of ${r.tenant}: perfect subtree (${n.level}, ${n.index}) of size ${size} is missing`);
+      const hash = hashOf.get(`${n.level}\u0000${n.index}`);
+      if (hash === undefined) throw new Error(`tree of ${tenant}: perfect subtree (${n.level}, ${n.index}) of size ${size} is missing`);
       return hash;
     });
-    trees.set(r.tenant, { range: CompactRange.resume(size, edge), settled: Number(r.settled_size) });
+    trees.set(tenant, { range: CompactRange.resume(size, edge), settled });
   }
   for (const t of tenants) if (!trees.has(t)) trees.set(t, { range: new CompactRange(), settled: 0 });
   return trees;
@@ -69,15 +96,14 @@ async function applyTree(session: SqlSession, s: string, events: readonly Projec
   if (events.length === 0) return;
   const tenants = [...new Set(events.map((e) => e.event.tenant))];
   const trees = await loadTrees(session, s, tenants);
-  const nodes: string[] = [];
-  const leaves: string[] = [];
+  const nodes: NodeRow[] = [];
+  const leaves: LeafRow[] = [];
   const checkpoints: CheckpointRow[] = [];
-  const nodeLine = (tenant: string, n: CompletedSubtree) => `${tenant}\t${n.level}\t${n.index}\t${copyField(byteaText(n.hash))}\n`;
   for (const { event, position } of events) {
     const tree = trees.get(event.tenant)!;
     const leafIndex = tree.range.size;
-    for (const n of tree.range.append(leafHash(Buffer.from(event.hash, 'hex')))) nodes.push(nodeLine(event.tenant, n));
-    leaves.push(`${event.tenant}\t${leafIndex}\t${event.id}\t${position}\t${copyField(storableInstant(event.sealedAt))}\n`);
+    for (const n of tree.range.append(leafHash(Buffer.from(event.hash, 'hex')))) nodes.push({ tenant: event.tenant, level: n.level, index: n.index, hash: n.hash });
+    leaves.push({ tenant: event.tenant, leaf_index: leafIndex, event_id: event.id, position: position.toString(), sealed_at: storableInstant(event.sealedAt) });
     const checkpoint = event.type === CHECKPOINT_EVENT_TYPE ? CheckpointSignedEvent.decode(event) : undefined;
     if (checkpoint !== undefined && !isLeft(checkpoint)) {
       const d = checkpoint.right.data;
@@ -90,24 +116,52 @@ async function applyTree(session: SqlSession, s: string, events: readonly Projec
       tree.settled = leafIndex + 1;
     }
   }
-  await session.copyFrom(`${s}.tree_nodes (tenant, level, index, hash)`, nodes.join(''));
-  await session.copyFrom(`${s}.tree_leaves (tenant, leaf_index, event_id, position, sealed_at)`, leaves.join(''));
-  await session.query(
-    `INSERT INTO ${s}.tree_tenants (tenant, size, settled_size)
+  // A long batch (a catch-up) goes by COPY; a live one's few rows go as statements with the rest, in one round trip.
+  const copy = events.length >= COPY_FROM_EVENTS;
+  if (copy) {
+    await session.copyFrom(`${s}.tree_nodes (tenant, level, index, hash)`, nodes.map((n) => `${n.tenant}\t${n.level}\t${n.index}\t${copyField(byteaText(n.hash))}\n`).join(''));
+    await session.copyFrom(
+      `${s}.tree_leaves (tenant, leaf_index, event_id, position, sealed_at)`,
+      leaves.map((l) => `${l.tenant}\t${l.leaf_index}\t${l.event_id}\t${l.position}\t${copyField(l.sealed_at)}\n`).join(''),
+    );
+  }
+  const rowStatements: SqlStatement[] = copy
+    ? []
+    : [
+        {
+          text: `INSERT INTO ${s}.tree_nodes (tenant, level, index, hash)
+     SELECT tenant, level, index, decode(hash, 'hex') FROM jsonb_to_recordset($1::jsonb) AS n(tenant text, level smallint, index bigint, hash text)`,
+          params: [JSON.stringify(nodes.map((n) => ({ ...n, hash: Buffer.from(n.hash).toString('hex') })))],
+        },
+        {
+          text: `INSERT INTO ${s}.tree_leaves (tenant, leaf_index, event_id, position, sealed_at)
+     SELECT tenant, leaf_index, event_id, position, sealed_at
+     FROM jsonb_to_recordset($1::jsonb) AS l(tenant text, leaf_index bigint, event_id uuid, position bigint, sealed_at timestamptz)`,
+          params: [JSON.stringify(leaves)],
+        },
+      ];
+  // The sizes, and the checkpoints the batch holds (and the rows when not copied), in one round trip.
+  await session.pipeline([
+    ...rowStatements,
+    {
+      text: `INSERT INTO ${s}.tree_tenants (tenant, size, settled_size)
      SELECT tenant, size, settled_size FROM jsonb_to_recordset($1::jsonb) AS t(tenant text, size bigint, settled_size bigint)
      ON CONFLICT (tenant) DO UPDATE SET size = excluded.size, settled_size = excluded.settled_size`,
-    [JSON.stringify([...trees].map(([tenant, t]) => ({ tenant, size: t.range.size, settled_size: t.settled })))],
-  );
-  if (checkpoints.length > 0) {
-    await session.query(
-      `INSERT INTO ${s}.tree_checkpoints (tenant, tree_size, root, note, key_id, event_id, position)
+      params: [JSON.stringify([...trees].map(([tenant, t]) => ({ tenant, size: t.range.size, settled_size: t.settled })))],
+    },
+    ...(checkpoints.length === 0
+      ? []
+      : [
+          {
+            text: `INSERT INTO ${s}.tree_checkpoints (tenant, tree_size, root, note, key_id, event_id, position)
        SELECT tenant, tree_size, decode(substr(root, 3), 'hex'), note, key_id, event_id, position
        FROM jsonb_to_recordset($1::jsonb) AS c(tenant text, tree_size bigint, root text, note text, key_id text, event_id uuid, position bigint)
        ORDER BY position
        ON CONFLICT (tenant, tree_size) DO NOTHING`,
-      [JSON.stringify(checkpoints)],
-    );
-  }
+            params: [JSON.stringify(checkpoints)],
+          },
+        ]),
+  ]);
 }
 
 export const TREE_PROJECTION = 'tree';
