@@ -4,7 +4,8 @@
 // on the same server and prints them side by side: p99 of the accepted commands, and how many were refused
 // by backpressure (429/503 with Retry-After, which a client here honours, jittered, before its next command).
 // Each round also reports the server process's CPU time per accepted command (/proc/<pid>/stat), which load
-// distorts less than wall time. `--peer emmett` then runs Emmett's bare appends with 16 writers on distinct
+// distorts less than wall time, and the whole host's (every process, PostgreSQL's backends included: on two
+// shared cores that sum is what a command costs; Emmett's side is measured the same way). `--peer emmett` then runs Emmett's bare appends with 16 writers on distinct
 // streams (same PostgreSQL, its own schema, in this process) for as long as a round, and prints the ratio
 // commands/s ÷ Emmett's appends/s. `--queries` loads query-census.ts into the server and prints the SQL
 // statements per command by kind (log tail reads, stream reads, appends, projection writes), for counting
@@ -18,7 +19,7 @@ import pg from 'pg';
 import { issueDevelopmentToken } from '../../adapters/auth/jwt.js';
 import { commandClient, untilReady } from './command-client.js';
 import { emmettWriters16, peerArg, type WriterPhase } from './emmett-peer.js';
-import { cpuSeconds, latencySummary, load, machine, memory, numberArg, processCpuSeconds, round } from './report.js';
+import { cpuSeconds, hostBusySeconds, latencySummary, load, machine, memory, numberArg, processCpuSeconds, round } from './report.js';
 
 /** `--clients 16` or `--clients 16,64`: one round per count. */
 function clientsArg(): number[] {
@@ -121,6 +122,7 @@ try {
     const deadline = performance.now() + seconds * 1000;
     const serverCpu0 = serversCpu();
     const clientCpu0 = cpuSeconds();
+    const host0 = hostBusySeconds();
     const started = performance.now();
     await Promise.all(
       Array.from({ length: clients }, async (_, c) => {
@@ -142,12 +144,14 @@ try {
     const elapsed = (performance.now() - started) / 1000;
     const serverCpu = serversCpu() - serverCpu0;
     const clientCpu = cpuSeconds() - clientCpu0;
+    const hostCpu = hostBusySeconds() - host0;
     const ok = statuses.get(201) ?? 0;
     const refused = (statuses.get(429) ?? 0) + (statuses.get(503) ?? 0);
     const errors = [...statuses].reduce((n, [status, count]) => n + (status === 201 ? 0 : count), 0);
     const serverCpuMsPerCommand = round((serverCpu * 1000) / Math.max(1, ok));
     const clientCpuMsPerCommand = round((clientCpu * 1000) / Math.max(1, ok));
-    return { clients, elapsed, ok, refused, errors, statuses, latency: latencySummary(latencies), perSecond: round(ok / elapsed, 0), serverCpu, serverCpuMsPerCommand, clientCpuMsPerCommand };
+    const hostCpuMsPerCommand = round((hostCpu * 1000) / Math.max(1, ok));
+    return { hostCpuMsPerCommand, clients, elapsed, ok, refused, errors, statuses, latency: latencySummary(latencies), perSecond: round(ok / elapsed, 0), serverCpu, serverCpuMsPerCommand, clientCpuMsPerCommand };
   };
 
   const rounds = [];
@@ -166,19 +170,21 @@ try {
     console.log(
       `${String(x.clients).padStart(4)} clients: ${x.ok} appended (${x.perSecond}/s), ${x.refused} refused (429/503), ${x.errors - x.refused} other errors ${JSON.stringify(Object.fromEntries(x.statuses))}; ` +
         `accepted latency ms: p50 ${l.p50}  p95 ${l.p95}  p99 ${l.p99}  max ${l.max}; ` +
-        `server CPU ${x.serverCpuMsPerCommand} ms/command (${round(x.serverCpu, 1)} s), load generator ${x.clientCpuMsPerCommand} ms/command`,
+        `server CPU ${x.serverCpuMsPerCommand} ms/command (${round(x.serverCpu, 1)} s), load generator ${x.clientCpuMsPerCommand} ms/command, ` +
+        `whole host ${x.hostCpuMsPerCommand} ms/command`,
     );
   }
   if (emmett) {
     console.log(
       `emmett: 16 writers, bare appends on distinct streams: ${emmett.eventsPerS} events/s, latency ms p50 ${emmett.p50} p95 ${emmett.p95} p99 ${emmett.p99}, ` +
-        `client CPU ${round(emmett.cpuMsPer1000 / 1000, 3)} ms/append`,
+        `client CPU ${round(emmett.cpuMsPer1000 / 1000, 3)} ms/append, whole host ${round(emmett.hostCpuMsPer1000 / 1000, 3)} ms/append`,
     );
     const emmettCpuMs = emmett.cpuMsPer1000 / 1000;
     for (const x of rounds) {
       console.log(
         `${String(x.clients).padStart(4)} clients: commands/s ÷ Emmett's 16-writer appends/s = ${round(x.perSecond / emmett.eventsPerS)} (target ≥ 0.75); ` +
-          `CPU: server ${x.serverCpuMsPerCommand} ms/command ÷ Emmett ${round(emmettCpuMs, 3)} ms/append = ${round(x.serverCpuMsPerCommand / emmettCpuMs, 1)}× (PostgreSQL's share not counted on either side)`,
+          `CPU: server ${x.serverCpuMsPerCommand} ms/command ÷ Emmett ${round(emmettCpuMs, 3)} ms/append = ${round(x.serverCpuMsPerCommand / emmettCpuMs, 1)}× (PostgreSQL's share not counted on either side); ` +
+          `whole host ${round(x.hostCpuMsPerCommand / (emmett.hostCpuMsPer1000 / 1000), 1)}×`,
       );
     }
   }
@@ -191,8 +197,8 @@ try {
   console.log(`memory: server rss ${(serverRss / 2 ** 20).toFixed(0)} MiB; load generator ${memory()}`);
   for (const x of rounds) {
     const l = x.latency;
-    const vsPeer = emmett ? { peer: 'emmett', emmett_writers16_events_per_s: emmett.eventsPerS, emmett_cpu_ms_per_append: round(emmett.cpuMsPer1000 / 1000, 3), ratio: round(x.perSecond / emmett.eventsPerS) } : {};
-    console.log(JSON.stringify({ bench: 'commands', commands_per_s: x.perSecond, p50_ms: l.p50, p95_ms: l.p95, p99_ms: l.p99, clients: x.clients, refused: x.refused, errors: x.errors - x.refused, server_cpu_ms_per_command: x.serverCpuMsPerCommand, ...vsPeer }));
+    const vsPeer = emmett ? { peer: 'emmett', emmett_writers16_events_per_s: emmett.eventsPerS, emmett_cpu_ms_per_append: round(emmett.cpuMsPer1000 / 1000, 3), emmett_host_cpu_ms_per_append: round(emmett.hostCpuMsPer1000 / 1000, 3), ratio: round(x.perSecond / emmett.eventsPerS) } : {};
+    console.log(JSON.stringify({ bench: 'commands', commands_per_s: x.perSecond, p50_ms: l.p50, p95_ms: l.p95, p99_ms: l.p99, clients: x.clients, refused: x.refused, errors: x.errors - x.refused, server_cpu_ms_per_command: x.serverCpuMsPerCommand, host_cpu_ms_per_command: x.hostCpuMsPerCommand, ...vsPeer }));
   }
 } finally {
   await cleanup();

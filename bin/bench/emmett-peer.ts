@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { STREAM_DOES_NOT_EXIST } from '@event-driven-io/emmett';
 import { getPostgreSQLEventStore, type PostgresEventStore } from '@event-driven-io/emmett-postgresql';
-import { cpuSeconds, latencySummary, round, stringArg } from './report.js';
+import { cpuSeconds, hostBusySeconds, latencySummary, round, stringArg } from './report.js';
 
 export interface WriterPhase {
   readonly name: string;
@@ -19,6 +19,8 @@ export interface WriterPhase {
   readonly p99: number;
   /** CPU time of this process (user + system) per 1,000 events, in ms. */
   readonly cpuMsPer1000: number;
+  /** CPU time of the whole host (PostgreSQL included) per 1,000 events, in ms (report.ts hostBusySeconds). */
+  readonly hostCpuMsPer1000: number;
 }
 
 /** `writers` concurrent writers, each on its own stream, appending `batch` events at a time for `seconds`. */
@@ -32,6 +34,7 @@ export async function writerPhase(
   const latencies: number[] = [];
   let events = 0;
   const cpu0 = cpuSeconds();
+  const host0 = hostBusySeconds();
   const start = performance.now();
   const end = start + seconds * 1000;
   await Promise.all(
@@ -47,8 +50,12 @@ export async function writerPhase(
   );
   const elapsed = (performance.now() - start) / 1000;
   const cpu = cpuSeconds() - cpu0;
+  const host = hostBusySeconds() - host0;
   const { p50, p95, p99 } = latencySummary(latencies);
-  return { name, eventsPerS: Math.round(events / elapsed), appends: latencies.length, p50, p95, p99, cpuMsPer1000: round((cpu * 1e6) / events, 1) };
+  return {
+    name, eventsPerS: Math.round(events / elapsed), appends: latencies.length, p50, p95, p99,
+    cpuMsPer1000: round((cpu * 1e6) / events, 1), hostCpuMsPer1000: round((host * 1e6) / events, 1),
+  };
 }
 
 const at = '2026-01-01T00:00:00Z';

@@ -32,6 +32,17 @@ export function processCpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
+/**
+ * CPU time the whole host has been busy (every process, kernel included: /proc/stat, all but idle and
+ * iowait), in seconds. On two shared cores the sum is what a side costs, PostgreSQL's share included.
+ */
+export function hostBusySeconds(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal …
+  const busy = f.reduce((a, b, i) => (i === 3 || i === 4 || i > 7 ? a : a + b), 0);
+  return busy / 100;
+}
+
 /** The 1-minute load average against the core count: how busy the host was while a bench ran. */
 export function load(): string {
   return `load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`;
