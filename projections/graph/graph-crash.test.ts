@@ -83,6 +83,17 @@ async function killMidBatch(script: string): Promise<void> {
 const committedCheckpoint = async (store: ReadStore, schema: string) =>
   (await store.withSession((s) => s.query<{ position: bigint | null }>(`SELECT position FROM "${schema}".projection_checkpoints WHERE name = 'graph'`)))[0]?.position;
 
+/**
+ * The dying batch never commits. The batches before it may be lost with it: a read model's commit does not wait
+ * for the WAL flush (runtime.ts), and this PGlite dies with the process. So the checkpoint stands at a batch
+ * boundary before the dying batch, never inside or after it.
+ */
+async function assertDyingBatchLost(store: ReadStore, schema: string, events: readonly { position: bigint }[]): Promise<void> {
+  const at = (await committedCheckpoint(store, schema)) ?? undefined;
+  const boundaries = [undefined, ...Array.from({ length: KILL_IN_BATCH - 1 }, (_, b) => events[10 * (b + 1) - 1]!.position)];
+  assert.ok(boundaries.includes(at), `the checkpoint ${String(at)} is a boundary before the dying batch`);
+}
+
 const test = suite('graph projector killed mid-batch');
 let dir: string;
 test.before(async () => {
@@ -105,7 +116,7 @@ test('SIGKILL mid-batch, restart: the same digest as an uninterrupted replay, an
   try {
     const store = log.database;
     const events = await log.readAll();
-    assert.is(await committedCheckpoint(store, 'companyos'), events[10 * (KILL_IN_BATCH - 1) - 1]!.position, 'the dying batch did not commit');
+    await assertDyingBatchLost(store, 'companyos', events);
     const projector = startProjector({ log, store }, graphProjection, { onError: () => {} });
     assert.ok(await projector.waitFor(events[events.length - 1]!.position, 30_000));
     await projector.close();
@@ -130,7 +141,7 @@ test('SIGKILL mid-batch of a rebuild in bulk, replay again: the same digest, the
   try {
     const store = log.database;
     const events = await log.readAll();
-    assert.is(await committedCheckpoint(store, 'rebuild'), events[10 * (KILL_IN_BATCH - 1) - 1]!.position, 'the dying batch did not commit');
+    await assertDyingBatchLost(store, 'rebuild', events);
     const indexCount = (schema: string) =>
       store.withSession((s) => s.query(`SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND tablename LIKE 'graph%'`, [schema])).then((r) => r.length);
     assert.ok((await indexCount('rebuild')) < (await indexCount('companyos')), 'killed with its secondary indexes deferred');
