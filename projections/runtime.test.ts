@@ -4,6 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { migrate } from '../adapters/read-store/postgres/database.js';
+import type { ReadStore } from '../adapters/read-store/read-store.js';
 import { openReadModelBed, type ReadModelBed } from '../test/read-model-bed.js';
 import { appendImpossibleDate } from '../test/unappliable-event.js';
 import { acknowledgeFaults, listFaults } from './faults.js';
@@ -217,6 +218,46 @@ test('a new projection version rebuilds the read model from zero', async ({ bed 
     assert.ok(await projector.waitFor((await bed.log.headPosition())!));
     assert.equal((await bed.sql<{ attributes: unknown }>('SELECT attributes FROM ${schema}.graph_nodes')).map((r) => r.attributes), [{}]);
     assert.equal(await bed.sql(`SELECT version FROM \${schema}.projection_checkpoints WHERE name = 'graph'`), [{ version: v2.version }]);
+  } finally {
+    await projector.close();
+  }
+});
+
+test('live, a move past events it does not read is stored at most once a second, and once the log is quiet', async ({ bed }) => {
+  await upsertNode(bed, 'svc:0');
+  // Reads nothing of this log: every live batch is a pass-over. Its checkpoint writes are counted at the session.
+  const blind: Projection = { ...graphProjection, name: 'blind', eventTypes: ['nothing.'] };
+  const store = bed.log.database;
+  let writes = 0;
+  const counting: ReadStore = {
+    schema: store.schema,
+    tryLock: (name) => store.tryLock(name),
+    withSession: (fn) =>
+      store.withSession((s) =>
+        fn({
+          ...s,
+          pipeline: (statements) => {
+            if (statements.some((st) => st.text.includes('projection_checkpoints') && st.params?.[0] === 'blind')) writes++;
+            return s.pipeline(statements);
+          },
+        }),
+      ),
+  };
+  const projector = startProjector({ log: bed.log, store: counting }, blind, quiet);
+  const stored = async () => (await bed.sql<{ position: bigint | null }>(`SELECT position FROM \${schema}.projection_checkpoints WHERE name = 'blind'`))[0]?.position;
+  try {
+    assert.ok(await projector.waitFor((await bed.log.headPosition())!));
+    const [batches0, writes0] = [projector.status().batches, writes];
+    let last = 0n;
+    for (let i = 1; i <= 20; i++) {
+      last = lastPosition(await upsertNode(bed, `svc:${i}`));
+      assert.ok(await projector.waitFor(last), 'passed over in memory at once');
+    }
+    const batches = projector.status().batches - batches0;
+    assert.ok(batches >= 10, `one batch per command, nearly (${batches})`);
+    assert.ok(writes - writes0 < batches / 2, `${writes - writes0} checkpoint writes for ${batches} batches passed over`);
+    // Stored within a second or so once the log is quiet.
+    await until(async () => (await stored()) === last, 'the pass-over stored once the log was quiet', 5_000);
   } finally {
     await projector.close();
   }

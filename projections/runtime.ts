@@ -67,6 +67,12 @@ export interface Projector {
   close(): Promise<void>;
 }
 
+/**
+ * A live projector writes a checkpoint move past events it does not read at most this often (a restart passes
+ * over them again); a batch it applies writes the checkpoint at once.
+ */
+const PASS_OVER_WRITE_MS = 1000;
+
 const IDLE = Symbol('idle');
 const nextTurn = () => new Promise<typeof IDLE>((resolve) => setImmediate(() => resolve(IDLE)));
 
@@ -311,7 +317,12 @@ class RunningProjector implements Projector {
   readonly #headTimer: NodeJS.Timeout;
   #closing = false;
   #state: ProjectorState = 'standby';
+  /** Where the projector has applied (or passed over) the log to. */
   #checkpoint: bigint | undefined;
+  /** The stored checkpoint: behind #checkpoint while a pass-over is not yet written (PASS_OVER_WRITE_MS). */
+  #stored: bigint | undefined;
+  /** performance.now() when #stored was last written. */
+  #storedAt = -Infinity;
   #head: bigint | undefined;
   #lastSealedAt: number | undefined;
   #applied = 0;
@@ -442,7 +453,8 @@ class RunningProjector implements Projector {
   async #project(term: FollowerTerm): Promise<void> {
     const { store, log } = this.#deps;
     this.#state = 'catching-up';
-    this.#checkpoint = (await prepareCheckpoint(store, this.#schema, this.#projection)).position;
+    this.#checkpoint = this.#stored = (await prepareCheckpoint(store, this.#schema, this.#projection)).position;
+    this.#storedAt = performance.now();
     await this.#readFaults();
     // A rebuild interrupted in bulk (projectUntil) is finished first: live operation needs its indexes and derived rows.
     if (await bulkLoadUnderWay(store, this.#schema, this.#projection)) await finishBulkLoad(store, this.#schema, this.#projection);
@@ -460,7 +472,15 @@ class RunningProjector implements Projector {
       const it = subscription[Symbol.asyncIterator]();
       let pending = it.next();
       for (;;) {
-        const first = await pending;
+        // A pass-over not yet written is written once the log stays quiet for the rest of its interval.
+        const unwritten = this.#stored !== this.#checkpoint;
+        const timer = unwritten ? idleAfter(Math.max(0, this.#storedAt + PASS_OVER_WRITE_MS - performance.now())) : undefined;
+        const first = await (timer === undefined ? pending : Promise.race([pending, timer.idle]).finally(timer.cancel));
+        if (first === IDLE) {
+          if (stopped) return;
+          await this.#commit([], [], this.#checkpoint!);
+          continue;
+        }
         if (first.done || stopped) return;
         const batch: RecordedEvent[] = [first.value];
         pending = it.next();
@@ -489,7 +509,10 @@ class RunningProjector implements Projector {
         this.#lastBatchAt = performance.now();
         const { events, unreadable } = decodeRecords(batch, this.#projection);
         const through = batch[batch.length - 1]!.position;
-        const faults = await applyBatch(store, this.#schema, this.#projection, events, this.#checkpoint, through, { unreadable });
+        // A batch with nothing this projection reads only moves the checkpoint: in memory at once, in the store at
+        // most every PASS_OVER_WRITE_MS (each move would otherwise be a transaction per batch of other events).
+        const passOver = events.length === 0 && unreadable.length === 0 && performance.now() - this.#storedAt < PASS_OVER_WRITE_MS;
+        const faults = passOver ? [] : await this.#commit(events, unreadable, through);
         this.#checkpoint = through;
         if (faults.length > 0) {
           this.#faults = [...this.#faults, ...faults];
@@ -507,6 +530,14 @@ class RunningProjector implements Projector {
     } finally {
       await subscription.close();
     }
+  }
+
+  /** Applies a batch and moves the stored checkpoint from where it is to `through`. */
+  async #commit(events: readonly ProjectedEvent[], unreadable: readonly ProjectionFault[], through: bigint): Promise<readonly ProjectionFault[]> {
+    const faults = await applyBatch(this.#deps.store, this.#schema, this.#projection, events, this.#stored, through, { unreadable });
+    this.#stored = through;
+    this.#storedAt = performance.now();
+    return faults;
   }
 
   #settleWaiters(): void {
