@@ -162,14 +162,14 @@ export async function applyBatch(
   const write = (session: SqlSession, batch: readonly ProjectedEvent[]) =>
     bulkLoad !== undefined ? bulkLoad.apply(session, schema, batch) : projection.apply(session, schema, batch);
   const unreadable = (options.unreadable ?? []).map((f) => ({ ...f, projection: projection.name }));
-  // The checkpoint first: its row lock orders concurrent writers, and the compare fences a stale one. It goes
+  // The checkpoint first (the opening's last statement): its row lock orders concurrent writers, and the compare fences a stale one. It goes
   // to the server with the batch's first statement (a pipelined batch of writes is then one round trip).
   // The commit does not wait for its WAL to reach disk: a read model is derived, and its checkpoint is in
   // the same transaction, so a crash loses both together and the projector applies the batch again from the
   // log. Only the log's appends need the flush.
   const opening = [{ text: 'SET LOCAL synchronous_commit TO off' }, advanceCheckpointStatement(schema, projection.name, expected, through)];
   const fence = (rows: readonly Record<string, unknown>[][]) => {
-    if (rows[1]?.length !== 1) throw new FencedError(`projection ${projection.name}: checkpoint is no longer at ${String(expected)}`);
+    if (rows.at(-1)?.length !== 1) throw new FencedError(`projection ${projection.name}: checkpoint is no longer at ${String(expected)}`);
   };
   const transaction = (work: (session: SqlSession) => Promise<readonly ProjectionFault[]>) =>
     store.withSession((session) =>

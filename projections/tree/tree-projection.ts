@@ -1,9 +1,11 @@
 // The tenant trees as a read model: per tenant, an RFC 6962 Merkle tree whose leaves are the tenant's
 // events in log order (every stream, denials and checkpoint events included), leaf input = the 32 bytes
 // of the event's sealed `hash`. An event whose envelope does not decode is skipped as a fault, as by every
-// read model (commands/verify-tree.ts counts leaves the same way; the chain verification names the event). Per batch and tenant: resume the right edge from the stored perfect
-// subtrees (ledger/merkle.ts CompactRange; one query), append, and write every perfect subtree completed, the
-// leaf's event, and the checkpoints the batch holds (by COPY for a long batch, else in one pipelined round trip). A pure function of the events: replay digests it like the others.
+// read model (commands/verify-tree.ts counts leaves the same way; the chain verification names the event).
+// Per batch and tenant: resume the right edge from the stored perfect subtrees (ledger/merkle.ts CompactRange;
+// one query), append, and write every perfect subtree completed, the leaf's event, and the checkpoints the
+// batch holds (by COPY for a long batch, else in one pipelined round trip). A pure function of the events:
+// replay digests it like the others.
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { CompactRange, leafHash, rootPlan } from '../../ledger/merkle.js';
 import type { SqlSession, SqlStatement } from '../../adapters/read-store/read-store.js';
@@ -130,8 +132,8 @@ async function applyTree(session: SqlSession, s: string, events: readonly Projec
     : [
         {
           text: `INSERT INTO ${s}.tree_nodes (tenant, level, index, hash)
-     SELECT tenant, level, index, decode(hash, 'hex') FROM jsonb_to_recordset($1::jsonb) AS n(tenant text, level smallint, index bigint, hash text)`,
-          params: [JSON.stringify(nodes.map((n) => ({ ...n, hash: Buffer.from(n.hash).toString('hex') })))],
+     SELECT tenant, level, index, decode(substr(hash, 3), 'hex') FROM jsonb_to_recordset($1::jsonb) AS n(tenant text, level smallint, index bigint, hash text)`,
+          params: [JSON.stringify(nodes.map((n) => ({ ...n, hash: byteaText(n.hash) })))],
         },
         {
           text: `INSERT INTO ${s}.tree_leaves (tenant, leaf_index, event_id, position, sealed_at)

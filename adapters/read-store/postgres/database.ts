@@ -8,8 +8,8 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
-import type { HeldLock, Migration, ReadStore, SqlSession, SqlStatement } from '../read-store.js';
-import { pipelineText } from './inline-parameters.js';
+import type { HeldLock, Migration, ReadStore, SqlSession } from '../read-store.js';
+import { pipelineOn } from './inline-parameters.js';
 
 export type { HeldLock, Migration, MigrationContext, SqlSession, SqlStatement } from '../read-store.js';
 
@@ -131,7 +131,7 @@ function openServer<DB>(
         return result.rows as R[];
       },
       exec,
-      pipeline: async (statements: readonly SqlStatement[]) => (statements.length === 0 ? [] : exec(pipelineText(statements))),
+      pipeline: pipelineOn(exec),
       async copyFrom(target: string, rows: string) {
         await pipeline(Readable.from([Buffer.from(rows)]), client.query(copyFromStdin(`COPY ${target} FROM STDIN`)));
       },
@@ -289,7 +289,7 @@ async function openEmbedded<DB>(dataDir: string | undefined, schema: string): Pr
     async exec(text: string) {
       return (await pglite.exec(text)).map((r) => r.rows as Record<string, unknown>[]);
     },
-    pipeline: async (statements: readonly SqlStatement[]) => (statements.length === 0 ? [] : session.exec(pipelineText(statements))),
+    pipeline: pipelineOn((text) => session.exec(text)),
     async copyFrom(target: string, rows: string) {
       // PGlite's COPY reads its input from the query's blob.
       await pglite.query(`COPY ${target} FROM '/dev/blob'`, [], { blob: new Blob([rows]) });

@@ -28,3 +28,9 @@ export function inlineParameters(text: string, params: readonly (string | null)[
 export function pipelineText(statements: readonly SqlStatement[]): string {
   return statements.map((s) => inlineParameters(s.text, s.params)).join(';\n');
 }
+
+/** SqlSession.pipeline on a session's `exec` (multi-statement text in one round trip). */
+export const pipelineOn =
+  (exec: (text: string) => Promise<Record<string, unknown>[][]>) =>
+  async (statements: readonly SqlStatement[]): Promise<Record<string, unknown>[][]> =>
+    statements.length === 0 ? [] : exec(pipelineText(statements));
