@@ -25,6 +25,14 @@ const ev = (data: EventDraft['data'] = {}, type = 'pg.test'): EventDraft => ({
   metadata: { by: 'event-log.test' },
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits until `condition()` holds, at most `ms`. */
+async function until(condition: () => boolean, what: () => string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what()}: not within ${ms} ms`);
+    await sleep(5);
+  }
+}
 const ids = (events: readonly { id: string }[]) => events.map((e) => e.id);
 
 /** Pull `count` events from an iterator, bounded by the guard. */
@@ -286,6 +294,51 @@ function specificSuite(name: string, database: PostgresDatabase, url: string | u
       // Reading for itself, each of the 8 would read at least once per commit.
       assert.ok(perAppend <= 3, `${tailReads - before} tail reads for ${APPENDS} appends and ${subs.length} subscriptions`);
       await Promise.all(subs.map((s) => s.close()));
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test("a commit's NOTIFY carries its last position, and this process's own commit's NOTIFY costs no read", async () => {
+    let tailReads = 0;
+    const heard: string[] = [];
+    const counted = interceptPageReads(database, (_text, _params, run) => {
+      tailReads++;
+      return run();
+    });
+    const { log, cleanup } = await openLog(
+      {
+        ...counted,
+        listen: (channel, onNotify) =>
+          database.listen(channel, (payload) => {
+            onNotify(payload);
+            heard.push(payload);
+          }),
+      },
+      { pollIntervalMs: 3_600_000 },
+    );
+    const p = `own${randomUUID().slice(0, 8)}`;
+    try {
+      const marker = await log.append(`${p}/marker`, 'no-stream', [ev()]);
+      const sub = log.subscribe({ after: marker.position });
+      const it = sub[Symbol.asyncIterator]();
+      // Caught up by its own read; from the first append on, the tail reads for it.
+      let next = it.next();
+      const APPENDS = 10;
+      let before = -1;
+      for (let i = 0; i < APPENDS + 1; i++) {
+        if (i === 1) before = tailReads;
+        const e = ev({ i });
+        const written = await log.append(`${p}/s`, 'any', [e]);
+        assert.is((await guard(next, `append ${i}`)).value?.id, e.id);
+        next = it.next(); // hungry again before the NOTIFY arrives or after: either way it must not cause a read
+        // The first append may come before the subscription's LISTEN; the read that took it came after.
+        if (i === 0) continue;
+        await until(() => heard.includes(written.position.toString()), () => `the NOTIFY of position ${written.position} (heard ${heard})`);
+      }
+      await sleep(50); // a read the NOTIFYs caused would have been counted by now
+      assert.ok(tailReads - before <= APPENDS + 1, `${tailReads - before} tail reads for ${APPENDS} appends (a NOTIFY's read would make it twice that)`);
+      await sub.close();
     } finally {
       await cleanup();
     }

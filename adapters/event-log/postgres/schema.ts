@@ -63,6 +63,13 @@ export const eventLogMigrations: readonly Migration[] = [
       await exec(db, appendBatchFunction(quoteIdent(schema)));
     },
   },
+  {
+    // The NOTIFY carries the commit's last position, so a process that has already read up to it skips a read.
+    id: 'event-log/0003-append-batch-announces-position',
+    async up(db, { schema }) {
+      await exec(db, appendBatchFunction(quoteIdent(schema)));
+    },
+  },
 ];
 
 /**
@@ -236,8 +243,8 @@ BEGIN
      WHERE firsts[t.o::int] IS NOT NULL
     ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision;
 
-    -- Delivered when the transaction commits, never before.
-    PERFORM pg_notify(channel, '');
+    -- Delivered when the transaction commits, never before; the payload is the commit's last position.
+    PERFORM pg_notify(channel, last_pos::text);
 
   END IF;
 

@@ -55,7 +55,7 @@ export class Subscriptions {
     return sub;
   }
 
-  /** New events may be readable (up to `committed`, when this process wrote them): wake the tail and every subscription reading for itself. */
+  /** New events may be readable (up to `committed`, when a commit announced it): wake the tail and every subscription reading for itself. */
   signal(committed?: bigint): void {
     this.tail.signal(committed);
     for (const sub of this.#open) sub.signal();
@@ -76,10 +76,15 @@ export class Subscriptions {
   #ensureListener(): Promise<unknown> {
     if (this.#closed && !this.#listener) return Promise.resolve();
     this.#listener ??= this.#db
-      .listen(this.#channel, () => this.signal())
+      .listen(this.#channel, (payload) => this.signal(announcedPosition(payload)))
       .catch(() => undefined); // polling still works
     return this.#listener;
   }
+}
+
+/** A NOTIFY's payload: the last position of the commit that sent it ('' from a reconnect, or from a log before event-log/0003). */
+function announcedPosition(payload: string): bigint | undefined {
+  return /^[0-9]{1,19}$/.test(payload) ? BigInt(payload) : undefined;
 }
 
 interface SubscriptionSource {

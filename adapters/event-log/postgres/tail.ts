@@ -11,8 +11,10 @@
 //
 // A commit can be invisible for a moment after it is announced: readers stop below the xmin horizon, and
 // any older transaction still open on the server holds the horizon back. A NOTIFY comes once, so the tail
-// remembers the highest position this process committed and, while a read stops below it, reads again
-// after a short, doubling pause (up to the poll interval) instead of waiting for the poll.
+// remembers the highest position announced to it (by this process's commit, or a NOTIFY's payload) and,
+// while a read stops below it, reads again after a short, doubling pause (up to the poll interval) instead
+// of waiting for the poll. So a second announcement of a position it already knows (this process hears
+// its own commit's NOTIFY too) needs no read of its own: the read it owes for the first covers it.
 import type { EventFilter, RecordedEvent } from '../event-log.js';
 import { unionOfFilters } from '../event-filter.js';
 import type { ReadPage } from './subscription.js';
@@ -45,7 +47,7 @@ export class LogTail {
   /** Something may be readable, but every follower still had events to work through. */
   #deferred = false;
   #timer: NodeJS.Timeout | undefined;
-  /** The highest position this process committed (announced by signal()). */
+  /** The highest position announced by signal(): this process's commits, and NOTIFYs that carry one. */
   #committed: bigint | undefined;
   /** A read stopped below #committed: the pause before the next try, and its timer. */
   #retryMs = 0;
@@ -85,10 +87,14 @@ export class LogTail {
     if (this.#followers.size === 0) this.#stopPoll();
   }
 
-  /** New events may be readable; `committed`: this process wrote up to that position. */
+  /** New events may be readable; `committed`: a commit up to that position was announced. */
   signal(committed?: bigint): void {
-    if (committed !== undefined && (this.#committed === undefined || committed > this.#committed)) this.#committed = committed;
     this.#signals++;
+    if (committed !== undefined) {
+      // Known already: the read it caused is done, under way or still owed (#below keeps reading until it is reached).
+      if (this.#committed !== undefined && committed <= this.#committed) return;
+      this.#committed = committed;
+    }
     if (this.#followers.size > 0) void this.#pull();
   }
 

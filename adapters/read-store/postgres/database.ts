@@ -54,8 +54,11 @@ export interface PostgresDatabase<DB = unknown> extends ReadStore {
    */
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   tryLock(name: string): Promise<HeldLock | undefined>;
-  /** Calls `onNotify` for NOTIFYs on `channel`, and after a lost listening connection is re-established. */
-  listen(channel: string, onNotify: () => void): Promise<Listener>;
+  /**
+   * Calls `onNotify` with the payload of each NOTIFY on `channel`, and with '' after a lost listening
+   * connection is re-established (whatever was sent meanwhile is unknown).
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<Listener>;
   close(): Promise<void>;
 }
 
@@ -225,7 +228,7 @@ class PgListener implements Listener {
   constructor(
     private readonly config: pg.ClientConfig,
     private readonly channel: string,
-    private readonly onNotify: () => void,
+    private readonly onNotify: (payload: string) => void,
     private readonly onClose: () => void,
   ) {}
 
@@ -240,7 +243,7 @@ class PgListener implements Listener {
     client.on('error', lost);
     client.on('end', lost);
     client.on('notification', (msg) => {
-      if (msg.channel === this.channel) this.onNotify();
+      if (msg.channel === this.channel) this.onNotify(msg.payload ?? '');
     });
     this.#client = client;
     try {
@@ -259,7 +262,7 @@ class PgListener implements Listener {
       this.#retry = undefined;
       if (this.#closed) return;
       // Whatever was committed while we were deaf is picked up by the subscriber's next read.
-      this.start().then(this.onNotify, () => {});
+      this.start().then(() => this.onNotify(''), () => {});
     }, 1000);
     this.#retry.unref();
   }
@@ -329,8 +332,8 @@ async function openEmbedded<DB>(dataDir: string | undefined, schema: string): Pr
       };
     },
     async listen(channel, onNotify) {
-      const off = pglite.onNotification((ch) => {
-        if (ch === channel) onNotify();
+      const off = pglite.onNotification((ch, payload) => {
+        if (ch === channel) onNotify(payload);
       });
       await withSession((s) => s.exec(`LISTEN ${quoteIdent(channel)}`));
       return {
