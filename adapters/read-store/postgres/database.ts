@@ -10,6 +10,7 @@ import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import type { HeldLock, Migration, ReadStore, SqlSession } from '../read-store.js';
 import { pipelineOn } from './inline-parameters.js';
+import { StatementNames } from './statement-names.js';
 
 export type { HeldLock, Migration, MigrationContext, SqlSession, SqlStatement } from '../read-store.js';
 
@@ -32,6 +33,11 @@ export interface OpenPostgresOptions {
   readonly queryTimeoutMs?: number;
   /** Server only: the longest a new connection may take (ms); default 10 s. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Server only: run the statements a session repeats as named (prepared) statements (statement-names.ts);
+   * default true. Turn off behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+   */
+  readonly preparedStatements?: boolean;
 }
 
 /** The default bound on opening a connection to a server: a partition answers within it, not never. */
@@ -84,7 +90,11 @@ export function lockKey(text: string): bigint {
 export async function openPostgres<DB = unknown>(options: OpenPostgresOptions = {}): Promise<PostgresDatabase<DB>> {
   const schema = assertIdentifier(options.schema ?? 'public');
   const database = options.url
-    ? openServer<DB>(options.url, schema, options.poolSize ?? 10, { connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, queryTimeoutMs: options.queryTimeoutMs })
+    ? openServer<DB>(options.url, schema, options.poolSize ?? 10, {
+        connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        queryTimeoutMs: options.queryTimeoutMs,
+        names: options.preparedStatements === false ? undefined : new StatementNames(),
+      })
     : await openEmbedded<DB>(options.dataDir, schema);
   if (options.migrations?.length) {
     try {
@@ -107,14 +117,15 @@ function openServer<DB>(
   url: string,
   schema: string,
   poolSize: number,
-  timeouts: { readonly connectTimeoutMs: number; readonly queryTimeoutMs: number | undefined },
+  settings: { readonly connectTimeoutMs: number; readonly queryTimeoutMs: number | undefined; readonly names: StatementNames | undefined },
 ): PostgresDatabase<DB> {
+  const names = settings.names;
   const config: pg.ClientConfig = {
     connectionString: url,
     types: int8AsBigint,
     options: `-c search_path=${schema},public`,
-    connectionTimeoutMillis: timeouts.connectTimeoutMs,
-    ...(timeouts.queryTimeoutMs !== undefined ? { query_timeout: timeouts.queryTimeoutMs } : {}),
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    ...(settings.queryTimeoutMs !== undefined ? { query_timeout: settings.queryTimeoutMs } : {}),
   };
   const pool = new pg.Pool({ ...config, max: poolSize });
   // An idle client's error (server restart) must not crash the process; the next checkout reconnects.
@@ -130,7 +141,9 @@ function openServer<DB>(
     };
     return {
       async query<R>(text: string, params: readonly (string | null)[] = []) {
-        const result = await client.query(text, params as unknown[]);
+        const values = params as unknown[];
+        const name = names?.nameOf(text, values.length);
+        const result = await (name === undefined ? client.query(text, values) : client.query({ name, text, values }));
         return result.rows as R[];
       },
       exec,
