@@ -34,7 +34,12 @@ export async function openLog(config: Config, progress: Progress = () => {}): Pr
   const { openPostgresEventLog } = await import('../adapters/event-log/postgres/index.js');
   if (config.databaseUrl !== undefined) {
     progress(`opening the log and migrating it: PostgreSQL at ${withoutCredentials(config.databaseUrl)}`);
-    const log = await openPostgresEventLog({ url: config.databaseUrl, schema: config.pgSchema, queryTimeoutMs: config.pgQueryTimeoutMs });
+    const log = await openPostgresEventLog({
+      url: config.databaseUrl,
+      schema: config.pgSchema,
+      queryTimeoutMs: config.pgQueryTimeoutMs,
+      preparedStatements: config.pgPreparedStatements,
+    });
     return { log, description: `PostgreSQL at ${withoutCredentials(config.databaseUrl)} (schema ${config.pgSchema})`, close: () => log.close() };
   }
   const { lockDataDir } = await import('../adapters/read-store/postgres/data-dir-lock.js');

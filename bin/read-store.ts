@@ -15,14 +15,14 @@ export interface OpenedReadStore {
   close(): Promise<void>;
 }
 
-export async function openReadStore(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgSchema' | 'pgQueryTimeoutMs'>, log: EventLog, progress: Progress = () => {}): Promise<OpenedReadStore> {
+export async function openReadStore(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgSchema' | 'pgQueryTimeoutMs' | 'pgPreparedStatements'>, log: EventLog, progress: Progress = () => {}): Promise<OpenedReadStore> {
   progress('migrating the read models');
   if (log instanceof PostgresEventLog) {
     await migrate(log.database, readModelMigrations);
     return { store: log.database, close: async () => {} };
   }
   const store = await openPostgres({
-    ...(config.databaseUrl !== undefined ? { url: config.databaseUrl, queryTimeoutMs: config.pgQueryTimeoutMs } : { dataDir: join(config.dataDir, 'pglite-read') }),
+    ...(config.databaseUrl !== undefined ? { url: config.databaseUrl, queryTimeoutMs: config.pgQueryTimeoutMs, preparedStatements: config.pgPreparedStatements } : { dataDir: join(config.dataDir, 'pglite-read') }),
     schema: config.pgSchema,
     migrations: readModelMigrations,
   });

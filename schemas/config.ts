@@ -224,6 +224,7 @@ export const Environment = t.partial({
     (u, c) => (typeof u === 'string' && /^\d{1,4}(\.\d{1,3})?$/.test(u) && +u >= 0.01 && +u <= 3600 ? t.success(Math.round(+u * 1000)) : t.failure(u, c)),
     (ms) => String(ms / 1000),
   ),
+  COMPANYOS_PG_PREPARED_STATEMENTS: t.keyof({ true: null, false: null }, 'COMPANYOS_PG_PREPARED_STATEMENTS ("true" or "false")'),
   COMPANYOS_PG_SCHEMA: new t.Type<string, string, unknown>(
     'COMPANYOS_PG_SCHEMA (lower-case SQL identifier)',
     (u): u is string => typeof u === 'string',
@@ -293,6 +294,8 @@ export interface Config {
   };
   /** PostgreSQL server only: the longest a statement may go unanswered (ms) before it fails as unavailable. */
   readonly pgQueryTimeoutMs: number;
+  /** PostgreSQL server only: repeated statements run as named (prepared) ones (read-store/postgres/statement-names.ts). */
+  readonly pgPreparedStatements: boolean;
   /** Backpressure on the routes that run commands (adapters/http/middleware/command-admission.ts). */
   readonly admission: {
     /** Commands in flight in this process; one more is refused with 503 and Retry-After. */
@@ -347,6 +350,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     tenantRegions: e.COMPANYOS_TENANT_REGIONS ?? {},
     pgSchema: e.COMPANYOS_PG_SCHEMA ?? 'companyos',
     pgQueryTimeoutMs: e.COMPANYOS_PG_QUERY_TIMEOUT ?? DEFAULT_PG_QUERY_TIMEOUT_MS,
+    pgPreparedStatements: e.COMPANYOS_PG_PREPARED_STATEMENTS !== 'false',
     ledger: { logOrigin: e.COMPANYOS_LOG_ORIGIN ?? 'companyos.local', checkpointIntervalMs: e.COMPANYOS_CHECKPOINT_INTERVAL ?? 1000, witnesses: e.COMPANYOS_WITNESSES ?? [] },
     admission: {
       maxInFlight: e.COMPANYOS_MAX_INFLIGHT ?? DEFAULT_ADMISSION.maxInFlight,
