@@ -4,6 +4,7 @@
 // version in valid time, for traversals. Each row names the sealed event (id, hash, stream revision, log position) it came from.
 import { sql } from 'kysely';
 import type { Migration } from '../../adapters/read-store/read-store.js';
+import { graphBatchFunctionMigration } from './batch-function.js';
 
 export const graphMigrations: readonly Migration[] = [
   {
@@ -123,4 +124,5 @@ export const graphMigrations: readonly Migration[] = [
       }
     },
   },
+  graphBatchFunctionMigration,
 ];
