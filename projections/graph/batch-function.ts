@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Migration } from '../../adapters/read-store/read-store.js';
-import { closeWindowsSql, EDGES, NODES, refreshCurrentSql, type KeyScope } from './history-sql.js';
+import { closeWindowsOfKeysSql, EDGES, NODES, refreshCurrentOfKeysSql } from './history-sql.js';
 import { PROVENANCE_COLUMNS } from './version-rows.js';
 
 const PROVENANCE_RECORD = `observed_at timestamptz, recorded_at timestamptz, actor_id text, actor_type text, source_system text,
@@ -25,13 +25,10 @@ const previousNode = (s: string, column: string) =>
 const previousEdge = (s: string, column: string) =>
   `(SELECT v.${column} FROM ${s}.graph_edge_versions v WHERE v.tenant = r.tenant AND v.edge_id = r.edge_id ORDER BY v.position DESC LIMIT 1)`;
 
-/** The keys a batch touched, sent on their own: re-parsing the whole batch for them would cost more than the writes. */
-const touchedKeys = (key: 'node_id' | 'edge_id', keys: string): KeyScope => ({
-  with: `touched AS (SELECT DISTINCT tenant, ${key} FROM json_to_recordset(${keys}) AS k(tenant text, ${key} text))`,
-  join: `JOIN touched USING (tenant, ${key})`,
-});
-
-/** The node versions in `rows` (a json array) inserted, then the windows and current rows of `keys`. */
+/**
+ * The node versions in `rows` (a json array) inserted, then the windows and current rows of `keys` (the
+ * batch's keys on their own: re-parsing the whole batch for them would cost more than the writes).
+ */
 function nodeWrites(s: string, rows: string, keys: string): string[] {
   return [
     `INSERT INTO ${s}.graph_node_versions (tenant, node_id, valid_from, node_type, region, retired, attributes, external_id, ${PROVENANCE})
@@ -40,8 +37,8 @@ function nodeWrites(s: string, rows: string, keys: string): string[] {
      FROM json_to_recordset(${rows}) AS r(tenant text, node_id text, valid_from timestamptz, node_type text, region text,
             retired boolean, attributes jsonb, external_id text, ${PROVENANCE_RECORD})
      ON CONFLICT DO NOTHING`,
-    closeWindowsSql(s, NODES, touchedKeys('node_id', keys)),
-    refreshCurrentSql(s, NODES, touchedKeys('node_id', keys)),
+    closeWindowsOfKeysSql(s, NODES, keys),
+    refreshCurrentOfKeysSql(s, NODES, keys),
   ];
 }
 
@@ -56,8 +53,8 @@ function edgeWrites(s: string, rows: string, keys: string): string[] {
      FROM json_to_recordset(${rows}) AS r(tenant text, edge_id text, valid_from timestamptz, edge_type text, from_id text, to_id text,
             from_type text, to_type text, region text, retracted boolean, attributes jsonb, ${PROVENANCE_RECORD})
      ON CONFLICT DO NOTHING`,
-    closeWindowsSql(s, EDGES, touchedKeys('edge_id', keys)),
-    refreshCurrentSql(s, EDGES, touchedKeys('edge_id', keys)),
+    closeWindowsOfKeysSql(s, EDGES, keys),
+    refreshCurrentOfKeysSql(s, EDGES, keys),
   ];
 }
 
@@ -65,9 +62,12 @@ function edgeWrites(s: string, rows: string, keys: string): string[] {
 function definition(s: string): string {
   return `(nodes json, node_keys json, edges json, edge_keys json) RETURNS void
 LANGUAGE plpgsql
--- Kept plans are made while the tables are small and kept as they grow: every lookup here has an index,
--- so sequential scans are ruled out (as in the log's append_batch).
+-- Kept plans are made while the tables are small and kept as they grow, so none may read a table whole:
+-- not by a sequential scan (as in the log's append_batch), nor by a merge or hash join over a whole index.
+-- A batch touches a few keys, and each is looked up by its primary key (history-sql.ts).
 SET enable_seqscan = off
+SET enable_mergejoin = off
+SET enable_hashjoin = off
 AS $fn$
 BEGIN
   IF $1 IS NOT NULL THEN

@@ -40,15 +40,13 @@ export const EDGES: VersionedThing = {
 };
 
 /**
- * Which keys a statement covers: `with` (a CTE named `touched` with tenant and the key, or '') and `join`
- * (restricting the versions aliased v to them, or '').
+ * Which keys the bulk load's statement covers: `with` (a CTE named `touched` with tenant and the key) and
+ * `join` (restricting the versions aliased v to them).
  */
 export interface KeyScope {
   readonly with: string;
   readonly join: string;
 }
-
-export const EVERY_KEY: KeyScope = { with: '', join: '' };
 
 /**
  * The keys whose valid_to can be wrong: those with more than one version, or any valid_to set. A key with a
@@ -59,28 +57,46 @@ export const keysWithHistory = (s: string, t: VersionedThing): KeyScope => ({
   join: `JOIN touched USING (tenant, ${t.key})`,
 });
 
-const withClause = (scope: KeyScope, ...ctes: string[]) => `WITH ${[scope.with, ...ctes].filter((c) => c !== '').join(',\n')}`;
-
-/** Sets valid_to of the versions in scope where it is not yet right. */
-export function closeWindowsSql(s: string, t: VersionedThing, scope: KeyScope): string {
-  const windows = `windows AS (SELECT v.tenant, v.${t.key}, v.valid_from, v.position,
-                           lead(v.valid_from) OVER (PARTITION BY v.tenant, v.${t.key} ORDER BY v.valid_from, v.position) AS next_from
-                    FROM ${s}.${t.versions} v ${scope.join})`;
-  return `${withClause(scope, windows)}
-    UPDATE ${s}.${t.versions} v SET valid_to = w.next_from FROM windows w
+/** valid_to set from the CTE `windows` (a version's key, valid_from, position and next_from) where it is not yet right. */
+const setWindows = (s: string, t: VersionedThing) => `UPDATE ${s}.${t.versions} v SET valid_to = w.next_from FROM windows w
     WHERE v.tenant = w.tenant AND v.${t.key} = w.${t.key} AND v.valid_from = w.valid_from AND v.position = w.position
       AND v.valid_to IS DISTINCT FROM w.next_from`;
+
+/** Sets valid_to of the versions in scope where it is not yet right (the bulk load's pass over many keys). */
+export function closeWindowsSql(s: string, t: VersionedThing, scope: KeyScope): string {
+  return `WITH ${scope.with},
+    windows AS (SELECT v.tenant, v.${t.key}, v.valid_from, v.position,
+                       lead(v.valid_from) OVER (PARTITION BY v.tenant, v.${t.key} ORDER BY v.valid_from, v.position) AS next_from
+                  FROM ${s}.${t.versions} v ${scope.join})
+    ${setWindows(s, t)}`;
 }
 
-/** The latest version in valid time of each key in scope, as a CTE named `latest`. */
-const latest = (s: string, t: VersionedThing, scope: KeyScope) =>
-  `latest AS (SELECT DISTINCT ON (v.tenant, v.${t.key}) v.* FROM ${s}.${t.versions} v ${scope.join}
-              ORDER BY v.tenant, v.${t.key}, v.valid_from DESC, v.position DESC)`;
+// A batch's statements look each key's versions up by the primary key, in its order (LATERAL), never by a
+// join the planner may answer with another index: their plans are kept (batch-function.ts) and were made
+// while the tables were small, when a join on the tenant alone (graph_node_versions_actor) cost the same as
+// one on the whole key, and then read every version of the tenant per batch (3 ms a statement within 15 s).
 
-/** Brings the current rows of the keys in scope in line with their latest versions (upsert, or delete when ended). */
-export function refreshCurrentSql(s: string, t: VersionedThing, scope: KeyScope): string {
-  const gone = `gone AS (DELETE FROM ${s}.${t.current} c USING latest l WHERE l.${t.ended} AND c.tenant = l.tenant AND c.${t.key} = l.${t.key})`;
-  return `${withClause(scope, latest(s, t, scope), gone)}
+/** The batch's keys, from the json array `keys` (tenant and key), as a CTE named `touched`. */
+const batchKeys = (t: VersionedThing, keys: string) =>
+  `touched AS (SELECT DISTINCT tenant, ${t.key} FROM json_to_recordset(${keys}) AS k(tenant text, ${t.key} text))`;
+
+/** Sets valid_to of the versions of the batch's keys where it is not yet right. */
+export function closeWindowsOfKeysSql(s: string, t: VersionedThing, keys: string): string {
+  return `WITH ${batchKeys(t, keys)},
+    windows AS (SELECT w.* FROM touched k CROSS JOIN LATERAL (
+                  SELECT v.tenant, v.${t.key}, v.valid_from, v.position,
+                         lead(v.valid_from) OVER (ORDER BY v.valid_from, v.position) AS next_from
+                    FROM ${s}.${t.versions} v WHERE v.tenant = k.tenant AND v.${t.key} = k.${t.key}) w)
+    ${setWindows(s, t)}`;
+}
+
+/** Brings the current rows of the batch's keys in line with their latest versions (upsert, or delete when ended). */
+export function refreshCurrentOfKeysSql(s: string, t: VersionedThing, keys: string): string {
+  return `WITH ${batchKeys(t, keys)},
+    latest AS (SELECT l.* FROM touched k CROSS JOIN LATERAL (
+                 SELECT v.* FROM ${s}.${t.versions} v WHERE v.tenant = k.tenant AND v.${t.key} = k.${t.key}
+                  ORDER BY v.valid_from DESC, v.position DESC LIMIT 1) l),
+    gone AS (DELETE FROM ${s}.${t.current} c USING latest l WHERE l.${t.ended} AND c.tenant = l.tenant AND c.${t.key} = l.${t.key})
     INSERT INTO ${s}.${t.current} (${t.currentColumns.join(', ')})
     SELECT ${t.currentColumns.map((c) => `l.${c}`).join(', ')} FROM latest l WHERE NOT l.${t.ended}
     ON CONFLICT (tenant, ${t.key}) DO UPDATE SET ${t.updatedColumns.map((c) => `${c} = excluded.${c}`).join(', ')}`;
