@@ -216,7 +216,7 @@ if (census) {
     ['stream_reads', "stream reads (the command's own and related streams)", /FROM events WHERE stream = /],
     ['appends', 'appends (append_batch)', /append_batch\(/],
     // A projector's batch opens (BEGIN, checkpoint) in the round trip of its first statement: it counts as the read model's.
-    ['graph', 'graph read model', /graph_(node|edge)/],
+    ['graph', 'graph read model', /graph_(node|edge|apply)/],
     ['tree', 'tree (Merkle) read model', /tree_/],
     ['projection_checkpoints', 'projection checkpoints', /projection_checkpoints/],
     ['transactions', 'transactions (BEGIN/COMMIT/ROLLBACK)', /^(BEGIN|COMMIT|ROLLBACK)$/i],
