@@ -2,8 +2,8 @@
 // node_keys, edges, edge_keys): insert the versions, recompute valid_to of every version of the touched
 // nodes and edges (a late event with an earlier effectiveAt slots into the history), then refresh their
 // current rows (history-sql.ts). Sent as six statements, every batch parsed and planned all six: under
-// load that planning was as much PostgreSQL time as their execution (pg_stat_statements, track_planning).
-// A PL/pgSQL function keeps its statements' plans per connection.
+// load that planning took PostgreSQL more than half as long as their execution (pg_stat_statements with
+// track_planning: 1.7 s against 2.9 s in 15 s). A PL/pgSQL function keeps its statements' plans per connection.
 //
 // The function's name and its migration's id carry a digest of its text, so a change to the SQL (here or in
 // history-sql.ts) makes a new function beside the old one, and code of either version calls its own.
