@@ -13,6 +13,7 @@ import { DuplicateEventIdError, type EventDraft, type RecordedEvent } from '../e
 import { eventLogContract, type EventLogHarness } from '../event-log.contract.js';
 import { dropSchema, migrate, openPostgres, type Migration, type PostgresDatabase } from '../../read-store/postgres/database.js';
 import { PostgresEventLog, sequencerLockKey, type PostgresEventLogOptions } from './event-log.js';
+import { until } from '../../../test/until-value.js';
 
 const run = Math.random().toString(36).slice(2, 8);
 let schemas = 0;
@@ -25,14 +26,6 @@ const ev = (data: EventDraft['data'] = {}, type = 'pg.test'): EventDraft => ({
   metadata: { by: 'event-log.test' },
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Waits until `condition()` holds, at most `ms`. */
-async function until(condition: () => boolean, what: () => string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what()}: not within ${ms} ms`);
-    await sleep(5);
-  }
-}
 const ids = (events: readonly { id: string }[]) => events.map((e) => e.id);
 
 /** Pull `count` events from an iterator, bounded by the guard. */
@@ -334,7 +327,7 @@ function specificSuite(name: string, database: PostgresDatabase, url: string | u
         next = it.next(); // hungry again before the NOTIFY arrives or after: either way it must not cause a read
         // The first append may come before the subscription's LISTEN; the read that took it came after.
         if (i === 0) continue;
-        await until(() => heard.includes(written.position.toString()), () => `the NOTIFY of position ${written.position} (heard ${heard})`);
+        await until(`the NOTIFY of position ${written.position}`, async () => heard.includes(written.position.toString()) || undefined, 30_000);
       }
       await sleep(50); // a read the NOTIFYs caused would have been counted by now
       assert.ok(tailReads - before <= APPENDS + 1, `${tailReads - before} tail reads for ${APPENDS} appends (a NOTIFY's read would make it twice that)`);
