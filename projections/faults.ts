@@ -2,7 +2,7 @@
 // here (in the same transaction as the checkpoint that moves past it), so one bad event never stops the
 // others. The table is bookkeeping beside the read model, not part of it: it is not digested, it is emptied
 // with the read model on a rebuild, and an operator can acknowledge a fault without rebuilding.
-import type { SqlSession } from '../adapters/read-store/read-store.js';
+import type { SqlSession, SqlStatement } from '../adapters/read-store/read-store.js';
 import type { ProjectedEvent } from './projection.js';
 
 export interface ProjectionFault {
@@ -35,13 +35,13 @@ export const faultOf = (projection: string, { position, event }: ProjectedEvent,
   error: messageOf(error),
 });
 
-/** Records `fault` (a fault already recorded at that position stays as it was). */
-export async function recordFault(session: SqlSession, schema: string, fault: ProjectionFault): Promise<void> {
-  await session.query(
-    `INSERT INTO ${table(schema)} (projection, position, event_id, event_type, tenant, error)
+/** The statement that records `fault` (a fault already recorded at that position stays as it was). */
+export function faultStatement(schema: string, fault: ProjectionFault): SqlStatement {
+  return {
+    text: `INSERT INTO ${table(schema)} (projection, position, event_id, event_type, tenant, error)
      VALUES ($1, $2::bigint, $3, $4, $5, $6) ON CONFLICT (projection, position) DO NOTHING`,
-    [fault.projection, fault.position.toString(), fault.eventId, fault.eventType, fault.tenant ?? null, fault.error],
-  );
+    params: [fault.projection, fault.position.toString(), fault.eventId, fault.eventType, fault.tenant ?? null, fault.error],
+  };
 }
 
 interface FaultRow {

@@ -10,27 +10,25 @@ export async function inTransaction<T>(session: SqlSession, fn: () => Promise<T>
 }
 
 /**
- * A transaction that opens in the round trip of its first statement: BEGIN and `opening` (a projector's
- * checkpoint compare-and-set) go to the server with whatever `fn` first sends through the session it is
- * given, so a batch of writes pipelined by `fn` costs one round trip, and COMMIT one more. `check` sees the
- * opening statements' rows before COMMIT and throws to abandon the transaction.
+ * A transaction in as few round trips as its work allows. BEGIN and `opening` go to the server with whatever
+ * `fn` first sends through the session it is given, and the statements `fn` returns (writes whose answers
+ * nobody reads) go with COMMIT. Work that only writes is then one round trip in all, and work that reads
+ * first two. A statement of `opening` that must stop the transaction raises (a projector's checkpoint
+ * compare-and-set does): the first error ends its round trip, nothing after it runs, COMMIT included, and
+ * the read store's withSession discards the aborted transaction.
  */
-export async function inTransactionOpenedBy<T>(
+export async function inTransactionOpenedBy(
   session: SqlSession,
   opening: readonly SqlStatement[],
-  check: (rows: readonly Record<string, unknown>[][]) => void,
-  fn: (session: SqlSession) => Promise<T>,
-): Promise<T> {
+  fn: (session: SqlSession) => Promise<readonly SqlStatement[]>,
+): Promise<void> {
   let pending: readonly SqlStatement[] | undefined = [{ text: 'BEGIN' }, ...opening];
-  let opened: readonly Record<string, unknown>[][] = [];
   /** Sends what is pending ahead of `statements`, in one round trip; the rows of `statements`. */
   const withPending = async (statements: readonly SqlStatement[]) => {
     const ahead = pending;
     pending = undefined;
     if (ahead === undefined) return session.pipeline(statements);
-    const rows = await session.pipeline([...ahead, ...statements]);
-    opened = rows.slice(1, ahead.length);
-    return rows.slice(ahead.length);
+    return (await session.pipeline([...ahead, ...statements])).slice(ahead.length);
   };
   const riding: SqlSession = {
     async query<R>(text: string, params?: readonly (string | null)[]) {
@@ -48,9 +46,6 @@ export async function inTransactionOpenedBy<T>(
       return session.copyFrom(target, rows);
     },
   };
-  const result = await fn(riding);
-  if (pending !== undefined) await withPending([]);
-  check(opened);
-  await session.query('COMMIT');
-  return result;
+  const closing = await fn(riding);
+  await withPending([...closing, { text: 'COMMIT' }]);
 }

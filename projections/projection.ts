@@ -1,7 +1,7 @@
 // What a read model is to the projector runtime: a name and version, its tables (created by versioned
 // migrations, digested in a canonical order), and a pure batch apply from sealed events to SQL writes.
 import type { SealedEvent } from '../schemas/sealed-event.js';
-import type { Migration, SqlSession } from '../adapters/read-store/read-store.js';
+import type { Migration, SqlSession, SqlStatement } from '../adapters/read-store/read-store.js';
 
 /** A sealed event with its place in the log's global order. */
 export interface ProjectedEvent {
@@ -38,8 +38,10 @@ export interface Projection {
    * Writes what `events` (in log order; those of `eventTypes`) mean into the tables of `schema`, inside the
    * runtime's transaction. A pure function of the events and the rows earlier events wrote: no clock,
    * no randomness, so a replay writes the same rows. Events it does not read are ignored.
+   * Returns the writes it leaves to the runtime (none: `[]`): the last ones, whose answers it does not read.
+   * The runtime sends them with the checkpoint's COMMIT, in one round trip (in-transaction.ts).
    */
-  apply(session: SqlSession, schema: string, events: readonly ProjectedEvent[]): Promise<void>;
+  apply(session: SqlSession, schema: string, events: readonly ProjectedEvent[]): Promise<readonly SqlStatement[]>;
   /**
    * A faster way to rebuild the read model from zero, for a long catch-up (see BulkLoad). A wrapper that
    * replaces `apply` (a test's failing projection) must replace or drop this too, or a rebuild bypasses it.
@@ -56,7 +58,8 @@ export interface Projection {
  * the same events leaves (the digests are equal), and `finish` may run again at any point.
  */
 export interface BulkLoad {
-  apply(session: SqlSession, schema: string, events: readonly ProjectedEvent[]): Promise<void>;
+  /** As Projection.apply, the writes left to the runtime included. */
+  apply(session: SqlSession, schema: string, events: readonly ProjectedEvent[]): Promise<readonly SqlStatement[]>;
   finish(session: SqlSession, schema: string): Promise<void>;
 }
 

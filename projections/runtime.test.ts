@@ -96,9 +96,10 @@ test('a failure mid-batch rolls the batch back; the retried run ends with the sa
   const flaky: Projection = {
     ...graphProjection,
     async apply(session, schema, events) {
-      await graphProjection.apply(session, schema, events);
+      await session.pipeline(await graphProjection.apply(session, schema, events));
       calls++;
       if (calls === 2 || calls === 3) throw new Error('killed mid-batch');
+      return [];
     },
   };
   const projector = startProjector({ log: bed.log, store: bed.log.database }, flaky, { ...quiet, maxBatch: 4 });
@@ -161,7 +162,7 @@ test('a batch interval: the first event after a quiet spell applies at once, lat
   const batches: number[] = [];
   const gathering: Projection = { ...graphProjection, name: 'gathering', batchIntervalMs: 60_000, apply: async (session, schema, events) => {
     batches.push(events.length);
-    await graphProjection.apply(session, schema, events);
+    return graphProjection.apply(session, schema, events);
   } };
   const projector = startProjector({ log: bed.log, store: bed.log.database }, gathering, quiet);
   try {
@@ -192,7 +193,7 @@ test('a batch interval gives way to maxBatch: a full batch applies without waiti
   const batches: number[] = [];
   const gathering: Projection = { ...graphProjection, name: 'gathering', batchIntervalMs: 60_000, apply: async (session, schema, events) => {
     batches.push(events.length);
-    await graphProjection.apply(session, schema, events);
+    return graphProjection.apply(session, schema, events);
   } };
   const projector = startProjector({ log: bed.log, store: bed.log.database }, gathering, { ...quiet, maxBatch: 3 });
   try {
@@ -265,16 +266,17 @@ test('live, a move past events it does not read is stored at most once a second,
 
 test('a writer whose checkpoint is stale is fenced and writes nothing', async ({ bed }) => {
   await upsertNode(bed, 'svc:a');
+  await upsertNode(bed, 'svc:bad');
   await bed.project({ projections: [graphProjection] });
   const events = toProjectedEvents(await bed.log.readAll());
   await bed.sql('DELETE FROM ${schema}.graph_nodes');
-  try {
-    await applyBatch(bed.log.database, bed.log.database.schema, graphProjection, events, undefined);
-    assert.unreachable('a stale writer must be fenced');
-  } catch (error) {
-    assert.instance(error, FencedError);
-  }
+  const store = bed.log.database;
+  const fenced = (projection: Projection) => applyBatch(store, store.schema, projection, events, undefined).then(() => undefined, (e: unknown) => e);
+  assert.instance(await fenced(graphProjection), FencedError, 'writes sent with the COMMIT');
+  // The fence comes before the writes: a stale writer whose events the store would refuse is fenced, not given faults.
+  assert.instance(await fenced(refusing()), FencedError, 'writes sent before the COMMIT');
   assert.equal(await bed.sql('SELECT * FROM ${schema}.graph_nodes'), []);
+  assert.equal(await store.withSession((s) => listFaults(s, store.schema)), []);
 });
 
 test('an event the projection cannot apply is skipped as a fault; the rest of its batch applies; a replay skips the same', async ({ bed }) => {
@@ -344,8 +346,9 @@ const refusing = (before?: (events: readonly unknown[]) => void): Projection => 
   bulkLoad: undefined,
   async apply(session, schema, events) {
     before?.(events);
-    await graphProjection.apply(session, schema, events);
+    await session.pipeline(await graphProjection.apply(session, schema, events));
     if (events.some((e) => String((e.event.data as { id?: unknown }).id).startsWith('svc:bad'))) await session.query(`SELECT '2026-02-30T00:00:00Z'::timestamptz`);
+    return [];
   },
 });
 

@@ -6,11 +6,11 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { envelopeOf, fromRecordedEvent } from '../ledger/index.js';
 import type { EventLog, RecordedEvent } from '../adapters/event-log/index.js';
 import { startFollower, type Follower, type FollowerTerm } from '../adapters/read-store/follower.js';
-import type { ReadStore, SqlSession } from '../adapters/read-store/read-store.js';
+import type { ReadStore, SqlSession, SqlStatement } from '../adapters/read-store/read-store.js';
 import { bulkLoadUnderWay, finishBulkLoad, startBulkLoad } from './bulk-load.js';
-import { advanceCheckpointStatement, FencedError, loadCheckpoint, resetCheckpoint, type Checkpoint } from '../adapters/read-store/checkpoints.js';
+import { advanceCheckpointStatement, FencedError, isFencedByServer, loadCheckpoint, resetCheckpoint, type Checkpoint } from '../adapters/read-store/checkpoints.js';
 import { isDeterministicFailure } from './failure-kind.js';
-import { clearFaults, faultOf, listFaults, recordFault, type ProjectionFault } from './faults.js';
+import { clearFaults, faultOf, faultStatement, listFaults, type ProjectionFault } from './faults.js';
 import { inTransaction, inTransactionOpenedBy } from './in-transaction.js';
 import { UnreadableEventError, type ProjectedEvent, type Projection } from './projection.js';
 
@@ -161,41 +161,43 @@ export async function applyBatch(
   if (options.bulk === true && bulkLoad === undefined) throw new Error(`projection ${projection.name} has no bulk load`);
   const write = (session: SqlSession, batch: readonly ProjectedEvent[]) =>
     bulkLoad !== undefined ? bulkLoad.apply(session, schema, batch) : projection.apply(session, schema, batch);
-  const unreadable = (options.unreadable ?? []).map((f) => ({ ...f, projection: projection.name }));
-  // The checkpoint first (the opening's last statement): its row lock orders concurrent writers, and the compare fences a stale one. It goes
-  // to the server with the batch's first statement (a pipelined batch of writes is then one round trip).
+  // The checkpoint first (the opening's last statement): its row lock orders concurrent writers, and the compare fences a stale one by
+  // raising, so the batch's writes and COMMIT can go in the same round trip (in-transaction.ts). The opening goes to the server with the
+  // batch's first statement: a batch whose writes the projection leaves to the runtime is one round trip in all.
   // The commit does not wait for its WAL to reach disk: a read model is derived, and its checkpoint is in
   // the same transaction, so a crash loses both together and the projector applies the batch again from the
   // log. Only the log's appends need the flush.
   const opening = [{ text: 'SET LOCAL synchronous_commit TO off' }, advanceCheckpointStatement(schema, projection.name, expected, through)];
-  const fence = (rows: readonly Record<string, unknown>[][]) => {
-    if (rows.at(-1)?.length !== 1) throw new FencedError(`projection ${projection.name}: checkpoint is no longer at ${String(expected)}`);
+  /** The batch's transaction: `work` writes, returns the writes left to send with COMMIT, and adds the faults it finds. */
+  const transaction = async (work: (session: SqlSession, faults: ProjectionFault[]) => Promise<readonly SqlStatement[]>) => {
+    const faults = (options.unreadable ?? []).map((f) => ({ ...f, projection: projection.name }));
+    try {
+      await store.withSession((session) =>
+        inTransactionOpenedBy(session, opening, async (riding) => {
+          const closing = await work(riding, faults);
+          return [...closing, ...faults.map((fault) => faultStatement(schema, fault))];
+        }),
+      );
+    } catch (error) {
+      if (isFencedByServer(error)) throw new FencedError(`projection ${projection.name}: checkpoint is no longer at ${String(expected)}`);
+      throw error;
+    }
+    return faults;
   };
-  const transaction = (work: (session: SqlSession) => Promise<readonly ProjectionFault[]>) =>
-    store.withSession((session) =>
-      inTransactionOpenedBy(session, opening, fence, async (riding) => {
-        const faults = [...unreadable, ...(await work(riding))];
-        for (const fault of faults) await recordFault(riding, schema, fault);
-        return faults;
-      }),
-    );
   try {
-    return await transaction(async (session) => {
-      if (events.length > 0) await write(session, events);
-      return [];
-    });
+    return await transaction(async (session) => (events.length > 0 ? write(session, events) : []));
   } catch (error) {
     if (events.length === 0 || !isDeterministicFailure(error)) throw error;
   }
   // Isolate the events at fault by halving: each part under a savepoint; a part that fails deterministically
   // is rolled back and halved again, down to single events. The same events fail as event by event (a part's
   // writes are its events' in order), at about 2·log2(n) applies per fault instead of n.
-  return transaction(async (session) => {
-    const faults: ProjectionFault[] = [];
+  return transaction(async (session, faults) => {
     const isolate = async (part: readonly ProjectedEvent[]): Promise<void> => {
       await session.query('SAVEPOINT projection_part');
       try {
-        await write(session, part);
+        // The writes left to the runtime go here, so that they fail under the savepoint.
+        await session.pipeline(await write(session, part));
         await session.query('RELEASE SAVEPOINT projection_part');
         return;
       } catch (error) {
@@ -217,7 +219,7 @@ export async function applyBatch(
       await isolate(events.slice(0, half));
       await isolate(events.slice(half));
     }
-    return faults;
+    return [];
   });
 }
 

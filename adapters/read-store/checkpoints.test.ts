@@ -71,7 +71,11 @@ function checkpointSuite(title: string, url: string | undefined) {
     const database = await open();
     await migrate(database, relayTablesOfOldVersions);
     await database.withSession((s) => s.query(`INSERT INTO nats_relay_checkpoints (name, position) VALUES ('companyos-events', 4242)`));
-    assert.equal(await migrate(database, checkpointMigrations), ['nats_0003_relay_checkpoints_into_projection_checkpoints', 'nats_0004_relay_leases_dropped']);
+    assert.equal(await migrate(database, checkpointMigrations), [
+      'nats_0003_relay_checkpoints_into_projection_checkpoints',
+      'nats_0004_relay_leases_dropped',
+      'projections_0002_advance_checkpoint',
+    ]);
     const stored = await database.withSession((s) => loadCheckpoint(s, database.schema, 'relay:companyos-events', 0));
     assert.is(stored.position, 4242n);
     assert.is(await tableExists(database, 'nats_relay_checkpoints'), false, 'the old checkpoint table is gone');
@@ -84,7 +88,7 @@ function checkpointSuite(title: string, url: string | undefined) {
     // The previous version: the move done, the lease table still there.
     await migrate(moved, [...relayTablesOfOldVersions, checkpointMigrations[1]!]);
     assert.is(await tableExists(moved, 'nats_relay_leases'), true);
-    assert.equal(await migrate(moved, checkpointMigrations), ['nats_0004_relay_leases_dropped']);
+    assert.equal(await migrate(moved, checkpointMigrations), ['nats_0004_relay_leases_dropped', 'projections_0002_advance_checkpoint']);
     assert.is(await tableExists(moved, 'nats_relay_leases'), false);
 
     const fresh = await open();

@@ -3,7 +3,9 @@
 // writer: compare-and-set. A follower moves its checkpoint only from the position it last read or wrote, so
 // one that lost its lock finds the row moved by its successor and writes nothing (FencedError): the checkpoint
 // never moves backwards nor over a successor's progress. Projectors move it in the transaction of their
-// read-model writes; the relay after the bus acknowledged (publish, then checkpoint).
+// read-model writes; the relay after the bus acknowledged (publish, then checkpoint). The compare-and-set is a
+// function that raises when it finds another position, so a transaction can carry it, its writes and its
+// COMMIT in one round trip: a fenced writer's transaction stops at the raise and commits nothing.
 // Lives beside the follower (follower.ts) and the read-store port it is written on.
 import { sql } from 'kysely';
 import type { Migration, SqlSession, SqlStatement } from './read-store.js';
@@ -11,6 +13,14 @@ import type { Migration, SqlSession, SqlStatement } from './read-store.js';
 /** The checkpoint moved under us: another instance is active. Nothing was written. */
 export class FencedError extends Error {
   override readonly name = 'FencedError';
+}
+
+/** The SQLSTATE advance_checkpoint raises when fenced (class CF: none of PostgreSQL's own classes). */
+const FENCED_SQLSTATE = 'CF409';
+
+/** Whether `error` is the server's answer to a fenced compare-and-set (advanceCheckpointStatement). */
+export function isFencedByServer(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === FENCED_SQLSTATE;
 }
 
 /**
@@ -51,6 +61,21 @@ export const checkpointMigrations: readonly Migration[] = [
       await sql`DROP TABLE IF EXISTS ${sql.id(schema, 'nats_relay_leases')}`.execute(db);
     },
   },
+  {
+    id: 'projections_0002_advance_checkpoint',
+    async up(db, { schema }) {
+      await sql.raw(`CREATE OR REPLACE FUNCTION "${schema}".advance_checkpoint(checkpoint_name text, expected_position bigint, next_position bigint) RETURNS void
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  UPDATE "${schema}".projection_checkpoints SET position = next_position, updated_at = now()
+  WHERE name = checkpoint_name AND position IS NOT DISTINCT FROM expected_position;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'checkpoint % is no longer at %', checkpoint_name, coalesce(expected_position::text, 'the start') USING ERRCODE = '${FENCED_SQLSTATE}';
+  END IF;
+END
+$fn$`).execute(db);
+    },
+  },
 ];
 
 const table = (schema: string) => `"${schema}".projection_checkpoints`;
@@ -79,13 +104,13 @@ export async function readCheckpoint(session: SqlSession, schema: string, name: 
 }
 
 /**
- * The statement that moves the checkpoint from `expected` to `next`: it returns one row when it did, none when
- * the checkpoint was not at `expected` (someone else moved it). For a caller that sends it with other statements.
+ * The statement that moves the checkpoint from `expected` to `next`, and raises (isFencedByServer) when it
+ * was not at `expected` (someone else moved it). For a caller that sends it with other statements: in a
+ * transaction, the raise stops the statements after it and the COMMIT.
  */
 export function advanceCheckpointStatement(schema: string, name: string, expected: bigint | undefined, next: bigint): SqlStatement {
   return {
-    text: `UPDATE ${table(schema)} SET position = $3::bigint, updated_at = now()
-     WHERE name = $1 AND position IS NOT DISTINCT FROM $2::bigint RETURNING 1`,
+    text: `SELECT "${schema}".advance_checkpoint($1, $2::bigint, $3::bigint)`,
     params: [name, expected === undefined ? null : expected.toString(), next.toString()],
   };
 }
@@ -99,7 +124,13 @@ export async function advanceCheckpoint(
   next: bigint,
 ): Promise<boolean> {
   const { text, params } = advanceCheckpointStatement(schema, name, expected, next);
-  return (await session.query(text, params)).length === 1;
+  try {
+    await session.query(text, params);
+    return true;
+  } catch (error) {
+    if (isFencedByServer(error)) return false;
+    throw error;
+  }
 }
 
 /** Empties the checkpoint and records `version` (the caller truncates the tables in the same transaction). */

@@ -52,7 +52,7 @@ else {
     }
     await store.withSession(async (s) => {
       await s.query('BEGIN');
-      await treeProjection.apply(s, `"${schema}"`, events);
+      await s.pipeline(await treeProjection.apply(s, `"${schema}"`, events));
       await s.query('COMMIT');
     });
     if ((at / BATCH) % 20 === 19) console.error(`tree: ${(at + BATCH).toLocaleString('en')} leaves, ${Math.round((at + BATCH) / ((performance.now() - started) / 1000)).toLocaleString('en')} leaves/s`);

@@ -9,7 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { migrate } from '../../adapters/read-store/postgres/database.js';
 import { openPostgresEventLog } from '../../adapters/event-log/postgres/index.js';
-import { recordFault } from '../../projections/faults.js';
+import { faultStatement } from '../../projections/faults.js';
 import { readModelMigrations } from '../../projections/index.js';
 
 const run = promisify(execFile);
@@ -34,14 +34,16 @@ test.before(async () => {
   try {
     await migrate(log.database, readModelMigrations);
     await log.database.withSession((s) =>
-      recordFault(s, 'companyos', {
-        projection: 'graph',
-        position: 7n,
-        eventId: '00000000-0000-4000-8000-000000000007',
-        eventType: 'graph.node.upserted',
-        tenant: 'acme',
-        error: 'date/time field value out of range: "2026-02-30T00:00:00Z"',
-      }),
+      s.pipeline([
+        faultStatement('companyos', {
+          projection: 'graph',
+          position: 7n,
+          eventId: '00000000-0000-4000-8000-000000000007',
+          eventType: 'graph.node.upserted',
+          tenant: 'acme',
+          error: 'date/time field value out of range: "2026-02-30T00:00:00Z"',
+        }),
+      ]),
     );
   } finally {
     await log.close();

@@ -33,7 +33,7 @@ const projectorScript = (dir: string, dying: boolean) => `
   const dying = {
     ...projection,
     async apply(session, schema, events) {
-      await projection.apply(session, schema, events);
+      await session.pipeline(await projection.apply(session, schema, events));
       console.log('INSERTED ' + events.length);
       await new Promise(() => {}); // inside the checkpoint's transaction, until SIGKILL
     },

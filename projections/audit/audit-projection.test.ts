@@ -190,7 +190,7 @@ projected('killed between the ClickHouse insert and its checkpoint: after the re
   const dying: Projection = {
     ...named(auditProjection(index), 'audit_crash'),
     async apply(session, schema, events) {
-      await auditProjection(index).apply(session, schema, events);
+      await session.pipeline(await auditProjection(index).apply(session, schema, events));
       inserted += events.length;
       throw new Error('killed after the insert, before the checkpoint');
     },

@@ -88,6 +88,7 @@ export function auditProjection(index: AuditIndexWriter): Projection {
     batchIntervalMs: AUDIT_BATCH_INTERVAL_MS,
     async apply(_session, _schema, events) {
       await index.insertAuditRows(events.map(auditRowOf));
+      return [];
     },
   };
 }

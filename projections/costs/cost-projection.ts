@@ -75,13 +75,14 @@ export function costProjection(store: () => Promise<ClickHouseStore>): Projectio
     tables: [],
     async apply(_session, _schema, events) {
       const rows = costRowsOf(events);
-      if (rows.usage.length + rows.prices.length + rows.tagRules.length + rows.shared.length === 0) return;
+      if (rows.usage.length + rows.prices.length + rows.tagRules.length + rows.shared.length === 0) return [];
       const ch = await store();
       await ch.insert(USAGE_TABLE, rows.usage);
       await ch.insert(PRICES_TABLE, rows.prices);
       await ch.insert(TAG_RULES_TABLE, rows.tagRules);
       await ch.insert(SHARED_TABLE, rows.shared);
       await ch.insert(SEGMENTS_TABLE, rows.segments);
+      return [];
     },
   };
 }

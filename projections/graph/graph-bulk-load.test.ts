@@ -62,8 +62,9 @@ function instrumented(failAt?: number): { projection: Projection; batches: () =>
   let batches = 0;
   const bulkLoad: BulkLoad = {
     async apply(session, schema, events) {
-      await graphBulkLoad.apply(session, schema, events);
+      const closing = await graphBulkLoad.apply(session, schema, events);
       if (++batches === failAt) throw new Error('injected failure after writing the batch');
+      return closing;
     },
     finish: (session, schema) => graphBulkLoad.finish(session, schema),
   };

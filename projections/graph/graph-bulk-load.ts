@@ -84,6 +84,7 @@ export const graphBulkLoad: BulkLoad = Object.freeze({
     const { nodes, edges } = versionRows(events);
     await copyNodeVersions(session, s, nodes);
     await copyEdgeVersions(session, s, edges);
+    return [];
   },
   async finish(session: SqlSession, schema: string) {
     const s = `"${schema}"`;

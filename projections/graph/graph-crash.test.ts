@@ -29,8 +29,8 @@ const dyingProjector = (pglite: string) => `
   const dying = {
     ...graphProjection,
     async apply(session, schema, events) {
-      await graphProjection.apply(session, schema, events);
-      if (++batches < ${KILL_IN_BATCH}) return;
+      await session.pipeline(await graphProjection.apply(session, schema, events));
+      if (++batches < ${KILL_IN_BATCH}) return [];
       console.log('WRITTEN ' + events.length);
       await new Promise(() => {});
     },
@@ -46,8 +46,8 @@ const dyingReplay = (pglite: string) => `
   let batches = 0;
   const bulkLoad = {
     async apply(session, schema, events) {
-      await graphProjection.bulkLoad.apply(session, schema, events);
-      if (++batches < ${KILL_IN_BATCH}) return;
+      await session.pipeline(await graphProjection.bulkLoad.apply(session, schema, events));
+      if (++batches < ${KILL_IN_BATCH}) return [];
       console.log('WRITTEN ' + events.length);
       await new Promise(() => {});
     },

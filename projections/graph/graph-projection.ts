@@ -21,16 +21,22 @@ export const graphProjection: Projection = Object.freeze({
     { name: 'graph_nodes', orderBy: ['tenant', 'node_id'] },
     { name: 'graph_edges', orderBy: ['tenant', 'edge_id'] },
   ],
-  async apply(session: SqlSession, schema: string, events: readonly ProjectedEvent[]) {
+  async apply(_session: SqlSession, schema: string, events: readonly ProjectedEvent[]) {
     const { nodes, edges } = versionRows(events);
-    if (nodes.length === 0 && edges.length === 0) return;
-    // One statement (batch-function.ts): the versions, and apart from them the keys they touch.
-    await session.query(`SELECT "${schema}".${GRAPH_BATCH_FUNCTION}($1::json, $2::json, $3::json, $4::json)`, [
-      nodes.length > 0 ? JSON.stringify(nodes) : null,
-      nodes.length > 0 ? JSON.stringify(nodes.map((r) => ({ tenant: r.tenant, node_id: r.node_id }))) : null,
-      edges.length > 0 ? JSON.stringify(edges) : null,
-      edges.length > 0 ? JSON.stringify(edges.map((r) => ({ tenant: r.tenant, edge_id: r.edge_id }))) : null,
-    ]);
+    if (nodes.length === 0 && edges.length === 0) return [];
+    // One statement (batch-function.ts), the versions and apart from them the keys they touch, which reads
+    // nothing first: the runtime sends it with the checkpoint and the COMMIT, in one round trip.
+    return [
+      {
+        text: `SELECT "${schema}".${GRAPH_BATCH_FUNCTION}($1::json, $2::json, $3::json, $4::json)`,
+        params: [
+          nodes.length > 0 ? JSON.stringify(nodes) : null,
+          nodes.length > 0 ? JSON.stringify(nodes.map((r) => ({ tenant: r.tenant, node_id: r.node_id }))) : null,
+          edges.length > 0 ? JSON.stringify(edges) : null,
+          edges.length > 0 ? JSON.stringify(edges.map((r) => ({ tenant: r.tenant, edge_id: r.edge_id }))) : null,
+        ],
+      },
+    ];
   },
   bulkLoad: graphBulkLoad,
 });

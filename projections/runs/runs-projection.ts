@@ -7,7 +7,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { evolveRun, initialRunState, type RunState, type StepState } from '../../domain/index.js';
 import { visibleStatus, waitsOf, type Wait } from '../../domain/maestro/run-waits.js';
 import type { JsonObject } from '../../schemas/json.js';
-import type { SqlSession } from '../../adapters/read-store/read-store.js';
+import type { SqlSession, SqlStatement } from '../../adapters/read-store/read-store.js';
 import { RunEvent } from '../../schemas/run.js';
 import { parseStream } from '../../schemas/streams.js';
 import { formatValidationErrors } from '../../schemas/validation.js';
@@ -272,57 +272,60 @@ const STEP_RECORD = `tenant text, run_id text, step_id text, ordinal integer, ac
 const updateAll = (columns: string, except: readonly string[]) =>
   columns.split(',').map((c) => c.trim()).filter((c) => !except.includes(c)).map((c) => `${c} = excluded.${c}`).join(', ');
 
-async function write(session: SqlSession, s: string, b: RunBatch): Promise<void> {
+/** The batch's writes, for the runtime to send with its COMMIT (Projection.apply). */
+function writes(s: string, b: RunBatch): SqlStatement[] {
+  const statements: SqlStatement[] = [];
   if (b.runs.length > 0) {
-    await session.query(
-      `INSERT INTO ${s}.maestro_runs (${RUN_COLUMNS}) SELECT ${RUN_COLUMNS} FROM jsonb_to_recordset($1::jsonb) AS r(${RUN_RECORD})
+    statements.push({
+      text: `INSERT INTO ${s}.maestro_runs (${RUN_COLUMNS}) SELECT ${RUN_COLUMNS} FROM jsonb_to_recordset($1::jsonb) AS r(${RUN_RECORD})
        ON CONFLICT (tenant, run_id) DO UPDATE SET ${updateAll(RUN_COLUMNS, ['tenant', 'run_id'])}`,
-      [JSON.stringify(b.runs)],
-    );
+      params: [JSON.stringify(b.runs)],
+    });
   }
   if (b.steps.length > 0) {
     // null in the batch means "unchanged": the stored value is kept.
-    await session.query(
-      `INSERT INTO ${s}.maestro_run_steps (${STEP_COLUMNS})
+    statements.push({
+      text: `INSERT INTO ${s}.maestro_run_steps (${STEP_COLUMNS})
        SELECT r.tenant, r.run_id, r.step_id, r.ordinal, r.action_type, r.needs, r.sensitivity, r.approval_policy, r.runbook, r.status,
               r.attempts, r.next_attempt_at, COALESCE(r.approvals, o.approvals, '[]'::jsonb), COALESCE(r.last_error, o.last_error),
               COALESCE(r.result, o.result), r.updated_at
        FROM jsonb_to_recordset($1::jsonb) AS r(${STEP_RECORD})
        LEFT JOIN ${s}.maestro_run_steps o USING (tenant, run_id, step_id)
        ON CONFLICT (tenant, run_id, step_id) DO UPDATE SET ${updateAll(STEP_COLUMNS, ['tenant', 'run_id', 'step_id'])}`,
-      [JSON.stringify(b.steps)],
-    );
+      params: [JSON.stringify(b.steps)],
+    });
   }
   if (b.starts.length > 0) {
-    await session.query(
-      `INSERT INTO ${s}.maestro_run_attempts (tenant, run_id, step_id, kind, attempt, idempotency_key, started_at, deadline, outcome)
+    statements.push({
+      text: `INSERT INTO ${s}.maestro_run_attempts (tenant, run_id, step_id, kind, attempt, idempotency_key, started_at, deadline, outcome)
        SELECT tenant, run_id, step_id, kind, attempt, idempotency_key, started_at, deadline, 'running'
        FROM jsonb_to_recordset($1::jsonb) AS r(tenant text, run_id text, step_id text, kind text, attempt integer, idempotency_key text,
             started_at timestamptz, deadline timestamptz)
        ON CONFLICT DO NOTHING`,
-      [JSON.stringify(b.starts)],
-    );
+      params: [JSON.stringify(b.starts)],
+    });
   }
   if (b.ends.length > 0) {
-    await session.query(
-      `UPDATE ${s}.maestro_run_attempts a SET ended_at = r.ended_at, outcome = r.outcome, cause = r.cause, error = r.error,
+    statements.push({
+      text: `UPDATE ${s}.maestro_run_attempts a SET ended_at = r.ended_at, outcome = r.outcome, cause = r.cause, error = r.error,
          retry_at = r.retry_at, result = r.result
        FROM jsonb_to_recordset($1::jsonb) AS r(tenant text, run_id text, step_id text, kind text, attempt integer, ended_at timestamptz,
             outcome text, cause text, error text, retry_at timestamptz, result jsonb)
        WHERE a.tenant = r.tenant AND a.run_id = r.run_id AND a.step_id = r.step_id AND a.kind = r.kind AND a.attempt = r.attempt`,
-      [JSON.stringify(b.ends)],
-    );
+      params: [JSON.stringify(b.ends)],
+    });
   }
   if (b.timeline.length > 0) {
-    await session.query(
-      `INSERT INTO ${s}.maestro_run_timeline (tenant, run_id, revision, position, at, event_type, step_id, attempt, actor_id, summary, event_id, event_hash)
+    statements.push({
+      text: `INSERT INTO ${s}.maestro_run_timeline (tenant, run_id, revision, position, at, event_type, step_id, attempt, actor_id, summary, event_id, event_hash)
        SELECT tenant, run_id, revision, position, at, event_type, step_id, attempt, actor_id, summary, event_id, event_hash
        FROM jsonb_to_recordset($1::jsonb) AS r(tenant text, run_id text, revision bigint, position bigint, at timestamptz, event_type text,
             step_id text, attempt integer, actor_id text, summary text, event_id uuid, event_hash text)
        ON CONFLICT DO NOTHING`,
-      [JSON.stringify(b.timeline)],
-    );
+      params: [JSON.stringify(b.timeline)],
+    });
   }
+  return statements;
 }
 
 export const runsProjection: Projection = Object.freeze({
@@ -340,6 +343,6 @@ export const runsProjection: Projection = Object.freeze({
   async apply(session: SqlSession, schema: string, events: readonly ProjectedEvent[]) {
     const s = `"${schema}"`;
     const stored = await loadStored(session, s, events);
-    await write(session, s, runBatch(events, stored));
+    return writes(s, runBatch(events, stored));
   },
 });

@@ -4,7 +4,7 @@
 // read model (commands/verify-tree.ts counts leaves the same way; the chain verification names the event).
 // Per batch and tenant: resume the right edge from the stored perfect subtrees (ledger/merkle.ts CompactRange;
 // one query), append, and write every perfect subtree completed, the leaf's event, and the checkpoints the
-// batch holds (by COPY for a long batch, else in one pipelined round trip). A pure function of the events:
+// batch holds (by COPY for a long batch, else as statements the runtime sends with its COMMIT). A pure function of the events:
 // replay digests it like the others.
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { CompactRange, leafHash, rootPlan } from '../../ledger/merkle.js';
@@ -94,8 +94,8 @@ async function loadTrees(session: SqlSession, s: string, tenants: readonly strin
   return trees;
 }
 
-async function applyTree(session: SqlSession, s: string, events: readonly ProjectedEvent[]): Promise<void> {
-  if (events.length === 0) return;
+async function applyTree(session: SqlSession, s: string, events: readonly ProjectedEvent[]): Promise<readonly SqlStatement[]> {
+  if (events.length === 0) return [];
   const tenants = [...new Set(events.map((e) => e.event.tenant))];
   const trees = await loadTrees(session, s, tenants);
   const nodes: NodeRow[] = [];
@@ -142,8 +142,8 @@ async function applyTree(session: SqlSession, s: string, events: readonly Projec
           params: [JSON.stringify(leaves)],
         },
       ];
-  // The sizes, and the checkpoints the batch holds (and the rows when not copied), in one round trip.
-  await session.pipeline([
+  // The sizes, and the checkpoints the batch holds (and the rows when not copied): the runtime sends them with its COMMIT.
+  return [
     ...rowStatements,
     {
       text: `INSERT INTO ${s}.tree_tenants (tenant, size, settled_size)
@@ -163,7 +163,7 @@ async function applyTree(session: SqlSession, s: string, events: readonly Projec
             params: [JSON.stringify(checkpoints)],
           },
         ]),
-  ]);
+   ];
 }
 
 export const TREE_PROJECTION = 'tree';
