@@ -80,14 +80,19 @@ export function closeWindowsSql(s: string, t: VersionedThing, scope: KeyScope): 
 const batchKeys = (t: VersionedThing, keys: string) =>
   `touched AS (SELECT DISTINCT tenant, ${t.key} FROM json_to_recordset(${keys}) AS k(tenant text, ${t.key} text))`;
 
-/** Sets valid_to of the versions of the batch's keys where it is not yet right. */
+/**
+ * Sets valid_to of the versions of the batch's keys where it is not yet right. The update finds each row by
+ * the ctid its key's lookup read, in the same statement: a join on the key's columns let a plan made on small
+ * tables put the whole versions table on the outer side of the loop (a full index scan per batch, 3 ms within 15 s).
+ */
 export function closeWindowsOfKeysSql(s: string, t: VersionedThing, keys: string): string {
   return `WITH ${batchKeys(t, keys)},
-    windows AS (SELECT w.* FROM touched k CROSS JOIN LATERAL (
-                  SELECT v.tenant, v.${t.key}, v.valid_from, v.position,
+    windows AS (SELECT w.version_row, w.next_from FROM touched k CROSS JOIN LATERAL (
+                  SELECT v.ctid AS version_row, v.valid_to,
                          lead(v.valid_from) OVER (ORDER BY v.valid_from, v.position) AS next_from
-                    FROM ${s}.${t.versions} v WHERE v.tenant = k.tenant AND v.${t.key} = k.${t.key}) w)
-    ${setWindows(s, t)}`;
+                    FROM ${s}.${t.versions} v WHERE v.tenant = k.tenant AND v.${t.key} = k.${t.key}) w
+                 WHERE w.valid_to IS DISTINCT FROM w.next_from)
+    UPDATE ${s}.${t.versions} v SET valid_to = w.next_from FROM windows w WHERE v.ctid = w.version_row`;
 }
 
 /** Brings the current rows of the batch's keys in line with their latest versions (upsert, or delete when ended). */
