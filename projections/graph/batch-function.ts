@@ -18,12 +18,15 @@ const PROVENANCE_RECORD = `observed_at timestamptz, recorded_at timestamptz, act
 const PROVENANCE = PROVENANCE_COLUMNS.join(', ');
 const fromRecord = (alias: string) => PROVENANCE_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
 
-// A retirement's (retraction's) type and region, from the latest stored version. COALESCE evaluates the
-// subquery only when the batch row lacks the value, so upserts and assertions pay no lookup.
-const previousNode = (s: string, column: string) =>
-  `(SELECT v.${column} FROM ${s}.graph_node_versions v WHERE v.tenant = r.tenant AND v.node_id = r.node_id ORDER BY v.position DESC LIMIT 1)`;
-const previousEdge = (s: string, column: string) =>
-  `(SELECT v.${column} FROM ${s}.graph_edge_versions v WHERE v.tenant = r.tenant AND v.edge_id = r.edge_id ORDER BY v.position DESC LIMIT 1)`;
+// A retirement's (retraction's) type and region, from the latest stored version in log order. COALESCE
+// evaluates the subquery only when the batch row lacks the value, so upserts and assertions pay no lookup.
+// The inner ORDER BY is the primary key's, so that a kept plan reads the key's versions by it: ordered by
+// position alone, a plan made on small tables took the actor index, which matches on the tenant alone.
+const previous = (s: string, versions: string, key: string, column: string) =>
+  `(SELECT p.${column} FROM (SELECT v.${column}, v.position FROM ${s}.${versions} v WHERE v.tenant = r.tenant AND v.${key} = r.${key}
+                           ORDER BY v.valid_from, v.position) p ORDER BY p.position DESC LIMIT 1)`;
+const previousNode = (s: string, column: string) => previous(s, 'graph_node_versions', 'node_id', column);
+const previousEdge = (s: string, column: string) => previous(s, 'graph_edge_versions', 'edge_id', column);
 
 /**
  * The node versions in `rows` (a json array) inserted, then the windows and current rows of `keys` (the
