@@ -4,8 +4,8 @@
 // read model (commands/verify-tree.ts counts leaves the same way; the chain verification names the event).
 // Per batch and tenant: resume the right edge from the stored perfect subtrees (ledger/merkle.ts CompactRange;
 // one query), append, and write every perfect subtree completed, the leaf's event, and the checkpoints the
-// batch holds (by COPY for a long batch, else as statements the runtime sends with its COMMIT). A pure function of the events:
-// replay digests it like the others.
+// batch holds (by COPY for a long batch, else as statements the runtime sends with its COMMIT). A pure
+// function of the events: replay digests it like the others.
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { CompactRange, leafHash, rootPlan } from '../../ledger/merkle.js';
 import type { SqlSession, SqlStatement } from '../../adapters/read-store/read-store.js';
