@@ -215,10 +215,11 @@ if (census) {
     ['tail_reads', 'log tail reads (subscriptions, followers)', /FROM events WHERE position > /],
     ['stream_reads', "stream reads (the command's own and related streams)", /FROM events WHERE stream = /],
     ['appends', 'appends (append_batch)', /append_batch\(/],
-    // A projector's batch opens (BEGIN, checkpoint) in the round trip of its first statement: it counts as the read model's.
+    // A projector's batch opens (BEGIN, checkpoint) in the round trip of its first statement and commits in its last:
+    // they count as the read model's. A batch with no writes of its own (ClickHouse read models) counts as a checkpoint.
     ['graph', 'graph read model', /graph_(node|edge|apply)/],
     ['tree', 'tree (Merkle) read model', /tree_/],
-    ['projection_checkpoints', 'projection checkpoints', /projection_checkpoints/],
+    ['projection_checkpoints', 'projection checkpoints', /projection_checkpoints|advance_checkpoint\(/],
     ['transactions', 'transactions (BEGIN/COMMIT/ROLLBACK)', /^(BEGIN|COMMIT|ROLLBACK)$/i],
   ];
   const byKind = new Map<string, number>();

@@ -57,18 +57,15 @@ export const keysWithHistory = (s: string, t: VersionedThing): KeyScope => ({
   join: `JOIN touched USING (tenant, ${t.key})`,
 });
 
-/** valid_to set from the CTE `windows` (a version's key, valid_from, position and next_from) where it is not yet right. */
-const setWindows = (s: string, t: VersionedThing) => `UPDATE ${s}.${t.versions} v SET valid_to = w.next_from FROM windows w
-    WHERE v.tenant = w.tenant AND v.${t.key} = w.${t.key} AND v.valid_from = w.valid_from AND v.position = w.position
-      AND v.valid_to IS DISTINCT FROM w.next_from`;
-
 /** Sets valid_to of the versions in scope where it is not yet right (the bulk load's pass over many keys). */
 export function closeWindowsSql(s: string, t: VersionedThing, scope: KeyScope): string {
   return `WITH ${scope.with},
     windows AS (SELECT v.tenant, v.${t.key}, v.valid_from, v.position,
                        lead(v.valid_from) OVER (PARTITION BY v.tenant, v.${t.key} ORDER BY v.valid_from, v.position) AS next_from
                   FROM ${s}.${t.versions} v ${scope.join})
-    ${setWindows(s, t)}`;
+    UPDATE ${s}.${t.versions} v SET valid_to = w.next_from FROM windows w
+    WHERE v.tenant = w.tenant AND v.${t.key} = w.${t.key} AND v.valid_from = w.valid_from AND v.position = w.position
+      AND v.valid_to IS DISTINCT FROM w.next_from`;
 }
 
 // A batch's statements look each key's versions up by the primary key, in its order (LATERAL), never by a
